@@ -1,0 +1,1 @@
+"""Auditbot: a Slack bot that runs a children's-services case file audit programme."""

@@ -1,0 +1,59 @@
+"""Queue Slack writes in the outbox, in the same transaction as the change they report."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session
+
+from models import OutboxMessage, Staff
+
+
+def queue_dm(
+    session: Session,
+    *,
+    key: str,
+    recipient: Staff,
+    message: dict[str, Any],
+    concern: str,
+    now: datetime,
+) -> None:
+    """Queue a direct message to a member of staff; the channel is resolved when it is sent."""
+    _queue(
+        session,
+        idempotency_key=key,
+        method="chat.postMessage",
+        recipient_staff_id=recipient.id,
+        channel=recipient.slack_user_id,
+        payload=message,
+        concern=concern,
+        now=now,
+    )
+
+
+def queue_channel_post(
+    session: Session, *, key: str, channel: str, message: dict[str, Any], concern: str, now: datetime
+) -> None:
+    _queue(
+        session,
+        idempotency_key=key,
+        method="chat.postMessage",
+        recipient_staff_id=None,
+        channel=channel,
+        payload=message,
+        concern=concern,
+        now=now,
+    )
+
+
+def _queue(session: Session, **values: Any) -> None:
+    """Insert unless the idempotency key is already there (from a re-run or another instance)."""
+    now = values.pop("now")
+    row = {**values, "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now}
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(OutboxMessage).values(**row)
+    session.execute(statement.on_conflict_do_nothing(index_elements=["idempotency_key"]))

@@ -1,0 +1,110 @@
+"""The authority's policy file: what differs between councils, validated at start.
+
+Defaults reproduce Stockport + Sefton practice. A bad file stops the program with a
+message naming the field (e.g. ``selection.min_open_days``).
+"""
+
+from __future__ import annotations
+
+from datetime import time
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from bot.errors import ConfigError
+
+DIVISIONS = {"england-and-wales": "ENG", "scotland": "SCT", "northern-ireland": "NIR"}
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WorkingHours(_Section):
+    start: time = time(9, 0)
+    end: time = time(17, 0)
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> WorkingHours:
+        if self.start >= self.end:
+            raise ValueError("start must be before end")
+        return self
+
+
+class CalendarPolicy(_Section):
+    division: Literal["england-and-wales", "scotland", "northern-ireland"] = "england-and-wales"
+    working_hours: WorkingHours = WorkingHours()
+
+    @property
+    def holidays_subdivision(self) -> str:
+        return DIVISIONS[self.division]
+
+
+class SelectionPolicy(_Section):
+    eligible_case_types: list[str] = Field(default_factory=lambda: ["CP", "LAC", "CIN"])
+    min_open_days: int = Field(default=28, ge=0)
+    exclude_selected_within_months: int = Field(default=12, ge=0)
+    run_at: time = time(8, 0)
+    catch_up_working_days: int = Field(default=5, ge=0)
+
+    @field_validator("eligible_case_types")
+    @classmethod
+    def _not_empty(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("list at least one case type")
+        return value
+
+
+class BookingPolicy(_Section):
+    lead_working_days: int = Field(default=10, ge=0)
+    duration_minutes: int = Field(default=60, ge=15, le=480)
+
+
+class Policy(_Section):
+    case_types: list[str] = Field(default_factory=lambda: ["CP", "LAC", "CIN", "TAC", "EH"])
+    calendar: CalendarPolicy = CalendarPolicy()
+    selection: SelectionPolicy = SelectionPolicy()
+    booking: BookingPolicy = BookingPolicy()
+
+    @model_validator(mode="after")
+    def _eligible_types_are_known(self) -> Policy:
+        unknown = [t for t in self.selection.eligible_case_types if t not in self.case_types]
+        if unknown:
+            raise ValueError(
+                f"selection.eligible_case_types: {', '.join(unknown)} not in case_types"
+            )
+        return self
+
+
+def load_policy(path: Path | None) -> Policy:
+    """Load and validate the policy file; ``None`` gives the built-in defaults."""
+    if path is None:
+        return Policy()
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"policy file {path}: cannot be read ({exc.strerror})") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"policy file {path}: not valid YAML: {exc}") from exc
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"policy file {path}: expected a mapping of settings at the top level")
+    try:
+        return Policy.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"policy file {path}: {describe_validation_error(exc)}") from exc
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """One line per problem, each starting with the dotted field name."""
+    lines = []
+    for error in exc.errors():
+        field = ".".join(str(part) for part in error["loc"])
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "not a known setting"
+        lines.append(f"{field}: {message}" if field else message)
+    return "; ".join(lines)

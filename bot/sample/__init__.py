@@ -1,0 +1,1 @@
+"""Shipped sample authority for the demo (made-up case references only)."""

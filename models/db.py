@@ -1,0 +1,65 @@
+"""The engine, sessions, and bringing a database up to the current schema."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, create_engine
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+# Any constant will do: it names the lock that serialises migrations between instances.
+_MIGRATION_LOCK_ID = 0x4A7D17B0
+
+
+def create_db_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _configure_sqlite)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def _configure_sqlite(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def upgrade_database(engine: Engine) -> None:
+    """Migrate an empty or older database to the current schema (safe with several instances)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+SessionFactory = Callable[[], Session]
+
+
+def session_factory(engine: Engine) -> SessionFactory:
+    def make_session() -> Session:
+        return Session(engine, expire_on_commit=False)
+
+    return make_session
+
+
+@contextmanager
+def transaction(make_session: SessionFactory) -> Iterator[Session]:
+    """A session whose work is committed on success and rolled back on any error."""
+    with make_session() as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

@@ -1,0 +1,130 @@
+"""The database tables. Case references only: no child's or family member's name is stored."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.types import UTCDateTime
+
+ROLES = ("practitioner", "team_manager", "service_manager", "head_of_service", "admin")
+TEAM_TYPES = ("short_term", "long_term")
+
+
+def _utc(**kwargs: Any) -> Any:
+    return Field(sa_type=UTCDateTime, **kwargs)
+
+
+class Team(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True)
+    service_area: str
+    team_type: str
+    channel_id: str | None = None
+
+
+class Staff(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, index=True)
+    name: str
+    roles: str  # ';'-separated, in the order of ROLES
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
+    manager_id: int | None = Field(default=None, foreign_key="staff.id")
+    slack_user_id: str | None = Field(default=None, index=True)
+    # None: not looked up yet; "found" or "not_found" after users.lookupByEmail.
+    slack_lookup: str | None = None
+    slack_lookup_at: datetime | None = _utc(default=None)
+    newly_qualified: bool = False
+    status: str = "active"
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        return frozenset(r for r in self.roles.split(";") if r)
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.role_set.intersection(roles))
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
+
+
+class Case(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    case_ref: str = Field(unique=True, index=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    worker_id: int = Field(foreign_key="staff.id", index=True)
+    case_type: str
+    opened_on: date
+    status: str
+    tac_last_summary_on: date | None = None
+
+
+class SelectionRound(SQLModel, table=True):
+    """One month's draw: its seed and the criteria used, so it can be explained and replayed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    month: str = Field(unique=True, index=True)
+    seed: str
+    drawn_at: datetime = _utc()
+    drawn_by: str
+    criteria: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class Selection(SQLModel, table=True):
+    """A team manager's case for a month. A re-draw adds a row with the next attempt number."""
+
+    __table_args__ = (UniqueConstraint("round_id", "manager_id", "attempt"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="selectionround.id", index=True)
+    manager_id: int = Field(foreign_key="staff.id", index=True)
+    team_id: int = Field(foreign_key="team.id")
+    attempt: int = 1
+    # selected | replaced | no_eligible_case
+    status: str
+    case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
+    pool_size: int
+    draw_seed: str
+    due_on: date | None = None
+    replaced_reason: str | None = None
+    replaced_by: str | None = None
+    replaced_at: datetime | None = _utc(default=None)
+    created_at: datetime = _utc()
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A Slack write waiting to be sent; the idempotency key makes queueing it twice a no-op."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    idempotency_key: str = Field(unique=True)
+    method: str
+    recipient_staff_id: int | None = Field(default=None, foreign_key="staff.id")
+    channel: str | None = None
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    # What the message is about (e.g. "selection:12"): kept when delivery fails.
+    concern: str
+    status: str = Field(default="pending", index=True)  # pending | sent | failed
+    attempts: int = 0
+    next_attempt_at: datetime = _utc(index=True)
+    claimed_until: datetime | None = _utc(default=None)
+    claimed_by: str | None = None
+    last_error: str | None = None
+    created_at: datetime = _utc()
+    sent_at: datetime | None = _utc(default=None)
+    slack_channel: str | None = None
+    slack_ts: str | None = None
+
+
+class AuditLogEntry(SQLModel, table=True):
+    """Who changed what, when."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _utc(index=True)
+    actor: str
+    action: str
+    subject: str
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
