@@ -32,7 +32,9 @@ class WorkingCalendar:
         return day
 
     def last_working_day(self, month: Month) -> date:
-        day = month.last_day
+        return self.working_day_on_or_before(month.last_day)
+
+    def working_day_on_or_before(self, day: date) -> date:
         while not self.is_working_day(day):
             day -= timedelta(days=1)
         return day

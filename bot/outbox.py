@@ -35,7 +35,13 @@ def queue_dm(
 
 
 def queue_channel_post(
-    session: Session, *, key: str, channel: str, message: dict[str, Any], concern: str, now: datetime
+    session: Session,
+    *,
+    key: str,
+    channel: str,
+    message: dict[str, Any],
+    concern: str,
+    now: datetime,
 ) -> None:
     _queue(
         session,
@@ -44,6 +50,29 @@ def queue_channel_post(
         recipient_staff_id=None,
         channel=channel,
         payload=message,
+        concern=concern,
+        now=now,
+    )
+
+
+def queue_update(
+    session: Session,
+    *,
+    key: str,
+    channel: str,
+    ts: str,
+    message: dict[str, Any],
+    concern: str,
+    now: datetime,
+) -> None:
+    """Queue a chat.update of a message already sent, so a conversation reads as one state."""
+    _queue(
+        session,
+        idempotency_key=key,
+        method="chat.update",
+        recipient_staff_id=None,
+        channel=channel,
+        payload={**message, "ts": ts},
         concern=concern,
         now=now,
     )

@@ -1,1 +1,89 @@
-"""messages"""
+"""Jinja2 templates that render Block Kit JSON: one template per message or view.
+
+Each template renders a JSON object; messages carry ``text`` (the notification and
+screen-reader fallback) and ``blocks``; views are complete ``view`` objects.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+
+def escape_mrkdwn(value: object) -> str:
+    """Slack requires &, < and > escaped in text, so user input can't forge a mention or link."""
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def slack_date(day: date) -> str:
+    """A date Slack shows in each reader's own locale, with a plain fallback."""
+    noon = datetime.combine(day, time(12, 0), tzinfo=UTC)
+    return f"<!date^{int(noon.timestamp())}^{{date_long_pretty}}|{day:%A %-d %B %Y}>"
+
+
+def plain_date(day: date) -> str:
+    return f"{day:%A %-d %B %Y}"
+
+
+def mention(person: Any) -> str:
+    """A Slack mention when the person is on Slack, otherwise their name."""
+    if getattr(person, "slack_user_id", None):
+        return f"<@{person.slack_user_id}>"
+    return escape_mrkdwn(person.name)
+
+
+def duration_words(minutes: int) -> str:
+    """60 → 'an hour', 90 → '90 minutes', 120 → '2 hours'."""
+    if minutes == 60:
+        return "an hour"
+    if minutes % 60 == 0:
+        return f"{minutes // 60} hours"
+    return f"{minutes} minutes"
+
+
+def chunk_lines(lines: list[str], limit: int = 2900) -> list[str]:
+    """Join lines into pieces that each fit one Block Kit text field (3,000 characters)."""
+    pieces: list[str] = []
+    current = ""
+    for line in lines:
+        if current and len(current) + len(line) + 1 > limit:
+            pieces.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+_env = Environment(
+    loader=PackageLoader("messages", "templates"),
+    autoescape=False,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=False,
+)
+_env.filters["mrkdwn"] = escape_mrkdwn
+_env.filters["slack_date"] = slack_date
+_env.filters["plain_date"] = plain_date
+_env.filters["mention"] = mention
+_env.filters["duration_words"] = duration_words
+_env.filters["chunk_lines"] = chunk_lines
+# Embed any value as a JSON literal (strings quoted and escaped).
+_env.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False)
+
+
+def render(name: str, **context: Any) -> dict[str, Any]:
+    """Render ``templates/<name>.json.j2`` into a Python dict ready for the Slack API."""
+    source = _env.get_template(f"{name}.json.j2").render(**context)
+    try:
+        return json.loads(source)
+    except json.JSONDecodeError as exc:  # a template bug: say which template
+        raise ValueError(f"template {name} rendered invalid JSON: {exc}") from exc
+
+
+def template_names() -> list[str]:
+    return sorted(n.removesuffix(".json.j2") for n in _env.list_templates() if n.endswith(".j2"))

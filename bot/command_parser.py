@@ -1,0 +1,67 @@
+"""Parse the text typed after `/audit` into a command, or explain what is wrong."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.months import Month
+from bot.permissions import COMMANDS_BY_NAME, USAGE, CommandSpec
+
+# With "escape users" on (see the manifest) Slack sends mentions as <@U123|name>.
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+
+
+class UsageError(ValueError):
+    """The command text is not understood; the message says why, USAGE says what works."""
+
+    usage = USAGE
+
+
+@dataclass(frozen=True)
+class AuditCommand:
+    spec: CommandSpec
+    month: Month | None = None
+    user_id: str | None = None
+
+
+def parse_audit_command(text: str) -> AuditCommand:
+    words = text.split()
+    if not words:
+        return AuditCommand(COMMANDS_BY_NAME["help"])
+    name, arguments = words[0].lower(), words[1:]
+    spec = COMMANDS_BY_NAME.get(name)
+    if spec is None:
+        raise UsageError(f"I don't know `{_shorten(words[0])}`.")
+    if name == "help":
+        _expect_at_most(spec, arguments, 0)
+        return AuditCommand(spec)
+    if name == "explain":
+        if not arguments or not _MENTION.match(arguments[0]):
+            raise UsageError("Say whose case to explain, e.g. `/audit explain @Sam 2026-12`.")
+        _expect_at_most(spec, arguments, 2)
+        user_id = _MENTION.match(arguments[0]).group(1)
+        return AuditCommand(spec, _month(arguments[1:]), user_id)
+    _expect_at_most(spec, arguments, 1)
+    return AuditCommand(spec, _month(arguments))
+
+
+def _month(arguments: list[str]) -> Month | None:
+    if not arguments:
+        return None
+    try:
+        return Month.parse(arguments[0])
+    except ValueError as exc:
+        raise UsageError(
+            f"`{_shorten(arguments[0])}` is not a month: use YYYY-MM, e.g. 2026-12."
+        ) from exc
+
+
+def _expect_at_most(spec: CommandSpec, arguments: list[str], count: int) -> None:
+    if len(arguments) > count:
+        raise UsageError(f"`/audit {spec.name}` takes: `/audit {spec.usage}`.")
+
+
+def _shorten(word: str, limit: int = 40) -> str:
+    word = word.replace("`", "'")
+    return word if len(word) <= limit else word[:limit] + "…"

@@ -1,0 +1,116 @@
+"""The `/audit` command: parse, check the person's rights, run one use case, render the reply."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bot.command_parser import AuditCommand, UsageError, parse_audit_command
+from bot.errors import AuditbotError
+from bot.months import Month
+from bot.permissions import commands_for, is_overseer, require_command
+from bot.selection import draw_monthly_selection, explain_selection
+from bot.services import Services
+from bot.status import manager_status, programme_status
+from messages import render
+from models import Selection, SelectionRound, Staff
+from models.db import transaction
+
+log = logging.getLogger(__name__)
+
+UNKNOWN_PERSON = (
+    "Sorry, I don't recognise you yet. Auditbot only works for people on the staff list: "
+    "please ask your audit administrator to add you."
+)
+
+
+def notice(text: str, usage: str | None = None) -> dict[str, Any]:
+    return render("notice", text=text, usage=usage)
+
+
+def find_actor(session: Session, slack_user_id: str) -> Staff | None:
+    return session.exec(
+        select(Staff).where(Staff.slack_user_id == slack_user_id, Staff.status == "active")
+    ).first()
+
+
+def run_audit_command(services: Services, slack_user_id: str, text: str) -> dict[str, Any]:
+    """Answer one `/audit …` as an ephemeral message; bad input or missing rights change nothing."""
+    now = services.now()
+    try:
+        command = parse_audit_command(text)
+    except UsageError as error:
+        return notice(str(error), usage=error.usage)
+    try:
+        with transaction(services.make_session) as session:
+            actor = find_actor(session, slack_user_id)
+            if actor is None:
+                return notice(UNKNOWN_PERSON)
+            require_command(actor, command.spec)
+            reply = _dispatch(services, session, actor, command, now)
+    except AuditbotError as error:
+        return notice(str(error))
+    except IntegrityError:
+        # Another instance did the same thing at the same moment: the other one won.
+        log.info("concurrent /audit %s lost a race; answering from the database", text)
+        return run_audit_command(services, slack_user_id, text)
+    if command.spec.name == "select":
+        services.deliver_soon()
+    return reply
+
+
+def _dispatch(
+    services: Services, session: Session, actor: Staff, command: AuditCommand, now: datetime
+) -> dict[str, Any]:
+    today = now.astimezone(services.settings.timezone).date()
+    name = command.spec.name
+    if name == "help":
+        return render("help_reply", commands=commands_for(actor))
+    if name == "select":
+        month = command.month or Month.of(today).plus(1)
+        outcome = draw_monthly_selection(
+            session,
+            month=month,
+            policy=services.policy,
+            calendar=services.calendar,
+            now=now,
+            actor=actor.email,
+        )
+        return render(
+            "select_reply",
+            outcome=outcome,
+            month=month.label,
+            month_key=str(month),
+            drawn_by=outcome.drawn_by,
+        )
+    month = command.month or Month.of(today)
+    if name == "status":
+        if is_overseer(actor):
+            return render("status_programme", status=programme_status(session, month))
+        return render("status_manager", status=manager_status(session, actor, month))
+    return _explain(session, command, month)
+
+
+def _explain(session: Session, command: AuditCommand, month: Month) -> dict[str, Any]:
+    manager = session.exec(select(Staff).where(Staff.slack_user_id == command.user_id)).first()
+    if manager is None or not manager.has_role("team_manager"):
+        return notice("That person is not a team manager on the staff list.")
+    selections = session.exec(
+        select(Selection)
+        .join(SelectionRound, col(SelectionRound.id) == Selection.round_id)
+        .where(SelectionRound.month == str(month), Selection.manager_id == manager.id)
+        .order_by(Selection.attempt)
+    ).all()
+    if not selections:
+        return notice(f"No case was drawn for {manager.name} for {month.label}.")
+    return render(
+        "explain_reply",
+        manager=manager,
+        month=month,
+        explanation=explain_selection(session, selections[-1]),
+        replaced=[s for s in selections if s.status == "replaced"],
+    )

@@ -1,0 +1,245 @@
+"""`auditbot demo`: the start of an audit month, offline, on the shipped sample authority.
+
+It uses the real application (the same Bolt app, database code, outbox and scheduler sweep)
+against the built-in Slack stand-in, on a throw-away SQLite database, with a simulated clock.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo
+
+from slack_bolt import App
+from slack_bolt.request import BoltRequest
+
+from bot.app import build_services, create_bolt_app, open_database
+from bot.config import Settings
+from bot.importer import import_csv
+from bot.policy import Policy
+from bot.slack_requests import button_click_body, sign, slash_command_body, view_submission_body
+from bot.slack_standin import SlackStandIn
+from bot.transcript import render_blocks, render_view
+from scheduler.jobs import run_due_work
+
+LONDON = ZoneInfo("Europe/London")
+SECRET = "demo-signing-secret"
+
+
+@dataclass
+class Transcript:
+    """What each person saw, day by day."""
+
+    names: dict[str, str]
+    entries: dict[str, list[tuple[str, list[str]]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+
+    def add(self, user_id: str, when: str, lines: list[str]) -> None:
+        self.entries[user_id].append((when, lines))
+
+    def write(self, out: TextIO) -> None:
+        for user_id, items in self.entries.items():
+            out.write(f"\n══ {self.names.get(user_id, user_id)} ══\n")
+            for when, lines in items:
+                out.write(f"\n  {when}\n")
+                out.writelines(f"    {line}\n" for line in lines)
+
+
+class DemoMonth:
+    def __init__(self, slack: SlackStandIn, workdir: Path, out: TextIO) -> None:
+        self.slack = slack
+        self.out = out
+        self.now = datetime(2026, 11, 30, 14, 0, tzinfo=LONDON)
+        self.staff = _sample_staff()
+        for person in self.staff:
+            # Everyone is on the demo Slack; one has no ID in the CSV and is found by email.
+            slack.add_user(person["email"], person["slack_user_id"], name=person["name"])
+        self.transcript = Transcript({p["slack_user_id"]: p["name"] for p in self.staff})
+        settings = Settings(
+            database_url=f"sqlite:///{workdir / 'demo.db'}",
+            slack_bot_token="xoxb-demo",
+            slack_signing_secret=SECRET,
+            slack_api_url=slack.api_url,
+        )
+        self.engine = open_database(settings)
+        self.services = build_services(
+            settings,
+            Policy(),
+            self.engine,
+            token="xoxb-demo",
+            clock=lambda: self.now,
+            per_channel_interval=0,
+        )
+        self.app: App = create_bolt_app(self.services, signing_secret=SECRET)
+        self._seen_calls = 0
+
+    @property
+    def when(self) -> str:
+        return f"{self.now:%a %-d %b %Y, %H:%M}"
+
+    def say(self, text: str) -> None:
+        self.out.write(f"▸ {self.when}: {text}\n")
+
+    def import_sample(self) -> None:
+        for kind in ("teams", "staff", "cases"):
+            with resources.as_file(resources.files("bot.sample") / f"{kind}.csv") as path:
+                report = import_csv(
+                    self.services.make_session,
+                    kind,
+                    path,
+                    policy=self.services.policy,
+                    now=self.now,
+                    actor="demo",
+                )
+            if not report.ok:
+                raise RuntimeError("\n".join(report.errors))
+            self.say(f"administrator imports {report.summary()}")
+
+    def command(self, user_id: str, text: str) -> None:
+        body = slash_command_body(
+            "/audit", text, user_id=user_id, response_url=self.slack.response_url("cmd")
+        )
+        self.say(f"{self.transcript.names[user_id]} types /audit {text}")
+        response = self._dispatch(body)
+        self.transcript.add(
+            user_id,
+            f"{self.when} — reply to /audit {text}",
+            render_blocks(json.loads(response.body), self.transcript.names),
+        )
+
+    def click(self, user_id: str, action_id: str, message: dict[str, Any]) -> None:
+        button = next(
+            e
+            for b in message["blocks"]
+            if b["type"] == "actions"
+            for e in b["elements"]
+            if e["action_id"] == action_id
+        )
+        self.say(f"{self.transcript.names[user_id]} clicks [{button['text']['text']}]")
+        self._dispatch(
+            button_click_body(
+                user_id=user_id,
+                action_id=action_id,
+                value=button["value"],
+                channel_id=message["channel"],
+                message_ts=message["ts"],
+                response_url=self.slack.response_url("click"),
+            )
+        )
+        self.collect_slack_calls(opened_by=user_id)
+
+    def submit(self, user_id: str, view: dict[str, Any], values: dict[str, Any]) -> None:
+        self.say(f"{self.transcript.names[user_id]} submits “{view['title']['text']}”")
+        self._dispatch(view_submission_body(user_id=user_id, view=view, values=values))
+
+    def tick(self) -> None:
+        report = run_due_work(self.services, self.now.astimezone(LONDON))
+        self.say(f"scheduler sweep: {report.summary().split('; ', 1)[1]}")
+        self.collect_slack_calls()
+
+    def deliver(self) -> None:
+        self.services.sender.deliver_due()
+        self.collect_slack_calls()
+
+    def collect_slack_calls(self, opened_by: str | None = None) -> None:
+        calls = self.slack.calls()[self._seen_calls :]
+        self._seen_calls += len(calls)
+        names = self.transcript.names
+        for call in calls:
+            if call.fault:
+                continue
+            if call.method == "chat.postMessage":
+                user = _user_of(call.params["channel"])
+                self.transcript.add(
+                    user, f"{self.when} — direct message", render_blocks(call.params, names)
+                )
+            elif call.method == "chat.update":
+                user = _user_of(call.params["channel"])
+                self.transcript.add(
+                    user,
+                    f"{self.when} — an earlier message now reads",
+                    render_blocks(call.params, names),
+                )
+            elif call.method == "views.open" and opened_by:
+                self.transcript.add(
+                    opened_by,
+                    f"{self.when} — a form opens",
+                    render_view(call.params["view"], names),
+                )
+
+    def last_message_to(self, user_id: str) -> dict[str, Any]:
+        posted = [
+            c
+            for c in self.slack.calls("chat.postMessage")
+            if c.fault is None and _user_of(c.params["channel"]) == user_id
+        ]
+        index = self.slack.calls().index(posted[-1])
+        return {**posted[-1].params, "channel": "D" + user_id[1:], "ts": f"demo.{index}"}
+
+    def last_view_opened(self) -> dict[str, Any]:
+        return self.slack.calls("views.open")[-1].params["view"]
+
+    def _dispatch(self, body: str) -> Any:
+        response = self.app.dispatch(BoltRequest(body=body, headers=sign(SECRET, body)))
+        if response.status != 200:
+            raise RuntimeError(f"the bot answered {response.status}: {response.body}")
+        return response
+
+
+def _user_of(channel: str) -> str:
+    return "U" + channel[1:] if channel.startswith("D") else channel
+
+
+def _sample_staff() -> list[dict[str, str]]:
+    text = (resources.files("bot.sample") / "staff.csv").read_text(encoding="utf-8")
+    people = list(csv.DictReader(text.splitlines()))
+    for number, person in enumerate(people, start=1):
+        person["slack_user_id"] = person.get("slack_user_id") or f"U0FOUND{number:03d}"
+    return people
+
+
+def run_demo(out: TextIO) -> int:
+    out.write("Auditbot demo: the start of the December 2026 audit month for a sample authority\n")
+    out.write("(offline: a throw-away SQLite database and a built-in stand-in for Slack)\n\n")
+    with tempfile.TemporaryDirectory() as workdir, SlackStandIn() as slack:
+        demo = DemoMonth(slack, Path(workdir), out)
+        admin = _first_with_role(demo.staff, "admin")
+        managers = [p["slack_user_id"] for p in demo.staff if "team_manager" in p["role"]]
+        demo.import_sample()
+        demo.command(admin, "status 2026-12")
+        demo.now = datetime(2026, 12, 1, 8, 0, tzinfo=LONDON)
+        demo.tick()
+        manager = next(m for m in managers if slack.messages_to(m))
+        demo.now = datetime(2026, 12, 1, 9, 30, tzinfo=LONDON)
+        demo.click(manager, "selection.request_redraw", demo.last_message_to(manager))
+        demo.submit(
+            manager,
+            demo.last_view_opened(),
+            {
+                "reason": {
+                    "reason": {
+                        "type": "plain_text_input",
+                        "value": "This family is moving to another authority next week.",
+                    }
+                }
+            },
+        )
+        demo.deliver()
+        demo.command(manager, "status")
+        demo.command(admin, "status")
+        demo.command(managers[0], "select")
+        demo.transcript.write(out)
+        out.write("\nEvery message above went through the outbox to the Slack stand-in.\n")
+    return 0
+
+
+def _first_with_role(staff: list[dict[str, str]], role: str) -> str:
+    return next(p["slack_user_id"] for p in staff if role in p["role"].split(";"))

@@ -1,0 +1,65 @@
+"""Who may do what. Roles come from the staff import; every command and action checks them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.errors import NotAllowed
+from models import Staff
+
+OVERSEERS = ("admin", "service_manager", "head_of_service")
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    usage: str
+    summary: str
+    roles: tuple[str, ...]  # empty: anyone Auditbot knows
+
+    @property
+    def line(self) -> str:
+        return f"`/audit {self.usage}` — {self.summary}"
+
+
+AUDIT_COMMANDS = (
+    CommandSpec("help", "help", "list the commands you can use", ()),
+    CommandSpec(
+        "select", "select [YYYY-MM]", "draw each team manager's case for a month", ("admin",)
+    ),
+    CommandSpec(
+        "status",
+        "status [YYYY-MM]",
+        "the month's progress (team managers: your own case)",
+        (*OVERSEERS, "team_manager"),
+    ),
+    CommandSpec(
+        "explain",
+        "explain @manager [YYYY-MM]",
+        "how a manager's case was drawn",
+        OVERSEERS,
+    ),
+)
+COMMANDS_BY_NAME = {spec.name: spec for spec in AUDIT_COMMANDS}
+USAGE = "/audit " + " | ".join(spec.usage for spec in AUDIT_COMMANDS)
+
+
+def may_use(person: Staff, spec: CommandSpec) -> bool:
+    return not spec.roles or person.has_role(*spec.roles)
+
+
+def commands_for(person: Staff) -> list[CommandSpec]:
+    return [spec for spec in AUDIT_COMMANDS if may_use(person, spec)]
+
+
+def require_command(person: Staff, spec: CommandSpec) -> None:
+    if not may_use(person, spec):
+        allowed = ", ".join(role.replace("_", " ") + "s" for role in spec.roles)
+        raise NotAllowed(
+            f"Sorry, only {allowed} can use `/audit {spec.name}`. Nothing has been changed. "
+            "Type `/audit help` to see what you can do."
+        )
+
+
+def is_overseer(person: Staff) -> bool:
+    return person.has_role(*OVERSEERS)

@@ -1,0 +1,95 @@
+"""Build the signed HTTP requests Slack sends, for the demo and the tests (errbot-style testbot)."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+from slack_sdk.signature import SignatureVerifier
+
+
+def sign(secret: str, body: str, timestamp: int | None = None) -> dict[str, str]:
+    """Headers that make `body` a genuine request from Slack (or a stale one, with an old stamp)."""
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body)
+    return {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": signature,
+    }
+
+
+def slash_command_body(
+    command: str, text: str, *, user_id: str, response_url: str, trigger_id: str = "trigger-1"
+) -> str:
+    return urlencode(
+        {
+            "token": "unused",
+            "team_id": "T0AUDIT01",
+            "team_domain": "council",
+            "channel_id": "D0COMMAND1",
+            "channel_name": "directmessage",
+            "user_id": user_id,
+            "user_name": user_id.lower(),
+            "command": command,
+            "text": text,
+            "api_app_id": "A0AUDITBOT",
+            "response_url": response_url,
+            "trigger_id": trigger_id,
+        }
+    )
+
+
+def button_click_body(
+    *,
+    user_id: str,
+    action_id: str,
+    value: str,
+    channel_id: str,
+    message_ts: str,
+    response_url: str,
+    trigger_id: str = "trigger-2",
+) -> str:
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T0AUDIT01", "domain": "council"},
+        "user": {"id": user_id, "team_id": "T0AUDIT01"},
+        "api_app_id": "A0AUDITBOT",
+        "trigger_id": trigger_id,
+        "response_url": response_url,
+        "container": {"type": "message", "channel_id": channel_id, "message_ts": message_ts},
+        "channel": {"id": channel_id},
+        "message": {"ts": message_ts},
+        "actions": [
+            {
+                "type": "button",
+                "action_id": action_id,
+                "block_id": "b",
+                "value": value,
+                "action_ts": message_ts,
+            }
+        ],
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def view_submission_body(
+    *, user_id: str, view: dict[str, Any], values: dict[str, dict[str, Any]]
+) -> str:
+    """Submit `view` (as opened) with `values` as {block_id: {action_id: {...state...}}}."""
+    payload = {
+        "type": "view_submission",
+        "team": {"id": "T0AUDIT01", "domain": "council"},
+        "user": {"id": user_id, "team_id": "T0AUDIT01"},
+        "api_app_id": "A0AUDITBOT",
+        "trigger_id": "trigger-3",
+        "view": {
+            **view,
+            "id": "V0MODAL01",
+            "team_id": "T0AUDIT01",
+            "state": {"values": values},
+        },
+    }
+    return urlencode({"payload": json.dumps(payload)})

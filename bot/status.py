@@ -1,0 +1,135 @@
+"""`/audit status`: the month's programme at a glance (counts), or a manager's own case."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from bot.months import Month
+from bot.selection import CASE_TYPE_NAMES, current_selection, explain_selection
+from models import Case, OutboxMessage, Selection, SelectionRound, Staff, Team
+
+
+@dataclass(frozen=True)
+class TeamCounts:
+    team: str
+    selected: int = 0
+    redrawn: int = 0
+    no_eligible_case: int = 0
+    not_on_slack: int = 0
+
+
+@dataclass(frozen=True)
+class FailedDelivery:
+    concern: str
+    recipient: str
+    error: str
+
+
+@dataclass
+class ProgrammeStatus:
+    month: Month
+    drawn_at: datetime | None
+    drawn_by: str | None
+    teams: list[TeamCounts] = field(default_factory=list)
+    not_on_slack: list[Staff] = field(default_factory=list)
+    failed_deliveries: list[FailedDelivery] = field(default_factory=list)
+    waiting_to_send: int = 0
+
+    @property
+    def totals(self) -> TeamCounts:
+        return TeamCounts(
+            team="All teams",
+            selected=sum(t.selected for t in self.teams),
+            redrawn=sum(t.redrawn for t in self.teams),
+            no_eligible_case=sum(t.no_eligible_case for t in self.teams),
+            not_on_slack=sum(t.not_on_slack for t in self.teams),
+        )
+
+
+def programme_status(session: Session, month: Month) -> ProgrammeStatus:
+    selection_round = session.exec(
+        select(SelectionRound).where(SelectionRound.month == str(month))
+    ).first()
+    status = ProgrammeStatus(
+        month=month,
+        drawn_at=selection_round.drawn_at if selection_round else None,
+        drawn_by=selection_round.drawn_by if selection_round else None,
+    )
+    outcomes: Counter[tuple[int, str]] = Counter()
+    if selection_round is not None:
+        for team_id, state in session.exec(
+            select(Selection.team_id, Selection.status).where(
+                Selection.round_id == selection_round.id
+            )
+        ).all():
+            outcomes[(team_id, state)] += 1
+    status.not_on_slack = list(
+        session.exec(
+            select(Staff)
+            .where(Staff.status == "active", Staff.slack_lookup == "not_found")
+            .order_by(Staff.email)
+        ).all()
+    )
+    missing_by_team = Counter(person.team_id for person in status.not_on_slack)
+    for team in session.exec(select(Team).order_by(Team.name)).all():
+        status.teams.append(
+            TeamCounts(
+                team=team.name,
+                selected=outcomes[(team.id, "selected")],
+                redrawn=outcomes[(team.id, "replaced")],
+                no_eligible_case=outcomes[(team.id, "no_eligible_case")],
+                not_on_slack=missing_by_team[team.id],
+            )
+        )
+    status.failed_deliveries = _failed_deliveries(session)
+    status.waiting_to_send = len(
+        session.exec(select(OutboxMessage.id).where(OutboxMessage.status == "pending")).all()
+    )
+    return status
+
+
+def _failed_deliveries(session: Session, limit: int = 20) -> list[FailedDelivery]:
+    rows = session.exec(
+        select(OutboxMessage, Staff)
+        .join(Staff, col(Staff.id) == OutboxMessage.recipient_staff_id, isouter=True)
+        .where(OutboxMessage.status == "failed")
+        .order_by(col(OutboxMessage.id).desc())
+        .limit(limit)
+    ).all()
+    return [
+        FailedDelivery(
+            concern=message.concern,
+            recipient=person.email if person else (message.channel or "?"),
+            error=message.last_error or "unknown error",
+        )
+        for message, person in rows
+    ]
+
+
+@dataclass(frozen=True)
+class ManagerStatus:
+    month: Month
+    selection: Selection | None
+    case: Case | None
+    case_type: str | None
+    practitioner: Staff | None
+    explanation: str | None
+
+
+def manager_status(session: Session, manager: Staff, month: Month) -> ManagerStatus:
+    selection = current_selection(session, manager, month)
+    if selection is None:
+        return ManagerStatus(month, None, None, None, None, None)
+    case = session.get(Case, selection.case_id) if selection.case_id else None
+    return ManagerStatus(
+        month=month,
+        selection=selection,
+        case=case,
+        case_type=CASE_TYPE_NAMES.get(case.case_type, case.case_type) if case else None,
+        practitioner=session.get(Staff, case.worker_id) if case else None,
+        explanation=explain_selection(session, selection),
+    )

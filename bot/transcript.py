@@ -1,0 +1,69 @@
+"""Block Kit messages as plain readable text, for the demo's transcript."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+from typing import Any
+
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+_DATE = re.compile(r"<!date\^\d+\^[^|>]*\|([^>]*)>")
+_LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
+# *bold*, _italic_ and ~struck~ markers around words; a terminal shows the words plainly.
+_EMPHASIS = re.compile(r"(?<![\w*_~])([*_~])(?=\S)(.+?)(?<=\S)\1(?![\w*_~])")
+
+
+def plain(text: str, names: Mapping[str, str]) -> str:
+    """Slack mrkdwn → plain text: mentions by name, dates by their fallback, entities decoded."""
+    text = _MENTION.sub(lambda m: "@" + names.get(m.group(1), m.group(1)), text)
+    text = _DATE.sub(lambda m: m.group(1), text)
+    text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", text)
+    text = _EMPHASIS.sub(lambda m: m.group(2), text.replace("```", ""))
+    return html.unescape(text)
+
+
+def render_blocks(message: Mapping[str, Any], names: Mapping[str, str]) -> list[str]:
+    """One list of lines per message: headers, sections, fields, context and buttons."""
+    blocks = message.get("blocks") or []
+    if not blocks:
+        return [plain(str(message.get("text", "")), names)]
+    lines: list[str] = []
+    for block in blocks:
+        lines.extend(_block_lines(block, names))
+    return lines
+
+
+def _block_lines(block: Mapping[str, Any], names: Mapping[str, str]) -> list[str]:
+    kind = block.get("type")
+    if kind == "header":
+        title = plain(block["text"]["text"], names)
+        return [title, "─" * len(title)]
+    if kind == "section":
+        lines = []
+        if "text" in block:
+            lines.extend(plain(block["text"]["text"], names).splitlines())
+        for item in block.get("fields", []):
+            lines.extend(plain(item["text"], names).replace("\n", ": ", 1).splitlines())
+        return lines
+    if kind == "context":
+        return ["  " + plain(e.get("text", ""), names) for e in block.get("elements", [])]
+    if kind == "actions":
+        buttons = [f"[{e['text']['text']}]" for e in block.get("elements", []) if "text" in e]
+        return ["  ".join(buttons)]
+    if kind == "divider":
+        return ["────"]
+    if kind == "input":
+        return [f"{block['label']['text']}: ______"]
+    return []
+
+
+def render_view(view: Mapping[str, Any], names: Mapping[str, str]) -> list[str]:
+    title = view.get("title", {}).get("text", "")
+    lines = [f"┌ {title} ┐"]
+    for block in view.get("blocks", []):
+        lines.extend("│ " + line for line in _block_lines(block, names))
+    submit = view.get("submit", {}).get("text")
+    close = view.get("close", {}).get("text")
+    lines.append("└ " + "  ".join(f"[{label}]" for label in (close, submit) if label))
+    return lines
