@@ -101,7 +101,7 @@ class DemoMonth:
                 )
             if not report.ok:
                 raise RuntimeError("\n".join(report.errors))
-            self.say(f"administrator imports {report.summary()}")
+            self.say(f"administrator imports {kind}.csv: {report.summary().split(': ', 1)[1]}")
 
     def command(self, user_id: str, text: str) -> None:
         body = slash_command_body(

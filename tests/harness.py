@@ -1,0 +1,144 @@
+"""A running Auditbot for integration tests: the real Bolt app behind waitress, on a database
+from the fixtures, talking to the Slack stand-in (errbot-style `testbot`)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import waitress
+
+from bot.app import DeliveryWorker, build_services, create_bolt_app, create_wsgi_app, open_database
+from bot.config import Settings
+from bot.policy import Policy
+from bot.slack_requests import button_click_body, sign, slash_command_body, view_submission_body
+from bot.slack_standin import SlackStandIn
+
+SECRET = "test-signing-secret"
+
+
+@dataclass
+class Answer:
+    status: int
+    body: str
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+    @property
+    def text(self) -> str:
+        """All readable text of a message answer, for assertions."""
+        data = self.json or {}
+        parts = [data.get("text", "")]
+        for block in data.get("blocks", []):
+            parts.append(json.dumps(block, ensure_ascii=False))
+        return "\n".join(parts)
+
+
+@dataclass
+class RunningBot:
+    url: str
+    slack: SlackStandIn
+    services: Any
+    engine: Any
+    now: list[datetime] = field(default_factory=list)
+
+    def post(self, body: str, headers: dict[str, str] | None = None) -> Answer:
+        request = urllib.request.Request(
+            f"{self.url}/slack/events",
+            data=body.encode(),
+            headers=headers if headers is not None else sign(SECRET, body),
+            method="POST",
+        )
+        return _send(request)
+
+    def get(self, path: str) -> Answer:
+        return _send(urllib.request.Request(f"{self.url}{path}"))
+
+    def command(self, user_id: str, text: str, command: str = "/audit") -> Answer:
+        body = slash_command_body(
+            command, text, user_id=user_id, response_url=self.slack.response_url("cmd")
+        )
+        return self.post(body)
+
+    def click(self, user_id: str, message: dict[str, Any], action_id: str) -> Answer:
+        button = next(
+            element
+            for block in message["blocks"]
+            if block["type"] == "actions"
+            for element in block["elements"]
+            if element["action_id"] == action_id
+        )
+        return self.post(
+            button_click_body(
+                user_id=user_id,
+                action_id=action_id,
+                value=button["value"],
+                channel_id=message["channel"],
+                message_ts=message["ts"],
+                response_url=self.slack.response_url("click"),
+            )
+        )
+
+    def submit(self, user_id: str, view: dict[str, Any], values: dict[str, Any]) -> Answer:
+        return self.post(view_submission_body(user_id=user_id, view=view, values=values))
+
+    def dms_to(self, user_id: str, count: int = 1) -> list[dict[str, Any]]:
+        """Wait until `count` DMs reached the person; return them with their channel and ts."""
+        assert self.slack.wait_for(lambda: len(self._delivered(user_id)) >= count), (
+            f"expected {count} DM(s) to {user_id}, got {len(self._delivered(user_id))}"
+        )
+        return self._delivered(user_id)
+
+    def _delivered(self, user_id: str) -> list[dict[str, Any]]:
+        found = []
+        for index, call in enumerate(self.slack.calls()):
+            if call.method == "chat.postMessage" and call.fault is None:
+                if call.params.get("channel") in (user_id, "D" + user_id[1:]):
+                    found.append({**call.params, "channel": "D" + user_id[1:], "ts": f"1.{index}"})
+        return found
+
+
+def _send(request: urllib.request.Request) -> Answer:
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return Answer(response.status, response.read().decode())
+    except urllib.error.HTTPError as error:
+        return Answer(error.code, error.read().decode())
+
+
+def start_bot(database_url: str, slack: SlackStandIn, clock, policy: Policy | None = None):
+    """Start the bot; returns (RunningBot, stop function)."""
+    settings = Settings(
+        database_url=database_url,
+        slack_bot_token="xoxb-test",
+        slack_signing_secret=SECRET,
+        slack_api_url=slack.api_url,
+    )
+    engine = open_database(settings)
+    services = build_services(
+        settings, policy or Policy(), engine, token="xoxb-test", clock=clock, per_channel_interval=0
+    )
+    wsgi = create_wsgi_app(create_bolt_app(services, signing_secret=SECRET), engine)
+    server = waitress.create_server(wsgi, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    worker = DeliveryWorker(services, interval=0.2)
+    worker.start()
+    bot = RunningBot(f"http://127.0.0.1:{server.effective_port}", slack, services, engine)
+
+    def stop() -> None:
+        worker.stop()
+        server.close()
+        thread.join(timeout=5)
+        engine.dispose()
+        time.sleep(0)
+
+    return bot, stop

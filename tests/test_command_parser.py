@@ -1,0 +1,38 @@
+import pytest
+
+from bot.command_parser import UsageError, parse_audit_command
+from bot.months import Month
+
+
+def test_empty_text_is_help():
+    assert parse_audit_command("   ").spec.name == "help"
+
+
+def test_sub_commands_with_and_without_a_month():
+    assert parse_audit_command("select").month is None
+    assert parse_audit_command("SELECT 2026-12").month == Month(2026, 12)
+    assert parse_audit_command("status 2027-01").spec.name == "status"
+
+
+def test_explain_takes_an_escaped_mention():
+    command = parse_audit_command("explain <@U0TM00001|gareth> 2026-12")
+    assert command.user_id == "U0TM00001"
+    assert command.month == Month(2026, 12)
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("launch", "I don't know `launch`"),
+        ("select december", "is not a month"),
+        ("select 2026-13", "is not a month"),
+        ("select 2026-12 now", "takes"),
+        ("help me", "takes"),
+        ("explain gareth", "Say whose case"),
+    ],
+)
+def test_bad_input_explains_and_carries_the_usage_line(text: str, says: str):
+    with pytest.raises(UsageError) as raised:
+        parse_audit_command(text)
+    assert says in str(raised.value)
+    assert raised.value.usage.startswith("/audit help | select [YYYY-MM]")
