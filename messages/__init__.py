@@ -58,6 +58,13 @@ def chunk_lines(lines: list[str], limit: int = 2900) -> list[str]:
     return pieces
 
 
+def listing(items: list[str], limit: int = 30) -> str:
+    """'a, b, c' — or the first `limit` and 'and N more', so a long list never overflows a block."""
+    shown = ", ".join(escape_mrkdwn(item) for item in items[:limit])
+    extra = len(items) - limit
+    return f"{shown} and {extra} more" if extra > 0 else shown
+
+
 _env = Environment(
     loader=PackageLoader("messages", "templates"),
     autoescape=False,
@@ -72,6 +79,7 @@ _env.filters["plain_date"] = plain_date
 _env.filters["mention"] = mention
 _env.filters["duration_words"] = duration_words
 _env.filters["chunk_lines"] = chunk_lines
+_env.filters["listing"] = listing
 # Embed any value as a JSON literal (strings quoted and escaped).
 _env.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False)
 

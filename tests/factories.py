@@ -80,7 +80,13 @@ def authority(session: Session, cases_per_team: int = 5) -> dict[str, object]:
         case(session, north, north_worker, ref=f"CR-N{index:03d}")
         case(session, south, south_worker, ref=f"CR-S{index:03d}")
     return {
-        "admin": admin, "head": head, "service_manager": service_manager,
-        "north": north, "south": south, "north_tm": north_tm, "south_tm": south_tm,
-        "north_worker": north_worker, "south_worker": south_worker,
+        "admin": admin,
+        "head": head,
+        "service_manager": service_manager,
+        "north": north,
+        "south": south,
+        "north_tm": north_tm,
+        "south_tm": south_tm,
+        "north_worker": north_worker,
+        "south_worker": south_worker,
     }

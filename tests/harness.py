@@ -99,10 +99,14 @@ class RunningBot:
 
     def _delivered(self, user_id: str) -> list[dict[str, Any]]:
         found = []
+        dm_channels = (user_id, "D" + user_id[1:])
         for index, call in enumerate(self.slack.calls()):
-            if call.method == "chat.postMessage" and call.fault is None:
-                if call.params.get("channel") in (user_id, "D" + user_id[1:]):
-                    found.append({**call.params, "channel": "D" + user_id[1:], "ts": f"1.{index}"})
+            if (
+                call.method == "chat.postMessage"
+                and call.fault is None
+                and call.params.get("channel") in dm_channels
+            ):
+                found.append({**call.params, "channel": dm_channels[1], "ts": f"1.{index}"})
         return found
 
 

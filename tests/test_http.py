@@ -55,12 +55,14 @@ def test_an_administrator_selects_and_each_manager_gets_a_dm(running):
     south_dm = running.dms_to(user(running, "south_tm"))[0]
     assert "CR-N" in north_dm["text"] and "CR-S" in south_dm["text"]
     assert f"<@{user(running, 'north_worker')}>" in json.dumps(north_dm["blocks"])
-    buttons = [e["action_id"] for b in north_dm["blocks"] if b["type"] == "actions"
-               for e in b["elements"]]
+    buttons = [
+        e["action_id"] for b in north_dm["blocks"] if b["type"] == "actions" for e in b["elements"]
+    ]
     assert buttons == ["selection.request_redraw"]
     # Nothing went to a channel: case references only in DMs.
-    assert not [c for c in running.slack.calls("chat.postMessage")
-                if c.params["channel"].startswith("C")]
+    assert not [
+        c for c in running.slack.calls("chat.postMessage") if c.params["channel"].startswith("C")
+    ]
 
 
 def test_selecting_the_same_month_again_changes_nothing(running):
@@ -87,16 +89,24 @@ def test_only_administrators_may_select(running, who):
 
 
 def test_a_forged_signature_is_rejected_and_changes_nothing(running):
-    body = slash_command_body("/audit", "select 2026-12", user_id=user(running, "admin"),
-                              response_url=running.slack.response_url("x"))
+    body = slash_command_body(
+        "/audit",
+        "select 2026-12",
+        user_id=user(running, "admin"),
+        response_url=running.slack.response_url("x"),
+    )
     forged = sign("not-the-secret", body)
     assert running.post(body, forged).status == 401
     assert count_rows(running, SelectionRound) == 0
 
 
 def test_a_stale_request_is_rejected_and_changes_nothing(running):
-    body = slash_command_body("/audit", "select 2026-12", user_id=user(running, "admin"),
-                              response_url=running.slack.response_url("x"))
+    body = slash_command_body(
+        "/audit",
+        "select 2026-12",
+        user_id=user(running, "admin"),
+        response_url=running.slack.response_url("x"),
+    )
     six_minutes_ago = int(time.time()) - 6 * 60
     assert running.post(body, sign(SECRET, body, timestamp=six_minutes_ago)).status == 401
     assert running.post(body, {"Content-Type": "application/x-www-form-urlencoded"}).status == 401
@@ -163,8 +173,12 @@ def test_a_manager_asks_for_a_different_case(running):
     again = running.submit(manager, view, reason_values("The family moves to Leeds next week."))
     assert "already been replaced" in again.json["errors"]["reason"]
     with running.services.make_session() as session:
-        rows = session.exec(select(Selection).where(Selection.manager_id == running.people["north_tm"].id)).all()
-        logged = session.exec(select(AuditLogEntry).where(AuditLogEntry.action == "selection.redraw")).all()
+        rows = session.exec(
+            select(Selection).where(Selection.manager_id == running.people["north_tm"].id)
+        ).all()
+        logged = session.exec(
+            select(AuditLogEntry).where(AuditLogEntry.action == "selection.redraw")
+        ).all()
     assert sorted(r.status for r in rows) == ["replaced", "selected"]
     assert len(logged) == 1
 
@@ -192,8 +206,12 @@ def test_health_check_answers_with_the_database_state(running, tmp_path):
     broken = create_db_engine(f"sqlite:///{tmp_path}/missing-dir/x.db")
     app = create_wsgi_app(None, broken)
     statuses = []
-    body = b"".join(app({"PATH_INFO": "/healthz", "REQUEST_METHOD": "GET"},
-                        lambda status, headers: statuses.append(status)))
+    body = b"".join(
+        app(
+            {"PATH_INFO": "/healthz", "REQUEST_METHOD": "GET"},
+            lambda status, headers: statuses.append(status),
+        )
+    )
     assert statuses == ["503 Service Unavailable"]
     assert json.loads(body)["database"] == "unreachable"
     broken.dispose()

@@ -26,7 +26,12 @@ LONDON = ZoneInfo("Europe/London")
 
 def draw(session, policy, calendar, month=DECEMBER, seed="fixed-seed", now=NOW):
     return draw_monthly_selection(
-        session, month=month, policy=policy, calendar=calendar, now=now, actor="ada@example",
+        session,
+        month=month,
+        policy=policy,
+        calendar=calendar,
+        now=now,
+        actor="ada@example",
         seed=seed,
     )
 
@@ -76,7 +81,9 @@ def test_closed_cases_and_other_case_types_are_not_drawn(make_session, policy, w
     assert [m.name for m in outcome.no_eligible_case] == ["Tess Manager"]
 
 
-@pytest.mark.parametrize(("earlier", "eligible"), [(Month(2025, 12), False), (Month(2025, 11), True)])
+@pytest.mark.parametrize(
+    ("earlier", "eligible"), [(Month(2025, 12), False), (Month(2025, 11), True)]
+)
 def test_a_case_selected_in_the_previous_12_months_is_left_out(
     make_session, policy, working_calendar, earlier, eligible
 ):
@@ -101,8 +108,13 @@ def test_a_replaced_case_does_not_count_as_selected(make_session, policy, workin
         first_ref = first.drawn[0][1].case_ref
         selection = session.exec(select(Selection)).one()
         redraw_case(
-            session, selection_id=selection.id, actor=manager, reason="Transferring out this week",
-            policy=policy, calendar=working_calendar, now=NOW,
+            session,
+            selection_id=selection.id,
+            actor=manager,
+            reason="Transferring out this week",
+            policy=policy,
+            calendar=working_calendar,
+            now=NOW,
         )
         outcome = draw(session, policy, working_calendar)
     # The November replacement was selected, so December can only draw the replaced case.
@@ -178,8 +190,9 @@ def test_policy_case_types_and_timescales_are_used(make_session, working_calenda
         manager = factories.person(session, "Tess Manager", "team_manager", north)
         worker = factories.person(session, "Will Worker", "practitioner", north, manager)
         factories.case(session, north, worker, ref="CR-CP")
-        factories.case(session, north, worker, ref="CR-TAC", case_type="TAC",
-                       opened_on=date(2026, 11, 30))
+        factories.case(
+            session, north, worker, ref="CR-TAC", case_type="TAC", opened_on=date(2026, 11, 30)
+        )
         outcome = draw(session, policy, working_calendar)
     assert [c.case_ref for _, c in outcome.drawn] == ["CR-TAC"]
 
@@ -194,13 +207,19 @@ class TestRedraw:
             ).one()
         return people, selection
 
-    def test_a_redraw_replaces_the_case_and_records_why(self, make_session, policy, working_calendar):
+    def test_a_redraw_replaces_the_case_and_records_why(
+        self, make_session, policy, working_calendar
+    ):
         people, selection = self.setup_case(make_session, policy, working_calendar)
         with transaction(make_session) as session:
             replacement, new_case = redraw_case(
-                session, selection_id=selection.id, actor=people["north_tm"],
-                reason="Case transferring to South next week", policy=policy,
-                calendar=working_calendar, now=NOW,
+                session,
+                selection_id=selection.id,
+                actor=people["north_tm"],
+                reason="Case transferring to South next week",
+                policy=policy,
+                calendar=working_calendar,
+                now=NOW,
             )
         with make_session() as session:
             old = session.get(Selection, selection.id)
@@ -211,7 +230,10 @@ class TestRedraw:
         assert old.status == "replaced"
         assert old.replaced_reason == "Case transferring to South next week"
         assert new_case.id != old.case_id and new_case.case_ref.startswith("CR-N")
-        assert replacement.attempt == 2 and replacement.draw_seed == "fixed-seed:nina.north@example.gov.uk:2"
+        assert (
+            replacement.attempt == 2
+            and replacement.draw_seed == "fixed-seed:nina.north@example.gov.uk:2"
+        )
         assert log.actor == "nina.north@example.gov.uk"
         assert f"selection:2026-12:{people['north_tm'].id}:2" in keys
         with make_session() as session:
@@ -220,26 +242,51 @@ class TestRedraw:
     def test_a_reason_is_required(self, make_session, policy, working_calendar):
         people, selection = self.setup_case(make_session, policy, working_calendar)
         with transaction(make_session) as session, pytest.raises(InvalidRequest, match="why"):
-            redraw_case(session, selection_id=selection.id, actor=people["north_tm"], reason=" no ",
-                        policy=policy, calendar=working_calendar, now=NOW)
+            redraw_case(
+                session,
+                selection_id=selection.id,
+                actor=people["north_tm"],
+                reason=" no ",
+                policy=policy,
+                calendar=working_calendar,
+                now=NOW,
+            )
 
-    def test_only_the_manager_it_was_drawn_for_may_ask(self, make_session, policy, working_calendar):
+    def test_only_the_manager_it_was_drawn_for_may_ask(
+        self, make_session, policy, working_calendar
+    ):
         people, selection = self.setup_case(make_session, policy, working_calendar)
         with transaction(make_session) as session, pytest.raises(NotAllowed):
-            redraw_case(session, selection_id=selection.id, actor=people["south_tm"],
-                        reason="I would like a different one", policy=policy,
-                        calendar=working_calendar, now=NOW)
+            redraw_case(
+                session,
+                selection_id=selection.id,
+                actor=people["south_tm"],
+                reason="I would like a different one",
+                policy=policy,
+                calendar=working_calendar,
+                now=NOW,
+            )
 
-    def test_a_replaced_selection_cannot_be_redrawn_again(self, make_session, policy, working_calendar):
+    def test_a_replaced_selection_cannot_be_redrawn_again(
+        self, make_session, policy, working_calendar
+    ):
         people, selection = self.setup_case(make_session, policy, working_calendar)
-        kwargs = dict(selection_id=selection.id, actor=people["north_tm"], reason="Transferring out",
-                      policy=policy, calendar=working_calendar, now=NOW)
+        kwargs = dict(
+            selection_id=selection.id,
+            actor=people["north_tm"],
+            reason="Transferring out",
+            policy=policy,
+            calendar=working_calendar,
+            now=NOW,
+        )
         with transaction(make_session) as session:
             redraw_case(session, **kwargs)
         with transaction(make_session) as session, pytest.raises(InvalidRequest, match="already"):
             redraw_case(session, **kwargs)
 
-    def test_when_no_other_case_is_eligible_the_case_stays(self, make_session, policy, working_calendar):
+    def test_when_no_other_case_is_eligible_the_case_stays(
+        self, make_session, policy, working_calendar
+    ):
         with transaction(make_session) as session:
             north = factories.team(session)
             manager = factories.person(session, "Tess Manager", "team_manager", north)
@@ -248,9 +295,15 @@ class TestRedraw:
             draw(session, policy, working_calendar)
             selection = session.exec(select(Selection)).one()
         with transaction(make_session) as session, pytest.raises(InvalidRequest, match="no other"):
-            redraw_case(session, selection_id=selection.id, actor=manager,
-                        reason="Transferring out soon", policy=policy,
-                        calendar=working_calendar, now=NOW)
+            redraw_case(
+                session,
+                selection_id=selection.id,
+                actor=manager,
+                reason="Transferring out soon",
+                policy=policy,
+                calendar=working_calendar,
+                now=NOW,
+            )
         with make_session() as session:
             assert session.get(Selection, selection.id).status == "selected"
 
@@ -276,14 +329,23 @@ def test_the_scheduled_draw_is_due_from_8am_on_the_first_working_day(
 def test_the_scheduler_draws_once(make_session, policy, working_calendar):
     now = datetime(2026, 12, 1, 8, 0, tzinfo=LONDON)
     with transaction(make_session) as session:
-        assert run_scheduled_draw(session, policy=policy, calendar=working_calendar,
-                                  timezone=LONDON, now=now) is None  # nobody to draw for yet
+        assert (
+            run_scheduled_draw(
+                session, policy=policy, calendar=working_calendar, timezone=LONDON, now=now
+            )
+            is None
+        )  # nobody to draw for yet
         factories.authority(session)
-        outcome = run_scheduled_draw(session, policy=policy, calendar=working_calendar,
-                                     timezone=LONDON, now=now)
+        outcome = run_scheduled_draw(
+            session, policy=policy, calendar=working_calendar, timezone=LONDON, now=now
+        )
         assert outcome.created and outcome.drawn_by == "scheduler"
-        assert run_scheduled_draw(session, policy=policy, calendar=working_calendar,
-                                  timezone=LONDON, now=now) is None
+        assert (
+            run_scheduled_draw(
+                session, policy=policy, calendar=working_calendar, timezone=LONDON, now=now
+            )
+            is None
+        )
 
 
 @pytest.mark.parametrize(

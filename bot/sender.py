@@ -1,0 +1,381 @@
+"""The outbox sender: delivers queued Slack writes once each, however many senders run.
+
+Each row is claimed with an atomic compare-and-set UPDATE that takes a lease (`claimed_by`,
+`claimed_until`), committed before Slack is called; another sender skips a row while its lease
+is valid. No database transaction is held open while Slack is being called. A sender that dies
+after Slack accepted a message but before the row was marked sent leaves the lease to expire,
+and the row is then sent again: at most one duplicate per crash, never a lost message.
+
+Retries: slack_sdk's handlers (see `bot.slack_client`) first retry 429s, connection errors and
+500/503s within one call. What still fails is rescheduled here with exponential backoff (30s,
+60s, 120s … capped at 1h) until `max_attempts`; permanent Slack errors fail the row at once.
+Logs name the row's concern and idempotency key, never the message text.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import func, or_, update
+from sqlmodel import col, select
+
+from bot.directory import lookup_one
+from bot.slack_client import PERMANENT_ERRORS
+from models import OutboxMessage, Staff
+from models.db import SessionFactory, transaction
+
+log = logging.getLogger(__name__)
+
+FIRST_RETRY_DELAY = timedelta(seconds=30)
+MAX_RETRY_DELAY = timedelta(hours=1)
+_MAX_ERROR_LENGTH = 500
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+
+
+@dataclass(frozen=True)
+class _Row:
+    """What the sender needs of an outbox row, read once after claiming it."""
+
+    id: int
+    idempotency_key: str
+    method: str
+    concern: str
+    channel: str | None
+    recipient_staff_id: int | None
+    payload: dict[str, Any]
+    attempts: int
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        make_session: SessionFactory,
+        client: WebClient,
+        clock: Callable[[], datetime],
+        *,
+        instance_id: str,
+        sleep: Callable[[float], None] = time.sleep,
+        per_channel_interval: float = 1.0,
+        lease: timedelta = timedelta(minutes=2),
+        max_attempts: int = 8,
+        batch_size: int = 100,
+    ) -> None:
+        self._make_session = make_session
+        self._client = client
+        self._clock = clock
+        self.instance_id = instance_id
+        self._sleep = sleep
+        self._per_channel_interval = per_channel_interval
+        self._lease = lease
+        self._max_attempts = max_attempts
+        self._batch_size = batch_size
+        # Last write per channel, and the DM channel Slack answered for a user id.
+        self._last_write: dict[str, datetime] = {}
+        self._channel_alias: dict[str, str] = {}
+
+    def deliver_due(self) -> DeliveryReport:
+        """Send every row due now, batch after batch, and return what happened.
+
+        A row that fails is rescheduled or marked failed; an unexpected error on one row is
+        logged and leaves the row claimed until its lease expires, so it is never lost.
+        """
+        report = DeliveryReport()
+        after_id = 0
+        while True:
+            row_ids = self._due_ids(self._clock(), after_id)
+            if not row_ids:
+                return report
+            for row_id in row_ids:
+                after_id = row_id
+                try:
+                    self._process(row_id, report)
+                except Exception:
+                    log.exception(
+                        "Outbox row %s: unexpected error; it will be retried when its lease ends",
+                        row_id,
+                    )
+
+    # -- claiming ------------------------------------------------------------------------------
+
+    def _due_ids(self, now: datetime, after_id: int) -> list[int]:
+        with self._make_session() as session:
+            ids = session.exec(
+                select(OutboxMessage.id)
+                .where(
+                    OutboxMessage.status == "pending",
+                    col(OutboxMessage.next_attempt_at) <= now,
+                    _lease_free(now),
+                    col(OutboxMessage.id) > after_id,
+                )
+                .order_by(col(OutboxMessage.id))
+                .limit(self._batch_size)
+            ).all()
+        return [i for i in ids if i is not None]
+
+    def _claim(self, row_id: int, now: datetime) -> bool:
+        statement = (
+            update(OutboxMessage)
+            .where(
+                col(OutboxMessage.id) == row_id,
+                col(OutboxMessage.status) == "pending",
+                col(OutboxMessage.next_attempt_at) <= now,
+                _lease_free(now),
+            )
+            .values(claimed_by=self.instance_id, claimed_until=now + self._lease)
+            .execution_options(synchronize_session=False)
+        )
+        with transaction(self._make_session) as session:
+            return session.exec(statement).rowcount == 1
+
+    # -- one row -------------------------------------------------------------------------------
+
+    def _process(self, row_id: int, report: DeliveryReport) -> None:
+        if not self._claim(row_id, self._clock()):
+            return  # sent, rescheduled or claimed by another sender meanwhile
+        row = self._load(row_id)
+        if row is None:
+            return
+        try:
+            channel = self._resolve_channel(row)
+        except Exception as exc:
+            self._retry(row, _describe(exc), None, report)
+            return
+        if isinstance(channel, _NoChannel):
+            self._fail(row, channel.reason, report)
+            return
+
+        payload = {**row.payload, "channel": channel}
+        self._pace(channel)
+        try:
+            response = self._client.api_call(row.method, json=payload)
+        except SlackApiError as exc:
+            self._note_write(channel, None)
+            code = _error_code(exc)
+            if code in PERMANENT_ERRORS:
+                self._fail(row, code, report)
+            else:
+                self._retry(row, f"slack: {code or _status_text(exc)}", _retry_after(exc), report)
+            return
+        except Exception as exc:
+            self._note_write(channel, None)
+            self._retry(row, _describe(exc), None, report)
+            return
+        answered_channel = response.get("channel")
+        self._note_write(channel, answered_channel if isinstance(answered_channel, str) else None)
+        ts = response.get("ts")
+        self._mark_sent(
+            row,
+            slack_channel=str(answered_channel or channel),
+            slack_ts=str(ts) if ts is not None else None,
+        )
+        report.sent += 1
+
+    def _load(self, row_id: int) -> _Row | None:
+        with self._make_session() as session:
+            message = session.get(OutboxMessage, row_id)
+            if message is None or message.id is None:
+                return None
+            return _Row(
+                id=message.id,
+                idempotency_key=message.idempotency_key,
+                method=message.method,
+                concern=message.concern,
+                channel=message.channel,
+                recipient_staff_id=message.recipient_staff_id,
+                payload=dict(message.payload or {}),
+                attempts=message.attempts,
+            )
+
+    def _resolve_channel(self, row: _Row) -> str | _NoChannel:
+        """The row's channel, else the recipient's Slack id, looked up by email if need be."""
+        if row.channel:
+            return row.channel
+        if row.payload.get("channel"):
+            return str(row.payload["channel"])
+        if row.recipient_staff_id is None:
+            return _NoChannel("no channel and no recipient")
+        with transaction(self._make_session) as session:
+            staff = session.get(Staff, row.recipient_staff_id)
+            if staff is None:
+                return _NoChannel(f"recipient {row.recipient_staff_id} not found")
+            if staff.slack_user_id:
+                return staff.slack_user_id
+            user_id = lookup_one(session, self._client, staff, self._clock())
+            if user_id is None:
+                return _NoChannel(f"not on Slack: {staff.email}")
+            return user_id
+
+    # -- pacing --------------------------------------------------------------------------------
+
+    def _pace(self, channel: str) -> None:
+        """Keep to about one write per channel per `per_channel_interval` (Slack's limit)."""
+        if self._per_channel_interval <= 0:
+            return
+        last = self._last_write.get(self._channel_alias.get(channel, channel))
+        if last is None:
+            return
+        elapsed = (self._clock() - last).total_seconds()
+        wait = min(self._per_channel_interval, self._per_channel_interval - elapsed)
+        if wait > 0:
+            self._sleep(wait)
+
+    def _note_write(self, channel: str, answered_channel: str | None) -> None:
+        if answered_channel and answered_channel != channel:
+            self._channel_alias[channel] = answered_channel
+        key = self._channel_alias.get(channel, channel)
+        self._last_write[key] = self._clock()
+
+    # -- outcomes ------------------------------------------------------------------------------
+
+    def _mark_sent(self, row: _Row, *, slack_channel: str, slack_ts: str | None) -> None:
+        self._update(
+            row,
+            mine_only=False,  # sent by us: record it even if our lease ran out meanwhile
+            status="sent",
+            sent_at=self._clock(),
+            slack_channel=slack_channel,
+            slack_ts=slack_ts,
+            claimed_by=None,
+            claimed_until=None,
+        )
+
+    def _fail(self, row: _Row, error: str, report: DeliveryReport) -> None:
+        self._update(
+            row,
+            status="failed",
+            attempts=row.attempts + 1,
+            last_error=error[:_MAX_ERROR_LENGTH],
+            claimed_by=None,
+            claimed_until=None,
+        )
+        report.failed += 1
+        log.warning(
+            "Outbox message failed for good (%s): concern=%s key=%s",
+            _loggable(error),
+            row.concern,
+            row.idempotency_key,
+        )
+
+    def _retry(
+        self, row: _Row, error: str, retry_after: float | None, report: DeliveryReport
+    ) -> None:
+        attempts = row.attempts + 1
+        if attempts >= self._max_attempts:
+            self._fail(row, f"gave up after {attempts} attempts: {error}", report)
+            return
+        delay = min(FIRST_RETRY_DELAY * 2 ** (attempts - 1), MAX_RETRY_DELAY)
+        if retry_after is not None:
+            delay = max(delay, timedelta(seconds=retry_after))
+        now = self._clock()
+        self._update(
+            row,
+            attempts=attempts,
+            next_attempt_at=now + delay,
+            last_error=error[:_MAX_ERROR_LENGTH],
+            claimed_by=None,
+            claimed_until=None,
+        )
+        report.retried += 1
+        log.info(
+            "Outbox message will be retried in %ss (attempt %s): concern=%s key=%s error=%s",
+            int(delay.total_seconds()),
+            attempts,
+            row.concern,
+            row.idempotency_key,
+            _loggable(error),
+        )
+
+    def _update(self, row: _Row, *, mine_only: bool = True, **values: Any) -> None:
+        conditions = [col(OutboxMessage.id) == row.id, col(OutboxMessage.status) == "pending"]
+        if mine_only:
+            conditions.append(col(OutboxMessage.claimed_by) == self.instance_id)
+        statement = (
+            update(OutboxMessage)
+            .where(*conditions)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        with transaction(self._make_session) as session:
+            if session.exec(statement).rowcount != 1:
+                log.warning(
+                    "Outbox row %s changed under this sender (lease lost?): concern=%s key=%s",
+                    row.id,
+                    row.concern,
+                    row.idempotency_key,
+                )
+
+
+@dataclass(frozen=True)
+class _NoChannel:
+    reason: str
+
+
+def pending_count(make_session: SessionFactory) -> int:
+    with make_session() as session:
+        return session.exec(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")
+        ).one()
+
+
+def failed_deliveries(make_session: SessionFactory) -> list[OutboxMessage]:
+    """Messages that will not be sent, oldest first (for `/audit status`)."""
+    with make_session() as session:
+        return list(
+            session.exec(
+                select(OutboxMessage)
+                .where(OutboxMessage.status == "failed")
+                .order_by(col(OutboxMessage.created_at), col(OutboxMessage.id))
+            ).all()
+        )
+
+
+def _lease_free(now: datetime) -> Any:
+    return or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now)
+
+
+def _error_code(exc: SlackApiError) -> str | None:
+    data = getattr(exc.response, "data", None)
+    if isinstance(data, dict) and data.get("error"):
+        return str(data["error"])
+    return None
+
+
+def _status_text(exc: SlackApiError) -> str:
+    return f"HTTP {getattr(exc.response, 'status_code', '?')}"
+
+
+def _retry_after(exc: SlackApiError) -> float | None:
+    """Slack's Retry-After (seconds) when a 429 outlasted the client's own retries."""
+    headers = getattr(exc.response, "headers", None) or {}
+    for name, value in headers.items():
+        if name.lower() == "retry-after":
+            raw = value[0] if isinstance(value, list | tuple) else value
+            try:
+                return float(raw)
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, SlackApiError):
+        return f"slack: {_error_code(exc) or _status_text(exc)}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _loggable(error: str) -> str:
+    """The error's code, without details such as an email address."""
+    return error.split(":", 1)[0] if error.startswith("not on Slack") else error

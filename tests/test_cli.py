@@ -1,0 +1,108 @@
+"""The command line as operators and scripts use it (CONTRACT.md)."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import pytest
+from sqlmodel import func, select
+
+from bot.cli import main
+from bot.slack_standin import SlackStandIn
+from models import OutboxMessage, SelectionRound, Staff, Team
+from models.db import create_db_engine, session_factory
+
+
+def sample(kind: str) -> str:
+    return str(resources.files("bot.sample") / f"{kind}.csv")
+
+
+@pytest.fixture
+def env(monkeypatch, database_url):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "AUDITBOT_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    return database_url
+
+
+def count(database_url: str, table) -> int:
+    engine = create_db_engine(database_url)
+    with session_factory(engine)() as session:
+        total = session.exec(select(func.count()).select_from(table)).one()
+    engine.dispose()
+    return total
+
+
+def test_import_reports_bad_rows_and_changes_nothing(env, tmp_path, capsys):
+    teams = tmp_path / "teams.csv"
+    teams.write_text(
+        "team,service_area,team_type,channel_id\n"
+        "North,Area,short_term,C0NORTH01\n"
+        "South,Area,medium_term,\n",
+        encoding="utf-8",
+    )
+    assert main(["import", "teams", str(teams)]) == 2
+    err = capsys.readouterr().err
+    assert f"{teams}:3: team_type 'medium_term'" in err
+    assert "nothing imported" in err
+    assert count(env, Team) == 0
+
+
+def test_import_dry_run_then_for_real(env, capsys):
+    assert main(["import", "teams", sample("teams"), "--dry-run"]) == 0
+    assert "dry run" in capsys.readouterr().out
+    assert count(env, Team) == 0
+    assert main(["import", "teams", sample("teams")]) == 0
+    assert main(["import", "staff", sample("staff")]) == 0
+    assert count(env, Team) == 4 and count(env, Staff) == 20
+
+
+def test_tick_draws_on_the_first_working_day_and_a_rerun_sends_nothing(env, monkeypatch, capsys):
+    for kind in ("teams", "staff", "cases"):
+        assert main(["import", kind, sample(kind)]) == 0
+    with SlackStandIn({"owen.price@example.gov.uk": "U0OWEN001"}) as slack:
+        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+        monkeypatch.setenv("SLACK_API_URL", slack.api_url)
+        assert main(["tick", "--now", "2026-12-01T07:59:00+00:00"]) == 0
+        assert count(env, SelectionRound) == 0
+        assert main(["tick", "--now", "2026-12-01T08:00:00+00:00"]) == 0
+        out = capsys.readouterr().out
+        assert "drew the 2026-12 selection" in out and "sent 3" in out
+        dms = [c for c in slack.calls("chat.postMessage") if c.fault is None]
+        assert sorted(c.params["channel"] for c in dms) == ["U0TM00001", "U0TM00002", "U0TM00003"]
+        assert main(["tick", "--now", "2026-12-01T08:00:00+00:00"]) == 0
+        assert main(["tick", "--now", "2026-12-01T09:00:00"]) == 0  # naive: AUDITBOT_TZ
+        assert len([c for c in slack.calls("chat.postMessage") if c.fault is None]) == 3
+        assert slack.calls("users.lookupByEmail")  # the one person without a Slack ID was found
+    assert count(env, OutboxMessage) == 3
+
+
+def test_tick_and_serve_need_a_token(env, capsys):
+    assert main(["tick"]) == 2
+    assert "SLACK_BOT_TOKEN" in capsys.readouterr().err
+    assert main(["serve", "--no-scheduler"]) == 2
+    assert "SLACK_BOT_TOKEN" in capsys.readouterr().err
+
+
+def test_serve_in_http_mode_needs_the_signing_secret(env, monkeypatch, capsys):
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    assert main(["serve"]) == 2
+    assert "SLACK_SIGNING_SECRET" in capsys.readouterr().err
+
+
+def test_bad_environment_values_are_named(env, monkeypatch, capsys):
+    monkeypatch.setenv("AUDITBOT_TZ", "Mars/Olympus")
+    assert main(["import", "teams", sample("teams")]) == 2
+    assert "AUDITBOT_TZ" in capsys.readouterr().err
+
+
+def test_demo_runs_offline(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SLACK_API_URL", raising=False)
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "Your case for the December 2026 audit" in out
+    assert "This replaces" in out
+    assert "only admins can use `/audit select`" in out
+    assert not list(Path(tmp_path).iterdir())  # nothing left behind
