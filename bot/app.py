@@ -13,12 +13,14 @@ from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.error import BoltError
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 import handlers
 from bot.calendar import WorkingCalendar
 from bot.config import Settings
+from bot.errors import ConfigError
 from bot.policy import Policy
 from bot.sender import OutboxSender
 from bot.services import Services
@@ -71,12 +73,18 @@ def build_services(
 
 
 def create_bolt_app(services: Services, *, signing_secret: str | None) -> App:
-    app = App(
-        client=services.client,
-        signing_secret=signing_secret,
-        # Socket Mode has no HTTP signature to check; HTTP mode always checks it.
-        request_verification_enabled=signing_secret is not None,
-    )
+    """The Bolt app; it checks the bot token with Slack (auth.test) before anything else."""
+    try:
+        app = App(
+            client=services.client,
+            signing_secret=signing_secret,
+            # Socket Mode has no HTTP signature to check; HTTP mode always checks it.
+            request_verification_enabled=signing_secret is not None,
+        )
+    except (BoltError, OSError) as error:
+        raise ConfigError(
+            f"could not check SLACK_BOT_TOKEN with Slack at {services.settings.slack_api_url}: {error}"
+        ) from error
     handlers.register_all(app, services)
     return app
 

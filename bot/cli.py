@@ -107,19 +107,25 @@ def _serve(args: argparse.Namespace) -> int:
         log.info("connected to Slack in Socket Mode")
     wsgi = create_wsgi_app(None if socket_mode else bolt_app, engine)
     server = waitress.create_server(wsgi, host=args.host, port=settings.port, threads=8)
-    signal.signal(signal.SIGTERM, lambda *_: server.close())
+    signal.signal(signal.SIGTERM, _interrupt)
     log.info("auditbot listening on %s:%s", args.host, settings.port)
     try:
         server.run()
     except KeyboardInterrupt:
-        pass
+        log.info("stopping")
     finally:
+        server.close()
         if scheduler:
             scheduler.shutdown(wait=False)
         if socket_mode:
             socket_mode.close()
         worker.stop()
     return 0
+
+
+def _interrupt(*_: object) -> None:
+    """SIGTERM stops `serve` the way Ctrl-C does, so the shutdown below runs."""
+    raise KeyboardInterrupt
 
 
 def _tick(args: argparse.Namespace) -> int:

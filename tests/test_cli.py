@@ -106,3 +106,14 @@ def test_demo_runs_offline(capsys, monkeypatch, tmp_path):
     assert "This replaces" in out
     assert "only admins can use `/audit select`" in out
     assert not list(Path(tmp_path).iterdir())  # nothing left behind
+
+
+def test_serve_stops_with_a_clear_message_when_slack_refuses_the_token(env, monkeypatch, capsys):
+    with SlackStandIn() as slack:
+        slack.fail_next("auth.test", error="invalid_auth")
+        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-revoked")
+        monkeypatch.setenv("SLACK_SIGNING_SECRET", "secret")
+        monkeypatch.setenv("SLACK_API_URL", slack.api_url)
+        assert main(["serve", "--no-scheduler"]) == 2
+    err = capsys.readouterr().err
+    assert "could not check SLACK_BOT_TOKEN" in err and "invalid_auth" in err
