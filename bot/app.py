@@ -82,8 +82,9 @@ def create_bolt_app(services: Services, *, signing_secret: str | None) -> App:
             request_verification_enabled=signing_secret is not None,
         )
     except (BoltError, OSError) as error:
+        where = services.settings.slack_api_url
         raise ConfigError(
-            f"could not check SLACK_BOT_TOKEN with Slack at {services.settings.slack_api_url}: {error}"
+            f"could not check SLACK_BOT_TOKEN with Slack at {where}: {error}"
         ) from error
     handlers.register_all(app, services)
     return app

@@ -24,7 +24,13 @@ from bot.app import build_services, create_bolt_app, open_database
 from bot.config import Settings
 from bot.importer import import_csv
 from bot.policy import Policy
-from bot.slack_requests import button_click_body, sign, slash_command_body, view_submission_body
+from bot.slack_requests import (
+    button_click_body,
+    find_button,
+    sign,
+    slash_command_body,
+    view_submission_body,
+)
 from bot.slack_standin import SlackStandIn
 from bot.transcript import render_blocks, render_view
 from scheduler.jobs import run_due_work
@@ -116,22 +122,12 @@ class DemoMonth:
         )
 
     def click(self, user_id: str, action_id: str, message: dict[str, Any]) -> None:
-        button = next(
-            e
-            for b in message["blocks"]
-            if b["type"] == "actions"
-            for e in b["elements"]
-            if e["action_id"] == action_id
-        )
-        self.say(f"{self.transcript.names[user_id]} clicks [{button['text']['text']}]")
+        label = find_button(message, action_id)["text"]["text"]
+        self.say(f"{self.transcript.names[user_id]} clicks [{label}]")
+        response_url = self.slack.response_url("click")
         self._dispatch(
             button_click_body(
-                user_id=user_id,
-                action_id=action_id,
-                value=button["value"],
-                channel_id=message["channel"],
-                message_ts=message["ts"],
-                response_url=self.slack.response_url("click"),
+                user_id=user_id, message=message, action_id=action_id, response_url=response_url
             )
         )
         self.collect_slack_calls(opened_by=user_id)

@@ -23,7 +23,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import func, or_, update
+from sqlalchemy import or_, update
 from sqlmodel import col, select
 
 from bot.directory import lookup_one
@@ -321,25 +321,6 @@ class OutboxSender:
 @dataclass(frozen=True)
 class _NoChannel:
     reason: str
-
-
-def pending_count(make_session: SessionFactory) -> int:
-    with make_session() as session:
-        return session.exec(
-            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")
-        ).one()
-
-
-def failed_deliveries(make_session: SessionFactory) -> list[OutboxMessage]:
-    """Messages that will not be sent, oldest first (for `/audit status`)."""
-    with make_session() as session:
-        return list(
-            session.exec(
-                select(OutboxMessage)
-                .where(OutboxMessage.status == "failed")
-                .order_by(col(OutboxMessage.created_at), col(OutboxMessage.id))
-            ).all()
-        )
 
 
 def _lease_free(now: datetime) -> Any:

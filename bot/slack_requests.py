@@ -42,16 +42,26 @@ def slash_command_body(
     )
 
 
+def find_button(message: dict[str, Any], action_id: str) -> dict[str, Any]:
+    """The button with `action_id` in a message's blocks (KeyError if it is not there)."""
+    for block in message.get("blocks", []):
+        for element in block.get("elements", []) if block.get("type") == "actions" else []:
+            if element.get("action_id") == action_id:
+                return element
+    raise KeyError(f"no button {action_id!r} in the message")
+
+
 def button_click_body(
     *,
     user_id: str,
+    message: dict[str, Any],
     action_id: str,
-    value: str,
-    channel_id: str,
-    message_ts: str,
     response_url: str,
     trigger_id: str = "trigger-2",
 ) -> str:
+    """Clicking `action_id` in `message` (a sent message: it carries its channel and ts)."""
+    button = find_button(message, action_id)
+    channel_id, message_ts = message["channel"], message["ts"]
     payload = {
         "type": "block_actions",
         "team": {"id": "T0AUDIT01", "domain": "council"},
@@ -67,7 +77,7 @@ def button_click_body(
                 "type": "button",
                 "action_id": action_id,
                 "block_id": "b",
-                "value": value,
+                "value": button.get("value", ""),
                 "action_ts": message_ts,
             }
         ],

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from bot.months import Month
 from bot.selection import CASE_TYPE_NAMES, current_selection, explain_selection
@@ -86,9 +86,9 @@ def programme_status(session: Session, month: Month) -> ProgrammeStatus:
             )
         )
     status.failed_deliveries = _failed_deliveries(session)
-    status.waiting_to_send = len(
-        session.exec(select(OutboxMessage.id).where(OutboxMessage.status == "pending")).all()
-    )
+    status.waiting_to_send = session.exec(
+        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")
+    ).one()
     return status
 
 

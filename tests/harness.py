@@ -69,21 +69,10 @@ class RunningBot:
         return self.post(body)
 
     def click(self, user_id: str, message: dict[str, Any], action_id: str) -> Answer:
-        button = next(
-            element
-            for block in message["blocks"]
-            if block["type"] == "actions"
-            for element in block["elements"]
-            if element["action_id"] == action_id
-        )
+        response_url = self.slack.response_url("click")
         return self.post(
             button_click_body(
-                user_id=user_id,
-                action_id=action_id,
-                value=button["value"],
-                channel_id=message["channel"],
-                message_ts=message["ts"],
-                response_url=self.slack.response_url("click"),
+                user_id=user_id, message=message, action_id=action_id, response_url=response_url
             )
         )
 

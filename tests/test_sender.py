@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
-from sqlmodel import select
+from sqlmodel import col, func, select
 
 from bot.directory import ResolveReport, resolve_slack_ids
 from bot.outbox import queue_channel_post, queue_dm
-from bot.sender import DeliveryReport, OutboxSender, failed_deliveries, pending_count
+from bot.sender import DeliveryReport, OutboxSender
 from bot.slack_client import build_web_client
 from bot.slack_standin import SlackStandIn
 from models import OutboxMessage, Staff
@@ -23,6 +23,24 @@ from models.db import SessionFactory, transaction
 from tests.conftest import FIXED_NOW
 
 SECRET_TEXT = "Case CR-1234 audit is due"
+
+
+def pending_count(make_session: SessionFactory) -> int:
+    with make_session() as session:
+        return session.exec(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")
+        ).one()
+
+
+def failed_deliveries(make_session: SessionFactory) -> list[OutboxMessage]:
+    with make_session() as session:
+        return list(
+            session.exec(
+                select(OutboxMessage)
+                .where(OutboxMessage.status == "failed")
+                .order_by(col(OutboxMessage.id))
+            ).all()
+        )
 
 
 class FakeClock:
