@@ -177,8 +177,7 @@ class DemoMonth:
             for c in self.slack.calls("chat.postMessage")
             if c.fault is None and _user_of(c.params["channel"]) == user_id
         ]
-        index = self.slack.calls().index(posted[-1])
-        return {**posted[-1].params, "channel": "D" + user_id[1:], "ts": f"demo.{index}"}
+        return {**posted[-1].params, "channel": "D" + user_id[1:], "ts": posted[-1].response["ts"]}
 
     def last_view_opened(self) -> dict[str, Any]:
         return self.slack.calls("views.open")[-1].params["view"]

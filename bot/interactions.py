@@ -10,13 +10,13 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.commands import UNKNOWN_PERSON, find_actor
 from bot.errors import AuditbotError
-from bot.months import Month
-from bot.outbox import queue_update
 from bot.selection import MIN_REDRAW_REASON, redraw_case
 from bot.services import Services
 from messages import render
-from models import Case, Selection, SelectionRound
+from models import Case, Selection
 from models.db import transaction
+
+ALREADY_REPLACED = "This case has already been replaced: see your latest message."
 
 
 @dataclass(frozen=True)
@@ -27,9 +27,7 @@ class Reply:
     text: str | None = None
 
 
-def open_redraw_request(
-    services: Services, slack_user_id: str, selection_id: str, channel: str | None, ts: str | None
-) -> Reply:
+def open_redraw_request(services: Services, slack_user_id: str, selection_id: str) -> Reply:
     with services.make_session() as session:
         actor = find_actor(session, slack_user_id)
         if actor is None:
@@ -38,13 +36,11 @@ def open_redraw_request(
         if selection is None or selection.manager_id != actor.id:
             return Reply(text="Only the team manager this case was drawn for can ask for another.")
         if selection.status != "selected":
-            return Reply(text="This case has already been replaced: see your latest message.")
-        case = session.get(Case, selection.case_id)
-        metadata = json.dumps({"selection_id": selection.id, "channel": channel, "ts": ts})
+            return Reply(text=ALREADY_REPLACED)
         view = render(
             "redraw_modal",
-            case_ref=case.case_ref,
-            private_metadata=metadata,
+            case_ref=session.get(Case, selection.case_id).case_ref,
+            private_metadata=json.dumps({"selection_id": selection.id}),
             min_reason=MIN_REDRAW_REASON,
         )
         return Reply(view=view)
@@ -54,43 +50,24 @@ def submit_redraw_request(
     services: Services, slack_user_id: str, private_metadata: str, reason: str
 ) -> dict[str, str] | None:
     """Re-draw; returns inline errors for the modal (block_id → message), or None when done."""
-    metadata = json.loads(private_metadata)
-    now = services.now()
+    selection_id = int(json.loads(private_metadata)["selection_id"])
     try:
         with transaction(services.make_session) as session:
             actor = find_actor(session, slack_user_id)
             if actor is None:
                 return {"reason": UNKNOWN_PERSON}
-            old = session.get(Selection, int(metadata["selection_id"]))
-            old_case_ref = session.get(Case, old.case_id).case_ref if old and old.case_id else ""
-            replacement, _ = redraw_case(
+            redraw_case(
                 session,
-                selection_id=int(metadata["selection_id"]),
+                selection_id=selection_id,
                 actor=actor,
                 reason=reason,
                 policy=services.policy,
                 calendar=services.calendar,
-                now=now,
+                now=services.now(),
             )
-            if metadata.get("channel") and metadata.get("ts"):
-                month = Month.parse(session.get(SelectionRound, replacement.round_id).month)
-                queue_update(
-                    session,
-                    key=f"selection-replaced:{old.id}",
-                    channel=metadata["channel"],
-                    ts=metadata["ts"],
-                    message=render(
-                        "selection_replaced",
-                        case_ref=old_case_ref,
-                        month=month.label,
-                        reason=reason.strip(),
-                    ),
-                    concern=f"selection:{old.id}",
-                    now=now,
-                )
     except AuditbotError as error:
         return {"reason": str(error)}
     except IntegrityError:  # a double submit: the first one re-drew
-        return {"reason": "This case has already been replaced: see your latest message."}
+        return {"reason": ALREADY_REPLACED}
     services.deliver_soon()
     return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
@@ -59,22 +60,31 @@ def queue_update(
     session: Session,
     *,
     key: str,
-    channel: str,
-    ts: str,
+    update_of: str,
     message: dict[str, Any],
     concern: str,
     now: datetime,
 ) -> None:
-    """Queue a chat.update of a message already sent, so a conversation reads as one state."""
+    """Queue a chat.update of the message queued under the key `update_of`, so a conversation
+    reads as one thread of state. The sender waits until that message has been delivered."""
     _queue(
         session,
         idempotency_key=key,
         method="chat.update",
         recipient_staff_id=None,
-        channel=channel,
-        payload={**message, "ts": ts},
+        channel=None,
+        payload={**message, "update_of": update_of},
         concern=concern,
         now=now,
+    )
+
+
+def withdraw_pending(session: Session, concern: str) -> None:
+    """Stop messages about something that no longer holds (e.g. a moved booking's reminder)."""
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.concern == concern, OutboxMessage.status == "pending")
+        .values(status="withdrawn")
     )
 
 

@@ -19,7 +19,7 @@ from bot import auditlog
 from bot.calendar import WorkingCalendar
 from bot.errors import InvalidRequest, NotAllowed
 from bot.months import Month
-from bot.outbox import queue_dm
+from bot.outbox import queue_dm, queue_update
 from bot.policy import Policy
 from messages import render
 from models import Case, Selection, SelectionRound, Staff, Team
@@ -314,6 +314,16 @@ def redraw_case(
         now,
         replaces=(old_case, reason),
     )
+    queue_update(
+        session,
+        key=f"selection-replaced:{current.id}",
+        update_of=selection_dm_key(month, current),
+        message=render(
+            "selection_replaced", case_ref=old_case.case_ref, month=month.label, reason=reason
+        ),
+        concern=f"selection:{current.id}",
+        now=now,
+    )
     return replacement, new_case
 
 
@@ -345,12 +355,17 @@ def _queue_selection_dm(
     )
     queue_dm(
         session,
-        key=f"selection:{month}:{manager.id}:{selection.attempt}",
+        key=selection_dm_key(month, selection),
         recipient=manager,
         message=message,
         concern=f"selection:{selection.id}",
         now=now,
     )
+
+
+def selection_dm_key(month: Month | str, selection: Selection) -> str:
+    """The idempotency key of a selection's DM; later updates of that message refer to it."""
+    return f"selection:{month}:{selection.manager_id}:{selection.attempt}"
 
 
 def suggested_discussion_date(

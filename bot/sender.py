@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -148,6 +148,15 @@ class OutboxSender:
         row = self._load(row_id)
         if row is None:
             return
+        if "update_of" in row.payload:
+            target = self._update_target(row.payload["update_of"])
+            if target is _NOT_YET:
+                self._retry(row, "the message to update is not delivered yet", None, report)
+                return
+            if isinstance(target, _NoChannel):
+                self._fail(row, target.reason, report)
+                return
+            row = replace(row, payload=_without_key(row.payload, "update_of") | target)
         try:
             channel = self._resolve_channel(row)
         except Exception as exc:
@@ -198,6 +207,18 @@ class OutboxSender:
                 payload=dict(message.payload or {}),
                 attempts=message.attempts,
             )
+
+    def _update_target(self, key: str) -> dict[str, str] | _NoChannel | object:
+        """Where the message queued under `key` landed (channel and ts), once it is sent."""
+        with self._make_session() as session:
+            target = session.exec(
+                select(OutboxMessage).where(OutboxMessage.idempotency_key == key)
+            ).first()
+        if target is None or target.status in ("failed", "withdrawn"):
+            return _NoChannel(f"the message to update ({key}) was never delivered")
+        if target.status != "sent" or not target.slack_ts:
+            return _NOT_YET
+        return {"channel": target.slack_channel, "ts": target.slack_ts}
 
     def _resolve_channel(self, row: _Row) -> str | _NoChannel:
         """The row's channel, else the recipient's Slack id, looked up by email if need be."""
@@ -321,6 +342,13 @@ class OutboxSender:
 @dataclass(frozen=True)
 class _NoChannel:
     reason: str
+
+
+_NOT_YET = object()
+
+
+def _without_key(payload: dict[str, Any], key: str) -> dict[str, Any]:
+    return {name: value for name, value in payload.items() if name != key}
 
 
 def _lease_free(now: datetime) -> Any:

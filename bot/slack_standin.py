@@ -48,6 +48,7 @@ class Call:
     params: dict[str, Any]
     token: str | None = None
     fault: str | None = None
+    response: dict[str, Any] | None = None  # what the stand-in answered, when it answered
 
 
 @dataclass
@@ -540,6 +541,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send_text(HTTPStatus.OK, "ok")
                 return
             answer = standin._answer(method, call.params)
+            call.response = answer
             if not answer.get("ok"):
                 call.fault = f"error:{answer.get('error')}"
             standin._record(call)

@@ -11,13 +11,8 @@ def register(app: App, services: Services) -> None:
     @app.action("selection.request_redraw")
     def request_redraw(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
         ack()
-        container = body.get("container") or {}
         reply = open_redraw_request(
-            services,
-            body["user"]["id"],
-            body["actions"][0].get("value") or "",
-            container.get("channel_id"),
-            container.get("message_ts"),
+            services, body["user"]["id"], body["actions"][0].get("value") or ""
         )
         if reply.view is not None:
             client.views_open(trigger_id=body["trigger_id"], view=reply.view)

@@ -89,13 +89,13 @@ class RunningBot:
     def _delivered(self, user_id: str) -> list[dict[str, Any]]:
         found = []
         dm_channels = (user_id, "D" + user_id[1:])
-        for index, call in enumerate(self.slack.calls()):
+        for call in self.slack.calls():
             if (
                 call.method == "chat.postMessage"
                 and call.fault is None
                 and call.params.get("channel") in dm_channels
             ):
-                found.append({**call.params, "channel": dm_channels[1], "ts": f"1.{index}"})
+                found.append({**call.params, "channel": dm_channels[1], "ts": call.response["ts"]})
         return found
 
 

@@ -57,6 +57,7 @@ def test_post_message_sends_json_with_blocks(slack: SlackStandIn, client: WebCli
         method="chat.postMessage",
         params={"channel": "U0TM", "text": "Audit due", "blocks": BLOCKS},
         token="xoxb-test",
+        response=first.data,
     )
     assert slack.messages_to("U0TM") == [call.params]
     assert slack.messages_to("D0TM") == [call.params]
@@ -85,7 +86,12 @@ def test_get_with_query_string_and_bearer_token(slack: SlackStandIn) -> None:
     assert body["ok"] is True
     assert body["user"]["id"] == "U0TM"
     assert slack.calls() == [
-        Call(method="users.lookupByEmail", params={"email": "tm@example.org"}, token="xoxb-get")
+        Call(
+            method="users.lookupByEmail",
+            params={"email": "tm@example.org"},
+            token="xoxb-get",
+            response=body,
+        )
     ]
 
 
