@@ -64,7 +64,11 @@ def build_services(
     return Services(
         settings=settings,
         policy=policy,
-        calendar=WorkingCalendar(policy.calendar.holidays_subdivision),
+        calendar=WorkingCalendar(
+            policy.calendar.holidays_subdivision,
+            settings.timezone,
+            (policy.calendar.working_hours.start, policy.calendar.working_hours.end),
+        ),
         make_session=make_session,
         client=client,
         sender=sender,

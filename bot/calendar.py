@@ -2,17 +2,41 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from functools import cached_property
+from zoneinfo import ZoneInfo
 
 import holidays
 
 from bot.months import Month
 
+LONDON = ZoneInfo("Europe/London")
+OFFICE_HOURS = (time(9, 0), time(17, 0))
+
 
 class WorkingCalendar:
-    def __init__(self, subdivision: str = "ENG") -> None:
+    """The authority's working time: days (weekends and bank holidays off), hours and zone."""
+
+    def __init__(
+        self,
+        subdivision: str = "ENG",
+        timezone: tzinfo = LONDON,
+        working_hours: tuple[time, time] = OFFICE_HOURS,
+    ) -> None:
         self.subdivision = subdivision
+        self.timezone = timezone
+        self.day_starts, self.day_ends = working_hours
+
+    def local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.timezone)
+
+    def at(self, day: date, clock_time: time) -> datetime:
+        """An aware datetime for a local date and time."""
+        return datetime.combine(day, clock_time, tzinfo=self.timezone)
+
+    def is_working_time(self, moment: datetime) -> bool:
+        local = self.local(moment)
+        return self.is_working_day(local.date()) and self.day_starts <= local.time() < self.day_ends
 
     @cached_property
     def _bank_holidays(self) -> holidays.HolidayBase:
@@ -40,11 +64,12 @@ class WorkingCalendar:
         return day
 
     def add_working_days(self, start: date, count: int) -> date:
-        """The working day `count` working days after `start` (count >= 0)."""
+        """The working day `count` working days after `start`, or before it when negative."""
+        step = timedelta(days=1 if count >= 0 else -1)
         day = start
-        remaining = count
+        remaining = abs(count)
         while remaining > 0:
-            day += timedelta(days=1)
+            day += step
             if self.is_working_day(day):
                 remaining -= 1
         return day

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from bot.command_parser import AuditCommand, UsageError, parse_audit_command
 from bot.errors import AuditbotError
+from bot.guards import UNKNOWN_PERSON, find_actor
 from bot.months import Month
 from bot.permissions import commands_for, is_overseer, require_command
 from bot.selection import draw_monthly_selection, explain_selection
@@ -22,20 +23,9 @@ from models.db import transaction
 
 log = logging.getLogger(__name__)
 
-UNKNOWN_PERSON = (
-    "Sorry, I don't recognise you yet. Auditbot only works for people on the staff list: "
-    "please ask your audit administrator to add you."
-)
-
 
 def notice(text: str, usage: str | None = None) -> dict[str, Any]:
     return render("notice", text=text, usage=usage)
-
-
-def find_actor(session: Session, slack_user_id: str) -> Staff | None:
-    return session.exec(
-        select(Staff).where(Staff.slack_user_id == slack_user_id, Staff.status == "active")
-    ).first()
 
 
 def run_audit_command(services: Services, slack_user_id: str, text: str) -> dict[str, Any]:

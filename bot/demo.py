@@ -171,22 +171,54 @@ class DemoMonth:
                     render_view(call.params["view"], names),
                 )
 
-    def last_message_to(self, user_id: str) -> dict[str, Any]:
+    def last_message_to(self, user_id: str, with_button: str) -> dict[str, Any]:
         posted = [
             c
             for c in self.slack.calls("chat.postMessage")
-            if c.fault is None and _user_of(c.params["channel"]) == user_id
+            if c.fault is None
+            and _user_of(c.params["channel"]) == user_id
+            and _has_button(c.params, with_button)
         ]
         return {**posted[-1].params, "channel": "D" + user_id[1:], "ts": posted[-1].response["ts"]}
 
     def last_view_opened(self) -> dict[str, Any]:
-        return self.slack.calls("views.open")[-1].params["view"]
+        call = self.slack.calls("views.open")[-1]
+        return {**call.params["view"], "id": call.response["view"]["id"]}
+
+    def at(self, *moment: int) -> None:
+        self.now = datetime(*moment, tzinfo=LONDON)
+
+    def fill_in(self, user_id: str, action_id: str, answers: dict[str, Any]) -> None:
+        """Click `action_id` on the person's latest message carrying it, then submit the form
+        that opens with `answers` ({block: text} or {block: (state key, value)})."""
+        self.click(user_id, action_id, self.last_message_to(user_id, action_id))
+        values = {
+            block: {block: dict([answer]) if isinstance(answer, tuple) else {"value": answer}}
+            for block, answer in answers.items()
+        }
+        self.submit(user_id, self.last_view_opened(), values)
+        self.deliver()
+
+    def latest_recipient_of(self, action_id: str) -> str:
+        """Who received the latest message with that button."""
+        for call in reversed(self.slack.calls("chat.postMessage")):
+            if call.fault is None and _has_button(call.params, action_id):
+                return _user_of(call.params["channel"])
+        raise LookupError(action_id)
 
     def _dispatch(self, body: str) -> Any:
         response = self.app.dispatch(BoltRequest(body=body, headers=sign(SECRET, body)))
         if response.status != 200:
             raise RuntimeError(f"the bot answered {response.status}: {response.body}")
         return response
+
+
+def _has_button(message: dict[str, Any], action_id: str) -> bool:
+    try:
+        find_button(message, action_id)
+    except KeyError:
+        return False
+    return True
 
 
 def _user_of(channel: str) -> str:
@@ -202,38 +234,93 @@ def _sample_staff() -> list[dict[str, str]]:
 
 
 def run_demo(out: TextIO) -> int:
-    out.write("Auditbot demo: the start of the December 2026 audit month for a sample authority\n")
+    out.write("Auditbot demo: the December 2026 audit month for a sample authority\n")
     out.write("(offline: a throw-away SQLite database and a built-in stand-in for Slack)\n\n")
     with tempfile.TemporaryDirectory() as workdir, SlackStandIn() as slack:
         demo = DemoMonth(slack, Path(workdir), out)
         admin = _first_with_role(demo.staff, "admin")
-        managers = [p["slack_user_id"] for p in demo.staff if "team_manager" in p["role"]]
         demo.import_sample()
         demo.command(admin, "status 2026-12")
-        demo.now = datetime(2026, 12, 1, 8, 0, tzinfo=LONDON)
-        demo.tick()
-        manager = next(m for m in managers if slack.messages_to(m))
-        demo.now = datetime(2026, 12, 1, 9, 30, tzinfo=LONDON)
-        demo.click(manager, "selection.request_redraw", demo.last_message_to(manager))
-        demo.submit(
-            manager,
-            demo.last_view_opened(),
-            {
-                "reason": {
-                    "reason": {
-                        "type": "plain_text_input",
-                        "value": "This family is moving to another authority next week.",
-                    }
-                }
-            },
-        )
-        demo.deliver()
-        demo.command(manager, "status")
+        manager = _draw_and_redraw(demo)
+        practitioner = _book_the_discussion(demo, manager)
+        _plan_family_contact(demo, manager)
+        _remind_and_follow_up(demo, manager, practitioner)
         demo.command(admin, "status")
-        demo.command(managers[0], "select")
+        demo.command(manager, "select")
         demo.transcript.write(out)
         out.write("\nEvery message above went through the outbox to the Slack stand-in.\n")
     return 0
+
+
+def _draw_and_redraw(demo: DemoMonth) -> str:
+    """1 December: the scheduler draws; one manager asks for a different case."""
+    demo.at(2026, 12, 1, 8, 0)
+    demo.tick()
+    managers = [p["slack_user_id"] for p in demo.staff if "team_manager" in p["role"]]
+    manager = next(m for m in managers if demo.slack.messages_to(m))
+    demo.at(2026, 12, 1, 9, 30)
+    demo.fill_in(
+        manager,
+        "selection.request_redraw",
+        {
+            "reason": "This family is moving to another authority next week.",
+        },
+    )
+    demo.command(manager, "status")
+    return manager
+
+
+def _book_the_discussion(demo: DemoMonth, manager: str) -> str:
+    """The manager books the discussion; the practitioner confirms."""
+    demo.at(2026, 12, 1, 10, 0)
+    demo.fill_in(
+        manager,
+        "booking.open",
+        {
+            "date": ("selected_date", "2026-12-15"),
+            "time": ("selected_time", "10:00"),
+            "duration": ("selected_option", {"value": "60"}),
+            "place": "Room 2, Northgate House",
+        },
+    )
+    practitioner = demo.latest_recipient_of("booking.can")
+    demo.at(2026, 12, 1, 11, 15)
+    demo.click(practitioner, "booking.can", demo.last_message_to(practitioner, "booking.can"))
+    demo.deliver()
+    return practitioner
+
+
+def _plan_family_contact(demo: DemoMonth, manager: str) -> None:
+    """Contact with the family is planned, and its outcome asked for the next working day."""
+    demo.at(2026, 12, 1, 11, 30)
+    demo.fill_in(
+        manager,
+        "engagement.open",
+        {
+            "choice": ("selected_option", {"value": "plan"}),
+            "method": ("selected_option", {"value": "phone"}),
+            "planned_on": ("selected_date", "2026-12-04"),
+        },
+    )
+    demo.at(2026, 12, 7, 9, 0)
+    demo.tick()
+    demo.fill_in(
+        manager,
+        "engagement.outcome.views_obtained",
+        {
+            "text": "The young person feels listened to and wants more time with their sister.",
+        },
+    )
+
+
+def _remind_and_follow_up(demo: DemoMonth, manager: str, practitioner: str) -> None:
+    """Reminders two working days and an hour before; afterwards, "did it happen?"."""
+    for moment in ((2026, 12, 11, 9, 0), (2026, 12, 15, 9, 0), (2026, 12, 15, 11, 0)):
+        demo.at(*moment)
+        demo.tick()
+    demo.at(2026, 12, 15, 11, 5)
+    demo.click(manager, "booking.held", demo.last_message_to(manager, "booking.held"))
+    demo.deliver()
 
 
 def _first_with_role(staff: list[dict[str, str]], role: str) -> str:

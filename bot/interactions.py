@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.commands import UNKNOWN_PERSON, find_actor
 from bot.errors import AuditbotError
-from bot.selection import MIN_REDRAW_REASON, redraw_case
+from bot.guards import UNKNOWN_PERSON, find_actor
+from bot.selection import MIN_REDRAW_REASON, redraw_case, redraw_refusal
 from bot.services import Services
 from messages import render
 from models import Case, Selection
@@ -35,8 +35,9 @@ def open_redraw_request(services: Services, slack_user_id: str, selection_id: st
         selection = session.get(Selection, int(selection_id)) if selection_id.isdigit() else None
         if selection is None or selection.manager_id != actor.id:
             return Reply(text="Only the team manager this case was drawn for can ask for another.")
-        if selection.status != "selected":
-            return Reply(text=ALREADY_REPLACED)
+        refusal = redraw_refusal(session, selection)
+        if refusal:
+            return Reply(text=refusal)
         view = render(
             "redraw_modal",
             case_ref=session.get(Case, selection.case_id).case_ref,

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from models import OutboxMessage, Staff
 
@@ -66,7 +66,11 @@ def queue_update(
     now: datetime,
 ) -> None:
     """Queue a chat.update of the message queued under the key `update_of`, so a conversation
-    reads as one thread of state. The sender waits until that message has been delivered."""
+    reads as one thread of state. The sender waits until that message has been delivered; when
+    no such message was ever queued there is nothing to update and nothing is queued."""
+    original = select(OutboxMessage.id).where(OutboxMessage.idempotency_key == update_of)
+    if session.exec(original).first() is None:
+        return
     _queue(
         session,
         idempotency_key=key,

@@ -57,9 +57,86 @@ class SelectionPolicy(_Section):
         return value
 
 
+DEFAULT_PREPARATION = [
+    "Read the audit template and the practitioner's guide to the audit.",
+    "Be ready to guide your manager through the case file and the key decisions, with evidence.",
+    "Think about how the child's and family's views could be sought, or why not.",
+    "Allow an hour to prepare beforehand, and an hour afterwards to reflect.",
+]
+
+
 class BookingPolicy(_Section):
     lead_working_days: int = Field(default=10, ge=0)
     duration_minutes: int = Field(default=60, ge=15, le=480)
+    preparation_checklist: list[str] = Field(default_factory=lambda: list(DEFAULT_PREPARATION))
+    reminder_working_days_before: int = Field(default=2, ge=0, le=20)
+    reminder_time: time = time(9, 0)
+    reminder_minutes_before: int = Field(default=60, ge=0, le=480)
+
+
+class EngagementPolicy(_Section):
+    # The outcome of planned contact is asked for on the next working day after it, at this time.
+    outcome_prompt_time: time = time(9, 0)
+
+
+class TacInterval(_Section):
+    """A TAC summary cadence: so many weeks, or so many calendar months, after the last one."""
+
+    weeks: int | None = Field(default=None, ge=1, le=104)
+    months: int | None = Field(default=None, ge=1, le=24)
+
+    @model_validator(mode="after")
+    def _weeks_or_months(self) -> TacInterval:
+        if (self.weeks is None) == (self.months is None):
+            raise ValueError("give either weeks or months")
+        return self
+
+
+class TacCadence(_Section):
+    """The cadence per team type (teams.csv `team_type`)."""
+
+    short_term: TacInterval = TacInterval(weeks=10)
+    long_term: TacInterval = TacInterval(months=6)
+
+
+class TacTrigger(_Section):
+    """A reason the team manager may record for an earlier summary."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,29}$")
+    label: str = Field(min_length=1, max_length=75)
+    needs_note: bool = False
+
+
+DEFAULT_TAC_TRIGGERS = [
+    TacTrigger(id="step_up", label="Juncture: step up"),
+    TacTrigger(id="step_down", label="Juncture: step down"),
+    TacTrigger(id="drift", label="Possible drift"),
+    TacTrigger(id="other", label="Other issue or difficulty", needs_note=True),
+]
+
+
+class TacPolicy(_Section):
+    cadence: TacCadence = TacCadence()
+    # None: a newly qualified practitioner's cases are flagged but keep the team's cadence.
+    newly_qualified_cadence: TacInterval | None = None
+    due_soon_days: int = Field(default=14, ge=0, le=90)
+    triggers: list[TacTrigger] = Field(
+        default_factory=lambda: list(DEFAULT_TAC_TRIGGERS), min_length=1, max_length=10
+    )
+    digest_weekday: Literal["monday", "tuesday", "wednesday", "thursday", "friday"] = "monday"
+    digest_time: time = time(9, 0)
+    task_reminder_working_days_before: int = Field(default=2, ge=0, le=20)  # 0: no reminder
+    task_reminder_time: time = time(9, 0)
+    month_end_list_time: time = time(16, 0)
+    catch_up_working_days: int = Field(default=3, ge=0, le=10)
+
+    @field_validator("triggers")
+    @classmethod
+    def _unique_trigger_ids(cls, value: list[TacTrigger]) -> list[TacTrigger]:
+        ids = [trigger.id for trigger in value]
+        if len(set(ids)) != len(ids):
+            raise ValueError("each trigger needs its own id")
+        return value
 
 
 class Policy(_Section):
@@ -67,6 +144,8 @@ class Policy(_Section):
     calendar: CalendarPolicy = CalendarPolicy()
     selection: SelectionPolicy = SelectionPolicy()
     booking: BookingPolicy = BookingPolicy()
+    engagement: EngagementPolicy = EngagementPolicy()
+    tac: TacPolicy = TacPolicy()
 
     @model_validator(mode="after")
     def _eligible_types_are_known(self) -> Policy:

@@ -18,19 +18,14 @@ from sqlmodel import Session, col, select
 from bot import auditlog
 from bot.calendar import WorkingCalendar
 from bot.errors import InvalidRequest, NotAllowed
+from bot.manager_message import queue_selection_message, selection_dm_key
 from bot.months import Month
-from bot.outbox import queue_dm, queue_update
+from bot.outbox import queue_update
 from bot.policy import Policy
 from messages import render
 from models import Case, Selection, SelectionRound, Staff, Team
+from models.booking import BOOKING_OPEN, latest_booking
 
-CASE_TYPE_NAMES = {
-    "CP": "Child Protection",
-    "LAC": "Looked After Child",
-    "CIN": "Child in Need",
-    "TAC": "Team Around the Child",
-    "EH": "Early Help",
-}
 MIN_REDRAW_REASON = 10
 
 
@@ -132,8 +127,10 @@ def draw_monthly_selection(
         seed=selection_round.seed,
         criteria=criteria.as_dict(),
     )
-    for selection, manager, case in drawn:
-        _queue_selection_dm(session, selection, manager, case, month, policy, calendar, now)
+    for selection, manager, _case in drawn:
+        queue_selection_message(
+            session, selection, manager, policy=policy, calendar=calendar, now=now
+        )
     return _outcome_of(session, selection_round, month, created=True)
 
 
@@ -232,6 +229,19 @@ def current_selection(session: Session, manager: Staff, month: Month) -> Selecti
     ).first()
 
 
+def redraw_refusal(session: Session, selection: Selection) -> str | None:
+    """Why this selection can't be re-drawn now, or None when it can."""
+    if selection.status != "selected":
+        return "This case has already been replaced: see your latest message."
+    booking = latest_booking(session, selection.id)
+    if booking is not None and booking.status in (BOOKING_OPEN, "held"):
+        return (
+            "The discussion for this case is already booked or held. If the case must change, "
+            "cancel the booking first, then ask for a different case."
+        )
+    return None
+
+
 def redraw_case(
     session: Session,
     *,
@@ -251,8 +261,9 @@ def redraw_case(
         raise NotAllowed(
             "Only the team manager this case was drawn for can ask for a different case."
         )
-    if current.status != "selected":
-        raise InvalidRequest("This case has already been replaced: see your latest message.")
+    refusal = redraw_refusal(session, current)
+    if refusal:
+        raise InvalidRequest(refusal)
     selection_round = session.get(SelectionRound, current.round_id)
     old_case = session.get(Case, current.case_id)
     month = Month.parse(selection_round.month)
@@ -303,15 +314,13 @@ def redraw_case(
         new_case=new_case.case_ref,
         new_selection=replacement.id,
     )
-    _queue_selection_dm(
+    queue_selection_message(
         session,
         replacement,
         actor,
-        new_case,
-        month,
-        policy,
-        calendar,
-        now,
+        policy=policy,
+        calendar=calendar,
+        now=now,
         replaces=(old_case, reason),
     )
     queue_update(
@@ -325,63 +334,6 @@ def redraw_case(
         now=now,
     )
     return replacement, new_case
-
-
-def _queue_selection_dm(
-    session: Session,
-    selection: Selection,
-    manager: Staff,
-    case: Case,
-    month: Month,
-    policy: Policy,
-    calendar: WorkingCalendar,
-    now: datetime,
-    *,
-    replaces: tuple[Case, str] | None = None,
-) -> None:
-    message = render(
-        "selection_dm",
-        month=month.label,
-        case=case,
-        case_type=CASE_TYPE_NAMES.get(case.case_type, case.case_type),
-        practitioner=session.get(Staff, case.worker_id),
-        team=session.get(Team, case.team_id),
-        due_on=selection.due_on,
-        suggested_on=suggested_discussion_date(now.date(), month, policy, calendar),
-        duration_minutes=policy.booking.duration_minutes,
-        pool_size=selection.pool_size,
-        selection_id=selection.id,
-        replaces=replaces,
-    )
-    queue_dm(
-        session,
-        key=selection_dm_key(month, selection),
-        recipient=manager,
-        message=message,
-        concern=f"selection:{selection.id}",
-        now=now,
-    )
-
-
-def selection_dm_key(month: Month | str, selection: Selection) -> str:
-    """The idempotency key of a selection's DM; later updates of that message refer to it."""
-    return f"selection:{month}:{selection.manager_id}:{selection.attempt}"
-
-
-def suggested_discussion_date(
-    notified_on: date, month: Month, policy: Policy, calendar: WorkingCalendar
-) -> date:
-    """The policy's lead time after the notification (default 10 working days, about two
-    weeks), kept in the first half of the month while that is still ahead, never after the due
-    date."""
-    start = max(notified_on, month.first_day - timedelta(days=1))
-    suggestion = calendar.add_working_days(start, policy.booking.lead_working_days)
-    middle = date(month.year, month.month, 15)
-    if start < middle < suggestion:
-        suggestion = calendar.working_day_on_or_before(middle)
-    return max(
-        min(suggestion, calendar.last_working_day(month)), calendar.add_working_days(start, 1)
-    )
 
 
 def explain_selection(session: Session, selection: Selection) -> str:

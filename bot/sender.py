@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 FIRST_RETRY_DELAY = timedelta(seconds=30)
 MAX_RETRY_DELAY = timedelta(hours=1)
 _MAX_ERROR_LENGTH = 500
+# An outbox method that is not one Web API call: payload {filename, content, title,
+# initial_comment}, sent to the row's channel (a user id means their DM) with files_upload_v2.
+FILE_UPLOAD = "files.uploadV2"
 
 
 @dataclass
@@ -169,7 +172,10 @@ class OutboxSender:
         payload = {**row.payload, "channel": channel}
         self._pace(channel)
         try:
-            response = self._client.api_call(row.method, json=payload)
+            if row.method == FILE_UPLOAD:
+                response = self._upload_file(channel, row.payload)
+            else:
+                response = self._client.api_call(row.method, json=payload)
         except SlackApiError as exc:
             self._note_write(channel, None)
             code = _error_code(exc)
@@ -219,6 +225,18 @@ class OutboxSender:
         if target.status != "sent" or not target.slack_ts:
             return _NOT_YET
         return {"channel": target.slack_channel, "ts": target.slack_ts}
+
+    def _upload_file(self, channel: str, payload: dict[str, Any]) -> Any:
+        """Upload a file; a file for a person needs their DM's conversation id first."""
+        if channel[:1] in ("U", "W"):
+            channel = self._client.conversations_open(users=channel)["channel"]["id"]
+        return self._client.files_upload_v2(
+            channel=channel,
+            filename=payload["filename"],
+            content=payload["content"],
+            title=payload.get("title"),
+            initial_comment=payload.get("initial_comment"),
+        )
 
     def _resolve_channel(self, row: _Row) -> str | _NoChannel:
         """The row's channel, else the recipient's Slack id, looked up by email if need be."""

@@ -97,7 +97,7 @@ def view_submission_body(
         "trigger_id": "trigger-3",
         "view": {
             **view,
-            "id": "V0MODAL01",
+            "id": view.get("id", "V0MODAL01"),
             "team_id": "T0AUDIT01",
             "state": {"values": values},
         },

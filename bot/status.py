@@ -8,15 +8,19 @@ from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
+from bot.manager_message import CASE_TYPE_NAMES
 from bot.months import Month
-from bot.selection import CASE_TYPE_NAMES, current_selection, explain_selection
+from bot.selection import current_selection, explain_selection
 from models import Case, OutboxMessage, Selection, SelectionRound, Staff, Team
+from models.booking import bookings_by_state
 
 
 @dataclass(frozen=True)
 class TeamCounts:
     team: str
     selected: int = 0
+    booked: int = 0
+    held: int = 0
     redrawn: int = 0
     no_eligible_case: int = 0
     not_on_slack: int = 0
@@ -44,6 +48,8 @@ class ProgrammeStatus:
         return TeamCounts(
             team="All teams",
             selected=sum(t.selected for t in self.teams),
+            booked=sum(t.booked for t in self.teams),
+            held=sum(t.held for t in self.teams),
             redrawn=sum(t.redrawn for t in self.teams),
             no_eligible_case=sum(t.no_eligible_case for t in self.teams),
             not_on_slack=sum(t.not_on_slack for t in self.teams),
@@ -61,12 +67,16 @@ def programme_status(session: Session, month: Month) -> ProgrammeStatus:
     )
     outcomes: Counter[tuple[int, str]] = Counter()
     if selection_round is not None:
-        for team_id, state in session.exec(
-            select(Selection.team_id, Selection.status).where(
+        rows = session.exec(
+            select(Selection.id, Selection.team_id, Selection.status).where(
                 Selection.round_id == selection_round.id
             )
-        ).all():
+        ).all()
+        discussions = bookings_by_state(session, [row[0] for row in rows])
+        for selection_id, team_id, state in rows:
             outcomes[(team_id, state)] += 1
+            if selection_id in discussions:
+                outcomes[(team_id, discussions[selection_id])] += 1
     status.not_on_slack = list(
         session.exec(
             select(Staff)
@@ -80,6 +90,8 @@ def programme_status(session: Session, month: Month) -> ProgrammeStatus:
             TeamCounts(
                 team=team.name,
                 selected=outcomes[(team.id, "selected")],
+                booked=outcomes[(team.id, "booked")],
+                held=outcomes[(team.id, "held")],
                 redrawn=outcomes[(team.id, "replaced")],
                 no_eligible_case=outcomes[(team.id, "no_eligible_case")],
                 not_on_slack=missing_by_team[team.id],

@@ -3,9 +3,9 @@
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import actions, commands, views
+from handlers import actions, booking, commands, supervision, views
 
 
 def register_all(app: App, services: Services) -> None:
-    for module in (commands, actions, views):
+    for module in (commands, actions, views, booking, supervision):
         module.register(app, services)

@@ -1,20 +1,11 @@
-"""Button clicks in messages."""
+"""Button clicks on the selection DM."""
 
-from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
+from slack_bolt import App
 
 from bot.interactions import open_redraw_request
 from bot.services import Services
+from handlers.clicks import button_listener
 
 
 def register(app: App, services: Services) -> None:
-    @app.action("selection.request_redraw")
-    def request_redraw(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
-        ack()
-        reply = open_redraw_request(
-            services, body["user"]["id"], body["actions"][0].get("value") or ""
-        )
-        if reply.view is not None:
-            client.views_open(trigger_id=body["trigger_id"], view=reply.view)
-        else:
-            respond(text=reply.text, response_type="ephemeral", replace_original=False)
+    app.action("selection.request_redraw")(button_listener(services, open_redraw_request))

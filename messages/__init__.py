@@ -24,6 +24,13 @@ def slack_date(day: date) -> str:
     return f"<!date^{int(noon.timestamp())}^{{date_long_pretty}}|{day:%A %-d %B %Y}>"
 
 
+def slack_datetime(moment: datetime) -> str:
+    """A date and time Slack shows in each reader's own time zone; the fallback is the time
+    as given (pass it in the authority's zone)."""
+    fallback = f"{moment:%A %-d %B %Y at %H:%M}"
+    return f"<!date^{int(moment.timestamp())}^{{date_long_pretty}} at {{time}}|{fallback}>"
+
+
 def plain_date(day: date) -> str:
     return f"{day:%A %-d %B %Y}"
 
@@ -76,10 +83,12 @@ _env = Environment(
 _env.filters["mrkdwn"] = escape_mrkdwn
 _env.filters["slack_date"] = slack_date
 _env.filters["plain_date"] = plain_date
+_env.filters["slack_datetime"] = slack_datetime
 _env.filters["mention"] = mention
 _env.filters["duration_words"] = duration_words
 _env.filters["chunk_lines"] = chunk_lines
 _env.filters["listing"] = listing
+_env.filters["format_bullet"] = lambda line: f"• {line}"
 # Embed any value as a JSON literal (strings quoted and escaped).
 _env.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False)
 

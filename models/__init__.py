@@ -1,5 +1,6 @@
 """SQLModel tables, the engine and sessions, and the Alembic migrations."""
 
+from models.booking import Booking, FamilyEngagement
 from models.tables import (
     ROLES,
     TEAM_TYPES,
@@ -11,15 +12,23 @@ from models.tables import (
     Staff,
     Team,
 )
+from models.tac import TacDecision, TacScheduleRun, TacSummary, TacSupervision, TacTask
 
 __all__ = [
     "ROLES",
     "TEAM_TYPES",
     "AuditLogEntry",
+    "Booking",
+    "FamilyEngagement",
     "Case",
     "OutboxMessage",
     "Selection",
     "SelectionRound",
     "Staff",
     "Team",
+    "TacDecision",
+    "TacScheduleRun",
+    "TacSummary",
+    "TacSupervision",
+    "TacTask",
 ]

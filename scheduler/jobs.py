@@ -9,10 +9,13 @@ from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 
+from bot.booking import run_booking_schedule
 from bot.directory import resolve_slack_ids
+from bot.engagement import run_engagement_schedule
 from bot.selection import run_scheduled_draw
 from bot.sender import DeliveryReport
 from bot.services import Services
+from bot.tac_schedule import TacScheduleReport, run_tac_schedule
 from models.db import transaction
 
 log = logging.getLogger(__name__)
@@ -24,6 +27,8 @@ class TickReport:
     drew_month: str | None = None
     slack_ids_found: int = 0
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
+    tac: TacScheduleReport = field(default_factory=TacScheduleReport)
+    booking_messages: int = 0
 
     def summary(self) -> str:
         parts = [f"tick at {self.now.isoformat()}"]
@@ -32,6 +37,9 @@ class TickReport:
         if self.slack_ids_found:
             found = self.slack_ids_found
             parts.append(f"found {found} {'person' if found == 1 else 'people'} on Slack by email")
+        parts.extend(self.tac.describe())
+        if self.booking_messages:
+            parts.append(f"queued {self.booking_messages} booking and family-contact messages")
         d = self.delivery
         parts.append(f"sent {d.sent}, failed {d.failed}, to retry {d.retried}")
         return "; ".join(parts)
@@ -44,8 +52,17 @@ def run_due_work(services: Services, now: datetime) -> TickReport:
         services.make_session, services.client, now=now
     ).found
     report.drew_month = _scheduled_selection(services, now)
+    report.tac = run_tac_schedule(services, now)
+    report.booking_messages = _booking_schedule(services, now)
     report.delivery = services.sender.deliver_due()
     return report
+
+
+def _booking_schedule(services: Services, now: datetime) -> int:
+    """Reminders before discussions, "did it happen?" after them, and family-contact outcomes."""
+    rules = {"policy": services.policy, "calendar": services.calendar, "now": now}
+    with transaction(services.make_session) as session:
+        return run_booking_schedule(session, **rules) + run_engagement_schedule(session, **rules)
 
 
 def _scheduled_selection(services: Services, now: datetime) -> str | None:

@@ -23,6 +23,16 @@ from bot.slack_standin import SlackStandIn
 SECRET = "test-signing-secret"
 
 
+class Clock:
+    """A clock the test moves by hand; the bot reads it wherever it needs `now`."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
 @dataclass
 class Answer:
     status: int

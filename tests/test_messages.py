@@ -9,6 +9,7 @@ import pytest
 
 from bot.months import Month
 from bot.permissions import AUDIT_COMMANDS
+from bot.policy import Policy
 from bot.selection import SelectionOutcome
 from bot.status import FailedDelivery, ManagerStatus, ProgrammeStatus, TeamCounts
 from messages import escape_mrkdwn, render, template_names
@@ -49,6 +50,16 @@ SAMPLES = {
         pool_size=1,
         selection_id=7,
         replaces=(case, LONG),
+        booking=Obj(
+            id=3,
+            status="booked",
+            duration_minutes=60,
+            place=LONG[:200],
+            practitioner_reply="cannot",
+            closed_reason=None,
+        ),
+        booking_starts=datetime(2026, 12, 15, 10, tzinfo=UTC),
+        engagement=Obj(status="not_appropriate", reason=LONG, method=None, planned_on=None),
     ),
     "selection_replaced": dict(case_ref="CR-1", month="December 2026", reason=LONG),
     "redraw_modal": dict(case_ref="CR-1", private_metadata='{"selection_id": 1}', min_reason=10),
@@ -90,6 +101,189 @@ SAMPLES = {
                 replaced_reason=LONG,
             )
         ],
+    ),
+}
+
+
+booking = Obj(
+    id=4, duration_minutes=90, place=LONG[:200], practitioner_reply="can", status="booked"
+)
+starts = datetime(2026, 12, 15, 10, tzinfo=UTC)
+engagement = Obj(id=2, method="phone", planned_on=date(2026, 12, 8), status="planned")
+SAMPLES |= {
+    "booking_modal": dict(
+        private_metadata='{"selection_id": 1, "replacing": null}',
+        case=case,
+        practitioner=person,
+        due_on=date(2026, 12, 31),
+        initial_date="2026-12-15",
+        initial_time="10:00",
+        durations=[30, 45, 60, 90, 120],
+        duration=60,
+        place=LONG[:200],
+        timezone="Europe/London",
+        rebooking=True,
+    ),
+    "reason_modal": dict(
+        callback_id="booking.cannot",
+        title="Can't make it",
+        submit="Tell my manager",
+        prompt="Your manager will be asked to book another time.",
+        label="Why?",
+        hint="For example",
+        private_metadata='{"booking_id": 4}',
+        min_length=5,
+    ),
+    "booking_practitioner_dm": dict(
+        kind="new",
+        booking=booking,
+        starts=starts,
+        manager=person,
+        case=case,
+        checklist=[LONG[:300]] * 8,
+    ),
+    "booking_cannot_notice": dict(
+        practitioner=person, starts=starts, reason=LONG, case=case, booking_id=4
+    ),
+    "booking_reminder": dict(
+        booking=booking,
+        starts=starts,
+        with_person=person,
+        case=case,
+        checklist=[LONG[:300]] * 8,
+        soon=True,
+    ),
+    "booking_followup": dict(
+        booking=booking, answered=None, starts=starts, practitioner=person, case=case
+    ),
+    "engagement_modal": dict(
+        private_metadata='{"selection_id": 1}',
+        case=case,
+        methods={"visit": "Home or office visit", "phone": "Phone call"},
+        engagement=engagement,
+        due_on=date(2026, 12, 31),
+    ),
+    "engagement_outcome_prompt": dict(
+        engagement=engagement,
+        case=case,
+        method="phone call",
+        outcomes={"views_obtained": "Views obtained", "declined": "They declined"},
+        answered=None,
+    ),
+    "engagement_outcome_modal": dict(
+        private_metadata='{"engagement_id": 2, "outcome": "declined"}',
+        outcome="declined",
+        outcome_label="They declined",
+        case=case,
+        min_length=10,
+    ),
+}
+
+
+tac_status = Obj(
+    last_summary_on=date(2026, 8, 31),
+    next_due_on=date(2026, 11, 9),
+    never=True,
+    overdue=True,
+    due_soon=True,
+    newly_qualified=True,
+)
+tac_item = Obj(
+    case=Obj(id=12, case_ref="CR-" + "9" * 37),
+    team=Obj(name="Team " + "x" * 95),
+    worker=person,
+    cadence="every 10 weeks",
+    status=tac_status,
+    open_task=Obj(due_on=date(2026, 12, 16)),
+    last_decision=Obj(complete_by=None),
+    last_considered_on=date(2026, 11, 2),
+)
+tac_worker = Obj(id=5, name="Pat " + "W" * 100, slack_user_id="U0PAT0001", newly_qualified=True)
+tac_decision = Obj(
+    decision="not_needed",
+    complete_by=None,
+    reason=LONG[:500],
+    triggers=["step_up", "drift", "other"],
+    trigger_note=LONG[:500],
+)
+tac_row = (
+    Obj(completed_on=date(2026, 11, 20)),
+    Obj(case_ref="CR-" + "9" * 37),
+    Obj(name="Pat " + "W" * 100),
+    Obj(name="Team " + "x" * 95),
+)
+SAMPLES |= {
+    "tac_checkpoint_modal": dict(
+        private_metadata='{"supervision_id": 1, "page": 2}',
+        practitioner=tac_worker,
+        page=2,
+        pages=4,
+        first_number=16,
+        last_number=30,
+        total=60,
+        never=20,
+        overdue=20,
+        due_soon=20,
+        ask_held_on=True,
+        today=date(2026, 11, 30),
+        cases=[tac_item] * 15,
+        triggers=Policy().tac.triggers,
+        due_soon_days=14,
+        min_reason=10,
+    ),
+    "tac_checkpoint_recorded": dict(
+        practitioner=tac_worker,
+        held_on=date(2026, 11, 30),
+        decisions=[(tac_item.case, tac_decision)] * 60,
+        triggers={t.id: t.label for t in Policy().tac.triggers},
+    ),
+    "tac_task_dm": dict(
+        case_ref="CR-1",
+        manager=person,
+        held_on=date(2026, 11, 30),
+        due_on=date(2026, 12, 16),
+        task_id=3,
+        replaces=date(2026, 12, 9),
+        reminder=False,
+    ),
+    "tac_task_cancelled": dict(
+        case_ref="CR-1",
+        manager=person,
+        held_on=date(2026, 11, 30),
+        due_on=date(2026, 12, 16),
+        reason=LONG[:500],
+    ),
+    "tac_task_done": dict(
+        case_ref="CR-1",
+        due_on=date(2026, 12, 16),
+        completed_on=date(2026, 12, 10),
+        recorded_by=person,
+    ),
+    "tac_summary_modal": dict(
+        private_metadata='{"task_id": 3}',
+        case_ref="CR-1",
+        due_on=date(2026, 12, 16),
+        today=date(2026, 11, 30),
+    ),
+    "tac_summary_recorded": dict(
+        case_ref="CR-1",
+        practitioner=tac_worker,
+        recorded_by=Obj(id=9, name="Nina", slack_user_id="U0TM00001"),
+        completed_on=date(2026, 12, 10),
+        due_on=date(2026, 12, 16),
+        next_due_on=date(2027, 2, 18),
+        cadence="every 10 weeks",
+    ),
+    "tac_weekly_digest": dict(
+        groups=[(tac_worker, [tac_item] * 60)] * 15,
+        more_practitioners=[(tac_worker, [tac_item])] * 40,
+        max_cases=25,
+        total=900,
+        today=date(2026, 11, 30),
+        due_soon_days=14,
+    ),
+    "tac_month_end_list": dict(
+        month=Month(2026, 11), rows=[tac_row] * 1000, late_rows=[tac_row] * 300, max_lines=100
     ),
 }
 

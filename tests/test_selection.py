@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
+from bot.booking_rules import suggested_discussion_date
 from bot.errors import InvalidRequest, NotAllowed
 from bot.months import Month
 from bot.policy import Policy
@@ -13,7 +14,6 @@ from bot.selection import (
     month_due_for_scheduled_draw,
     redraw_case,
     run_scheduled_draw,
-    suggested_discussion_date,
 )
 from models import AuditLogEntry, OutboxMessage, Selection
 from models.db import transaction

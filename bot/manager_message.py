@@ -1,0 +1,112 @@
+"""The team manager's selection DM: one message whose content follows the case's state.
+
+The first version is posted when the case is drawn; every later change (booked, moved,
+held, family contact recorded…) re-renders it and queues a chat.update of the same message,
+so the conversation reads as one thread of state rather than a pile of messages.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.booking_rules import suggested_discussion_date
+from bot.calendar import WorkingCalendar
+from bot.months import Month
+from bot.outbox import queue_dm, queue_update
+from bot.policy import Policy
+from bot.services import Services
+from messages import render
+from models import Case, Selection, SelectionRound, Staff, Team
+from models.booking import BOOKING_OPEN, engagement_for, latest_booking
+
+CASE_TYPE_NAMES = {
+    "CP": "Child Protection",
+    "LAC": "Looked After Child",
+    "CIN": "Child in Need",
+    "TAC": "Team Around the Child",
+    "EH": "Early Help",
+}
+
+
+def selection_dm_key(month: Month | str, selection: Selection) -> str:
+    """The idempotency key of a selection's DM; later updates of that message refer to it."""
+    return f"selection:{month}:{selection.manager_id}:{selection.attempt}"
+
+
+def selection_month(session: Session, selection: Selection) -> Month:
+    return Month.parse(session.get(SelectionRound, selection.round_id).month)
+
+
+def render_selection_message(
+    session: Session,
+    selection: Selection,
+    *,
+    policy: Policy,
+    calendar: WorkingCalendar,
+    now: datetime,
+    replaces: tuple[Case, str] | None = None,
+) -> dict:
+    month = selection_month(session, selection)
+    case = session.get(Case, selection.case_id)
+    booking = latest_booking(session, selection.id)
+    return render(
+        "selection_dm",
+        month=month.label,
+        case=case,
+        case_type=CASE_TYPE_NAMES.get(case.case_type, case.case_type),
+        practitioner=session.get(Staff, case.worker_id),
+        team=session.get(Team, case.team_id),
+        due_on=selection.due_on,
+        suggested_on=suggested_discussion_date(calendar.local(now).date(), month, policy, calendar),
+        duration_minutes=policy.booking.duration_minutes,
+        pool_size=selection.pool_size,
+        selection_id=selection.id,
+        replaces=replaces,
+        booking=booking,
+        booking_open=booking is not None and booking.status == BOOKING_OPEN,
+        booking_starts=calendar.local(booking.starts_at) if booking else None,
+        engagement=engagement_for(session, selection.id),
+    )
+
+
+def queue_selection_message(
+    session: Session,
+    selection: Selection,
+    manager: Staff,
+    *,
+    policy: Policy,
+    calendar: WorkingCalendar,
+    now: datetime,
+    replaces: tuple[Case, str] | None = None,
+) -> None:
+    """Post the selection DM for the first time."""
+    month = selection_month(session, selection)
+    queue_dm(
+        session,
+        key=selection_dm_key(month, selection),
+        recipient=manager,
+        message=render_selection_message(
+            session, selection, policy=policy, calendar=calendar, now=now, replaces=replaces
+        ),
+        concern=f"selection:{selection.id}",
+        now=now,
+    )
+
+
+def refresh_selection_message(
+    session: Session, services: Services, selection: Selection, change: str, now: datetime
+) -> None:
+    """Queue an update of the selection DM after `change` (a key unique to that change)."""
+    session.flush()
+    queue_update(
+        session,
+        key=f"selection-state:{selection.id}:{change}",
+        update_of=selection_dm_key(selection_month(session, selection), selection),
+        message=render_selection_message(
+            session, selection, policy=services.policy, calendar=services.calendar, now=now
+        ),
+        concern=f"selection:{selection.id}",
+        now=now,
+    )

@@ -1,0 +1,831 @@
+"""The TAC reflective case summary checkpoint, a standing item of every supervision.
+
+`/supervision @practitioner` (or a button in the weekly digest) opens a modal listing the
+practitioner's open TAC cases, most urgent first, a page of `CASES_PER_PAGE` at a time. For each
+case the team manager records that it was considered and the decision: a summary to be completed
+by a date (a task for the practitioner) or not needed now, with the reason. The checkpoint is a
+small state machine:
+
+    opened ──page answered──▶ draft (answers kept per page) ──last page──▶ recorded (once)
+
+Only team managers may run it, for practitioners in their teams (their own team, or a team of
+someone they line-manage). The practitioner records "Summary completed" from the task message;
+that sets the case's last summary date, closes the task and tells the manager.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bot import auditlog
+from bot.commands import UNKNOWN_PERSON, find_actor, notice
+from bot.errors import AuditbotError, InvalidRequest, NotAllowed
+from bot.outbox import queue_dm, queue_update
+from bot.policy import TacPolicy
+from bot.services import Services
+from bot.tac_rules import (
+    TAC_CASE_TYPE,
+    SummaryStatus,
+    cadence_for,
+    cadence_words,
+    checkpoint_order,
+    page_bounds,
+    summary_status,
+)
+from messages import escape_mrkdwn, render
+from models import Case, Staff, TacDecision, TacSummary, TacSupervision, TacTask, Team
+from models.db import transaction
+
+log = logging.getLogger(__name__)
+
+USAGE = "/supervision @practitioner"
+CASES_PER_PAGE = 15  # 6 blocks a case: 15 cases and the page's own 2 blocks stay under 100
+MIN_REASON = 10
+COMPLETE_BY = "complete_by"
+NOT_NEEDED = "not_needed"
+LATEST_COMPLETE_BY = timedelta(days=366)
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A modal to open, or an ephemeral notice (a rendered message)."""
+
+    view: dict[str, Any] | None = None
+    notice: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class PageOutcome:
+    """Inline errors, or the next page to show; neither: done, close the modal."""
+
+    errors: dict[str, str] | None = None
+    next_view: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class TacCase:
+    """An open TAC case as the checkpoint and the digest show it."""
+
+    case: Case
+    team: Team
+    worker: Staff
+    cadence: str
+    status: SummaryStatus
+    open_task: TacTask | None
+    last_decision: TacDecision | None
+    last_considered_on: date | None
+
+
+@dataclass(frozen=True)
+class _Answer:
+    decision: str
+    complete_by: date | None
+    reason: str | None
+    triggers: list[str]
+    trigger_note: str | None
+
+
+# -- who may, and which cases --------------------------------------------------------------------
+
+
+def team_managers(session: Session) -> list[Staff]:
+    people = session.exec(
+        select(Staff)
+        .where(Staff.status == "active", col(Staff.roles).contains("team_manager"))
+        .order_by(Staff.email)
+    ).all()
+    return [person for person in people if person.has_role("team_manager")]
+
+
+def manager_team_ids(session: Session, manager: Staff) -> set[int]:
+    """The manager's own team and the teams of the people they line-manage."""
+    teams = {manager.team_id} if manager.team_id else set()
+    teams.update(
+        team_id
+        for team_id in session.exec(
+            select(Staff.team_id).where(Staff.manager_id == manager.id, Staff.status == "active")
+        ).all()
+        if team_id is not None
+    )
+    return teams
+
+
+def require_supervisor(session: Session, actor: Staff, practitioner: Staff | None) -> set[int]:
+    """The manager's team ids, if `actor` may run the checkpoint for `practitioner`."""
+    if not actor.has_role("team_manager"):
+        raise NotAllowed(
+            "Sorry, only team managers can use `/supervision`: it records the TAC checkpoint of "
+            "a supervision. Nothing has been changed."
+        )
+    if practitioner is None or not practitioner.is_active:
+        raise InvalidRequest(
+            "I can't find that person on the staff list (or they have left), so there is no TAC "
+            "checkpoint to record."
+        )
+    name = escape_mrkdwn(practitioner.name)
+    if practitioner.id == actor.id:
+        raise InvalidRequest("Your own TAC cases are considered in your supervision, not here.")
+    if not practitioner.has_role("practitioner"):
+        raise InvalidRequest(f"{name} is not a practitioner on the staff list.")
+    teams = manager_team_ids(session, actor)
+    if practitioner.team_id not in teams:
+        raise NotAllowed(
+            f"{name} is not in your team, so you can't record their TAC checkpoint. "
+            "Nothing has been changed."
+        )
+    return teams
+
+
+def tac_cases(
+    session: Session,
+    *,
+    policy: TacPolicy,
+    today: date,
+    team_ids: Iterable[int] | None = None,
+    worker_id: int | None = None,
+    case_ids: list[int] | None = None,
+) -> list[TacCase]:
+    """Open TAC cases of the teams (and worker), most urgent first; or exactly `case_ids`, in
+    that order (a checkpoint's page plan, whatever has changed since)."""
+    query = (
+        select(Case, Team, Staff)
+        .join(Team, col(Team.id) == Case.team_id)
+        .join(Staff, col(Staff.id) == Case.worker_id)
+    )
+    if case_ids is not None:
+        query = query.where(col(Case.id).in_(case_ids))
+    else:
+        query = query.where(
+            Case.status == "open",
+            Case.case_type == TAC_CASE_TYPE,
+            col(Case.team_id).in_(list(team_ids or [])),
+        )
+        if worker_id is not None:
+            query = query.where(Case.worker_id == worker_id)
+    rows = session.exec(query).all()
+    ids = [case.id for case, _team, _worker in rows]
+    open_tasks = {
+        task.case_id: task
+        for task in session.exec(
+            select(TacTask).where(TacTask.status == "open", col(TacTask.case_id).in_(ids))
+        ).all()
+    }
+    latest = _latest_decisions(session, ids)
+    found = []
+    for case, team, worker in rows:
+        decision, considered_on = latest.get(case.id, (None, None))
+        found.append(
+            TacCase(
+                case=case,
+                team=team,
+                worker=worker,
+                cadence=cadence_words(cadence_for(team.team_type, policy)),
+                status=summary_status(
+                    case.tac_last_summary_on,
+                    team_type=team.team_type,
+                    newly_qualified=worker.newly_qualified,
+                    today=today,
+                    policy=policy,
+                ),
+                open_task=open_tasks.get(case.id),
+                last_decision=decision,
+                last_considered_on=considered_on,
+            )
+        )
+    if case_ids is not None:
+        position = {case_id: index for index, case_id in enumerate(case_ids)}
+        return sorted(found, key=lambda item: position[item.case.id])
+    return sorted(found, key=lambda item: checkpoint_order(item.status, item.case.case_ref))
+
+
+def _latest_decisions(
+    session: Session, case_ids: list[int]
+) -> dict[int, tuple[TacDecision, date | None]]:
+    rows = session.exec(
+        select(TacDecision, TacSupervision.held_on)
+        .join(TacSupervision, col(TacSupervision.id) == TacDecision.supervision_id)
+        .where(TacSupervision.status == "recorded", col(TacDecision.case_id).in_(case_ids))
+        .order_by(col(TacSupervision.recorded_at), col(TacDecision.id))
+    ).all()
+    return {decision.case_id: (decision, held_on) for decision, held_on in rows}
+
+
+# -- the checkpoint --------------------------------------------------------------------------------
+
+
+def open_checkpoint(
+    session: Session,
+    *,
+    actor: Staff,
+    practitioner: Staff | None,
+    policy: TacPolicy,
+    now: datetime,
+    timezone: tzinfo,
+) -> dict[str, Any]:
+    """Start a checkpoint (a draft with its page plan) and return its first page."""
+    team_ids = require_supervisor(session, actor, practitioner)
+    today = now.astimezone(timezone).date()
+    cases = tac_cases(
+        session, policy=policy, today=today, team_ids=team_ids, worker_id=practitioner.id
+    )
+    if not cases:
+        raise InvalidRequest(
+            f"{escape_mrkdwn(practitioner.name)} holds no open TAC cases in your team, so there "
+            "is nothing to consider."
+        )
+    supervision = TacSupervision(
+        manager_id=actor.id,
+        practitioner_id=practitioner.id,
+        case_ids=[item.case.id for item in cases],
+        started_at=now,
+    )
+    session.add(supervision)
+    session.flush()
+    auditlog.record(
+        session,
+        actor=actor.email,
+        action="tac.checkpoint.start",
+        subject=f"tac-supervision:{supervision.id}",
+        now=now,
+        practitioner=practitioner.email,
+        cases=len(cases),
+    )
+    return _page_view(session, supervision, 1, policy, today)
+
+
+def _page_view(
+    session: Session, supervision: TacSupervision, page: int, policy: TacPolicy, today: date
+) -> dict[str, Any]:
+    bounds = page_bounds(len(supervision.case_ids), CASES_PER_PAGE)
+    start, end = bounds[page - 1]
+    everything = tac_cases(session, policy=policy, today=today, case_ids=supervision.case_ids)
+    return render(
+        "tac_checkpoint_modal",
+        private_metadata=json.dumps({"supervision_id": supervision.id, "page": page}),
+        practitioner=session.get(Staff, supervision.practitioner_id),
+        page=page,
+        pages=len(bounds),
+        first_number=start + 1,
+        last_number=end,
+        total=len(everything),
+        never=sum(1 for item in everything if item.status.never),
+        overdue=sum(1 for item in everything if item.status.overdue),
+        due_soon=sum(1 for item in everything if item.status.due_soon),
+        ask_held_on=page == 1,
+        today=today,
+        cases=everything[start:end],
+        triggers=policy.triggers,
+        due_soon_days=policy.due_soon_days,
+        min_reason=MIN_REASON,
+    )
+
+
+def submit_checkpoint_page(
+    session: Session,
+    *,
+    actor: Staff,
+    supervision_id: int,
+    page: int,
+    values: dict[str, Any],
+    policy: TacPolicy,
+    now: datetime,
+    timezone: tzinfo,
+) -> PageOutcome:
+    """Check a page's answers; keep them and show the next page, or record the checkpoint."""
+    supervision = session.get(TacSupervision, supervision_id)
+    if supervision is None or supervision.manager_id != actor.id:
+        raise NotAllowed("Only the team manager who started this checkpoint can complete it.")
+    if supervision.status == "recorded":
+        return PageOutcome()  # a second submit of the last page: it is already recorded
+    bounds = page_bounds(len(supervision.case_ids), CASES_PER_PAGE)
+    if not 1 <= page <= len(bounds):
+        raise InvalidRequest("This page of the checkpoint no longer exists: please start again.")
+    today = now.astimezone(timezone).date()
+    start, end = bounds[page - 1]
+    on_page = tac_cases(
+        session, policy=policy, today=today, case_ids=supervision.case_ids[start:end]
+    )
+    errors: dict[str, str] = {}
+    held_on = supervision.held_on
+    if page == 1:
+        held_on = _held_on(values.get("held_on"), today, errors)
+    answers = {
+        item.case.id: _answer(item.case.id, values, policy, today, errors) for item in on_page
+    }
+    if errors:
+        return PageOutcome(errors=errors)
+    last_page = page == len(bounds)
+    if last_page and not _claim_for_recording(session, supervision, now):
+        return PageOutcome()  # a double submit: the other one is recording it
+    supervision.held_on = held_on
+    session.add(supervision)
+    for item in on_page:
+        _keep_answer(session, supervision, item, answers[item.case.id])
+    session.flush()
+    if not last_page:
+        auditlog.record(
+            session,
+            actor=actor.email,
+            action="tac.checkpoint.page",
+            subject=f"tac-supervision:{supervision.id}",
+            now=now,
+            page=page,
+            cases=[item.case.case_ref for item in on_page],
+        )
+        return PageOutcome(next_view=_page_view(session, supervision, page + 1, policy, today))
+    _record(session, supervision, actor, policy, now)
+    return PageOutcome()
+
+
+def _held_on(text: Any, today: date, errors: dict[str, str]) -> date | None:
+    held_on = _parse_date(text)
+    if held_on is None:
+        errors["held_on"] = "Give the date of the supervision."
+    elif held_on > today:
+        errors["held_on"] = "The supervision date can't be in the future."
+    return held_on
+
+
+def _answer(
+    case_id: int, values: dict[str, Any], policy: TacPolicy, today: date, errors: dict[str, str]
+) -> _Answer | None:
+    decision = values.get(f"decision-{case_id}")
+    complete_by = _parse_date(values.get(f"date-{case_id}"))
+    reason = (values.get(f"reason-{case_id}") or "").strip() or None
+    note = (values.get(f"note-{case_id}") or "").strip() or None
+    known = {trigger.id: trigger for trigger in policy.triggers}
+    triggers = [t for t in values.get(f"triggers-{case_id}") or [] if t in known]
+    if any(known[t].needs_note for t in triggers) and not note:
+        errors[f"note-{case_id}"] = "Describe the issue you ticked."
+    if decision == COMPLETE_BY:
+        if complete_by is None:
+            errors[f"date-{case_id}"] = "Give the date the summary is to be completed by."
+        elif complete_by < today:
+            errors[f"date-{case_id}"] = "The date can't be in the past."
+        elif complete_by > today + LATEST_COMPLETE_BY:
+            errors[f"date-{case_id}"] = "Choose a date within the next year."
+    elif decision == NOT_NEEDED:
+        complete_by = None
+        if reason is None or len(reason) < MIN_REASON:
+            errors[f"reason-{case_id}"] = (
+                "Say why a summary is not needed now (a sentence is enough)."
+            )
+    else:
+        errors[f"decision-{case_id}"] = (
+            "Record your decision for this case: a summary by a date, or not needed now."
+        )
+        return None
+    return _Answer(decision, complete_by, reason, triggers, note)
+
+
+def _parse_date(text: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(text)) if text else None
+    except ValueError:
+        return None
+
+
+def _claim_for_recording(session: Session, supervision: TacSupervision, now: datetime) -> bool:
+    """Mark the draft recorded, as the first write: of two identical submits only one wins."""
+    claimed = session.exec(
+        update(TacSupervision)
+        .where(col(TacSupervision.id) == supervision.id, col(TacSupervision.status) == "draft")
+        .values(status="recorded", recorded_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    supervision.status, supervision.recorded_at = "recorded", now
+    return claimed == 1
+
+
+def _keep_answer(
+    session: Session, supervision: TacSupervision, item: TacCase, answer: _Answer
+) -> None:
+    decision = session.exec(
+        select(TacDecision).where(
+            TacDecision.supervision_id == supervision.id, TacDecision.case_id == item.case.id
+        )
+    ).first() or TacDecision(supervision_id=supervision.id, case_id=item.case.id, decision="")
+    decision.decision = answer.decision
+    decision.complete_by = answer.complete_by
+    decision.reason = answer.reason
+    decision.triggers = answer.triggers
+    decision.trigger_note = answer.trigger_note
+    decision.last_summary_on = item.status.last_summary_on
+    decision.next_due_on = item.status.next_due_on
+    decision.flags = list(item.status.flags)
+    session.add(decision)
+
+
+def _record(
+    session: Session, supervision: TacSupervision, actor: Staff, policy: TacPolicy, now: datetime
+) -> None:
+    """The checkpoint is recorded: set, keep, replace or cancel tasks; tell both people."""
+    practitioner = session.get(Staff, supervision.practitioner_id)
+    position = {case_id: index for index, case_id in enumerate(supervision.case_ids)}
+    decisions = sorted(
+        session.exec(select(TacDecision).where(TacDecision.supervision_id == supervision.id)).all(),
+        key=lambda decision: position.get(decision.case_id, len(position)),
+    )
+    outcomes = []
+    for decision in decisions:
+        case = session.get(Case, decision.case_id)
+        open_tasks = session.exec(
+            select(TacTask).where(TacTask.case_id == case.id, TacTask.status == "open")
+        ).all()
+        kept = next((t for t in open_tasks if t.due_on == decision.complete_by), None)
+        for task in open_tasks:
+            if task is not kept:
+                _close_task(session, task, decision, case, actor, supervision, now)
+        if decision.decision == COMPLETE_BY and kept is None:
+            _set_task(session, decision, case, practitioner, actor, supervision, open_tasks, now)
+        outcomes.append({"case": case.case_ref, **_decision_details(decision)})
+    queue_dm(
+        session,
+        key=f"tac-checkpoint:{supervision.id}",
+        recipient=actor,
+        message=render(
+            "tac_checkpoint_recorded",
+            practitioner=practitioner,
+            held_on=supervision.held_on,
+            decisions=[(session.get(Case, d.case_id), d) for d in decisions],
+            triggers={trigger.id: trigger.label for trigger in policy.triggers},
+        ),
+        concern=f"tac-supervision:{supervision.id}",
+        now=now,
+    )
+    auditlog.record(
+        session,
+        actor=actor.email,
+        action="tac.checkpoint.record",
+        subject=f"tac-supervision:{supervision.id}",
+        now=now,
+        practitioner=practitioner.email,
+        held_on=supervision.held_on.isoformat(),
+        decisions=outcomes,
+    )
+
+
+def _decision_details(decision: TacDecision) -> dict[str, Any]:
+    return {
+        "decision": decision.decision,
+        "complete_by": decision.complete_by.isoformat() if decision.complete_by else None,
+        "reason": decision.reason,
+        "triggers": decision.triggers,
+        "trigger_note": decision.trigger_note,
+        "flags": decision.flags,
+    }
+
+
+def _set_task(
+    session: Session,
+    decision: TacDecision,
+    case: Case,
+    practitioner: Staff,
+    manager: Staff,
+    supervision: TacSupervision,
+    replaced: list[TacTask],
+    now: datetime,
+) -> None:
+    task = TacTask(
+        decision_id=decision.id,
+        case_id=case.id,
+        practitioner_id=practitioner.id,
+        manager_id=manager.id,
+        due_on=decision.complete_by,
+        created_at=now,
+    )
+    session.add(task)
+    session.flush()
+    queue_dm(
+        session,
+        key=task_message_key(task),
+        recipient=practitioner,
+        message=render(
+            "tac_task_dm",
+            case_ref=case.case_ref,
+            manager=manager,
+            held_on=supervision.held_on,
+            due_on=task.due_on,
+            task_id=task.id,
+            replaces=replaced[0].due_on if replaced else None,
+            reminder=False,
+        ),
+        concern=f"tac-task:{task.id}",
+        now=now,
+    )
+    auditlog.record(
+        session,
+        actor=manager.email,
+        action="tac.task.create",
+        subject=f"tac-task:{task.id}",
+        now=now,
+        case=case.case_ref,
+        practitioner=practitioner.email,
+        due_on=task.due_on.isoformat(),
+    )
+
+
+def _close_task(
+    session: Session,
+    task: TacTask,
+    decision: TacDecision,
+    case: Case,
+    manager: Staff,
+    supervision: TacSupervision,
+    now: datetime,
+) -> None:
+    """A later decision replaces an open task (a new date) or cancels it (not needed now)."""
+    task.status = "superseded" if decision.decision == COMPLETE_BY else "cancelled"
+    task.closed_at, task.closed_by = now, manager.email
+    session.add(task)
+    if task.status == "cancelled":
+        queue_dm(
+            session,
+            key=f"tac-task-cancelled:{task.id}",
+            recipient=session.get(Staff, task.practitioner_id),
+            message=render(
+                "tac_task_cancelled",
+                case_ref=case.case_ref,
+                manager=manager,
+                held_on=supervision.held_on,
+                due_on=task.due_on,
+                reason=decision.reason,
+            ),
+            concern=f"tac-task:{task.id}",
+            now=now,
+        )
+    auditlog.record(
+        session,
+        actor=manager.email,
+        action=f"tac.task.{'supersede' if task.status == 'superseded' else 'cancel'}",
+        subject=f"tac-task:{task.id}",
+        now=now,
+        case=case.case_ref,
+        by_decision=decision.id,
+    )
+
+
+def task_message_key(task: TacTask) -> str:
+    """The idempotency key of a task's DM; marking it done later updates that message."""
+    return f"tac-task:{task.id}"
+
+
+# -- "Summary completed" ---------------------------------------------------------------------------
+
+
+def _task_for(session: Session, actor: Staff, task_id: int) -> TacTask:
+    task = session.get(TacTask, task_id)
+    if task is None or actor.id not in (task.practitioner_id, task.manager_id):
+        raise NotAllowed("Only the practitioner and manager of this task can record it as done.")
+    if task.status == "completed":
+        raise InvalidRequest("This summary has already been recorded as completed.")
+    if task.status != "open":
+        raise InvalidRequest(
+            "A later supervision decision replaced this task: see your latest message about it."
+        )
+    return task
+
+
+def summary_completed_view(
+    session: Session, *, actor: Staff, task_id: int, now: datetime, timezone: tzinfo
+) -> dict[str, Any]:
+    task = _task_for(session, actor, task_id)
+    return render(
+        "tac_summary_modal",
+        private_metadata=json.dumps({"task_id": task.id}),
+        case_ref=session.get(Case, task.case_id).case_ref,
+        due_on=task.due_on,
+        today=now.astimezone(timezone).date(),
+    )
+
+
+def record_summary_completed(
+    session: Session,
+    *,
+    actor: Staff,
+    task_id: int,
+    completed_on_text: Any,
+    policy: TacPolicy,
+    now: datetime,
+    timezone: tzinfo,
+) -> dict[str, str] | None:
+    """Close the task, set the case's last summary date, tell the manager; or inline errors."""
+    task = session.get(TacTask, task_id)
+    if task is not None and task.status == "completed":
+        return None  # a double submit: already recorded
+    task = _task_for(session, actor, task_id)
+    today = now.astimezone(timezone).date()
+    completed_on = _parse_date(completed_on_text)
+    if completed_on is None:
+        return {"completed_on": "Give the date the summary was completed."}
+    if completed_on > today:
+        return {"completed_on": "The date can't be in the future."}
+    claimed = session.exec(
+        update(TacTask)
+        .where(col(TacTask.id) == task.id, col(TacTask.status) == "open")
+        .values(status="completed", closed_at=now, closed_by=actor.email)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        return None
+    case = session.get(Case, task.case_id)
+    previous = case.tac_last_summary_on
+    if previous is None or completed_on > previous:
+        case.tac_last_summary_on = completed_on
+        session.add(case)
+    summary = TacSummary(
+        case_id=case.id,
+        practitioner_id=task.practitioner_id,
+        team_id=case.team_id,
+        completed_on=completed_on,
+        task_id=task.id,
+        recorded_at=now,
+        recorded_by=actor.email,
+    )
+    session.add(summary)
+    session.flush()
+    practitioner = session.get(Staff, task.practitioner_id)
+    team = session.get(Team, case.team_id)
+    status = summary_status(
+        case.tac_last_summary_on,
+        team_type=team.team_type,
+        newly_qualified=practitioner.newly_qualified,
+        today=today,
+        policy=policy,
+    )
+    queue_update(
+        session,
+        key=f"tac-task-done:{task.id}",
+        update_of=task_message_key(task),
+        message=render(
+            "tac_task_done",
+            case_ref=case.case_ref,
+            due_on=task.due_on,
+            completed_on=completed_on,
+            recorded_by=actor,
+        ),
+        concern=f"tac-task:{task.id}",
+        now=now,
+    )
+    queue_dm(
+        session,
+        key=f"tac-summary:{summary.id}",
+        recipient=session.get(Staff, task.manager_id),
+        message=render(
+            "tac_summary_recorded",
+            case_ref=case.case_ref,
+            practitioner=practitioner,
+            recorded_by=actor,
+            completed_on=completed_on,
+            due_on=task.due_on,
+            next_due_on=status.next_due_on,
+            cadence=cadence_words(cadence_for(team.team_type, policy)),
+        ),
+        concern=f"tac-summary:{summary.id}",
+        now=now,
+    )
+    auditlog.record(
+        session,
+        actor=actor.email,
+        action="tac.summary.record",
+        subject=f"tac-task:{task.id}",
+        now=now,
+        case=case.case_ref,
+        completed_on=completed_on.isoformat(),
+        previous_last_summary_on=previous.isoformat() if previous else None,
+    )
+    return None
+
+
+# -- entrypoints for the handlers: each runs one use case in one transaction ----------------------
+
+
+def start_checkpoint(services: Services, slack_user_id: str, text: str) -> Reply:
+    """`/supervision @practitioner`: the first page of the checkpoint, or a notice."""
+    match = _MENTION.match(text.strip())
+    if match is None:
+        return Reply(
+            notice=notice("Say whose supervision this is, e.g. `/supervision @Sam`.", USAGE)
+        )
+    return _start(services, slack_user_id, lambda session: _staff_by_slack(session, match[1]))
+
+
+def start_checkpoint_for(services: Services, slack_user_id: str, practitioner_id: str) -> Reply:
+    """The digest's button: the same checkpoint, for the practitioner the button names."""
+    if not practitioner_id.isdigit():
+        return Reply(notice=notice("That button no longer works: try `/supervision @name`."))
+    return _start(services, slack_user_id, lambda session: session.get(Staff, int(practitioner_id)))
+
+
+def _start(services: Services, slack_user_id: str, find_practitioner: Any) -> Reply:
+    try:
+        with transaction(services.make_session) as session:
+            actor = find_actor(session, slack_user_id)
+            if actor is None:
+                return Reply(notice=notice(UNKNOWN_PERSON))
+            view = open_checkpoint(
+                session,
+                actor=actor,
+                practitioner=find_practitioner(session),
+                policy=services.policy.tac,
+                now=services.now(),
+                timezone=services.settings.timezone,
+            )
+    except AuditbotError as error:
+        return Reply(notice=notice(str(error)))
+    return Reply(view=view)
+
+
+def _staff_by_slack(session: Session, slack_user_id: str) -> Staff | None:
+    return session.exec(select(Staff).where(Staff.slack_user_id == slack_user_id)).first()
+
+
+def submit_checkpoint(
+    services: Services, slack_user_id: str, private_metadata: str, values: dict[str, Any]
+) -> PageOutcome:
+    metadata = json.loads(private_metadata or "{}")
+    page = int(metadata.get("page", 1))
+    first_input = "held_on" if page == 1 else _first_decision_block(values)
+    try:
+        with transaction(services.make_session) as session:
+            actor = find_actor(session, slack_user_id)
+            if actor is None:
+                return PageOutcome(errors={first_input: UNKNOWN_PERSON})
+            outcome = submit_checkpoint_page(
+                session,
+                actor=actor,
+                supervision_id=int(metadata.get("supervision_id", 0)),
+                page=page,
+                values=values,
+                policy=services.policy.tac,
+                now=services.now(),
+                timezone=services.settings.timezone,
+            )
+    except AuditbotError as error:
+        return PageOutcome(errors={first_input: str(error)})
+    except IntegrityError:
+        log.info("a concurrent submit of the same TAC checkpoint page lost the race")
+        return PageOutcome()
+    services.deliver_soon()
+    return outcome
+
+
+def _first_decision_block(values: dict[str, Any]) -> str:
+    return next((key for key in values if key.startswith("decision-")), "decision")
+
+
+def open_summary_completed(services: Services, slack_user_id: str, task_id: str) -> Reply:
+    try:
+        with services.make_session() as session:
+            actor = find_actor(session, slack_user_id)
+            if actor is None:
+                return Reply(notice=notice(UNKNOWN_PERSON))
+            if not task_id.isdigit():
+                raise InvalidRequest("That button no longer works.")
+            view = summary_completed_view(
+                session,
+                actor=actor,
+                task_id=int(task_id),
+                now=services.now(),
+                timezone=services.settings.timezone,
+            )
+    except AuditbotError as error:
+        return Reply(notice=notice(str(error)))
+    return Reply(view=view)
+
+
+def submit_summary_completed(
+    services: Services, slack_user_id: str, private_metadata: str, completed_on: Any
+) -> dict[str, str] | None:
+    task_id = int(json.loads(private_metadata or "{}").get("task_id", 0))
+    try:
+        with transaction(services.make_session) as session:
+            actor = find_actor(session, slack_user_id)
+            if actor is None:
+                return {"completed_on": UNKNOWN_PERSON}
+            errors = record_summary_completed(
+                session,
+                actor=actor,
+                task_id=task_id,
+                completed_on_text=completed_on,
+                policy=services.policy.tac,
+                now=services.now(),
+                timezone=services.settings.timezone,
+            )
+    except AuditbotError as error:
+        return {"completed_on": str(error)}
+    except IntegrityError:  # a double submit: the other one recorded it
+        return None
+    services.deliver_soon()
+    return errors
