@@ -1,0 +1,59 @@
+"""The guided case file audit, its SMART actions and immediate safeguarding alerts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, Session, SQLModel, select
+
+from models.types import UTCDateTime
+
+
+class Audit(SQLModel, table=True):
+    """One audit of a selected case. A draft keeps every answer given so far (`answers`), so
+    closing the form loses nothing; submitting freezes it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    selection_id: int = Field(foreign_key="selection.id", unique=True)
+    manager_id: int = Field(foreign_key="staff.id", index=True)
+    status: str = Field(default="draft", index=True)  # draft | submitted
+    # {domain_id: {"grade": ..., "justification": ...}, "final": {...}}
+    answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    framework: str
+    overall: str | None = None
+    # none | category_2 (service not appropriate) | category_1 (child may be at risk now)
+    concern: str = Field(default="none", index=True)
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AuditAction(SQLModel, table=True):
+    """A SMART action from an audit: what, who, by when; done only with a written note."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    audit_id: int = Field(foreign_key="audit.id", index=True)
+    what: str
+    owner_id: int = Field(foreign_key="staff.id", index=True)
+    due_on: date = Field(index=True)
+    status: str = Field(default="open", index=True)  # open | done
+    done_note: str | None = None
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class SafeguardingAlert(SQLModel, table=True):
+    """A Category 1 concern: tracked until someone senior says they are acting on it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    audit_id: int = Field(foreign_key="audit.id", unique=True)
+    note: str
+    raised_at: datetime = Field(sa_type=UTCDateTime)
+    acknowledged_by: int | None = Field(default=None, foreign_key="staff.id")
+    acknowledged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+def audit_for(session: Session, selection_id: int) -> Audit | None:
+    return session.exec(select(Audit).where(Audit.selection_id == selection_id)).first()
