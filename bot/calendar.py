@@ -74,6 +74,23 @@ class WorkingCalendar:
                 remaining -= 1
         return day
 
+    def add_working_hours(self, start: datetime, hours: float) -> datetime:
+        """The moment `hours` of working time after `start` (evenings, weekends and bank
+        holidays don't count)."""
+        moment = self.local(start)
+        remaining = timedelta(hours=hours)
+        while True:
+            day = moment.date()
+            opens, closes = self.at(day, self.day_starts), self.at(day, self.day_ends)
+            if not self.is_working_day(day) or moment >= closes:
+                moment = self.at(self.add_working_days(day, 1), self.day_starts)
+                continue
+            moment = max(moment, opens)
+            if moment + remaining <= closes:
+                return moment + remaining
+            remaining -= closes - moment
+            moment = closes
+
     def working_days_between(self, start: date, end: date) -> int:
         """Working days after `start` up to and including `end`."""
         count = 0

@@ -125,12 +125,19 @@ class DemoMonth:
         label = find_button(message, action_id)["text"]["text"]
         self.say(f"{self.transcript.names[user_id]} clicks [{label}]")
         response_url = self.slack.response_url("click")
+        answers_before = self._click_answers()
         self._dispatch(
             button_click_body(
                 user_id=user_id, message=message, action_id=action_id, response_url=response_url
             )
         )
+        # Bolt acks first and answers the click (a form, or a private reply) just after.
+        if not self.slack.wait_for(lambda: self._click_answers() > answers_before):
+            raise RuntimeError(f"the bot did not answer the click on [{label}]")
         self.collect_slack_calls(opened_by=user_id)
+
+    def _click_answers(self) -> int:
+        return len(self.slack.calls("views.open")) + len(self.slack.calls("response_url"))
 
     def submit(self, user_id: str, view: dict[str, Any], values: dict[str, Any]) -> None:
         self.say(f"{self.transcript.names[user_id]} submits “{view['title']['text']}”")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.booking_rules import suggested_discussion_date
 from bot.calendar import WorkingCalendar
@@ -18,7 +18,8 @@ from bot.outbox import queue_dm, queue_update
 from bot.policy import Policy
 from bot.services import Services
 from messages import render
-from models import Case, Selection, SelectionRound, Staff, Team
+from models import Audit, AuditAction, Case, Selection, SelectionRound, Staff, Team
+from models.audit import audit_for
 from models.booking import BOOKING_OPEN, engagement_for, latest_booking
 
 CASE_TYPE_NAMES = {
@@ -68,7 +69,27 @@ def render_selection_message(
         booking_open=booking is not None and booking.status == BOOKING_OPEN,
         booking_starts=calendar.local(booking.starts_at) if booking else None,
         engagement=engagement_for(session, selection.id),
+        audit=audit_for(session, selection.id),
+        open_actions=open_actions_of_earlier_audits(session, selection),
     )
+
+
+def open_actions_of_earlier_audits(
+    session: Session, selection: Selection, limit: int = 10
+) -> list[tuple[AuditAction, Staff, Case]]:
+    """The manager's actions still open from earlier audits, to review this month."""
+    rows = session.exec(
+        select(AuditAction, Staff, Case)
+        .join(Audit, col(Audit.id) == AuditAction.audit_id)
+        .join(Selection, col(Selection.id) == Audit.selection_id)
+        .join(Case, col(Case.id) == Selection.case_id)
+        .join(Staff, col(Staff.id) == AuditAction.owner_id)
+        .where(Audit.manager_id == selection.manager_id, Audit.selection_id != selection.id)
+        .where(AuditAction.status == "open")
+        .order_by(AuditAction.due_on)
+        .limit(limit)
+    ).all()
+    return list(rows)
 
 
 def queue_selection_message(

@@ -139,6 +139,84 @@ class TacPolicy(_Section):
         return value
 
 
+class Domain(_Section):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    title: str = Field(min_length=1, max_length=150)
+    guidance: str = Field(default="", max_length=1500)
+
+
+SEFTON_DOMAINS = [
+    Domain(
+        id="help_protection_stability",
+        title="Early help, protection and stability",
+        guidance="Was the right help given at the right time? Is the child safe and settled?",
+    ),
+    Domain(
+        id="recording_communication",
+        title="Recording and communication",
+        guidance="Would the child understand their story from the record? Is it up to date?",
+    ),
+    Domain(
+        id="assessment",
+        title="Assessment",
+        guidance="Is the assessment timely, analytical and informed by the child's views?",
+    ),
+    Domain(
+        id="relationship_direct_work",
+        title="Relationship-based practice and direct work",
+        guidance="What direct work has been done, and how well does the child know their worker?",
+    ),
+    Domain(
+        id="multi_agency_planning",
+        title="Multi-agency planning, analysis, review and decision making",
+        guidance="Are partners involved, plans SMART and reviews driving progress?",
+    ),
+    Domain(
+        id="supervision_oversight",
+        title="Supervision and management oversight",
+        guidance="Is there regular, reflective supervision with clear decisions on the record?",
+    ),
+    Domain(
+        id="impact_outcomes",
+        title="Impact and overall outcomes",
+        guidance="What difference has our involvement made for the child?",
+    ),
+]
+OFSTED_GRADES = ["Outstanding", "Good", "Requires improvement to be good", "Inadequate"]
+
+
+class FrameworkPolicy(_Section):
+    """The audit tool: its domains, and the grade scale (empty: evaluative statements only)."""
+
+    name: str = "Sefton practice framework"
+    grades: list[str] = Field(default_factory=lambda: list(OFSTED_GRADES), max_length=10)
+    domains: list[Domain] = Field(default_factory=lambda: list(SEFTON_DOMAINS), min_length=1)
+    domains_per_step: int = Field(default=2, ge=1, le=8)
+    min_justification_chars: int = Field(default=40, ge=1, le=2000)
+
+    @field_validator("domains")
+    @classmethod
+    def _unique_ids(cls, domains: list[Domain]) -> list[Domain]:
+        ids = [domain.id for domain in domains]
+        if len(ids) != len(set(ids)):
+            raise ValueError("each domain needs its own id")
+        return domains
+
+    @field_validator("grades")
+    @classmethod
+    def _grades_fit_a_menu(cls, grades: list[str]) -> list[str]:
+        if any(not grade or len(grade) > 75 for grade in grades):
+            raise ValueError("each grade must be 1 to 75 characters")
+        return grades
+
+
+class AuditPolicy(_Section):
+    alert_acknowledge_working_hours: int = Field(default=4, ge=1, le=40)
+    action_reminder_working_days_before: int = Field(default=2, ge=0, le=20)
+    action_reminder_time: time = time(9, 0)
+    action_slots: int = Field(default=3, ge=1, le=10)
+
+
 class Policy(_Section):
     case_types: list[str] = Field(default_factory=lambda: ["CP", "LAC", "CIN", "TAC", "EH"])
     calendar: CalendarPolicy = CalendarPolicy()
@@ -146,6 +224,8 @@ class Policy(_Section):
     booking: BookingPolicy = BookingPolicy()
     engagement: EngagementPolicy = EngagementPolicy()
     tac: TacPolicy = TacPolicy()
+    framework: FrameworkPolicy = FrameworkPolicy()
+    audit: AuditPolicy = AuditPolicy()
 
     @model_validator(mode="after")
     def _eligible_types_are_known(self) -> Policy:

@@ -89,8 +89,21 @@ def view_submission_body(
     *, user_id: str, view: dict[str, Any], values: dict[str, dict[str, Any]]
 ) -> str:
     """Submit `view` (as opened) with `values` as {block_id: {action_id: {...state...}}}."""
+    return _view_body("view_submission", user_id, view, values)
+
+
+def view_closed_body(
+    *, user_id: str, view: dict[str, Any], values: dict[str, dict[str, Any]]
+) -> str:
+    """Close `view` (sent only for views with notify_on_close) with what was typed so far."""
+    return _view_body("view_closed", user_id, view, values)
+
+
+def _view_body(
+    kind: str, user_id: str, view: dict[str, Any], values: dict[str, dict[str, Any]]
+) -> str:
     payload = {
-        "type": "view_submission",
+        "type": kind,
         "team": {"id": "T0AUDIT01", "domain": "council"},
         "user": {"id": user_id, "team_id": "T0AUDIT01"},
         "api_app_id": "A0AUDITBOT",

@@ -11,7 +11,16 @@ from sqlmodel import Session, col, func, select
 from bot.manager_message import CASE_TYPE_NAMES
 from bot.months import Month
 from bot.selection import current_selection, explain_selection
-from models import Case, OutboxMessage, Selection, SelectionRound, Staff, Team
+from models import (
+    Audit,
+    Case,
+    OutboxMessage,
+    SafeguardingAlert,
+    Selection,
+    SelectionRound,
+    Staff,
+    Team,
+)
 from models.booking import bookings_by_state
 
 
@@ -21,6 +30,7 @@ class TeamCounts:
     selected: int = 0
     booked: int = 0
     held: int = 0
+    audited: int = 0
     redrawn: int = 0
     no_eligible_case: int = 0
     not_on_slack: int = 0
@@ -42,6 +52,8 @@ class ProgrammeStatus:
     not_on_slack: list[Staff] = field(default_factory=list)
     failed_deliveries: list[FailedDelivery] = field(default_factory=list)
     waiting_to_send: int = 0
+    alerts_awaiting: int = 0
+    concerns_register: int = 0
 
     @property
     def totals(self) -> TeamCounts:
@@ -50,6 +62,7 @@ class ProgrammeStatus:
             selected=sum(t.selected for t in self.teams),
             booked=sum(t.booked for t in self.teams),
             held=sum(t.held for t in self.teams),
+            audited=sum(t.audited for t in self.teams),
             redrawn=sum(t.redrawn for t in self.teams),
             no_eligible_case=sum(t.no_eligible_case for t in self.teams),
             not_on_slack=sum(t.not_on_slack for t in self.teams),
@@ -72,11 +85,21 @@ def programme_status(session: Session, month: Month) -> ProgrammeStatus:
                 Selection.round_id == selection_round.id
             )
         ).all()
-        discussions = bookings_by_state(session, [row[0] for row in rows])
+        selection_ids = [row[0] for row in rows]
+        discussions = bookings_by_state(session, selection_ids)
+        audited = set(
+            session.exec(
+                select(Audit.selection_id).where(
+                    col(Audit.selection_id).in_(selection_ids), Audit.status == "submitted"
+                )
+            ).all()
+        )
         for selection_id, team_id, state in rows:
             outcomes[(team_id, state)] += 1
             if selection_id in discussions:
                 outcomes[(team_id, discussions[selection_id])] += 1
+            if selection_id in audited:
+                outcomes[(team_id, "audited")] += 1
     status.not_on_slack = list(
         session.exec(
             select(Staff)
@@ -92,12 +115,21 @@ def programme_status(session: Session, month: Month) -> ProgrammeStatus:
                 selected=outcomes[(team.id, "selected")],
                 booked=outcomes[(team.id, "booked")],
                 held=outcomes[(team.id, "held")],
+                audited=outcomes[(team.id, "audited")],
                 redrawn=outcomes[(team.id, "replaced")],
                 no_eligible_case=outcomes[(team.id, "no_eligible_case")],
                 not_on_slack=missing_by_team[team.id],
             )
         )
     status.failed_deliveries = _failed_deliveries(session)
+    status.alerts_awaiting = session.exec(
+        select(func.count())
+        .select_from(SafeguardingAlert)
+        .where(col(SafeguardingAlert.acknowledged_by).is_(None))
+    ).one()
+    status.concerns_register = session.exec(
+        select(func.count()).select_from(Audit).where(Audit.concern == "category_2")
+    ).one()
     status.waiting_to_send = session.exec(
         select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")
     ).one()

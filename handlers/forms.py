@@ -12,7 +12,7 @@ def form_values(view: dict[str, Any]) -> dict[str, str | None]:
 
 
 def _value_of(element: dict[str, Any]) -> str | None:
-    for key in ("value", "selected_date", "selected_time"):
+    for key in ("value", "selected_date", "selected_time", "selected_user"):
         if element.get(key) is not None:
             return str(element[key])
     option = element.get("selected_option")

@@ -1,5 +1,6 @@
 """SQLModel tables, the engine and sessions, and the Alembic migrations."""
 
+from models.audit import Audit, AuditAction, SafeguardingAlert
 from models.booking import Booking, FamilyEngagement
 from models.tables import (
     ROLES,
@@ -17,11 +18,14 @@ from models.tac import TacDecision, TacScheduleRun, TacSummary, TacSupervision, 
 __all__ = [
     "ROLES",
     "TEAM_TYPES",
+    "Audit",
+    "AuditAction",
     "AuditLogEntry",
     "Booking",
     "FamilyEngagement",
     "Case",
     "OutboxMessage",
+    "SafeguardingAlert",
     "Selection",
     "SelectionRound",
     "Staff",

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 
+from bot.audit_followup import run_audit_schedule
 from bot.booking import run_booking_schedule
 from bot.directory import resolve_slack_ids
 from bot.engagement import run_engagement_schedule
@@ -28,7 +29,7 @@ class TickReport:
     slack_ids_found: int = 0
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
     tac: TacScheduleReport = field(default_factory=TacScheduleReport)
-    booking_messages: int = 0
+    follow_ups: int = 0
 
     def summary(self) -> str:
         parts = [f"tick at {self.now.isoformat()}"]
@@ -38,8 +39,8 @@ class TickReport:
             found = self.slack_ids_found
             parts.append(f"found {found} {'person' if found == 1 else 'people'} on Slack by email")
         parts.extend(self.tac.describe())
-        if self.booking_messages:
-            parts.append(f"queued {self.booking_messages} booking and family-contact messages")
+        if self.follow_ups:
+            parts.append(f"queued {self.follow_ups} reminder and follow-up message(s)")
         d = self.delivery
         parts.append(f"sent {d.sent}, failed {d.failed}, to retry {d.retried}")
         return "; ".join(parts)
@@ -53,16 +54,21 @@ def run_due_work(services: Services, now: datetime) -> TickReport:
     ).found
     report.drew_month = _scheduled_selection(services, now)
     report.tac = run_tac_schedule(services, now)
-    report.booking_messages = _booking_schedule(services, now)
+    report.follow_ups = _follow_up_schedule(services, now)
     report.delivery = services.sender.deliver_due()
     return report
 
 
-def _booking_schedule(services: Services, now: datetime) -> int:
-    """Reminders before discussions, "did it happen?" after them, and family-contact outcomes."""
+def _follow_up_schedule(services: Services, now: datetime) -> int:
+    """Reminders before discussions, "did it happen?" after them, family-contact outcomes,
+    unacknowledged safeguarding alerts and actions coming due."""
     rules = {"policy": services.policy, "calendar": services.calendar, "now": now}
     with transaction(services.make_session) as session:
-        return run_booking_schedule(session, **rules) + run_engagement_schedule(session, **rules)
+        return (
+            run_booking_schedule(session, **rules)
+            + run_engagement_schedule(session, **rules)
+            + run_audit_schedule(session, services, **rules)
+        )
 
 
 def _scheduled_selection(services: Services, now: datetime) -> str | None:

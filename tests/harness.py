@@ -17,7 +17,13 @@ import waitress
 from bot.app import DeliveryWorker, build_services, create_bolt_app, create_wsgi_app, open_database
 from bot.config import Settings
 from bot.policy import Policy
-from bot.slack_requests import button_click_body, sign, slash_command_body, view_submission_body
+from bot.slack_requests import (
+    button_click_body,
+    sign,
+    slash_command_body,
+    view_closed_body,
+    view_submission_body,
+)
 from bot.slack_standin import SlackStandIn
 
 SECRET = "test-signing-secret"
@@ -89,6 +95,11 @@ class RunningBot:
     def submit(self, user_id: str, view: dict[str, Any], values: dict[str, Any]) -> Answer:
         return self.post(view_submission_body(user_id=user_id, view=view, values=values))
 
+    def post_view_closed(
+        self, user_id: str, view: dict[str, Any], values: dict[str, Any]
+    ) -> Answer:
+        return self.post(view_closed_body(user_id=user_id, view=view, values=values))
+
     def dms_to(self, user_id: str, count: int = 1) -> list[dict[str, Any]]:
         """Wait until `count` DMs reached the person; return them with their channel and ts."""
         assert self.slack.wait_for(lambda: len(self._delivered(user_id)) >= count), (
@@ -145,3 +156,28 @@ def start_bot(database_url: str, slack: SlackStandIn, clock, policy: Policy | No
         time.sleep(0)
 
     return bot, stop
+
+
+def views_opened(bot, callback_id):
+    """Forms opened so far, each with the id Slack gave it."""
+    return [
+        {**c.params["view"], "id": c.response["view"]["id"]}
+        for c in bot.slack.calls("views.open")
+        if c.params["view"]["callback_id"] == callback_id
+    ]
+
+
+def click_for_view(bot, user, message, action_id, callback_id):
+    """Click a button that opens a form; wait for that form and return it as submitted."""
+    before = len(views_opened(bot, callback_id))
+    bot.click(user, message, action_id)
+    assert bot.slack.wait_for(lambda: len(views_opened(bot, callback_id)) > before)
+    return views_opened(bot, callback_id)[-1]
+
+
+def updates_of(bot, ts):
+    return [c.params for c in bot.slack.calls("chat.update") if c.params.get("ts") == ts]
+
+
+def ephemeral_replies(bot):
+    return [c.params["text"] for c in bot.slack.calls("response_url")]

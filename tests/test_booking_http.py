@@ -14,7 +14,14 @@ from models import Booking, FamilyEngagement
 from models.db import transaction
 from scheduler.jobs import run_due_work
 from tests import factories
-from tests.harness import Clock, start_bot
+from tests.harness import (
+    Clock,
+    click_for_view,
+    ephemeral_replies,
+    start_bot,
+    updates_of,
+    views_opened,
+)
 
 pytestmark = pytest.mark.integration
 FRIDAY = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
@@ -44,23 +51,6 @@ def selection_dm(bot):
     return bot.dms_to(uid(bot, "north_tm"))[0]
 
 
-def views_opened(bot, callback_id):
-    """Forms opened so far, each with the id Slack gave it."""
-    return [
-        {**c.params["view"], "id": c.response["view"]["id"]}
-        for c in bot.slack.calls("views.open")
-        if c.params["view"]["callback_id"] == callback_id
-    ]
-
-
-def click_for_view(bot, user, message, action_id, callback_id):
-    """Click a button that opens a form; wait for that form and return it as submitted."""
-    before = len(views_opened(bot, callback_id))
-    bot.click(user, message, action_id)
-    assert bot.slack.wait_for(lambda: len(views_opened(bot, callback_id)) > before)
-    return views_opened(bot, callback_id)[-1]
-
-
 def slot(day="2026-12-15", at="10:00", minutes="60", place=None):
     values = {
         "date": {"date": {"type": "datepicker", "selected_date": day}},
@@ -82,14 +72,6 @@ def current_selection_dm(bot):
     first = selection_dm(bot)
     assert bot.slack.wait_for(lambda: updates_of(bot, first["ts"]))
     return {**updates_of(bot, first["ts"])[-1], "ts": first["ts"]}
-
-
-def updates_of(bot, ts):
-    return [c.params for c in bot.slack.calls("chat.update") if c.params.get("ts") == ts]
-
-
-def ephemeral_replies(bot):
-    return [c.params["text"] for c in bot.slack.calls("response_url")]
 
 
 def book(bot, **kwargs):

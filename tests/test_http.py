@@ -58,7 +58,12 @@ def test_an_administrator_selects_and_each_manager_gets_a_dm(running):
     buttons = [
         e["action_id"] for b in north_dm["blocks"] if b["type"] == "actions" for e in b["elements"]
     ]
-    assert buttons == ["booking.open", "engagement.open", "selection.request_redraw"]
+    assert buttons == [
+        "audit.start",
+        "booking.open",
+        "engagement.open",
+        "selection.request_redraw",
+    ]
     # Nothing went to a channel: case references only in DMs.
     assert not [
         c for c in running.slack.calls("chat.postMessage") if c.params["channel"].startswith("C")

@@ -7,6 +7,7 @@ from types import SimpleNamespace as Obj
 
 import pytest
 
+from bot.audit_rules import CONCERNS
 from bot.months import Month
 from bot.permissions import AUDIT_COMMANDS
 from bot.policy import Policy
@@ -60,6 +61,12 @@ SAMPLES = {
         ),
         booking_starts=datetime(2026, 12, 15, 10, tzinfo=UTC),
         engagement=Obj(status="not_appropriate", reason=LONG, method=None, planned_on=None),
+        audit=Obj(
+            status="submitted", submitted_at=datetime(2026, 12, 20, tzinfo=UTC), overall="Good"
+        ),
+        open_actions=[
+            (Obj(what=LONG[:500], due_on=date(2026, 12, 20)), person, case) for _ in range(10)
+        ],
     ),
     "selection_replaced": dict(case_ref="CR-1", month="December 2026", reason=LONG),
     "redraw_modal": dict(case_ref="CR-1", private_metadata='{"selection_id": 1}', min_reason=10),
@@ -284,6 +291,61 @@ SAMPLES |= {
     ),
     "tac_month_end_list": dict(
         month=Month(2026, 11), rows=[tac_row] * 1000, late_rows=[tac_row] * 300, max_lines=100
+    ),
+}
+
+
+framework = Policy().framework
+audit = Obj(id=5, overall="Requires improvement to be good", concern="category_1")
+action = Obj(
+    id=6,
+    what=LONG[:500],
+    due_on=date(2026, 12, 20),
+    done_note=LONG,
+    done_at=datetime(2026, 12, 18, tzinfo=UTC),
+)
+alert = Obj(id=7, note=LONG)
+SAMPLES |= {
+    "audit_step_modal": dict(
+        private_metadata='{"audit_id": 5, "step": 0}',
+        step_number=1,
+        steps=5,
+        case=case,
+        framework=framework.model_copy(update={"domains_per_step": 8}),
+        domains=framework.domains,
+        answers={d.id: {"grade": "Good", "justification": LONG * 3} for d in framework.domains},
+    ),
+    "audit_final_modal": dict(
+        private_metadata='{"audit_id": 5, "step": 4}',
+        step_number=5,
+        steps=5,
+        case=case,
+        framework=framework,
+        final={"impact": LONG, "overall": "Good", "concern": "category_2"},
+        views=LONG,
+        practitioner=person,
+        slots=range(1, 11),
+        concerns=CONCERNS,
+    ),
+    "audit_result_dm": dict(
+        audience="practitioner",
+        audit=audit,
+        case=case,
+        case_type="Child Protection",
+        manager=person,
+        domains=[(d, {"grade": "Good", "justification": LONG * 3}) for d in framework.domains],
+        graded=True,
+        impact=LONG * 3,
+        views=LONG * 3,
+        concern_label="Category 1",
+        actions=[(action, person)] * 10,
+        no_actions="",
+    ),
+    "action_dm": dict(action=action, case=case, manager=person, reminder=True),
+    "action_done_dm": dict(action=action, owner=person, case=case),
+    "alert_dm": dict(alert=alert, case=case, manager=person, round=2, acknowledged_by=None),
+    "alert_update_dm": dict(
+        case=case, manager=person, hours=4, recipients=[person, no_slack], acknowledged_by=None
     ),
 }
 

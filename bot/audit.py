@@ -1,0 +1,451 @@
+"""The guided audit: a modal that walks the team manager through the framework step by step,
+saving a draft at every step, then submits exactly once and tells everyone who must know."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bot import auditlog
+from bot.audit_rules import (
+    CONCERNS,
+    ActionRow,
+    domain_errors,
+    domain_steps,
+    final_errors,
+    first_incomplete_step,
+    step_count,
+)
+from bot.errors import AuditbotError, InvalidRequest
+from bot.guards import require_actor, require_managed_selection
+from bot.interactions import Reply
+from bot.manager_message import CASE_TYPE_NAMES, refresh_selection_message
+from bot.outbox import queue_dm
+from bot.services import Services
+from messages import render
+from models import Audit, AuditAction, Case, SafeguardingAlert, Selection, Staff
+from models.audit import audit_for
+from models.booking import engagement_for
+from models.db import transaction
+
+ALREADY_SUBMITTED = "This audit has already been submitted: it can't be changed now."
+
+
+@dataclass(frozen=True)
+class FormResult:
+    """What a form submission leads to: errors on fields, the next step, or done (neither)."""
+
+    errors: dict[str, str] | None = None
+    next_view: dict[str, Any] | None = None
+
+
+def open_audit(services: Services, slack_user_id: str, selection_id: str) -> Reply:
+    """Start the audit, or resume it at the first step with a missing answer."""
+    now = services.now()
+    try:
+        with transaction(services.make_session) as session:
+            actor = require_actor(session, slack_user_id)
+            selection = require_managed_selection(session, actor, _id(selection_id))
+            audit = audit_for(session, selection.id) or _start(session, services, selection, now)
+            if audit.status != "draft":
+                raise InvalidRequest(ALREADY_SUBMITTED)
+            step = first_incomplete_step(services.policy.framework, audit.answers)
+            return Reply(view=_step_view(session, services, audit, step))
+    except IntegrityError:  # two quick clicks both started it: open the one that exists
+        return open_audit(services, slack_user_id, selection_id)
+    except AuditbotError as error:
+        return Reply(text=str(error))
+
+
+def _start(session: Session, services: Services, selection: Selection, now: datetime) -> Audit:
+    audit = Audit(
+        selection_id=selection.id,
+        manager_id=selection.manager_id,
+        framework=services.policy.framework.name,
+        started_at=now,
+        updated_at=now,
+    )
+    session.add(audit)
+    session.flush()
+    manager = session.get(Staff, selection.manager_id)
+    auditlog.record(
+        session, actor=manager.email, action="audit.start", subject=f"audit:{audit.id}", now=now
+    )
+    refresh_selection_message(session, services, selection, f"audit:{audit.id}:started", now)
+    return audit
+
+
+def submit_step(
+    services: Services, slack_user_id: str, private_metadata: str, values: dict[str, str | None]
+) -> FormResult:
+    """Save this step; move on to the next one, or submit the audit after the last."""
+    metadata = json.loads(private_metadata)
+    framework = services.policy.framework
+    now = services.now()
+    try:
+        with transaction(services.make_session) as session:
+            audit = _own_draft(session, slack_user_id, metadata["audit_id"])
+            step = int(metadata["step"])
+            _save_answers(audit, framework, step, values, now)
+            if step < len(domain_steps(framework)):
+                errors = _domain_step_errors(framework, step, values)
+                if errors:
+                    return FormResult(errors=errors)
+                return FormResult(next_view=_step_view(session, services, audit, step + 1))
+            errors = _final_step_errors(session, services, audit, values, now)
+            if errors:
+                return FormResult(errors=errors)
+            _submit(session, services, audit, values, now)
+    except AuditbotError as error:
+        return FormResult(errors={_first_block(metadata, framework): str(error)})
+    services.deliver_soon()
+    return FormResult()
+
+
+def save_closed_step(
+    services: Services, slack_user_id: str, private_metadata: str, values: dict[str, str | None]
+) -> None:
+    """The form was closed: keep what was typed in this step, unchecked, for later."""
+    metadata = json.loads(private_metadata)
+    try:
+        with transaction(services.make_session) as session:
+            audit = _own_draft(session, slack_user_id, metadata["audit_id"])
+            _save_answers(
+                audit, services.policy.framework, int(metadata["step"]), values, services.now()
+            )
+    except AuditbotError:
+        return  # submitted meanwhile, or not theirs: nothing to keep
+
+
+def _own_draft(session: Session, slack_user_id: str, audit_id: int) -> Audit:
+    actor = require_actor(session, slack_user_id)
+    audit = session.get(Audit, int(audit_id))
+    if audit is None:
+        raise InvalidRequest("This audit no longer exists.")
+    require_managed_selection(session, actor, audit.selection_id)
+    if audit.status != "draft":
+        raise InvalidRequest(ALREADY_SUBMITTED)
+    return audit
+
+
+def _save_answers(
+    audit: Audit, framework, step: int, values: dict[str, str | None], now: datetime
+) -> None:
+    answers = dict(audit.answers)
+    steps = domain_steps(framework)
+    if step < len(steps):
+        for domain in steps[step]:
+            answers[domain.id] = {
+                "grade": values.get(f"grade__{domain.id}"),
+                "justification": (values.get(f"why__{domain.id}") or "").strip(),
+            }
+    else:
+        answers["final"] = {key: value for key, value in values.items() if value is not None}
+    audit.answers = answers  # a new dict, so the JSON column is written
+    audit.updated_at = now
+
+
+def _domain_step_errors(framework, step: int, values: dict[str, str | None]) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for domain in domain_steps(framework)[step]:
+        errors |= domain_errors(
+            framework, domain, values.get(f"grade__{domain.id}"), values.get(f"why__{domain.id}")
+        )
+    return errors
+
+
+def _action_rows(values: dict[str, str | None], slots: int) -> list[ActionRow]:
+    """The action slots that were used (a slot with only the default owner is unused)."""
+    rows = []
+    for slot in range(1, slots + 1):
+        what = (values.get(f"action_what_{slot}") or "").strip()
+        due = values.get(f"action_due_{slot}")
+        if what or due:
+            rows.append(
+                ActionRow(
+                    slot,
+                    what,
+                    values.get(f"action_owner_{slot}"),
+                    date.fromisoformat(due) if due else None,
+                )
+            )
+    return rows
+
+
+def _final_step_errors(
+    session: Session,
+    services: Services,
+    audit: Audit,
+    values: dict[str, str | None],
+    now: datetime,
+) -> dict[str, str]:
+    framework = services.policy.framework
+    incomplete = first_incomplete_step(framework, audit.answers)
+    if incomplete < len(domain_steps(framework)):
+        return {"impact": f"Step {incomplete + 1} still has a missing answer: please resume it."}
+    actions = _action_rows(values, services.policy.audit.action_slots)
+    owners = {a.owner_slack_id for a in actions if a.owner_slack_id}
+    known = set(
+        session.exec(
+            select(Staff.slack_user_id).where(
+                col(Staff.slack_user_id).in_(owners), Staff.status == "active"
+            )
+        ).all()
+    )
+    return final_errors(
+        framework, values, actions, today=services.calendar.local(now).date(), owner_known=known
+    )
+
+
+def _submit(
+    session: Session,
+    services: Services,
+    audit: Audit,
+    values: dict[str, str | None],
+    now: datetime,
+) -> None:
+    """Freeze the audit (compare-and-set, so a double click submits once) and tell people."""
+    concern = values.get("concern") or "none"
+    changed = session.execute(
+        update(Audit)
+        .where(col(Audit.id) == audit.id, Audit.status == "draft")
+        .values(
+            status="submitted",
+            submitted_at=now,
+            overall=values.get("overall"),
+            concern=concern,
+            answers=audit.answers,
+            updated_at=now,
+        )
+    ).rowcount
+    if changed != 1:
+        raise InvalidRequest(ALREADY_SUBMITTED)
+    session.refresh(audit)
+    selection = session.get(Selection, audit.selection_id)
+    case = session.get(Case, selection.case_id)
+    manager = session.get(Staff, audit.manager_id)
+    practitioner = session.get(Staff, case.worker_id)
+    actions = _create_actions(session, audit, values, services, now)
+    auditlog.record(
+        session,
+        actor=manager.email,
+        action="audit.submit",
+        subject=f"audit:{audit.id}",
+        now=now,
+        overall=audit.overall,
+        concern=concern,
+        actions=[a.id for a in actions],
+    )
+    context = _summary_context(session, services, audit, case, actions)
+    queue_dm(
+        session,
+        key=f"audit:{audit.id}:practitioner",
+        recipient=practitioner,
+        message=render("audit_result_dm", audience="practitioner", **context),
+        concern=f"audit:{audit.id}",
+        now=now,
+    )
+    queue_dm(
+        session,
+        key=f"audit:{audit.id}:manager",
+        recipient=manager,
+        message=render("audit_result_dm", audience="manager", **context),
+        concern=f"audit:{audit.id}",
+        now=now,
+    )
+    for action in actions:
+        queue_action_dm(session, services, action, case, now)
+    if concern == "category_1":
+        raise_safeguarding_alert(session, services, audit, values.get("concern_note") or "", now)
+    refresh_selection_message(session, services, selection, f"audit:{audit.id}:submitted", now)
+
+
+def _create_actions(
+    session: Session,
+    audit: Audit,
+    values: dict[str, str | None],
+    services: Services,
+    now: datetime,
+) -> list[AuditAction]:
+    rows = _action_rows(values, services.policy.audit.action_slots)
+    owners = {
+        person.slack_user_id: person
+        for person in session.exec(
+            select(Staff).where(col(Staff.slack_user_id).in_([r.owner_slack_id for r in rows]))
+        ).all()
+    }
+    actions = [
+        AuditAction(
+            audit_id=audit.id,
+            what=row.what,
+            owner_id=owners[row.owner_slack_id].id,
+            due_on=row.due_on,
+            created_at=now,
+        )
+        for row in rows
+    ]
+    session.add_all(actions)
+    session.flush()
+    return actions
+
+
+def _summary_context(
+    session: Session, services: Services, audit: Audit, case: Case, actions: list[AuditAction]
+) -> dict[str, Any]:
+    final = audit.answers.get("final", {})
+    return {
+        "audit": audit,
+        "case": case,
+        "case_type": CASE_TYPE_NAMES.get(case.case_type, case.case_type),
+        "manager": session.get(Staff, audit.manager_id),
+        "domains": [
+            (domain, audit.answers.get(domain.id, {}))
+            for domain in services.policy.framework.domains
+        ],
+        "graded": bool(services.policy.framework.grades),
+        "impact": final.get("impact", ""),
+        "views": final.get("views", ""),
+        "concern_label": CONCERNS[audit.concern],
+        "actions": [(action, session.get(Staff, action.owner_id)) for action in actions],
+        "no_actions": final.get("no_actions", ""),
+    }
+
+
+def queue_action_dm(
+    session: Session, services: Services, action: AuditAction, case: Case, now: datetime
+) -> None:
+    audit = session.get(Audit, action.audit_id)
+    queue_dm(
+        session,
+        key=f"action:{action.id}:assigned",
+        recipient=session.get(Staff, action.owner_id),
+        message=render(
+            "action_dm",
+            action=action,
+            case=case,
+            manager=session.get(Staff, audit.manager_id),
+            reminder=False,
+        ),
+        concern=f"action:{action.id}",
+        now=now,
+    )
+
+
+def raise_safeguarding_alert(
+    session: Session, services: Services, audit: Audit, note: str, now: datetime
+) -> SafeguardingAlert:
+    alert = SafeguardingAlert(audit_id=audit.id, note=note.strip(), raised_at=now)
+    session.add(alert)
+    session.flush()
+    manager = session.get(Staff, audit.manager_id)
+    auditlog.record(
+        session, actor=manager.email, action="alert.raise", subject=f"alert:{alert.id}", now=now
+    )
+    for person in alert_recipients(session, manager):
+        _queue_alert(session, alert, person, round_=1, now=now)
+    return alert
+
+
+def alert_recipients(session: Session, manager: Staff) -> list[Staff]:
+    """The team manager's service manager and head of service (by line management), or, where
+    the line is not recorded, every active head of service."""
+    service_manager = session.get(Staff, manager.manager_id) if manager.manager_id else None
+    head = (
+        session.get(Staff, service_manager.manager_id)
+        if service_manager and service_manager.manager_id
+        else None
+    )
+    people = [p for p in (service_manager, head) if p is not None and p.is_active]
+    if not any(p.has_role("head_of_service") for p in people):
+        people += [
+            p
+            for p in session.exec(select(Staff).where(Staff.status == "active")).all()
+            if p.has_role("head_of_service") and p not in people
+        ]
+    return people
+
+
+def _queue_alert(
+    session: Session, alert: SafeguardingAlert, person: Staff, *, round_: int, now: datetime
+) -> None:
+    audit = session.get(Audit, alert.audit_id)
+    selection = session.get(Selection, audit.selection_id)
+    queue_dm(
+        session,
+        key=f"alert:{alert.id}:{round_}:{person.id}",
+        recipient=person,
+        message=render(
+            "alert_dm",
+            alert=alert,
+            case=session.get(Case, selection.case_id),
+            manager=session.get(Staff, audit.manager_id),
+            round=round_,
+        ),
+        concern=f"alert:{alert.id}",
+        now=now,
+    )
+
+
+def _id(text: str) -> int:
+    if not str(text).isdigit():
+        raise InvalidRequest("That button is not valid any more.")
+    return int(text)
+
+
+def _first_block(metadata: dict, framework) -> str:
+    step = int(metadata.get("step", 0))
+    steps = domain_steps(framework)
+    return f"why__{steps[step][0].id}" if step < len(steps) else "impact"
+
+
+def _step_view(session: Session, services: Services, audit: Audit, step: int) -> dict[str, Any]:
+    framework = services.policy.framework
+    selection = session.get(Selection, audit.selection_id)
+    case = session.get(Case, selection.case_id)
+    practitioner = session.get(Staff, case.worker_id)
+    common = {
+        "private_metadata": json.dumps({"audit_id": audit.id, "step": step}),
+        "step_number": step + 1,
+        "steps": step_count(framework),
+        "case": case,
+        "framework": framework,
+    }
+    if step < len(domain_steps(framework)):
+        return render(
+            "audit_step_modal",
+            domains=domain_steps(framework)[step],
+            answers=audit.answers,
+            **common,
+        )
+    final = audit.answers.get("final", {})
+    return render(
+        "audit_final_modal",
+        final=final,
+        views=final.get("views") or _views_from_engagement(session, selection),
+        practitioner=practitioner,
+        slots=range(1, services.policy.audit.action_slots + 1),
+        concerns=CONCERNS,
+        **common,
+    )
+
+
+def _views_from_engagement(session: Session, selection: Selection) -> str:
+    engagement = engagement_for(session, selection.id)
+    if engagement is None:
+        return ""
+    if engagement.status == "views_obtained":
+        return engagement.summary or ""
+    if engagement.status == "planned":
+        return ""
+    labels = {
+        "not_appropriate": "Not sought: ",
+        "declined": "Declined: ",
+        "no_contact": "Could not be contacted: ",
+    }
+    return labels[engagement.status] + (engagement.reason or "")
