@@ -139,9 +139,27 @@ class DemoMonth:
     def _click_answers(self) -> int:
         return len(self.slack.calls("views.open")) + len(self.slack.calls("response_url"))
 
-    def submit(self, user_id: str, view: dict[str, Any], values: dict[str, Any]) -> None:
+    def submit(
+        self, user_id: str, view: dict[str, Any], values: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """Submit a form; returns the next step's form when the bot moves the form on."""
         self.say(f"{self.transcript.names[user_id]} submits “{view['title']['text']}”")
-        self._dispatch(view_submission_body(user_id=user_id, view=view, values=values))
+        response = self._dispatch(view_submission_body(user_id=user_id, view=view, values=values))
+        answer = json.loads(response.body) if response.body else {}
+        if answer.get("response_action") == "errors":
+            raise RuntimeError(f"the form refused the demo's answers: {answer['errors']}")
+        if answer.get("response_action") == "update":
+            self.transcript.add(
+                user_id,
+                f"{self.when} — the form moves on",
+                render_view(answer["view"], self.transcript.names),
+            )
+            return {**answer["view"], "id": view["id"]}
+        return None
+
+    def open_form(self, user_id: str, action_id: str) -> dict[str, Any]:
+        self.click(user_id, action_id, self.last_message_to(user_id, action_id))
+        return self.last_view_opened()
 
     def tick(self) -> None:
         report = run_due_work(self.services, self.now.astimezone(LONDON))
@@ -252,6 +270,7 @@ def run_demo(out: TextIO) -> int:
         practitioner = _book_the_discussion(demo, manager)
         _plan_family_contact(demo, manager)
         _remind_and_follow_up(demo, manager, practitioner)
+        _complete_the_audit(demo, manager, practitioner)
         demo.command(admin, "status")
         demo.command(manager, "select")
         demo.transcript.write(out)
@@ -328,6 +347,71 @@ def _remind_and_follow_up(demo: DemoMonth, manager: str, practitioner: str) -> N
     demo.at(2026, 12, 15, 11, 5)
     demo.click(manager, "booking.held", demo.last_message_to(manager, "booking.held"))
     demo.deliver()
+
+
+JUDGEMENTS = [
+    ("Good", "Risks were recognised early and the plan has kept the child safe at home."),
+    (
+        "Requires improvement to be good",
+        "Visits are recorded late and the chronology stops in "
+        "August, so the child's story is hard to follow.",
+    ),
+    ("Good", "The assessment is analytical and clearly informed by the child's own words."),
+    ("Good", "Direct work tools are used well and the child trusts the social worker."),
+    ("Good", "School and health attend core groups and actions are followed through."),
+    (
+        "Requires improvement to be good",
+        "Supervision happens but decisions and their reasons "
+        "are not always written on the child's record.",
+    ),
+    ("Good", "The child is safer, attending school and says home feels calmer."),
+]
+
+
+def _complete_the_audit(demo: DemoMonth, manager: str, practitioner: str) -> None:
+    """The manager completes the guided audit; the practitioner confirms an action done."""
+    demo.at(2026, 12, 15, 14, 0)
+    view = demo.open_form(manager, "audit.start")
+    answers = iter(JUDGEMENTS)
+    while view["submit"]["text"] != "Submit the audit":
+        values = {}
+        for block in view["blocks"]:
+            block_id = block.get("block_id", "")
+            if block_id.startswith("grade__"):
+                grade, why = next(answers)
+                values[block_id] = {"grade": {"selected_option": {"value": grade}}}
+                values[block_id.replace("grade__", "why__")] = {"why": {"value": why}}
+        view = demo.submit(manager, view, values)
+    demo.submit(
+        manager,
+        view,
+        {
+            "impact": {"impact": {"value": "The child is safer and back in school full time."}},
+            "views": {
+                "views": {
+                    "value": "The young person feels listened to and wants more time "
+                    "with their sister."
+                }
+            },
+            "overall": {"overall": {"selected_option": {"value": "Good"}}},
+            "concern": {"concern": {"selected_option": {"value": "none"}}},
+            "action_what_1": {
+                "a": {"value": "Bring the chronology up to date and share it with the IRO."}
+            },
+            "action_owner_1": {"owner": {"selected_user": practitioner}},
+            "action_due_1": {"due": {"selected_date": "2026-12-22"}},
+        },
+    )
+    demo.deliver()
+    demo.at(2026, 12, 18, 9, 0)
+    demo.tick()
+    demo.fill_in(
+        practitioner,
+        "action.done",
+        {
+            "reason": "Chronology updated to the end of November and sent to the IRO.",
+        },
+    )
 
 
 def _first_with_role(staff: list[dict[str, str]], role: str) -> str:
