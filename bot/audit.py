@@ -47,6 +47,13 @@ class FormResult:
 
 def open_audit(services: Services, slack_user_id: str, selection_id: str) -> Reply:
     """Start the audit, or resume it at the first step with a missing answer."""
+    try:
+        return _open_audit(services, slack_user_id, selection_id)
+    except IntegrityError:  # two quick clicks both started it: open the one that exists
+        return _open_audit(services, slack_user_id, selection_id)
+
+
+def _open_audit(services: Services, slack_user_id: str, selection_id: str) -> Reply:
     now = services.now()
     try:
         with transaction(services.make_session) as session:
@@ -57,8 +64,6 @@ def open_audit(services: Services, slack_user_id: str, selection_id: str) -> Rep
                 raise InvalidRequest(ALREADY_SUBMITTED)
             step = first_incomplete_step(services.policy.framework, audit.answers)
             return Reply(view=_step_view(session, services, audit, step))
-    except IntegrityError:  # two quick clicks both started it: open the one that exists
-        return open_audit(services, slack_user_id, selection_id)
     except AuditbotError as error:
         return Reply(text=str(error))
 
