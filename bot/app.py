@@ -60,6 +60,7 @@ def build_services(
         instance_id=uuid.uuid4().hex[:12],
         sleep=sleep,
         per_channel_interval=per_channel_interval,
+        lease_clock=system_clock,  # leases on the wall clock, whatever `clock` says
     )
     return Services(
         settings=settings,

@@ -32,7 +32,7 @@ from bot.services import Services
 from messages import render
 from models import Booking, Case, Selection, Staff
 from models.booking import BOOKING_OPEN
-from models.db import transaction
+from models.db import lock_row, transaction
 
 DURATIONS = (30, 45, 60, 90, 120)
 MIN_REASON = 5
@@ -104,6 +104,8 @@ def submit_booking_form(
     place = (values.get("place") or "").strip() or None
     try:
         with transaction(services.make_session) as session:
+            # Two forms submitted at once (a double click opens two) book one after the other.
+            lock_row(session, Selection, int(metadata["selection_id"]))
             actor = require_actor(session, slack_user_id)
             selection = require_managed_selection(session, actor, int(metadata["selection_id"]))
             if _already_booked_from(session, view_id):

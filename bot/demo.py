@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import tempfile
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
@@ -36,6 +37,7 @@ from bot.transcript import render_blocks, render_view
 from scheduler.jobs import run_due_work
 
 LONDON = ZoneInfo("Europe/London")
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)\|[^>]*>")
 SECRET = "demo-signing-secret"
 
 
@@ -109,17 +111,24 @@ class DemoMonth:
                 raise RuntimeError("\n".join(report.errors))
             self.say(f"administrator imports {kind}.csv: {report.summary().split(': ', 1)[1]}")
 
-    def command(self, user_id: str, text: str) -> None:
+    def command(self, user_id: str, text: str, command: str = "/audit") -> None:
+        """Type a slash command; its reply (or the form it opens) goes in the transcript."""
         body = slash_command_body(
-            "/audit", text, user_id=user_id, response_url=self.slack.response_url("cmd")
+            command, text, user_id=user_id, response_url=self.slack.response_url("cmd")
         )
-        self.say(f"{self.transcript.names[user_id]} types /audit {text}")
+        shown = _MENTION.sub(lambda m: "@" + self.transcript.names.get(m.group(1), ""), text)
+        self.say(f"{self.transcript.names[user_id]} types {command} {shown}")
+        forms_before = len(self.slack.calls("views.open"))
         response = self._dispatch(body)
-        self.transcript.add(
-            user_id,
-            f"{self.when} — reply to /audit {text}",
-            render_blocks(json.loads(response.body), self.transcript.names),
-        )
+        if response.body:
+            self.transcript.add(
+                user_id,
+                f"{self.when} — reply to {command} {shown}",
+                render_blocks(json.loads(response.body), self.transcript.names),
+            )
+            return
+        self.slack.wait_for(lambda: len(self.slack.calls("views.open")) > forms_before)
+        self.collect_slack_calls(opened_by=user_id)
 
     def click(self, user_id: str, action_id: str, message: dict[str, Any]) -> None:
         label = find_button(message, action_id)["text"]["text"]
@@ -271,6 +280,7 @@ def run_demo(out: TextIO) -> int:
         _plan_family_contact(demo, manager)
         _remind_and_follow_up(demo, manager, practitioner)
         _complete_the_audit(demo, manager, practitioner)
+        _supervision_checkpoint(demo, manager)
         demo.command(admin, "status")
         demo.command(manager, "select")
         demo.transcript.write(out)
@@ -412,6 +422,51 @@ def _complete_the_audit(demo: DemoMonth, manager: str, practitioner: str) -> Non
             "reason": "Chronology updated to the end of November and sent to the IRO.",
         },
     )
+
+
+def _supervision_checkpoint(demo: DemoMonth, manager: str) -> None:
+    """In supervision, the manager considers a practitioner's TAC cases and decides for each;
+    the practitioner later records the summary done."""
+    demo.at(2026, 12, 21, 10, 0)
+    practitioner = _practitioner_with_most_tac_cases(demo.staff, manager)
+    demo.command(manager, f"<@{practitioner}|someone>", command="/supervision")
+    view = demo.last_view_opened()
+    values: dict[str, Any] = {"held_on": {"held_on": {"selected_date": "2026-12-21"}}}
+    first = True
+    for block in view["blocks"]:
+        if not block.get("block_id", "").startswith("decision-"):
+            continue
+        case_id = block["block_id"].removeprefix("decision-")
+        decision = "complete_by" if first else "not_needed"
+        values[block["block_id"]] = {"decision": {"selected_option": {"value": decision}}}
+        values[f"date-{case_id}"] = {"date": {"selected_date": "2026-12-30" if first else None}}
+        values[f"reason-{case_id}"] = {
+            "reason": {"value": None if first else "Summarised in the autumn; the plan is stable."}
+        }
+        first = False
+    while view is not None:
+        view = demo.submit(manager, view, values)
+    demo.deliver()
+    demo.at(2026, 12, 23, 15, 0)
+    demo.fill_in(
+        practitioner,
+        "tac.task.complete",
+        {
+            "completed_on": ("selected_date", "2026-12-23"),
+        },
+    )
+
+
+def _practitioner_with_most_tac_cases(staff: list[dict[str, str]], manager: str) -> str:
+    team = next(p["team"] for p in staff if p["slack_user_id"] == manager)
+    text = (resources.files("bot.sample") / "cases.csv").read_text(encoding="utf-8")
+    tac = Counter(
+        row["worker_email"]
+        for row in csv.DictReader(text.splitlines())
+        if row["case_type"] == "TAC" and row["status"] == "open" and row["team"] == team
+    )
+    email = tac.most_common(1)[0][0]
+    return next(p["slack_user_id"] for p in staff if p["email"] == email)
 
 
 def _first_with_role(staff: list[dict[str, str]], role: str) -> str:

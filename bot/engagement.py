@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot import auditlog
 from bot.booking_rules import engagement_prompt_due
@@ -19,9 +19,9 @@ from bot.outbox import queue_dm, queue_update
 from bot.policy import Policy
 from bot.services import Services
 from messages import plain_date, render
-from models import Case, FamilyEngagement, Selection, Staff
+from models import Case, FamilyEngagement, OutboxMessage, Selection, Staff
 from models.booking import engagement_for
-from models.db import transaction
+from models.db import lock_row, transaction
 
 METHODS = {
     "visit": "Home or office visit",
@@ -96,10 +96,10 @@ def submit_engagement_form(
     now = services.now()
     try:
         with transaction(services.make_session) as session:
+            selection_id = int(json.loads(private_metadata)["selection_id"])
+            lock_row(session, Selection, selection_id)  # two submits at once: one after the other
             actor = require_actor(session, slack_user_id)
-            selection = require_managed_selection(
-                session, actor, int(json.loads(private_metadata)["selection_id"])
-            )
+            selection = require_managed_selection(session, actor, selection_id)
             errors = engagement_plan_errors(
                 values, today=services.calendar.local(now).date(), due_on=selection.due_on
             )
@@ -109,6 +109,8 @@ def submit_engagement_form(
             if engagement is not None and engagement.status != "planned":
                 return {"choice": "The contact with the family is already recorded."}
             plan = values["choice"] == "plan"
+            if engagement is not None and plan and _same_plan(engagement, values):
+                return None  # the same plan submitted again: nothing changes
             engagement = engagement or FamilyEngagement(selection_id=selection.id, status="")
             engagement.status = "planned" if plan else "not_appropriate"
             engagement.method = values.get("method") if plan else None
@@ -134,6 +136,14 @@ def submit_engagement_form(
         return {"choice": str(error)}
     services.deliver_soon()
     return None
+
+
+def _same_plan(engagement: FamilyEngagement, values: dict[str, str | None]) -> bool:
+    return (
+        engagement.status == "planned"
+        and engagement.method == values.get("method")
+        and str(engagement.planned_on) == values.get("planned_on")
+    )
 
 
 def open_outcome_form(services: Services, slack_user_id: str, value: str) -> Reply:
@@ -172,6 +182,8 @@ def submit_outcome_form(
     now = services.now()
     try:
         with transaction(services.make_session) as session:
+            if str(metadata["engagement_id"]).isdigit():  # two submits at once: one after the other
+                lock_row(session, FamilyEngagement, int(metadata["engagement_id"]))
             engagement = _planned_engagement(session, slack_user_id, str(metadata["engagement_id"]))
             engagement.status = outcome
             if outcome == "views_obtained":
@@ -216,14 +228,25 @@ def run_engagement_schedule(
         .where(FamilyEngagement.status == "planned")
         .where(FamilyEngagement.planned_on < calendar.local(now).date())
     ).all()
+    keys = {e.id: f"engagement:{e.id}:outcome:{e.planned_on}" for e in planned}
+    # Asked already (an outcome never given stays "planned"): not rendered again every tick.
+    asked = set(
+        session.exec(
+            select(OutboxMessage.idempotency_key).where(
+                col(OutboxMessage.idempotency_key).in_(list(keys.values()))
+            )
+        ).all()
+    )
     queued = 0
     for engagement in planned:
+        if keys[engagement.id] in asked:
+            continue
         if not engagement_prompt_due(engagement.planned_on, now, policy, calendar):
             continue
         selection = session.get(Selection, engagement.selection_id)
         queue_dm(
             session,
-            key=f"engagement:{engagement.id}:outcome:{engagement.planned_on}",
+            key=keys[engagement.id],
             recipient=session.get(Staff, selection.manager_id),
             message=_outcome_prompt(session, engagement, answered=None),
             concern=f"engagement:{engagement.id}",

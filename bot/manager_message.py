@@ -48,10 +48,13 @@ def render_selection_message(
     calendar: WorkingCalendar,
     now: datetime,
     replaces: tuple[Case, str] | None = None,
+    new: bool = False,
 ) -> dict:
+    """`new`: the selection was drawn in this transaction, so it has no booking, contact or
+    audit yet (not looked up: a month's draw writes every manager's DM at once)."""
     month = selection_month(session, selection)
     case = session.get(Case, selection.case_id)
-    booking = latest_booking(session, selection.id)
+    booking = None if new else latest_booking(session, selection.id)
     return render(
         "selection_dm",
         month=month.label,
@@ -68,8 +71,8 @@ def render_selection_message(
         booking=booking,
         booking_open=booking is not None and booking.status == BOOKING_OPEN,
         booking_starts=calendar.local(booking.starts_at) if booking else None,
-        engagement=engagement_for(session, selection.id),
-        audit=audit_for(session, selection.id),
+        engagement=None if new else engagement_for(session, selection.id),
+        audit=None if new else audit_for(session, selection.id),
         open_actions=open_actions_of_earlier_audits(session, selection),
     )
 
@@ -84,7 +87,14 @@ def open_actions_of_earlier_audits(
         .join(Selection, col(Selection.id) == Audit.selection_id)
         .join(Case, col(Case.id) == Selection.case_id)
         .join(Staff, col(Staff.id) == AuditAction.owner_id)
-        .where(Audit.manager_id == selection.manager_id, Audit.selection_id != selection.id)
+        # As a subquery: SQLite would otherwise walk every open action of every manager.
+        .where(
+            col(AuditAction.audit_id).in_(
+                select(Audit.id).where(
+                    Audit.manager_id == selection.manager_id, Audit.selection_id != selection.id
+                )
+            )
+        )
         .where(AuditAction.status == "open")
         .order_by(AuditAction.due_on)
         .limit(limit)
@@ -109,7 +119,13 @@ def queue_selection_message(
         key=selection_dm_key(month, selection),
         recipient=manager,
         message=render_selection_message(
-            session, selection, policy=policy, calendar=calendar, now=now, replaces=replaces
+            session,
+            selection,
+            policy=policy,
+            calendar=calendar,
+            now=now,
+            replaces=replaces,
+            new=True,
         ),
         concern=f"selection:{selection.id}",
         now=now,

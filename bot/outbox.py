@@ -35,6 +35,39 @@ def queue_dm(
     )
 
 
+FILE_UPLOAD = "files.uploadV2"
+
+
+def queue_file_dm(
+    session: Session,
+    *,
+    key: str,
+    recipient: Staff,
+    filename: str,
+    title: str,
+    content: str,
+    comment: str,
+    concern: str,
+    now: datetime,
+) -> None:
+    """Queue a file (e.g. a CSV) to a member of staff's DM, with a comment."""
+    _queue(
+        session,
+        idempotency_key=key,
+        method=FILE_UPLOAD,
+        recipient_staff_id=recipient.id,
+        channel=recipient.slack_user_id,
+        payload={
+            "filename": filename,
+            "title": title,
+            "content": content,
+            "initial_comment": comment,
+        },
+        concern=concern,
+        now=now,
+    )
+
+
 def queue_channel_post(
     session: Session,
     *,

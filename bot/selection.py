@@ -11,6 +11,7 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
 
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
@@ -106,7 +107,7 @@ def draw_monthly_selection(
     pools = _eligible_pools(session, criteria, month)
     due_on = calendar.last_working_day(month)
     taken: set[int] = set()
-    drawn: list[tuple[Selection, Staff, Case]] = []
+    drawn: list[tuple[Selection, Staff, Any]] = []
     for manager in _team_managers(session):
         pool = [case for case in pools.get(manager.team_id, []) if case.id not in taken]
         draw_seed = f"{selection_round.seed}:{manager.email}:1"
@@ -127,23 +128,37 @@ def draw_monthly_selection(
         seed=selection_round.seed,
         criteria=criteria.as_dict(),
     )
+    loaded = _load_drawn(session, [case.id for _selection, _manager, case in drawn])
     for selection, manager, _case in drawn:
         queue_selection_message(
             session, selection, manager, policy=policy, calendar=calendar, now=now
         )
+    del loaded
     return _outcome_of(session, selection_round, month, created=True)
+
+
+def _load_drawn(session: Session, case_ids: list[int]) -> list[object]:
+    """The drawn cases, their practitioners and teams, in three queries rather than three per
+    manager when the DMs are written (kept referenced, so the session's identity map holds
+    them meanwhile)."""
+    cases = session.exec(select(Case).where(col(Case.id).in_(case_ids))).all()
+    workers = session.exec(
+        select(Staff).where(col(Staff.id).in_({case.worker_id for case in cases}))
+    ).all()
+    teams = session.exec(select(Team).where(col(Team.id).in_({case.team_id for case in cases})))
+    return [*cases, *workers, *teams.all()]
 
 
 def _pick(
     selection_round: SelectionRound,
     manager: Staff,
-    pool: list[Case],
+    pool: list[Any],
     draw_seed: str,
     *,
     attempt: int,
     due_on: date,
     now: datetime,
-) -> tuple[Selection, Case | None]:
+) -> tuple[Selection, Any | None]:
     chosen = pool[random.Random(draw_seed).randrange(len(pool))] if pool else None
     selection = Selection(
         round_id=selection_round.id,
@@ -170,8 +185,9 @@ def _team_managers(session: Session) -> list[Staff]:
     return [person for person in people if person.has_role("team_manager")]
 
 
-def _eligible_pools(session: Session, criteria: Criteria, month: Month) -> dict[int, list[Case]]:
-    """Eligible open cases per team, each list sorted by case reference."""
+def _eligible_pools(session: Session, criteria: Criteria, month: Month) -> dict[int, list[Any]]:
+    """Eligible open cases per team, each list sorted by case reference: rows of (id, team_id,
+    case_ref), not whole cases, as most of them are only counted."""
     recently_selected = (
         sa_select(Selection.case_id)
         .join(SelectionRound, col(SelectionRound.id) == Selection.round_id)
@@ -181,14 +197,14 @@ def _eligible_pools(session: Session, criteria: Criteria, month: Month) -> dict[
         )
     )
     cases = session.exec(
-        select(Case)
+        select(Case.id, Case.team_id, Case.case_ref)
         .where(Case.status == "open")
         .where(col(Case.case_type).in_(criteria.case_types))
         .where(Case.opened_on <= criteria.opened_on_or_before)
         .where(col(Case.id).not_in(recently_selected))
         .order_by(Case.case_ref)
     ).all()
-    pools: dict[int, list[Case]] = defaultdict(list)
+    pools: dict[int, list[Any]] = defaultdict(list)
     for case in cases:
         pools[case.team_id].append(case)
     return pools
@@ -287,7 +303,7 @@ def redraw_case(
             "stays your case. If it cannot be audited, please tell your audit administrator."
         )
     attempt = current.attempt + 1
-    replacement, new_case = _pick(
+    replacement, chosen = _pick(
         selection_round,
         actor,
         pool,
@@ -296,6 +312,7 @@ def redraw_case(
         due_on=current.due_on,
         now=now,
     )
+    new_case = session.get(Case, chosen.id)
     current.status = "replaced"
     current.replaced_reason = reason
     current.replaced_by = actor.email

@@ -5,6 +5,8 @@ Each row is claimed with an atomic compare-and-set UPDATE that takes a lease (`c
 is valid. No database transaction is held open while Slack is being called. A sender that dies
 after Slack accepted a message but before the row was marked sent leaves the lease to expire,
 and the row is then sent again: at most one duplicate per crash, never a lost message.
+Leases are read on the wall clock (`lease_clock`), even when the sender's `clock` is a
+chosen moment (`auditbot tick --now`), so senders on different clocks still respect them.
 
 Retries: slack_sdk's handlers (see `bot.slack_client`) first retry 429s, connection errors and
 500/503s within one call. What still fails is rescheduled here with exponential backoff (30s,
@@ -15,6 +17,7 @@ Logs name the row's concern and idempotency key, never the message text.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -27,6 +30,7 @@ from sqlalchemy import or_, update
 from sqlmodel import col, select
 
 from bot.directory import lookup_one
+from bot.outbox import FILE_UPLOAD
 from bot.slack_client import PERMANENT_ERRORS
 from models import OutboxMessage, Staff
 from models.db import SessionFactory, transaction
@@ -38,7 +42,6 @@ MAX_RETRY_DELAY = timedelta(hours=1)
 _MAX_ERROR_LENGTH = 500
 # An outbox method that is not one Web API call: payload {filename, content, title,
 # initial_comment}, sent to the row's channel (a user id means their DM) with files_upload_v2.
-FILE_UPLOAD = "files.uploadV2"
 
 
 @dataclass
@@ -72,16 +75,27 @@ class OutboxSender:
         instance_id: str,
         sleep: Callable[[float], None] = time.sleep,
         per_channel_interval: float = 1.0,
+        max_per_second: float | None = None,
         lease: timedelta = timedelta(minutes=2),
         max_attempts: int = 8,
         batch_size: int = 100,
+        lease_clock: Callable[[], datetime] | None = None,
     ) -> None:
         self._make_session = make_session
         self._client = client
         self._clock = clock
+        # Leases are about live processes, so they run on the wall clock even when `clock` is
+        # a chosen moment (`auditbot tick --now`): every sender must read leases alike.
+        self._lease_clock = lease_clock or clock
         self.instance_id = instance_id
         self._sleep = sleep
         self._per_channel_interval = per_channel_interval
+        # At most `max_per_second` writes in all (None: no limit of our own). Slack also limits
+        # posting workspace-wide: keeping under a known limit costs nothing, while every 429
+        # from it costs a Retry-After of a second or more.
+        self._write_interval = 1.0 / max_per_second if max_per_second else 0.0
+        self._next_write = 0.0
+        self._write_lock = threading.Lock()
         self._lease = lease
         self._max_attempts = max_attempts
         self._batch_size = batch_size
@@ -120,7 +134,7 @@ class OutboxSender:
                 .where(
                     OutboxMessage.status == "pending",
                     col(OutboxMessage.next_attempt_at) <= now,
-                    _lease_free(now),
+                    _lease_free(self._lease_clock()),
                     col(OutboxMessage.id) > after_id,
                 )
                 .order_by(col(OutboxMessage.id))
@@ -129,15 +143,16 @@ class OutboxSender:
         return [i for i in ids if i is not None]
 
     def _claim(self, row_id: int, now: datetime) -> bool:
+        lease_now = self._lease_clock()
         statement = (
             update(OutboxMessage)
             .where(
                 col(OutboxMessage.id) == row_id,
                 col(OutboxMessage.status) == "pending",
                 col(OutboxMessage.next_attempt_at) <= now,
-                _lease_free(now),
+                _lease_free(lease_now),
             )
-            .values(claimed_by=self.instance_id, claimed_until=now + self._lease)
+            .values(claimed_by=self.instance_id, claimed_until=lease_now + self._lease)
             .execution_options(synchronize_session=False)
         )
         with transaction(self._make_session) as session:
@@ -171,6 +186,7 @@ class OutboxSender:
 
         payload = {**row.payload, "channel": channel}
         self._pace(channel)
+        slot = self._pace_overall()
         try:
             if row.method == FILE_UPLOAD:
                 response = self._upload_file(channel, row.payload)
@@ -188,6 +204,8 @@ class OutboxSender:
             self._note_write(channel, None)
             self._retry(row, _describe(exc), None, report)
             return
+        finally:
+            self._wrote(slot)
         answered_channel = response.get("channel")
         self._note_write(channel, answered_channel if isinstance(answered_channel, str) else None)
         ts = response.get("ts")
@@ -270,6 +288,25 @@ class OutboxSender:
         wait = min(self._per_channel_interval, self._per_channel_interval - elapsed)
         if wait > 0:
             self._sleep(wait)
+
+    def _pace_overall(self) -> float:
+        """Space all writes `1 / max_per_second` apart: wait for this write's slot."""
+        if not self._write_interval:
+            return 0.0
+        with self._write_lock:
+            now = time.monotonic()
+            slot = max(now, self._next_write)
+            self._next_write = slot + self._write_interval
+        if slot > now:
+            self._sleep(slot - now)
+        return slot
+
+    def _wrote(self, slot: float) -> None:
+        """A write that outlasted its slot (the client retried it, e.g. after a 429) moves the
+        next slot: its last attempt is the call Slack counted."""
+        if self._write_interval and time.monotonic() - slot > self._write_interval:
+            with self._write_lock:
+                self._next_write = max(self._next_write, time.monotonic() + self._write_interval)
 
     def _note_write(self, channel: str, answered_channel: str | None) -> None:
         if answered_channel and answered_channel != channel:

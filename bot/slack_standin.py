@@ -10,6 +10,9 @@ slack_sdk's `WebClient` expects, and records every call. Point `SLACK_API_URL` (
         client.chat_postMessage(channel="U0TM", text="hello")
         assert len(slack.messages_to("U0TM")) == 1
 
+A fault can be placed later in a run of calls (``after=100``: the 101st call from now fails),
+and `delay` makes every call of a method take longer (a slow Slack, for crash tests).
+
 Recorded `Call.fault` values: ``"http_<status>"`` (an HTTP error status), ``"error:<code>"`` (an
 `ok: false` answer), ``"reset"`` (connection closed without an answer), ``"rate_limited"`` (a
 429 from `rate_limit`). Successful calls have ``fault=None``.
@@ -99,7 +102,9 @@ class SlackStandIn:
         self._calls: list[Call] = []
         self._users_by_email: dict[str, _User] = {}
         self._users_by_id: dict[str, _User] = {}
-        self._faults: dict[str, deque[_Fault]] = {}
+        # Queued per method; None lets one call through (the `after` of fail_next/reset_next).
+        self._faults: dict[str, deque[_Fault | None]] = {}
+        self._delays: dict[str, float] = {}
         self._rate_limits: dict[str, _RateLimit] = {}
         self._uploads: dict[str, _Upload] = {}
         self._ts_counter = itertools.count(1)
@@ -180,12 +185,14 @@ class SlackStandIn:
         error: str | None = None,
         retry_after: float | None = None,
         times: int = 1,
+        after: int = 0,
     ) -> None:
-        """Make the next `times` calls of `method` fail.
+        """Make the next `times` calls of `method` fail, after letting `after` calls through.
 
         With a status other than 200, answer that HTTP status (429 carries a `Retry-After`
         header, `retry_after` seconds or 1); with status 200, answer `{"ok": false, "error":
-        error}`. Faults queue up in order across fail_next/reset_next.
+        error}`. Faults queue up in order across fail_next/reset_next; `after` counts every
+        call of the method (a client's own retries too) from where the queue stands.
         """
         if status == 200 and not error:
             raise ValueError("fail_next needs an HTTP error status or a Slack error code")
@@ -195,15 +202,27 @@ class SlackStandIn:
             error=error,
             retry_after=retry_after,
         )
-        with self._lock:
-            self._faults.setdefault(method, deque()).extend(fault for _ in range(times))
+        self._queue_faults(method, [fault] * times, after)
 
-    def reset_next(self, method: str, times: int = 1) -> None:
-        """Close the connection of the next `times` calls of `method` without any answer."""
+    def reset_next(self, method: str, times: int = 1, after: int = 0) -> None:
+        """Close the connection of the next `times` calls of `method` without any answer (after
+        letting `after` calls through, as in fail_next)."""
+        self._queue_faults(method, [_Fault(kind="reset") for _ in range(times)], after)
+
+    def _queue_faults(self, method: str, faults: list[_Fault], after: int) -> None:
         with self._lock:
-            self._faults.setdefault(method, deque()).extend(
-                _Fault(kind="reset") for _ in range(times)
-            )
+            self._faults.setdefault(method, deque()).extend([None] * after + faults)
+
+    def delay(self, method: str, seconds: float | None) -> None:
+        """Hold every call of `method` this long before answering it (None: answer at once).
+
+        The call is recorded, as delivered, only after the wait: a client that dies meanwhile
+        still had its message accepted, as with a real Slack whose answer never arrived."""
+        with self._lock:
+            if seconds:
+                self._delays[method] = seconds
+            else:
+                self._delays.pop(method, None)
 
     def rate_limit(self, method: str, per_second: float | None) -> None:
         """Answer 429 + Retry-After to calls of `method` faster than `per_second` (None: off)."""
@@ -240,6 +259,7 @@ class SlackStandIn:
         with self._lock:
             self._calls.clear()
             self._faults.clear()
+            self._delays.clear()
             self._rate_limits.clear()
             self._uploads.clear()
 
@@ -263,7 +283,9 @@ class SlackStandIn:
         with self._lock:
             queue = self._faults.get(method)
             if queue:
-                return queue.popleft()
+                fault = queue.popleft()
+                if fault is not None:
+                    return fault
             limit = self._rate_limits.get(method)
             if limit is not None:
                 now = time.monotonic()
@@ -534,6 +556,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _respond(self, method: str, call: Call) -> None:
         standin = self.standin
+        with standin._lock:
+            delay = standin._delays.get(method)
+        if delay:
+            time.sleep(delay)
         fault = standin._take_fault(method)
         if fault is None:
             if method == "response_url":

@@ -9,8 +9,8 @@ small state machine:
     opened ──page answered──▶ draft (answers kept per page) ──last page──▶ recorded (once)
 
 Only team managers may run it, for practitioners in their teams (their own team, or a team of
-someone they line-manage). The practitioner records "Summary completed" from the task message;
-that sets the case's last summary date, closes the task and tells the manager.
+someone they line-manage). The practitioner records "Summary completed" from the task message
+(bot/tac_tasks.py); the weekly digest, reminders and month-end list are in bot/tac_schedule.py.
 """
 
 from __future__ import annotations
@@ -23,14 +23,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot import auditlog
 from bot.commands import UNKNOWN_PERSON, find_actor, notice
 from bot.errors import AuditbotError, InvalidRequest, NotAllowed
-from bot.outbox import queue_dm, queue_update
+from bot.outbox import queue_dm
 from bot.policy import TacPolicy
 from bot.services import Services
 from bot.tac_rules import (
@@ -43,8 +43,8 @@ from bot.tac_rules import (
     summary_status,
 )
 from messages import escape_mrkdwn, render
-from models import Case, Staff, TacDecision, TacSummary, TacSupervision, TacTask, Team
-from models.db import transaction
+from models import Case, Staff, TacDecision, TacSupervision, TacTask, Team
+from models.db import lock_row, transaction
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +108,20 @@ def team_managers(session: Session) -> list[Staff]:
     return [person for person in people if person.has_role("team_manager")]
 
 
+def team_ids_by_manager(session: Session, managers: list[Staff]) -> dict[int, set[int]]:
+    """`manager_team_ids` of each manager, in one query."""
+    teams = {manager.id: {manager.team_id} if manager.team_id else set() for manager in managers}
+    rows = session.exec(
+        select(Staff.manager_id, Staff.team_id).where(
+            col(Staff.manager_id).in_(list(teams)), Staff.status == "active"
+        )
+    ).all()
+    for manager_id, team_id in rows:
+        if team_id is not None:
+            teams[manager_id].add(team_id)
+    return teams
+
+
 def manager_team_ids(session: Session, manager: Staff) -> set[int]:
     """The manager's own team and the teams of the people they line-manage."""
     teams = {manager.team_id} if manager.team_id else set()
@@ -155,9 +169,11 @@ def tac_cases(
     team_ids: Iterable[int] | None = None,
     worker_id: int | None = None,
     case_ids: list[int] | None = None,
+    with_decisions: bool = True,
 ) -> list[TacCase]:
     """Open TAC cases of the teams (and worker), most urgent first; or exactly `case_ids`, in
-    that order (a checkpoint's page plan, whatever has changed since)."""
+    that order (a checkpoint's page plan, whatever has changed since). Without
+    `with_decisions` the last decisions are not looked up (left None)."""
     query = (
         select(Case, Team, Staff)
         .join(Team, col(Team.id) == Case.team_id)
@@ -174,14 +190,15 @@ def tac_cases(
         if worker_id is not None:
             query = query.where(Case.worker_id == worker_id)
     rows = session.exec(query).all()
-    ids = [case.id for case, _team, _worker in rows]
+    # The same cases as a subquery: no bound parameter per case, however many there are.
+    ids = query.with_only_columns(col(Case.id))
     open_tasks = {
         task.case_id: task
         for task in session.exec(
             select(TacTask).where(TacTask.status == "open", col(TacTask.case_id).in_(ids))
         ).all()
     }
-    latest = _latest_decisions(session, ids)
+    latest = _latest_decisions(session, ids) if with_decisions else {}
     found = []
     for case, team, worker in rows:
         decision, considered_on = latest.get(case.id, (None, None))
@@ -210,13 +227,28 @@ def tac_cases(
 
 
 def _latest_decisions(
-    session: Session, case_ids: list[int]
+    session: Session, case_ids: Any
 ) -> dict[int, tuple[TacDecision, date | None]]:
-    rows = session.exec(
-        select(TacDecision, TacSupervision.held_on)
+    """Each case's latest recorded decision (only that one is loaded, whatever the history)."""
+    ranked = (
+        select(
+            col(TacDecision.id).label("decision_id"),
+            col(TacSupervision.held_on).label("held_on"),
+            func.row_number()
+            .over(
+                partition_by=col(TacDecision.case_id),
+                order_by=(col(TacSupervision.recorded_at).desc(), col(TacDecision.id).desc()),
+            )
+            .label("newest_first"),
+        )
         .join(TacSupervision, col(TacSupervision.id) == TacDecision.supervision_id)
         .where(TacSupervision.status == "recorded", col(TacDecision.case_id).in_(case_ids))
-        .order_by(col(TacSupervision.recorded_at), col(TacDecision.id))
+        .subquery()
+    )
+    rows = session.exec(
+        select(TacDecision, ranked.c.held_on)
+        .join(ranked, ranked.c.decision_id == TacDecision.id)
+        .where(ranked.c.newest_first == 1)
     ).all()
     return {decision.case_id: (decision, held_on) for decision, held_on in rows}
 
@@ -244,10 +276,18 @@ def open_checkpoint(
             f"{escape_mrkdwn(practitioner.name)} holds no open TAC cases in your team, so there "
             "is nothing to consider."
         )
+    case_ids = [item.case.id for item in cases]
+    lock_row(session, Staff, actor.id)  # the same command twice at once starts one checkpoint
+    unanswered = _unanswered_draft(session, actor, practitioner)
+    if unanswered is not None:  # opened again (or Slack retried the command): carry on with it
+        if unanswered.case_ids != case_ids:
+            unanswered.case_ids = case_ids
+            session.add(unanswered)
+        return _page_view(session, unanswered, 1, policy, today)
     supervision = TacSupervision(
         manager_id=actor.id,
         practitioner_id=practitioner.id,
-        case_ids=[item.case.id for item in cases],
+        case_ids=case_ids,
         started_at=now,
     )
     session.add(supervision)
@@ -262,6 +302,23 @@ def open_checkpoint(
         cases=len(cases),
     )
     return _page_view(session, supervision, 1, policy, today)
+
+
+def _unanswered_draft(session: Session, actor: Staff, practitioner: Staff) -> TacSupervision | None:
+    """The manager's draft checkpoint for this practitioner with no answer kept yet."""
+    answered = select(TacDecision.supervision_id).where(
+        TacDecision.supervision_id == TacSupervision.id
+    )
+    return session.exec(
+        select(TacSupervision)
+        .where(
+            TacSupervision.manager_id == actor.id,
+            TacSupervision.practitioner_id == practitioner.id,
+            TacSupervision.status == "draft",
+            ~answered.exists(),
+        )
+        .order_by(col(TacSupervision.id).desc())
+    ).first()
 
 
 def _page_view(
@@ -349,7 +406,7 @@ def submit_checkpoint_page(
 
 
 def _held_on(text: Any, today: date, errors: dict[str, str]) -> date | None:
-    held_on = _parse_date(text)
+    held_on = parse_date(text)
     if held_on is None:
         errors["held_on"] = "Give the date of the supervision."
     elif held_on > today:
@@ -361,7 +418,7 @@ def _answer(
     case_id: int, values: dict[str, Any], policy: TacPolicy, today: date, errors: dict[str, str]
 ) -> _Answer | None:
     decision = values.get(f"decision-{case_id}")
-    complete_by = _parse_date(values.get(f"date-{case_id}"))
+    complete_by = parse_date(values.get(f"date-{case_id}"))
     reason = (values.get(f"reason-{case_id}") or "").strip() or None
     note = (values.get(f"note-{case_id}") or "").strip() or None
     known = {trigger.id: trigger for trigger in policy.triggers}
@@ -389,7 +446,7 @@ def _answer(
     return _Answer(decision, complete_by, reason, triggers, note)
 
 
-def _parse_date(text: Any) -> date | None:
+def parse_date(text: Any) -> date | None:
     try:
         return date.fromisoformat(str(text)) if text else None
     except ValueError:
@@ -581,133 +638,6 @@ def task_message_key(task: TacTask) -> str:
     return f"tac-task:{task.id}"
 
 
-# -- "Summary completed" ---------------------------------------------------------------------------
-
-
-def _task_for(session: Session, actor: Staff, task_id: int) -> TacTask:
-    task = session.get(TacTask, task_id)
-    if task is None or actor.id not in (task.practitioner_id, task.manager_id):
-        raise NotAllowed("Only the practitioner and manager of this task can record it as done.")
-    if task.status == "completed":
-        raise InvalidRequest("This summary has already been recorded as completed.")
-    if task.status != "open":
-        raise InvalidRequest(
-            "A later supervision decision replaced this task: see your latest message about it."
-        )
-    return task
-
-
-def summary_completed_view(
-    session: Session, *, actor: Staff, task_id: int, now: datetime, timezone: tzinfo
-) -> dict[str, Any]:
-    task = _task_for(session, actor, task_id)
-    return render(
-        "tac_summary_modal",
-        private_metadata=json.dumps({"task_id": task.id}),
-        case_ref=session.get(Case, task.case_id).case_ref,
-        due_on=task.due_on,
-        today=now.astimezone(timezone).date(),
-    )
-
-
-def record_summary_completed(
-    session: Session,
-    *,
-    actor: Staff,
-    task_id: int,
-    completed_on_text: Any,
-    policy: TacPolicy,
-    now: datetime,
-    timezone: tzinfo,
-) -> dict[str, str] | None:
-    """Close the task, set the case's last summary date, tell the manager; or inline errors."""
-    task = session.get(TacTask, task_id)
-    if task is not None and task.status == "completed":
-        return None  # a double submit: already recorded
-    task = _task_for(session, actor, task_id)
-    today = now.astimezone(timezone).date()
-    completed_on = _parse_date(completed_on_text)
-    if completed_on is None:
-        return {"completed_on": "Give the date the summary was completed."}
-    if completed_on > today:
-        return {"completed_on": "The date can't be in the future."}
-    claimed = session.exec(
-        update(TacTask)
-        .where(col(TacTask.id) == task.id, col(TacTask.status) == "open")
-        .values(status="completed", closed_at=now, closed_by=actor.email)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != 1:
-        return None
-    case = session.get(Case, task.case_id)
-    previous = case.tac_last_summary_on
-    if previous is None or completed_on > previous:
-        case.tac_last_summary_on = completed_on
-        session.add(case)
-    summary = TacSummary(
-        case_id=case.id,
-        practitioner_id=task.practitioner_id,
-        team_id=case.team_id,
-        completed_on=completed_on,
-        task_id=task.id,
-        recorded_at=now,
-        recorded_by=actor.email,
-    )
-    session.add(summary)
-    session.flush()
-    practitioner = session.get(Staff, task.practitioner_id)
-    team = session.get(Team, case.team_id)
-    status = summary_status(
-        case.tac_last_summary_on,
-        team_type=team.team_type,
-        newly_qualified=practitioner.newly_qualified,
-        today=today,
-        policy=policy,
-    )
-    queue_update(
-        session,
-        key=f"tac-task-done:{task.id}",
-        update_of=task_message_key(task),
-        message=render(
-            "tac_task_done",
-            case_ref=case.case_ref,
-            due_on=task.due_on,
-            completed_on=completed_on,
-            recorded_by=actor,
-        ),
-        concern=f"tac-task:{task.id}",
-        now=now,
-    )
-    queue_dm(
-        session,
-        key=f"tac-summary:{summary.id}",
-        recipient=session.get(Staff, task.manager_id),
-        message=render(
-            "tac_summary_recorded",
-            case_ref=case.case_ref,
-            practitioner=practitioner,
-            recorded_by=actor,
-            completed_on=completed_on,
-            due_on=task.due_on,
-            next_due_on=status.next_due_on,
-            cadence=cadence_words(cadence_for(team.team_type, policy)),
-        ),
-        concern=f"tac-summary:{summary.id}",
-        now=now,
-    )
-    auditlog.record(
-        session,
-        actor=actor.email,
-        action="tac.summary.record",
-        subject=f"tac-task:{task.id}",
-        now=now,
-        case=case.case_ref,
-        completed_on=completed_on.isoformat(),
-        previous_last_summary_on=previous.isoformat() if previous else None,
-    )
-    return None
-
-
 # -- entrypoints for the handlers: each runs one use case in one transaction ----------------------
 
 
@@ -783,49 +713,3 @@ def submit_checkpoint(
 
 def _first_decision_block(values: dict[str, Any]) -> str:
     return next((key for key in values if key.startswith("decision-")), "decision")
-
-
-def open_summary_completed(services: Services, slack_user_id: str, task_id: str) -> Reply:
-    try:
-        with services.make_session() as session:
-            actor = find_actor(session, slack_user_id)
-            if actor is None:
-                return Reply(notice=notice(UNKNOWN_PERSON))
-            if not task_id.isdigit():
-                raise InvalidRequest("That button no longer works.")
-            view = summary_completed_view(
-                session,
-                actor=actor,
-                task_id=int(task_id),
-                now=services.now(),
-                timezone=services.settings.timezone,
-            )
-    except AuditbotError as error:
-        return Reply(notice=notice(str(error)))
-    return Reply(view=view)
-
-
-def submit_summary_completed(
-    services: Services, slack_user_id: str, private_metadata: str, completed_on: Any
-) -> dict[str, str] | None:
-    task_id = int(json.loads(private_metadata or "{}").get("task_id", 0))
-    try:
-        with transaction(services.make_session) as session:
-            actor = find_actor(session, slack_user_id)
-            if actor is None:
-                return {"completed_on": UNKNOWN_PERSON}
-            errors = record_summary_completed(
-                session,
-                actor=actor,
-                task_id=task_id,
-                completed_on_text=completed_on,
-                policy=services.policy.tac,
-                now=services.now(),
-                timezone=services.settings.timezone,
-            )
-    except AuditbotError as error:
-        return {"completed_on": str(error)}
-    except IntegrityError:  # a double submit: the other one recorded it
-        return None
-    services.deliver_soon()
-    return errors

@@ -131,16 +131,6 @@ def working_day_on_or_after(day: date, calendar: WorkingCalendar) -> date:
     return day
 
 
-def working_days_before(day: date, count: int, calendar: WorkingCalendar) -> date:
-    """The working day `count` working days before `day`."""
-    remaining = count
-    while remaining > 0:
-        day -= timedelta(days=1)
-        if calendar.is_working_day(day):
-            remaining -= 1
-    return day
-
-
 def weekly_digest_due(
     policy: TacPolicy, calendar: WorkingCalendar, local_now: datetime
 ) -> date | None:
@@ -182,7 +172,7 @@ def task_reminder_day(due_on: date, policy: TacPolicy, calendar: WorkingCalendar
     """The working day the practitioner is reminded of a summary due on `due_on` (None: never)."""
     if policy.task_reminder_working_days_before == 0:
         return None
-    return working_days_before(due_on, policy.task_reminder_working_days_before, calendar)
+    return calendar.add_working_days(due_on, -policy.task_reminder_working_days_before)
 
 
 def task_reminder_due(

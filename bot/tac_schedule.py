@@ -26,12 +26,16 @@ from sqlmodel import Session, col, or_, select
 from bot import auditlog
 from bot.calendar import WorkingCalendar
 from bot.months import Month
-from bot.outbox import _queue, queue_dm
+from bot.outbox import queue_dm, queue_file_dm
 from bot.policy import Policy
-from bot.sender import FILE_UPLOAD
 from bot.services import Services
-from bot.tac import TacCase, manager_team_ids, tac_cases, task_message_key, team_managers
-from bot.tac_rules import month_end_list_due, task_reminder_due, weekly_digest_due
+from bot.tac import TacCase, tac_cases, task_message_key, team_ids_by_manager, team_managers
+from bot.tac_rules import (
+    checkpoint_order,
+    month_end_list_due,
+    task_reminder_due,
+    weekly_digest_due,
+)
 from messages import render
 from models import Case, Staff, TacScheduleRun, TacSummary, TacTask, Team
 from models.db import transaction
@@ -116,14 +120,29 @@ def send_weekly_digests(
         return 0
     today = local_now.date()
     sent = 0
-    for manager in team_managers(session):
-        cases = [
-            item
-            for item in tac_cases(
-                session, policy=policy.tac, today=today, team_ids=manager_team_ids(session, manager)
-            )
-            if item.status.needs_attention and item.worker.id != manager.id
-        ]
+    managers = team_managers(session)
+    teams_of = team_ids_by_manager(session, managers)
+    # Every manager's cases in one go (not a query set per manager), grouped by team.
+    by_team: dict[int, list[TacCase]] = {}
+    for item in tac_cases(
+        session,
+        policy=policy.tac,
+        today=today,
+        team_ids=set().union(*teams_of.values()),
+        with_decisions=False,  # the digest does not show them
+    ):
+        if item.status.needs_attention:
+            by_team.setdefault(item.case.team_id, []).append(item)
+    for manager in managers:
+        cases = sorted(
+            (
+                item
+                for team_id in teams_of[manager.id]
+                for item in by_team.get(team_id, [])
+                if item.worker.id != manager.id
+            ),
+            key=lambda item: checkpoint_order(item.status, item.case.case_ref),
+        )
         if not cases:
             continue
         groups = _by_practitioner(cases)
@@ -243,18 +262,14 @@ def send_month_end_lists(
 def _queue_csv(
     session: Session, admin: Staff, month: Month, rows: list[Any], now: datetime
 ) -> None:
-    _queue(
+    queue_file_dm(
         session,
-        idempotency_key=f"tac-month-end-csv:{month}:{admin.id}",
-        method=FILE_UPLOAD,
-        recipient_staff_id=admin.id,
-        channel=admin.slack_user_id,
-        payload={
-            "filename": f"tac-summaries-{month}.csv",
-            "title": f"TAC summaries completed, {month.label}",
-            "content": month_end_csv(rows),
-            "initial_comment": f"TAC reflective case summaries completed in {month.label} (CSV).",
-        },
+        key=f"tac-month-end-csv:{month}:{admin.id}",
+        recipient=admin,
+        filename=f"tac-summaries-{month}.csv",
+        title=f"TAC summaries completed, {month.label}",
+        content=month_end_csv(rows),
+        comment=f"TAC reflective case summaries completed in {month.label} (CSV).",
         concern=f"tac-month-end:{month}",
         now=now,
     )

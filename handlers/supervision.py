@@ -1,19 +1,12 @@
 """The TAC checkpoint in supervision: `/supervision`, its buttons and its modals."""
 
-from typing import Any
-
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.services import Services
-from bot.tac import (
-    Reply,
-    open_summary_completed,
-    start_checkpoint,
-    start_checkpoint_for,
-    submit_checkpoint,
-    submit_summary_completed,
-)
+from bot.tac import Reply, start_checkpoint, start_checkpoint_for, submit_checkpoint
+from bot.tac_tasks import open_summary_completed, submit_summary_completed
+from handlers.forms import form_values
 
 
 def register(app: App, services: Services) -> None:
@@ -35,7 +28,7 @@ def register(app: App, services: Services) -> None:
     @app.view("tac.checkpoint")
     def checkpoint_page(ack: Ack, body: dict, view: dict) -> None:
         outcome = submit_checkpoint(
-            services, body["user"]["id"], view.get("private_metadata") or "{}", state_values(view)
+            services, body["user"]["id"], view.get("private_metadata") or "{}", form_values(view)
         )
         if outcome.errors:
             ack(response_action="errors", errors=outcome.errors)
@@ -56,7 +49,7 @@ def register(app: App, services: Services) -> None:
             services,
             body["user"]["id"],
             view.get("private_metadata") or "{}",
-            state_values(view).get("completed_on"),
+            form_values(view).get("completed_on"),
         )
         if errors:
             ack(response_action="errors", errors=errors)
@@ -78,24 +71,3 @@ def _show(reply: Reply, body: dict, client: WebClient, respond: Respond) -> None
             response_type="ephemeral",
             replace_original=False,
         )
-
-
-def state_values(view: dict) -> dict[str, Any]:
-    """{block_id: value} of a submitted view: the text typed, the option chosen, the date
-    picked (YYYY-MM-DD), or the options ticked (a list); None when left empty."""
-    values: dict[str, Any] = {}
-    for block_id, elements in (view.get("state") or {}).get("values", {}).items():
-        for element in elements.values():
-            values[block_id] = _element_value(element)
-    return values
-
-
-def _element_value(element: dict) -> Any:
-    kind = element.get("type")
-    if kind == "datepicker":
-        return element.get("selected_date")
-    if kind in ("radio_buttons", "static_select"):
-        return (element.get("selected_option") or {}).get("value")
-    if kind == "checkboxes":
-        return [option["value"] for option in element.get("selected_options") or []]
-    return element.get("value")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, text
+from sqlalchemy import event, select, text, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, create_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Any constant will do: it names the lock that serialises migrations between instances.
@@ -65,3 +65,18 @@ def transaction(make_session: SessionFactory) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def lock_row(session: Session, model: type[SQLModel], row_id: int) -> None:
+    """Take `model` row `row_id`'s write lock before reading what to change.
+
+    Two transactions that lock the same row run one after the other, and the second reads what
+    the first committed: a quick double click or two instances make one change, not two.
+    PostgreSQL locks the row (SELECT … FOR UPDATE); SQLite has no row locks, so a no-op UPDATE
+    takes the database's write lock (SQLite starts a transaction only at the first write).
+    """
+    table = model.__table__  # type: ignore[attr-defined]
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(table.c.id).where(table.c.id == row_id).with_for_update())
+    else:
+        session.execute(update(table).where(table.c.id == row_id).values(id=table.c.id))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import UTC, date, datetime
 
 import pytest
@@ -13,15 +14,12 @@ from sqlmodel import Session, func, select
 from bot.app import build_services
 from bot.config import Settings
 from bot.errors import InvalidRequest, NotAllowed
+from bot.outbox import _queue
 from bot.policy import Policy
+from bot.sender import FILE_UPLOAD
 from bot.slack_standin import SlackStandIn
-from bot.tac import (
-    CASES_PER_PAGE,
-    open_checkpoint,
-    record_summary_completed,
-    submit_checkpoint_page,
-    summary_completed_view,
-)
+from bot.tac import CASES_PER_PAGE, open_checkpoint, submit_checkpoint_page
+from bot.tac_tasks import record_summary_completed, summary_completed_view
 from models import (
     AuditLogEntry,
     Case,
@@ -93,8 +91,6 @@ def open_for(make_session, actor: Staff, practitioner: Staff | None, now=NOW) ->
 
 
 def submit(make_session, actor: Staff, view: dict, values: dict, now=NOW):
-    import json
-
     metadata = json.loads(view["private_metadata"])
     with transaction(make_session) as session:
         return submit_checkpoint_page(
@@ -391,8 +387,8 @@ def test_sixty_cases_are_shown_on_pages_within_slacks_limits_and_all_recorded(ma
         assert view["submit"]["text"] in ("Next page", "Record decisions")
     assert pages == 4
     assert len(seen) == len(set(seen)) == 60
-    never_first = [ref for ref in seen[:9]]
-    assert "CR-NEVER" in never_first and "CR-NOTDUE" not in seen[:30]
+    assert "CR-NEVER" in seen[:9]  # the 9 never-summarised cases come first
+    assert "CR-NOTDUE" not in seen[:30]
     assert count(make_session, TacDecision) == 60
     assert count(make_session, TacSupervision, TacSupervision.status == "recorded") == 1
     assert count(make_session, AuditLogEntry, AuditLogEntry.action == "tac.checkpoint.page") == 3
@@ -631,3 +627,39 @@ def test_task_reminders_are_sent_once_before_the_date(services, slack, world, ma
     tick(services, "2026-12-15T09:00")
     assert len([m for m in slack.messages_to(pat) if m["text"].startswith("Reminder")]) == 4
     assert count(services.make_session, OutboxMessage, OutboxMessage.status == "failed") == 0
+
+
+# -- the sender's file upload -------------------------------------------------------------------
+
+
+def queue_upload(make_session, channel: str) -> None:
+    with transaction(make_session) as session:
+        _queue(
+            session,
+            idempotency_key=f"upload:{channel}",
+            method=FILE_UPLOAD,
+            recipient_staff_id=None,
+            channel=channel,
+            payload={"filename": "x.csv", "content": "a,b\n1,2\n", "title": "X"},
+            concern="test",
+            now=NOW,
+        )
+
+
+def test_a_file_for_a_channel_is_uploaded_there(services, slack, make_session):
+    queue_upload(make_session, "C0CHANNEL1")
+    assert services.sender.deliver_due().sent == 1
+    assert not slack.calls("conversations.open")
+    [upload] = slack.calls("files.completeUploadExternal")
+    assert upload.params["channel_id"] == "C0CHANNEL1"
+    assert slack.uploaded_file(upload.params["files"][0]["id"]) == b"a,b\n1,2\n"
+
+
+def test_a_failed_upload_is_retried_not_lost(services, slack, make_session):
+    queue_upload(make_session, "U0ADMIN01")
+    slack.fail_next("conversations.open", error="ratelimited")
+    report = services.sender.deliver_due()
+    assert (report.sent, report.retried) == (0, 1)
+    with make_session() as session:
+        row = session.exec(select(OutboxMessage)).one()
+    assert row.status == "pending" and "ratelimited" in row.last_error
