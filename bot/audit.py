@@ -353,7 +353,7 @@ def raise_safeguarding_alert(
         session, actor=manager.email, action="alert.raise", subject=f"alert:{alert.id}", now=now
     )
     for person in alert_recipients(session, manager):
-        _queue_alert(session, alert, person, round_=1, now=now)
+        queue_alert_dm(session, alert, person, round_=1, now=now)
     return alert
 
 
@@ -376,7 +376,7 @@ def alert_recipients(session: Session, manager: Staff) -> list[Staff]:
     return people
 
 
-def _queue_alert(
+def queue_alert_dm(
     session: Session, alert: SafeguardingAlert, person: Staff, *, round_: int, now: datetime
 ) -> None:
     audit = session.get(Audit, alert.audit_id)

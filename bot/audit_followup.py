@@ -10,7 +10,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot import auditlog
-from bot.audit import alert_recipients
+from bot.audit import alert_recipients, queue_alert_dm
 from bot.calendar import WorkingCalendar
 from bot.errors import AuditbotError, InvalidRequest, NotAllowed
 from bot.guards import parse_id, require_actor
@@ -218,14 +218,7 @@ def _chase_alerts(
         recipients = alert_recipients(session, manager)
         case = _case_of(session, audit)
         for person in recipients:
-            queue_dm(
-                session,
-                key=f"alert:{alert.id}:2:{person.id}",
-                recipient=person,
-                message=render("alert_dm", alert=alert, case=case, manager=manager, round=2),
-                concern=f"alert:{alert.id}",
-                now=now,
-            )
+            queue_alert_dm(session, alert, person, round_=2, now=now)
         for admin in _administrators(session):
             queue_dm(
                 session,
