@@ -1,0 +1,167 @@
+"""The QA briefing in Slack: on request (`/audit report`), and on the first working day of each
+month to every administrator and head of service, for the month before.
+
+Each person gets a short summary message, then the Markdown summary and the chart, the tables
+(CSV), and, when they are entitled to any of it, the cases-of-concern register, all through the
+outbox. Who may see the register (it names cases): an administrator sees all of it; a service
+manager or head of service sees the entries of the team managers in their line (managed by them
+directly, or by a service manager they manage). Nobody else asks for the briefing: `/audit
+report` is refused to them.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+
+from sqlmodel import Session, col, or_, select
+
+from bot import auditlog
+from bot.errors import InvalidRequest
+from bot.months import Month
+from bot.outbox import queue_dm, queue_files_dm
+from bot.report.figures import Briefing, RegisterEntry, compute_briefing
+from bot.report.files import register_file, summary_files, table_files
+from bot.report.period import Period
+from bot.services import Services
+from messages import render
+from models import AuditLogEntry, SelectionRound, Staff
+
+log = logging.getLogger(__name__)
+
+MONTHLY_RECIPIENT_ROLES = ("admin", "head_of_service")
+MONTHLY_SEND = "report.monthly.send"
+
+
+def request_briefing(
+    session: Session, services: Services, person: Staff, period: Period, now: datetime
+) -> Briefing:
+    """Compute the period's briefing and queue it to the person's DM."""
+    today = services.calendar.local(now).date()
+    if period.first_day > today:
+        raise InvalidRequest(f"{period.label} has not started yet: there is nothing to report.")
+    briefing = briefing_as_of(session, services, period, today)
+    # Keyed to the minute: the same command typed twice at once sends one briefing.
+    key = f"qa-briefing:{period}:{person.id}:{now:%Y%m%dT%H%M}"
+    queue_briefing(session, briefing, person, key=key, now=now)
+    auditlog.record(
+        session, actor=person.email, action="report.request", subject=_subject(period), now=now
+    )
+    return briefing
+
+
+def briefing_as_of(session: Session, services: Services, period: Period, today: date) -> Briefing:
+    return compute_briefing(
+        session,
+        period,
+        framework=services.policy.framework,
+        timezone=services.settings.timezone,
+        as_of=today,
+    )
+
+
+def send_monthly_briefings(session: Session, services: Services, now: datetime) -> int:
+    """On the first working day of a month, from the policy's time, send last month's briefing
+    to the administrators and heads of service, once: a later run finds it sent (the audit log
+    says so) and does nothing. A month without a selection round has nothing to report."""
+    local = services.calendar.local(now)
+    month = Month.of(local.date())
+    first = services.calendar.first_working_day(month)
+    if local < services.calendar.at(first, services.policy.report.monthly_send_time):
+        return 0
+    period = Period.month(month.plus(-1))
+    if _already_sent(session, period) or not _was_drawn(session, period.first):
+        return 0
+    recipients = _monthly_recipients(session)
+    if not recipients:
+        log.warning("no administrator or head of service to send the %s QA briefing to", period)
+    briefing = briefing_as_of(session, services, period, local.date())
+    for person in recipients:
+        queue_briefing(session, briefing, person, key=f"qa-briefing:{period}:{person.id}", now=now)
+    auditlog.record(
+        session,
+        actor="scheduler",
+        action=MONTHLY_SEND,
+        subject=_subject(period),
+        now=now,
+        recipients=len(recipients),
+    )
+    return len(recipients)
+
+
+def queue_briefing(
+    session: Session, briefing: Briefing, person: Staff, *, key: str, now: datetime
+) -> None:
+    register = register_for(person, briefing.register)
+    label = briefing.period.label
+    common = {"recipient": person, "concern": _subject(briefing.period), "now": now}
+    queue_dm(
+        session,
+        key=f"{key}:message",
+        message=render("report_briefing_dm", briefing=briefing, register=register),
+        **common,
+    )
+    queue_files_dm(
+        session,
+        key=f"{key}:summary",
+        files=summary_files(briefing),
+        comment=f"QA briefing, {label}: the summary and the chart.",
+        **common,
+    )
+    queue_files_dm(
+        session,
+        key=f"{key}:tables",
+        files=table_files(briefing),
+        comment=f"QA briefing, {label}: the tables, one CSV file each.",
+        **common,
+    )
+    if register:
+        queue_files_dm(
+            session,
+            key=f"{key}:register",
+            files=register_file(briefing.period, register),
+            comment=(
+                f"Cases of concern from the {label} audits that you are entitled to see. "
+                "It names cases: please do not share it."
+            ),
+            **common,
+        )
+
+
+def register_for(person: Staff, entries: list[RegisterEntry]) -> list[RegisterEntry]:
+    """The register entries this person is entitled to see (see the module's docstring)."""
+    if person.has_role("admin"):
+        return list(entries)
+    if person.has_role("service_manager", "head_of_service"):
+        return [entry for entry in entries if person.id in entry.line_manager_ids]
+    return []
+
+
+def _subject(period: Period) -> str:
+    return f"qa-briefing:{period}"
+
+
+def _already_sent(session: Session, period: Period) -> bool:
+    return (
+        session.exec(
+            select(AuditLogEntry.id).where(
+                AuditLogEntry.action == MONTHLY_SEND, AuditLogEntry.subject == _subject(period)
+            )
+        ).first()
+        is not None
+    )
+
+
+def _was_drawn(session: Session, month: Month) -> bool:
+    found = select(SelectionRound.id).where(SelectionRound.month == str(month))
+    return session.exec(found).first() is not None
+
+
+def _monthly_recipients(session: Session) -> list[Staff]:
+    candidates = session.exec(
+        select(Staff)
+        .where(Staff.status == "active")
+        .where(or_(*(col(Staff.roles).contains(role) for role in MONTHLY_RECIPIENT_ROLES)))
+        .order_by(Staff.email)
+    ).all()
+    return [person for person in candidates if person.has_role(*MONTHLY_RECIPIENT_ROLES)]

@@ -1,0 +1,178 @@
+"""The briefing's tables: one per CSV file, and the same rows in the Markdown summary.
+
+Every table here carries counts only, except the cases-of-concern register, which names cases
+and is only written for people entitled to it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from bot.report.figures import Briefing, RegisterEntry
+
+Cell = str | int
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str  # the CSV file's name ends with it, e.g. "completion"
+    title: str
+    header: list[str]
+    rows: list[list[Cell]]
+
+
+def briefing_tables(briefing: Briefing) -> list[Table]:
+    return [
+        completion_table(briefing),
+        grades_table(briefing),
+        concerns_table(briefing),
+        engagement_table(briefing),
+        reasons_table(briefing),
+        action_tracker_table(briefing),
+        reaudit_table(briefing),
+        tac_summaries_table(briefing),
+    ]
+
+
+def completion_table(briefing: Briefing) -> Table:
+    return Table(
+        "completion",
+        "Audits identified and completed",
+        [
+            "Period",
+            "Identified",
+            "Completed within timescale",
+            "Completed late",
+            "Not completed",
+            "No eligible case",
+        ],
+        [
+            [
+                str(row.period),
+                row.identified,
+                row.completed_in_time,
+                row.completed_late,
+                row.not_completed,
+                row.no_eligible_case,
+            ]
+            for row in briefing.completion
+        ],
+    )
+
+
+def grades_table(briefing: Briefing) -> Table:
+    return Table(
+        "grades",
+        "Grades per domain and overall",
+        ["Domain", "Period", *briefing.grade_scale, "Total"],
+        [[row.domain, str(row.period), *row.counts.values(), row.total] for row in briefing.grades],
+    )
+
+
+def concerns_table(briefing: Briefing) -> Table:
+    return Table(
+        "cases-of-concern",
+        "Cases of concern (Ofsted Annex H categories)",
+        ["Period", "Category 1", "Category 1 acknowledged", "Category 2"],
+        [
+            [str(row.period), row.category_1, row.category_1_acknowledged, row.category_2]
+            for row in briefing.concerns
+        ],
+    )
+
+
+def engagement_table(briefing: Briefing) -> Table:
+    return Table(
+        "engagement",
+        "Engagement in the audits",
+        ["Group", "Engaged", "Not engaged"],
+        [[row.group, row.engaged, row.not_engaged] for row in briefing.engagement],
+    )
+
+
+def reasons_table(briefing: Briefing) -> Table:
+    return Table(
+        "engagement-reasons",
+        "Reasons for non-engagement",
+        ["Group", "Reason", "Count"],
+        [[row.group, row.reason, row.count] for row in briefing.reasons],
+    )
+
+
+def action_tracker_table(briefing: Briefing) -> Table:
+    return Table(
+        "action-tracker",
+        "Action tracker, by the month of the audit",
+        ["Month", "Total", "Completed", "Outstanding", "Not yet due"],
+        [
+            [str(row.month), row.total, row.completed, row.outstanding, row.not_yet_due]
+            for row in briefing.actions
+        ],
+    )
+
+
+def reaudit_table(briefing: Briefing) -> Table:
+    return Table(
+        "reaudit-agreement",
+        "Re-audit agreement per domain",
+        ["Domain", "Re-audited", "Agreed", "Agreement rate", "Moved up", "Moved down"],
+        [
+            [row.domain, row.reaudited, row.agreed, f"{row.rate:.0%}", row.moved_up, row.moved_down]
+            for row in briefing.reaudit_agreement
+        ],
+    )
+
+
+def tac_summaries_table(briefing: Briefing) -> Table:
+    rows: list[list[Cell]] = [[row.team, row.completed] for row in briefing.tac_summaries]
+    rows.append(["All teams", sum(row.completed for row in briefing.tac_summaries)])
+    return Table(
+        "tac-summaries",
+        "TAC reflective case summaries completed",
+        ["Team", "Summaries completed"],
+        rows,
+    )
+
+
+def register_table(entries: list[RegisterEntry]) -> Table:
+    """The cases-of-concern register: case references, for entitled people only."""
+    return Table(
+        "cases-of-concern-register",
+        "Cases of concern register",
+        [
+            "Case reference",
+            "Team",
+            "Team manager",
+            "Category",
+            "Audit submitted",
+            "Alert acknowledged",
+        ],
+        [
+            [
+                entry.case_ref,
+                entry.team,
+                entry.manager,
+                entry.category,
+                entry.submitted_on.isoformat(),
+                entry.alert_acknowledged_on.isoformat() if entry.alert_acknowledged_on else "",
+            ]
+            for entry in entries
+        ],
+    )
+
+
+def to_csv(table: Table) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(table.header)
+    writer.writerows([[_spreadsheet_safe(cell) for cell in row] for row in table.rows])
+    return out.getvalue()
+
+
+def _spreadsheet_safe(cell: Cell) -> Cell:
+    """Text a spreadsheet will not run as a formula."""
+    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@"):
+        return f"'{cell}"
+    return cell
