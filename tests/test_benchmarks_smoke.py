@@ -1,0 +1,90 @@
+"""The benchmark generator at a tiny scale, so it can't rot: row counts, determinism, and the
+busy-day tick finding what the benchmark's raw-SQL floor finds. No timing is asserted."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, text
+from sqlmodel import Session, select
+
+from benchmarks.floor import find_due_items
+from benchmarks.generate import BUSY_DAY, HISTORY_MONTHS, counts_for, generate
+from benchmarks.run import _NoDelivery, _queued_since, _services, _tick_items, same_items
+from bot.slack_standin import SlackStandIn
+from models import OutboxMessage, Selection, SelectionRound, Staff
+from models.db import create_db_engine
+from scheduler.jobs import run_due_work
+
+SCALE = 0.01
+
+
+def _count(session: Session, table: str) -> int:
+    return session.exec(text(f'SELECT count(*) FROM "{table}"')).one()[0]
+
+
+def test_the_generator_writes_the_authority_at_a_tiny_scale(database_url):
+    written = generate(database_url, SCALE)
+    expected = counts_for(SCALE)
+    engine = create_db_engine(database_url)
+    try:
+        with Session(engine) as session:
+            assert _count(session, "team") == written["team"] == expected["teams"] == 2
+            assert _count(session, "staff") == expected["staff"] == 15
+            assert _count(session, "case") == expected["open_cases"] + expected["closed_cases"]
+            open_cases = session.exec(text("SELECT count(*) FROM \"case\" WHERE status = 'open'"))
+            assert open_cases.one()[0] == expected["open_cases"] == 300
+            assert _count(session, "selectionround") == HISTORY_MONTHS
+            current = session.exec(
+                select(func.count()).select_from(Selection).where(Selection.status != "replaced")
+            ).one()
+            assert current == HISTORY_MONTHS * expected["teams"]  # a case a month per manager
+            for table in ("booking", "familyengagement", "audit", "auditaction", "tacsupervision"):
+                assert 0 < _count(session, table) == written[table], table
+            for table in ("tacdecision", "tactask", "tacsummary", "tacschedulerun"):
+                assert 0 < _count(session, table) == written[table], table
+            statuses = set(session.exec(select(OutboxMessage.status).distinct()).all())
+            assert statuses <= {"sent", "failed"}  # history only: nothing waiting to be sent
+            busy_month = session.exec(
+                select(SelectionRound).where(SelectionRound.month == "2026-06")
+            ).first()
+            assert busy_month is None  # the busy day's draw is left to the tick
+            managers = session.exec(select(Staff).where(Staff.roles == "team_manager")).all()
+            assert len(managers) == expected["team_managers"]
+    finally:
+        engine.dispose()
+
+
+def test_the_same_seed_gives_the_same_authority(tmp_path):
+    first, second = (f"sqlite:///{tmp_path / name}" for name in ("a.db", "b.db"))
+    assert generate(first, SCALE) == generate(second, SCALE)
+    rows = []
+    for url in (first, second):
+        engine = create_db_engine(url)
+        with Session(engine) as session:
+            rows.append(
+                session.exec(text("SELECT id, case_id, pool_size FROM selection ORDER BY id")).all()
+            )
+        engine.dispose()
+    assert rows[0] == rows[1]
+
+
+def test_the_busy_day_tick_finds_what_the_floor_finds(database_url):
+    generate(database_url, SCALE)
+    engine = create_db_engine(database_url)
+    try:
+        with SlackStandIn() as slack:
+            services = _services(database_url, slack.api_url, lambda: BUSY_DAY, engine)
+            floor = find_due_items(engine, BUSY_DAY, services.policy, services.calendar)
+            before = _max_id(engine)
+            services.sender = _NoDelivery()
+            report = run_due_work(services, BUSY_DAY)
+        tick = _tick_items(report, _queued_since(engine, before))
+    finally:
+        engine.dispose()
+    assert floor.items["selection_dms"] == tick["selection_dms"] == 2
+    assert tick["tac_digests"] > 0
+    assert same_items(floor.items, tick), (floor.items, tick)
+
+
+def _max_id(engine) -> int:
+    with Session(engine) as session:
+        return session.exec(select(func.max(OutboxMessage.id))).one() or 0
