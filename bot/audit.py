@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
@@ -16,6 +16,7 @@ from bot import auditlog
 from bot.audit_rules import (
     CONCERNS,
     ActionRow,
+    action_rows,
     domain_errors,
     domain_steps,
     final_errors,
@@ -29,7 +30,7 @@ from bot.manager_message import CASE_TYPE_NAMES, refresh_selection_message
 from bot.outbox import queue_dm
 from bot.services import Services
 from messages import render
-from models import Audit, AuditAction, Case, SafeguardingAlert, Selection, Staff
+from models import Audit, AuditAction, Case, Reaudit, SafeguardingAlert, Selection, Staff
 from models.audit import audit_for
 from models.booking import engagement_for
 from models.db import transaction
@@ -165,24 +166,6 @@ def _domain_step_errors(framework, step: int, values: dict[str, str | None]) -> 
     return errors
 
 
-def _action_rows(values: dict[str, str | None], slots: int) -> list[ActionRow]:
-    """The action slots that were used (a slot with only the default owner is unused)."""
-    rows = []
-    for slot in range(1, slots + 1):
-        what = (values.get(f"action_what_{slot}") or "").strip()
-        due = values.get(f"action_due_{slot}")
-        if what or due:
-            rows.append(
-                ActionRow(
-                    slot,
-                    what,
-                    values.get(f"action_owner_{slot}"),
-                    date.fromisoformat(due) if due else None,
-                )
-            )
-    return rows
-
-
 def _final_step_errors(
     session: Session,
     services: Services,
@@ -194,17 +177,25 @@ def _final_step_errors(
     incomplete = first_incomplete_step(framework, audit.answers)
     if incomplete < len(domain_steps(framework)):
         return {"impact": f"Step {incomplete + 1} still has a missing answer: please resume it."}
-    actions = _action_rows(values, services.policy.audit.action_slots)
+    actions = action_rows(values, services.policy.audit.action_slots)
+    return final_errors(
+        framework,
+        values,
+        actions,
+        today=services.calendar.local(now).date(),
+        owner_known=active_slack_ids(session, actions),
+    )
+
+
+def active_slack_ids(session: Session, actions: list[ActionRow]) -> set[str]:
+    """Which of the actions' owners are active staff."""
     owners = {a.owner_slack_id for a in actions if a.owner_slack_id}
-    known = set(
+    return set(
         session.exec(
             select(Staff.slack_user_id).where(
                 col(Staff.slack_user_id).in_(owners), Staff.status == "active"
             )
         ).all()
-    )
-    return final_errors(
-        framework, values, actions, today=services.calendar.local(now).date(), owner_known=known
     )
 
 
@@ -236,7 +227,9 @@ def _submit(
     case = session.get(Case, selection.case_id)
     manager = session.get(Staff, audit.manager_id)
     practitioner = session.get(Staff, case.worker_id)
-    actions = _create_actions(session, audit, values, services, now)
+    actions = create_actions(
+        session, audit.id, action_rows(values, services.policy.audit.action_slots), now
+    )
     auditlog.record(
         session,
         actor=manager.email,
@@ -271,14 +264,14 @@ def _submit(
     refresh_selection_message(session, services, selection, f"audit:{audit.id}:submitted", now)
 
 
-def _create_actions(
+def create_actions(
     session: Session,
-    audit: Audit,
-    values: dict[str, str | None],
-    services: Services,
+    audit_id: int,
+    rows: list[ActionRow],
     now: datetime,
+    reaudit_id: int | None = None,
 ) -> list[AuditAction]:
-    rows = _action_rows(values, services.policy.audit.action_slots)
+    """The SMART actions of an audit (or of a re-audit of it), tracked alike."""
     owners = {
         person.slack_user_id: person
         for person in session.exec(
@@ -287,7 +280,8 @@ def _create_actions(
     }
     actions = [
         AuditAction(
-            audit_id=audit.id,
+            audit_id=audit_id,
+            reaudit_id=reaudit_id,
             what=row.what,
             owner_id=owners[row.owner_slack_id].id,
             due_on=row.due_on,
@@ -325,20 +319,33 @@ def _summary_context(
 def queue_action_dm(
     session: Session, services: Services, action: AuditAction, case: Case, now: datetime
 ) -> None:
-    audit = session.get(Audit, action.audit_id)
     queue_dm(
         session,
         key=f"action:{action.id}:assigned",
         recipient=session.get(Staff, action.owner_id),
-        message=render(
-            "action_dm",
-            action=action,
-            case=case,
-            manager=session.get(Staff, audit.manager_id),
-            reminder=False,
-        ),
+        message=render_action_message(session, action, case, reminder=False),
         concern=f"action:{action.id}",
         now=now,
+    )
+
+
+def action_set_by(session: Session, action: AuditAction) -> Staff:
+    """Who set the action: the moderator of a re-audit, or the manager who audited."""
+    if action.reaudit_id is not None:
+        return session.get(Staff, session.get(Reaudit, action.reaudit_id).moderator_id)
+    return session.get(Staff, session.get(Audit, action.audit_id).manager_id)
+
+
+def render_action_message(
+    session: Session, action: AuditAction, case: Case, *, reminder: bool
+) -> dict[str, Any]:
+    return render(
+        "action_dm",
+        action=action,
+        case=case,
+        set_by=action_set_by(session, action),
+        source="re-audit" if action.reaudit_id is not None else "audit",
+        reminder=reminder,
     )
 
 

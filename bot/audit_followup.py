@@ -10,7 +10,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot import auditlog
-from bot.audit import alert_recipients, queue_alert_dm
+from bot.audit import action_set_by, alert_recipients, queue_alert_dm, render_action_message
 from bot.calendar import WorkingCalendar
 from bot.errors import AuditbotError, InvalidRequest, NotAllowed
 from bot.guards import parse_id, require_actor
@@ -160,6 +160,15 @@ def submit_mark_done(
                 concern=f"action:{action.id}",
                 now=now,
             )
+            if action.reaudit_id is not None:
+                queue_dm(
+                    session,
+                    key=f"action:{action.id}:done:set_by",
+                    recipient=action_set_by(session, action),
+                    message=render("action_done_dm", action=action, owner=owner, case=case),
+                    concern=f"action:{action.id}",
+                    now=now,
+                )
             queue_update(
                 session,
                 key=f"action:{action.id}:assigned:done",
@@ -271,18 +280,12 @@ def _remind_actions(
             or action.created_at.date() >= remind_on
         ):
             continue
-        audit = session.get(Audit, action.audit_id)
+        case = _case_of(session, session.get(Audit, action.audit_id))
         queue_dm(
             session,
             key=f"action:{action.id}:reminder",
             recipient=session.get(Staff, action.owner_id),
-            message=render(
-                "action_dm",
-                action=action,
-                case=_case_of(session, audit),
-                manager=session.get(Staff, audit.manager_id),
-                reminder=True,
-            ),
+            message=render_action_message(session, action, case, reminder=True),
             concern=f"action:{action.id}",
             now=now,
         )

@@ -66,6 +66,25 @@ class ActionRow:
     due_on: date | None
 
 
+def action_rows(values: dict[str, str | None], slots: int) -> list[ActionRow]:
+    """The action slots of a form that were used (a slot with only the default owner is
+    unused)."""
+    rows = []
+    for slot in range(1, slots + 1):
+        what = (values.get(f"action_what_{slot}") or "").strip()
+        due = values.get(f"action_due_{slot}")
+        if what or due:
+            rows.append(
+                ActionRow(
+                    slot,
+                    what,
+                    values.get(f"action_owner_{slot}"),
+                    date.fromisoformat(due) if due else None,
+                )
+            )
+    return rows
+
+
 def final_errors(
     framework: FrameworkPolicy,
     values: dict[str, str | None],
@@ -93,15 +112,16 @@ def final_errors(
         errors["concern"] = "Please choose whether there is an immediate concern."
     elif concern != "none" and len((values.get("concern_note") or "").strip()) < MIN_SENTENCE:
         errors["concern_note"] = "Please describe the concern so the right people can act on it."
-    errors |= _action_errors(actions, today=today, owner_known=owner_known)
+    errors |= action_errors(actions, today=today, owner_known=owner_known)
     if not actions and len((values.get("no_actions") or "").strip()) < MIN_SENTENCE:
         errors["no_actions"] = "Add at least one action, or say why no actions are needed."
     return errors
 
 
-def _action_errors(
+def action_errors(
     actions: list[ActionRow], *, today: date, owner_known: set[str]
 ) -> dict[str, str]:
+    """Each used action slot needs what, who (on the staff list) and a date not passed."""
     errors = {}
     for action in actions:
         if not action.what.strip():

@@ -12,6 +12,7 @@ from bot.months import Month
 
 LONDON = ZoneInfo("Europe/London")
 OFFICE_HOURS = (time(9, 0), time(17, 0))
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 class WorkingCalendar:
@@ -62,6 +63,26 @@ class WorkingCalendar:
         while not self.is_working_day(day):
             day -= timedelta(days=1)
         return day
+
+    def working_day_on_or_after(self, day: date) -> date:
+        while not self.is_working_day(day):
+            day += timedelta(days=1)
+        return day
+
+    def weekly_slot_due(self, weekday: str, at: time, local_now: datetime) -> date | None:
+        """The nominal day (this week's `weekday`) of a weekly slot that is due, if any.
+
+        It is due from `at` on that day, or on the next working day if that day is not worked (a
+        bank holiday Monday: Tuesday). After downtime it is caught up on a later working day of
+        the same week, never once the next week's day has come. `local_now` is naive, local.
+        """
+        today = local_now.date()
+        if not self.is_working_day(today):
+            return None
+        nominal = today - timedelta(days=(today.weekday() - WEEKDAYS.index(weekday)) % 7)
+        if local_now < datetime.combine(self.working_day_on_or_after(nominal), at):
+            return None
+        return nominal
 
     def add_working_days(self, start: date, count: int) -> date:
         """The working day `count` working days after `start`, or before it when negative."""

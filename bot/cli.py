@@ -1,4 +1,4 @@
-"""The `auditbot` command line: serve, tick, import, demo."""
+"""The `auditbot` command line: serve, tick, import, report, demo."""
 
 from __future__ import annotations
 
@@ -21,6 +21,10 @@ from bot.config import Settings, load_settings
 from bot.errors import ConfigError
 from bot.importer import IMPORT_KINDS, import_csv
 from bot.policy import Policy, load_policy
+from bot.report.figures import compute_briefing
+from bot.report.files import briefing_files, write_files
+from bot.report.markdown import briefing_headline
+from bot.report.period import Period, default_period
 from models.db import session_factory
 
 log = logging.getLogger("auditbot")
@@ -65,6 +69,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     importer.set_defaults(run=_import)
 
+    report = commands.add_parser(
+        "report", help="write the QA briefing (CSV tables, PNG chart, Markdown) to a folder"
+    )
+    kinds = report.add_subparsers(dest="kind", required=True, metavar="KIND")
+    monthly = kinds.add_parser("monthly", help="a month's briefing")
+    monthly.add_argument(
+        "--month", dest="period", type=_month, metavar="YYYY-MM", help="default: last month"
+    )
+    quarterly = kinds.add_parser("quarterly", help="a quarter's briefing")
+    quarterly.add_argument(
+        "--quarter", dest="period", type=_quarter, metavar="YYYY-Qn", help="default: last quarter"
+    )
+    for kind in (monthly, quarterly):
+        kind.add_argument(
+            "--out", type=Path, default=Path("."), help="folder to write to (default: here)"
+        )
+        kind.set_defaults(run=_report)
+
     demo = commands.add_parser("demo", help="run an audit month offline on sample data")
     demo.set_defaults(run=_demo)
     return parser
@@ -77,6 +99,20 @@ def _aware_datetime(text: str) -> datetime:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not an ISO-8601 time, e.g. 2026-12-01T08:00"
         ) from exc
+
+
+def _month(text: str) -> Period:
+    try:
+        return Period.parse_month(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _quarter(text: str) -> Period:
+    try:
+        return Period.parse_quarter(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def _startup() -> tuple[Settings, Policy]:
@@ -160,6 +196,27 @@ def _import(args: argparse.Namespace) -> int:
         print(f"{args.file}: {len(report.errors)} problem(s); nothing imported.", file=sys.stderr)
         return 2
     print(report.summary())
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    settings, policy = _startup()
+    today = system_clock().astimezone(settings.timezone).date()
+    period = args.period or default_period(args.kind, today)
+    engine = open_database(settings)
+    with session_factory(engine)() as session:
+        briefing = compute_briefing(
+            session, period, framework=policy.framework, timezone=settings.timezone, as_of=today
+        )
+    # The operator reads the database directly, so the files include the register.
+    try:
+        written = write_files(args.out, briefing_files(briefing, briefing.register))
+    except OSError as exc:
+        print(f"auditbot: cannot write the briefing to {args.out}: {exc.strerror}", file=sys.stderr)
+        return 2
+    print(briefing_headline(briefing))
+    for path in written:
+        print(f"wrote {path}")
     return 0
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.months import Month
 from bot.permissions import COMMANDS_BY_NAME, USAGE, CommandSpec
+from bot.report.period import MONTH_EXAMPLE, QUARTER_EXAMPLE, Period
 
 # With "escape users" on (see the manifest) Slack sends mentions as <@U123|name>.
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
@@ -23,6 +24,7 @@ class AuditCommand:
     spec: CommandSpec
     month: Month | None = None
     user_id: str | None = None
+    period: Period | None = None  # `report`: a month or a quarter
 
 
 def parse_audit_command(text: str) -> AuditCommand:
@@ -43,7 +45,21 @@ def parse_audit_command(text: str) -> AuditCommand:
         user_id = _MENTION.match(arguments[0]).group(1)
         return AuditCommand(spec, _month(arguments[1:]), user_id)
     _expect_at_most(spec, arguments, 1)
+    if name == "report":
+        return AuditCommand(spec, period=_period(arguments))
     return AuditCommand(spec, _month(arguments))
+
+
+def _period(arguments: list[str]) -> Period | None:
+    if not arguments:
+        return None
+    try:
+        return Period.parse(arguments[0])
+    except ValueError as exc:
+        raise UsageError(
+            f"`{_shorten(arguments[0])}` is not a month or a quarter: "
+            f"{MONTH_EXAMPLE}, or {QUARTER_EXAMPLE}."
+        ) from exc
 
 
 def _month(arguments: list[str]) -> Month | None:

@@ -14,6 +14,9 @@ from bot.errors import AuditbotError
 from bot.guards import UNKNOWN_PERSON, find_actor
 from bot.months import Month
 from bot.permissions import commands_for, is_overseer, require_command
+from bot.reaudit_draw import draw_reaudits
+from bot.report.delivery import request_briefing
+from bot.report.period import Period
 from bot.selection import draw_monthly_selection, explain_selection
 from bot.services import Services
 from bot.status import manager_status, programme_status
@@ -48,7 +51,7 @@ def run_audit_command(services: Services, slack_user_id: str, text: str) -> dict
         # Another instance did the same thing at the same moment: the other one won.
         log.info("concurrent /audit %s lost a race; answering from the database", text)
         return run_audit_command(services, slack_user_id, text)
-    if command.spec.name == "select":
+    if command.spec.name in ("select", "reaudit", "report"):
         services.deliver_soon()
     return reply
 
@@ -77,10 +80,24 @@ def _dispatch(
             month_key=str(month),
             drawn_by=outcome.drawn_by,
         )
+    if name == "report":
+        period = command.period or Period.month(Month.of(today).plus(-1))
+        briefing = request_briefing(session, services, actor, period, now)
+        return render("report_reply", briefing=briefing)
     month = command.month or Month.of(today)
+    if name == "reaudit":
+        outcome = draw_reaudits(
+            session,
+            month=month,
+            policy=services.policy,
+            calendar=services.calendar,
+            now=now,
+            actor=actor.email,
+        )
+        return render("reaudit_reply", outcome=outcome)
     if name == "status":
         if is_overseer(actor):
-            return render("status_programme", status=programme_status(session, month))
+            return render("status_programme", status=programme_status(session, month, today))
         return render("status_manager", status=manager_status(session, actor, month))
     return _explain(session, command, month)
 

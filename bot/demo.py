@@ -1,4 +1,5 @@
-"""`auditbot demo`: the start of an audit month, offline, on the shipped sample authority.
+"""`auditbot demo`: an audit month, offline, on the shipped sample authority, ending with the
+monthly QA briefing on the first working day of the next month.
 
 It uses the real application (the same Bolt app, database code, outbox and scheduler sweep)
 against the built-in Slack stand-in, on a throw-away SQLite database, with a simulated clock.
@@ -25,6 +26,10 @@ from bot.app import build_services, create_bolt_app, open_database
 from bot.config import Settings
 from bot.importer import import_csv
 from bot.policy import Policy
+from bot.report.delivery import briefing_as_of
+from bot.report.files import briefing_files, write_files
+from bot.report.markdown import briefing_headline
+from bot.report.period import Period
 from bot.slack_requests import (
     button_click_body,
     find_button,
@@ -38,6 +43,7 @@ from scheduler.jobs import run_due_work
 
 LONDON = ZoneInfo("Europe/London")
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)\|[^>]*>")
+_MENTION_ID = re.compile(r"<@([UW][A-Z0-9]+)>")
 SECRET = "demo-signing-secret"
 
 
@@ -71,6 +77,8 @@ class DemoMonth:
             # Everyone is on the demo Slack; one has no ID in the CSV and is found by email.
             slack.add_user(person["email"], person["slack_user_id"], name=person["name"])
         self.transcript = Transcript({p["slack_user_id"]: p["name"] for p in self.staff})
+        for team in _sample_rows("teams.csv"):
+            self.transcript.names[team["channel_id"]] = f"#{team['team']} (team channel)"
         settings = Settings(
             database_url=f"sqlite:///{workdir / 'demo.db'}",
             slack_bot_token="xoxb-demo",
@@ -187,9 +195,10 @@ class DemoMonth:
             if call.fault:
                 continue
             if call.method == "chat.postMessage":
-                user = _user_of(call.params["channel"])
+                channel = call.params["channel"]
+                kind = "channel post" if channel.startswith("C") else "direct message"
                 self.transcript.add(
-                    user, f"{self.when} — direct message", render_blocks(call.params, names)
+                    _user_of(channel), f"{self.when} — {kind}", render_blocks(call.params, names)
                 )
             elif call.method == "chat.update":
                 user = _user_of(call.params["channel"])
@@ -198,12 +207,25 @@ class DemoMonth:
                     f"{self.when} — an earlier message now reads",
                     render_blocks(call.params, names),
                 )
+            elif call.method == "files.completeUploadExternal":
+                user = _user_of(call.params["channel_id"])
+                self.transcript.add(user, f"{self.when} — files", self._uploaded(call.params))
             elif call.method == "views.open" and opened_by:
                 self.transcript.add(
                     opened_by,
                     f"{self.when} — a form opens",
                     render_view(call.params["view"], names),
                 )
+
+    def _uploaded(self, params: dict[str, Any]) -> list[str]:
+        names = {
+            c.response["file_id"]: c.params["filename"]
+            for c in self.slack.calls("files.getUploadURLExternal")
+            if c.response and c.response.get("ok")
+        }
+        return [params.get("initial_comment") or ""] + [
+            f"📎 {names.get(item['id'], item['id'])}" for item in params["files"]
+        ]
 
     def last_message_to(self, user_id: str, with_button: str) -> dict[str, Any]:
         posted = [
@@ -259,30 +281,40 @@ def _user_of(channel: str) -> str:
     return "U" + channel[1:] if channel.startswith("D") else channel
 
 
+def _sample_rows(filename: str) -> list[dict[str, str]]:
+    text = (resources.files("bot.sample") / filename).read_text(encoding="utf-8")
+    return list(csv.DictReader(text.splitlines()))
+
+
 def _sample_staff() -> list[dict[str, str]]:
-    text = (resources.files("bot.sample") / "staff.csv").read_text(encoding="utf-8")
-    people = list(csv.DictReader(text.splitlines()))
+    people = _sample_rows("staff.csv")
     for number, person in enumerate(people, start=1):
         person["slack_user_id"] = person.get("slack_user_id") or f"U0FOUND{number:03d}"
     return people
 
 
 def run_demo(out: TextIO) -> int:
-    out.write("Auditbot demo: the December 2026 audit month for a sample authority\n")
+    out.write("Auditbot demo: the December 2026 audit month for a sample authority, with a\n")
+    out.write("re-audit (moderation) of an audit completed in October\n")
     out.write("(offline: a throw-away SQLite database and a built-in stand-in for Slack)\n\n")
     with tempfile.TemporaryDirectory() as workdir, SlackStandIn() as slack:
         demo = DemoMonth(slack, Path(workdir), out)
         admin = _first_with_role(demo.staff, "admin")
         demo.import_sample()
+        october = _october_audit(demo)
+        demo.at(2026, 11, 30, 14, 30)
         demo.command(admin, "status 2026-12")
         manager = _draw_and_redraw(demo)
         practitioner = _book_the_discussion(demo, manager)
         _plan_family_contact(demo, manager)
         _remind_and_follow_up(demo, manager, practitioner)
         _complete_the_audit(demo, manager, practitioner)
+        _reaudit(demo, *october)
         _supervision_checkpoint(demo, manager)
+        demo.command(admin, "reaudit")
         demo.command(admin, "status")
         demo.command(manager, "select")
+        _monthly_briefing(demo, Path(workdir) / "briefing")
         demo.transcript.write(out)
         out.write("\nEvery message above went through the outbox to the Slack stand-in.\n")
     return 0
@@ -293,7 +325,9 @@ def _draw_and_redraw(demo: DemoMonth) -> str:
     demo.at(2026, 12, 1, 8, 0)
     demo.tick()
     managers = [p["slack_user_id"] for p in demo.staff if "team_manager" in p["role"]]
-    manager = next(m for m in managers if demo.slack.messages_to(m))
+    manager = next(m for m in managers if _has_december_case(demo, m))
+    demo.at(2026, 12, 1, 9, 0)
+    demo.tick()  # the re-audits: audits completed one to two months ago
     demo.at(2026, 12, 1, 9, 30)
     demo.fill_in(
         manager,
@@ -350,8 +384,14 @@ def _plan_family_contact(demo: DemoMonth, manager: str) -> None:
 
 
 def _remind_and_follow_up(demo: DemoMonth, manager: str, practitioner: str) -> None:
-    """Reminders two working days and an hour before; afterwards, "did it happen?"."""
-    for moment in ((2026, 12, 11, 9, 0), (2026, 12, 15, 9, 0), (2026, 12, 15, 11, 0)):
+    """Reminders two working days and an hour before; afterwards, "did it happen?". At 10:00
+    on 11 December the managers who have not booked their discussion by the 10th are chased."""
+    for moment in (
+        (2026, 12, 11, 9, 0),
+        (2026, 12, 11, 10, 0),
+        (2026, 12, 15, 9, 0),
+        (2026, 12, 15, 11, 0),
+    ):
         demo.at(*moment)
         demo.tick()
     demo.at(2026, 12, 15, 11, 5)
@@ -381,20 +421,10 @@ JUDGEMENTS = [
 def _complete_the_audit(demo: DemoMonth, manager: str, practitioner: str) -> None:
     """The manager completes the guided audit; the practitioner confirms an action done."""
     demo.at(2026, 12, 15, 14, 0)
-    view = demo.open_form(manager, "audit.start")
-    answers = iter(JUDGEMENTS)
-    while view["submit"]["text"] != "Submit the audit":
-        values = {}
-        for block in view["blocks"]:
-            block_id = block.get("block_id", "")
-            if block_id.startswith("grade__"):
-                grade, why = next(answers)
-                values[block_id] = {"grade": {"selected_option": {"value": grade}}}
-                values[block_id.replace("grade__", "why__")] = {"why": {"value": why}}
-        view = demo.submit(manager, view, values)
-    demo.submit(
+    _fill_in_audit(
+        demo,
         manager,
-        view,
+        JUDGEMENTS,
         {
             "impact": {"impact": {"value": "The child is safer and back in school full time."}},
             "views": {
@@ -413,6 +443,8 @@ def _complete_the_audit(demo: DemoMonth, manager: str, practitioner: str) -> Non
         },
     )
     demo.deliver()
+    demo.at(2026, 12, 17, 10, 0)  # five working days late: the service managers hear of it
+    demo.tick()
     demo.at(2026, 12, 18, 9, 0)
     demo.tick()
     demo.fill_in(
@@ -422,6 +454,125 @@ def _complete_the_audit(demo: DemoMonth, manager: str, practitioner: str) -> Non
             "reason": "Chronology updated to the end of November and sent to the IRO.",
         },
     )
+
+
+def _fill_in_audit(
+    demo: DemoMonth,
+    manager: str,
+    judgements: list[tuple[str, str]],
+    last_step: dict[str, Any],
+) -> None:
+    """Start the audit from the manager's case message, grade each domain in turn, submit."""
+    view = demo.open_form(manager, "audit.start")
+    answers = iter(judgements)
+    while view["submit"]["text"] != "Submit the audit":
+        values = {}
+        for block in view["blocks"]:
+            block_id = block.get("block_id", "")
+            if block_id.startswith("grade__"):
+                grade, why = next(answers)
+                values[block_id] = {"grade": {"selected_option": {"value": grade}}}
+                values[block_id.replace("grade__", "why__")] = {"why": {"value": why}}
+        view = demo.submit(manager, view, values)
+    demo.submit(manager, view, last_step)
+    demo.deliver()
+
+
+OCTOBER_JUDGEMENTS = [
+    ("Good", "The child was seen alone at every visit and the safety plan is working."),
+    ("Good", "Case notes are up to date and written so the child could understand them."),
+    ("Good", "The assessment weighs the risks and strengths and says what must change."),
+    ("Good", "Life story work has started and the child talks warmly about the worker."),
+    ("Good", "The placement, school and health share one plan and review it together."),
+    ("Good", "Supervision is monthly and its decisions are recorded on the child's file."),
+    ("Good", "The placement is stable and the child's attendance has risen to 95%."),
+]
+
+
+def _october_audit(demo: DemoMonth) -> tuple[str, str]:
+    """Before the demo month: October's draw, and one manager's completed audit, which
+    December's re-audit sample (audits one to two months old) draws on. Replayed on the
+    imported data with the clock set back, as the sample is a snapshot taken in November."""
+    demo.say("history: replaying October 2026 so that December has an audit to re-audit")
+    demo.at(2026, 10, 1, 8, 0)
+    demo.tick()
+    managers = [p["slack_user_id"] for p in demo.staff if "team_manager" in p["role"]]
+    manager = managers[1]
+    practitioner = _practitioner_of_latest_case(demo, manager)
+    demo.at(2026, 10, 20, 15, 0)
+    _fill_in_audit(
+        demo,
+        manager,
+        OCTOBER_JUDGEMENTS,
+        {
+            "impact": {"impact": {"value": "The child is settled in placement and in school."}},
+            "views": {"views": {"value": "The child says they feel safe and want to stay."}},
+            "overall": {"overall": {"selected_option": {"value": "Good"}}},
+            "concern": {"concern": {"selected_option": {"value": "none"}}},
+            "action_what_1": {"a": {"value": "Complete the life story book with the child."}},
+            "action_owner_1": {"owner": {"selected_user": practitioner}},
+            "action_due_1": {"due": {"selected_date": "2026-11-27"}},
+        },
+    )
+    return manager, practitioner
+
+
+def _practitioner_of_latest_case(demo: DemoMonth, manager: str) -> str:
+    message = demo.last_message_to(manager, "audit.start")
+    mentioned = _MENTION_ID.findall(json.dumps(message["blocks"]))
+    return next(user for user in mentioned if user != manager)
+
+
+def _has_december_case(demo: DemoMonth, manager: str) -> bool:
+    return any("December 2026" in m.get("text", "") for m in demo.slack.messages_to(manager))
+
+
+def _reaudit(demo: DemoMonth, october_manager: str, practitioner: str) -> None:
+    """The service manager re-audits the October audit: agrees with most grades, moves one
+    down with a reason, finds an action only partly done and adds one."""
+    moderator = demo.latest_recipient_of("reaudit.start")
+    demo.at(2026, 12, 18, 14, 0)
+    view = demo.open_form(moderator, "reaudit.start")
+    first = True
+    while view is not None and view["submit"]["text"] != "Submit the re-audit":
+        values = {}
+        for block in view["blocks"]:
+            block_id = block.get("block_id", "")
+            if not block_id.startswith("verdict__"):
+                continue
+            domain = block_id.removeprefix("verdict__")
+            verdict = "agree"
+            if first and domain == "recording_communication":
+                verdict = "disagree"
+                values[f"grade__{domain}"] = {
+                    "grade": {"selected_option": {"value": "Requires improvement to be good"}}
+                }
+                values[f"why__{domain}"] = {
+                    "why": {
+                        "value": "The last three visits were recorded two weeks late and the "
+                        "chronology stops in September."
+                    }
+                }
+            values[block_id] = {"verdict": {"selected_option": {"value": verdict}}}
+        first = first and not any(k.startswith("why__") for k in values)
+        view = demo.submit(moderator, view, values)
+    demo.submit(
+        moderator,
+        view,
+        {
+            "addressed": {"addressed": {"selected_option": {"value": "partly"}}},
+            "addressed_note": {
+                "addressed_note": {"value": "The life story book is started but not finished."}
+            },
+            "comment": {
+                "comment": {"value": "A thoughtful audit; the recording grade was generous."}
+            },
+            "action_what_1": {"a": {"value": "Record every visit within five working days."}},
+            "action_owner_1": {"owner": {"selected_user": practitioner}},
+            "action_due_1": {"due": {"selected_date": "2027-01-15"}},
+        },
+    )
+    demo.deliver()
 
 
 def _supervision_checkpoint(demo: DemoMonth, manager: str) -> None:
@@ -457,12 +608,26 @@ def _supervision_checkpoint(demo: DemoMonth, manager: str) -> None:
     )
 
 
+def _monthly_briefing(demo: DemoMonth, folder: Path) -> None:
+    """The first working day of January: the December QA briefing reaches the administrators
+    and heads of service; an administrator also writes it to a folder, as `auditbot report
+    monthly` does."""
+    demo.at(2027, 1, 4, 9, 0)
+    demo.tick()
+    with demo.services.make_session() as session:
+        briefing = briefing_as_of(session, demo.services, Period.parse("2026-12"), demo.now.date())
+    written = write_files(folder, briefing_files(briefing, briefing.register))
+    demo.say(briefing_headline(briefing))
+    demo.say(f"auditbot report monthly --month 2026-12 wrote {len(written)} files:")
+    for path in written:
+        demo.out.write(f"    {path.name}\n")
+
+
 def _practitioner_with_most_tac_cases(staff: list[dict[str, str]], manager: str) -> str:
     team = next(p["team"] for p in staff if p["slack_user_id"] == manager)
-    text = (resources.files("bot.sample") / "cases.csv").read_text(encoding="utf-8")
     tac = Counter(
         row["worker_email"]
-        for row in csv.DictReader(text.splitlines())
+        for row in _sample_rows("cases.csv")
         if row["case_type"] == "TAC" and row["status"] == "open" and row["team"] == team
     )
     email = tac.most_common(1)[0][0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime
 from typing import Any
 
@@ -66,6 +67,44 @@ def queue_file_dm(
         concern=concern,
         now=now,
     )
+
+
+def queue_files_dm(
+    session: Session,
+    *,
+    key: str,
+    recipient: Staff,
+    files: dict[str, str | bytes],
+    comment: str,
+    concern: str,
+    now: datetime,
+) -> None:
+    """Queue several files (file name → text or bytes; at most 10, Slack's limit) to a member of
+    staff's DM as one message with a comment. Bytes are kept base64-encoded in the outbox."""
+    if not 0 < len(files) <= MAX_FILES_PER_UPLOAD:
+        raise ValueError(f"one upload takes 1 to {MAX_FILES_PER_UPLOAD} files, not {len(files)}")
+    _queue(
+        session,
+        idempotency_key=key,
+        method=FILE_UPLOAD,
+        recipient_staff_id=recipient.id,
+        channel=recipient.slack_user_id,
+        payload={
+            "files": [_file_item(name, content) for name, content in files.items()],
+            "initial_comment": comment,
+        },
+        concern=concern,
+        now=now,
+    )
+
+
+MAX_FILES_PER_UPLOAD = 10
+
+
+def _file_item(name: str, content: str | bytes) -> dict[str, str]:
+    if isinstance(content, bytes):
+        return {"filename": name, "content_base64": base64.b64encode(content).decode("ascii")}
+    return {"filename": name, "content": content}
 
 
 def queue_channel_post(

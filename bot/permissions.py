@@ -28,6 +28,12 @@ AUDIT_COMMANDS = (
         "select", "select [YYYY-MM]", "draw each team manager's case for a month", ("admin",)
     ),
     CommandSpec(
+        "reaudit",
+        "reaudit [YYYY-MM]",
+        "draw the month's re-audits (the moderation sample)",
+        ("admin", "service_manager"),
+    ),
+    CommandSpec(
         "status",
         "status [YYYY-MM]",
         "the month's progress (team managers: your own case)",
@@ -37,6 +43,12 @@ AUDIT_COMMANDS = (
         "explain",
         "explain @manager [YYYY-MM]",
         "how a manager's case was drawn",
+        OVERSEERS,
+    ),
+    CommandSpec(
+        "report",
+        "report [YYYY-MM|YYYY-Qn]",
+        "the QA briefing for a month or a quarter, as files in your DM (default: last month)",
         OVERSEERS,
     ),
 )

@@ -217,6 +217,113 @@ class AuditPolicy(_Section):
     action_slots: int = Field(default=3, ge=1, le=10)
 
 
+class AnnualModerationPolicy(_Section):
+    """Once a year the head of service moderates a sample of the past year's re-audits."""
+
+    enabled: bool = False
+    month: int = Field(default=4, ge=1, le=12)  # drawn on this month's first working day
+    percent: int = Field(default=10, ge=1, le=100)
+
+
+class ReauditPolicy(_Section):
+    """Which completed audits are moderated, by whom, and by when.
+
+    ``per_manager`` (Stockport): for each team manager one audit completed at least one and at
+    most two months before the re-audit month starts. ``percent`` (Sefton): that share of the
+    previous month's audits, always including every audit judged ``always_include_overall``.
+    """
+
+    sampling: Literal["per_manager", "percent"] = "per_manager"
+    percent: int = Field(default=30, ge=1, le=100)
+    always_include_overall: list[str] = Field(default_factory=lambda: ["Outstanding", "Good"])
+    # The moderator: the first person up the team manager's line with this role, otherwise
+    # the active people with it, in turn.
+    moderator_role: Literal["service_manager", "head_of_service", "admin"] = "service_manager"
+    run_at: time = time(9, 0)  # on the first working day, after the selection
+    catch_up_working_days: int = Field(default=5, ge=0)
+    # None: due on the last working day of the re-audit month.
+    due_working_days: int | None = Field(default=None, ge=1, le=60)
+    annual: AnnualModerationPolicy = AnnualModerationPolicy()
+
+
+class ReportPolicy(_Section):
+    """The monthly QA briefing: sent on the first working day of the month, from this time."""
+
+    monthly_send_time: time = time(9, 0)
+
+
+ESCALATION_LADDER = ("team_manager", "service_manager", "head_of_service")
+EscalationRole = Literal["team_manager", "service_manager", "head_of_service"]
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday"]
+
+
+class ChaseRule(_Section):
+    """How one kind of overdue item is chased, in working days after its due date: the first
+    nudge to its owner, how often it repeats, and when each step of the ladder (team manager →
+    service manager → head of service) hears of it. A step that is the owner is skipped."""
+
+    first_nudge_after: int = Field(default=1, ge=1, le=60)
+    repeat_every: int = Field(default=2, ge=1, le=20)
+    escalate_after: dict[EscalationRole, int] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _ladder_climbs_in_order(self) -> ChaseRule:
+        ladder = self.escalate_after
+        days = [ladder[role] for role in ESCALATION_LADDER if role in ladder]
+        if days != sorted(days):
+            raise ValueError("escalate_after must not reach a higher step before a lower one")
+        if days and days[0] < self.first_nudge_after:
+            raise ValueError("escalate_after must not come before first_nudge_after")
+        if days and days[-1] > 120:
+            raise ValueError("escalate_after: at most 120 working days")
+        return self
+
+
+class DiscussionChaseRule(ChaseRule):
+    book_by_day: int = Field(default=10, ge=1, le=28)  # the discussion is booked by this day
+
+
+class ChaseRules(_Section):
+    """One rule per kind of overdue item (defaults: audits are due within their month)."""
+
+    discussion_not_booked: DiscussionChaseRule = DiscussionChaseRule(
+        first_nudge_after=1, repeat_every=2, escalate_after={"service_manager": 5}
+    )
+    audit_overdue: ChaseRule = ChaseRule(
+        first_nudge_after=1,
+        repeat_every=2,
+        escalate_after={"service_manager": 3, "head_of_service": 8},
+    )
+    reaudit_overdue: ChaseRule = ChaseRule(
+        first_nudge_after=1, repeat_every=2, escalate_after={"head_of_service": 5}
+    )
+    action_overdue: ChaseRule = ChaseRule(
+        first_nudge_after=1,
+        repeat_every=3,
+        escalate_after={"team_manager": 3, "service_manager": 10, "head_of_service": 20},
+    )
+    tac_summary_overdue: ChaseRule = ChaseRule(
+        first_nudge_after=1,
+        repeat_every=3,
+        escalate_after={"team_manager": 3, "service_manager": 10},
+    )
+    alert_unacknowledged: ChaseRule = ChaseRule(
+        first_nudge_after=1, repeat_every=1, escalate_after={"head_of_service": 2}
+    )
+
+
+class ChasingPolicy(_Section):
+    nudge_time: time = time(10, 0)  # on working days, inside working hours
+    rules: ChaseRules = ChaseRules()
+
+
+class TeamDigestPolicy(_Section):
+    """The weekly post to each team's channel (counts only)."""
+
+    weekday: Weekday = "monday"
+    post_time: time = time(9, 0)
+
+
 class Policy(_Section):
     case_types: list[str] = Field(default_factory=lambda: ["CP", "LAC", "CIN", "TAC", "EH"])
     calendar: CalendarPolicy = CalendarPolicy()
@@ -226,6 +333,10 @@ class Policy(_Section):
     tac: TacPolicy = TacPolicy()
     framework: FrameworkPolicy = FrameworkPolicy()
     audit: AuditPolicy = AuditPolicy()
+    reaudit: ReauditPolicy = ReauditPolicy()
+    report: ReportPolicy = ReportPolicy()
+    chasing: ChasingPolicy = ChasingPolicy()
+    team_digest: TeamDigestPolicy = TeamDigestPolicy()
 
     @model_validator(mode="after")
     def _eligible_types_are_known(self) -> Policy:
@@ -234,6 +345,23 @@ class Policy(_Section):
             raise ValueError(
                 f"selection.eligible_case_types: {', '.join(unknown)} not in case_types"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _always_included_grades_are_known(self) -> Policy:
+        grades = self.framework.grades
+        ungraded = [g for g in self.reaudit.always_include_overall if g not in grades]
+        if grades and ungraded:
+            raise ValueError(
+                f"reaudit.always_include_overall: {', '.join(ungraded)} not in framework.grades"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _nudges_in_working_hours(self) -> Policy:
+        hours = self.calendar.working_hours
+        if not hours.start <= self.chasing.nudge_time < hours.end:
+            raise ValueError("chasing.nudge_time: must be inside calendar.working_hours")
         return self
 
 

@@ -16,6 +16,7 @@ Logs name the row's concern and idempotency key, never the message text.
 
 from __future__ import annotations
 
+import base64
 import logging
 import threading
 import time
@@ -41,7 +42,9 @@ FIRST_RETRY_DELAY = timedelta(seconds=30)
 MAX_RETRY_DELAY = timedelta(hours=1)
 _MAX_ERROR_LENGTH = 500
 # An outbox method that is not one Web API call: payload {filename, content, title,
-# initial_comment}, sent to the row's channel (a user id means their DM) with files_upload_v2.
+# initial_comment}, or {files: [{filename, content or content_base64}], initial_comment} for
+# several files in one message, sent to the row's channel (a user id means their DM) with
+# files_upload_v2.
 
 
 @dataclass
@@ -80,6 +83,7 @@ class OutboxSender:
         max_attempts: int = 8,
         batch_size: int = 100,
         lease_clock: Callable[[], datetime] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._make_session = make_session
         self._client = client
@@ -89,6 +93,9 @@ class OutboxSender:
         self._lease_clock = lease_clock or clock
         self.instance_id = instance_id
         self._sleep = sleep
+        # Pacing is about real seconds between calls to Slack, never the business clock
+        # (which stands still during `auditbot tick --now`).
+        self._monotonic = monotonic
         self._per_channel_interval = per_channel_interval
         # At most `max_per_second` writes in all (None: no limit of our own). Slack also limits
         # posting workspace-wide: keeping under a known limit costs nothing, while every 429
@@ -100,7 +107,7 @@ class OutboxSender:
         self._max_attempts = max_attempts
         self._batch_size = batch_size
         # Last write per channel, and the DM channel Slack answered for a user id.
-        self._last_write: dict[str, datetime] = {}
+        self._last_write: dict[str, float] = {}
         self._channel_alias: dict[str, str] = {}
 
     def deliver_due(self) -> DeliveryReport:
@@ -248,6 +255,12 @@ class OutboxSender:
         """Upload a file; a file for a person needs their DM's conversation id first."""
         if channel[:1] in ("U", "W"):
             channel = self._client.conversations_open(users=channel)["channel"]["id"]
+        if "files" in payload:
+            return self._client.files_upload_v2(
+                channel=channel,
+                file_uploads=[_file_upload(item) for item in payload["files"]],
+                initial_comment=payload.get("initial_comment"),
+            )
         return self._client.files_upload_v2(
             channel=channel,
             filename=payload["filename"],
@@ -284,7 +297,7 @@ class OutboxSender:
         last = self._last_write.get(self._channel_alias.get(channel, channel))
         if last is None:
             return
-        elapsed = (self._clock() - last).total_seconds()
+        elapsed = self._monotonic() - last
         wait = min(self._per_channel_interval, self._per_channel_interval - elapsed)
         if wait > 0:
             self._sleep(wait)
@@ -312,7 +325,7 @@ class OutboxSender:
         if answered_channel and answered_channel != channel:
             self._channel_alias[channel] = answered_channel
         key = self._channel_alias.get(channel, channel)
-        self._last_write[key] = self._clock()
+        self._last_write[key] = self._monotonic()
 
     # -- outcomes ------------------------------------------------------------------------------
 
@@ -432,6 +445,15 @@ def _retry_after(exc: SlackApiError) -> float | None:
             except (TypeError, ValueError):
                 return None
     return None
+
+
+def _file_upload(item: dict[str, str]) -> dict[str, Any]:
+    """One file of a several-file upload, its content decoded when it was stored as base64."""
+    if "content_base64" in item:
+        content: str | bytes = base64.b64decode(item["content_base64"])
+    else:
+        content = item["content"]
+    return {"filename": item["filename"], "title": item["filename"], "content": content}
 
 
 def _describe(exc: BaseException) -> str:

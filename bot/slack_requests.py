@@ -43,9 +43,11 @@ def slash_command_body(
 
 
 def find_button(message: dict[str, Any], action_id: str) -> dict[str, Any]:
-    """The button with `action_id` in a message's blocks (KeyError if it is not there)."""
+    """The button with `action_id` in a message's blocks, in an actions block or beside a
+    section's text (KeyError if it is not there)."""
     for block in message.get("blocks", []):
-        for element in block.get("elements", []) if block.get("type") == "actions" else []:
+        elements = block.get("elements", []) if block.get("type") == "actions" else []
+        for element in [*elements, block.get("accessory") or {}]:
             if element.get("action_id") == action_id:
                 return element
     raise KeyError(f"no button {action_id!r} in the message")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, func, or_, select
 
 from bot.manager_message import CASE_TYPE_NAMES
 from bot.months import Month
@@ -15,6 +15,8 @@ from models import (
     Audit,
     Case,
     OutboxMessage,
+    Reaudit,
+    ReauditRound,
     SafeguardingAlert,
     Selection,
     SelectionRound,
@@ -37,6 +39,13 @@ class TeamCounts:
 
 
 @dataclass(frozen=True)
+class ReauditCounts:
+    drawn: int = 0
+    done: int = 0
+    overdue: int = 0  # not submitted and past its due date
+
+
+@dataclass(frozen=True)
 class FailedDelivery:
     concern: str
     recipient: str
@@ -54,6 +63,8 @@ class ProgrammeStatus:
     waiting_to_send: int = 0
     alerts_awaiting: int = 0
     concerns_register: int = 0
+    reaudits: ReauditCounts | None = None  # None: not drawn for the month yet
+    teams_without_channel: list[str] = field(default_factory=list)
 
     @property
     def totals(self) -> TeamCounts:
@@ -69,7 +80,7 @@ class ProgrammeStatus:
         )
 
 
-def programme_status(session: Session, month: Month) -> ProgrammeStatus:
+def programme_status(session: Session, month: Month, today: date) -> ProgrammeStatus:
     selection_round = session.exec(
         select(SelectionRound).where(SelectionRound.month == str(month))
     ).first()
@@ -122,6 +133,7 @@ def programme_status(session: Session, month: Month) -> ProgrammeStatus:
             )
         )
     status.failed_deliveries = _failed_deliveries(session)
+    status.teams_without_channel = _teams_without_channel(session)
     status.alerts_awaiting = session.exec(
         select(func.count())
         .select_from(SafeguardingAlert)
@@ -130,10 +142,37 @@ def programme_status(session: Session, month: Month) -> ProgrammeStatus:
     status.concerns_register = session.exec(
         select(func.count()).select_from(Audit).where(Audit.concern == "category_2")
     ).one()
+    status.reaudits = reaudit_counts(session, month, today)
     status.waiting_to_send = session.exec(
         select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")
     ).one()
     return status
+
+
+def reaudit_counts(session: Session, month: Month, today: date) -> ReauditCounts | None:
+    """The month's re-audits (the monthly sample and any yearly one), or None if not drawn."""
+    rounds = session.exec(select(ReauditRound.id).where(ReauditRound.month == str(month))).all()
+    if not rounds:
+        return None
+    rows = session.exec(
+        select(Reaudit.status, Reaudit.due_on).where(col(Reaudit.round_id).in_(rounds))
+    ).all()
+    return ReauditCounts(
+        drawn=len(rows),
+        done=sum(1 for state, _due in rows if state == "submitted"),
+        overdue=sum(1 for state, due in rows if state != "submitted" and due < today),
+    )
+
+
+def _teams_without_channel(session: Session) -> list[str]:
+    """Teams the weekly digest skips."""
+    return list(
+        session.exec(
+            select(Team.name)
+            .where(or_(col(Team.channel_id).is_(None), Team.channel_id == ""))
+            .order_by(Team.name)
+        ).all()
+    )
 
 
 def _failed_deliveries(session: Session, limit: int = 20) -> list[FailedDelivery]:

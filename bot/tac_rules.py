@@ -21,7 +21,6 @@ NEVER = "never"
 OVERDUE = "overdue"
 DUE_SOON = "due_soon"
 NEWLY_QUALIFIED = "newly_qualified"
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 def add_months(day: date, months: int) -> date:
@@ -125,30 +124,11 @@ def page_bounds(total: int, per_page: int) -> list[tuple[int, int]]:
 # -- when the scheduled TAC work is due (times are local, naive: AUDITBOT_TZ) -------------------
 
 
-def working_day_on_or_after(day: date, calendar: WorkingCalendar) -> date:
-    while not calendar.is_working_day(day):
-        day += timedelta(days=1)
-    return day
-
-
 def weekly_digest_due(
     policy: TacPolicy, calendar: WorkingCalendar, local_now: datetime
 ) -> date | None:
-    """The nominal digest day (this week's policy weekday) whose digest is due, if any.
-
-    It goes out at the policy time on that day, or on the next working day if that day is not
-    worked (a bank holiday Monday: Tuesday). After downtime it is caught up on a later working
-    day of the same week, never once the next week's digest day has come.
-    """
-    today = local_now.date()
-    if not calendar.is_working_day(today):
-        return None
-    weekday = _WEEKDAYS.index(policy.digest_weekday)
-    nominal = today - timedelta(days=(today.weekday() - weekday) % 7)
-    send_on = working_day_on_or_after(nominal, calendar)
-    if local_now < datetime.combine(send_on, policy.digest_time):
-        return None
-    return nominal
+    """The nominal digest day whose digest is due, if any (see `weekly_slot_due`)."""
+    return calendar.weekly_slot_due(policy.digest_weekday, policy.digest_time, local_now)
 
 
 def month_end_list_due(

@@ -45,6 +45,9 @@ def _block_lines(block: Mapping[str, Any], names: Mapping[str, str]) -> list[str
             lines.extend(plain(block["text"]["text"], names).splitlines())
         for item in block.get("fields", []):
             lines.extend(plain(item["text"], names).replace("\n", ": ", 1).splitlines())
+        button = block.get("accessory") or {}
+        if button.get("type") == "button":
+            lines.append(f"[{button['text']['text']}]")
         return lines
     if kind == "context":
         return ["  " + plain(e.get("text", ""), names) for e in block.get("elements", [])]

@@ -1,11 +1,13 @@
 """Listeners for the guided audit, its actions and safeguarding alerts."""
 
+from functools import partial
+
 from slack_bolt import Ack, App
 
 from bot import audit, audit_followup
 from bot.services import Services
 from handlers.clicks import button_listener
-from handlers.forms import form_values
+from handlers.forms import form_values, register_stepped_form
 
 BUTTONS = {
     "audit.start": audit.open_audit,
@@ -18,25 +20,12 @@ def register(app: App, services: Services) -> None:
     for action, use_case in BUTTONS.items():
         app.action(action)(button_listener(services, use_case))
 
-    @app.view("audit.step")
-    def step_submitted(ack: Ack, body: dict, view: dict) -> None:
-        result = audit.submit_step(
-            services, body["user"]["id"], view["private_metadata"], form_values(view)
-        )
-        if result.errors:
-            ack(response_action="errors", errors=result.errors)
-        elif result.next_view:
-            ack(response_action="update", view=result.next_view)
-        else:
-            ack()
-
-    @app.view_closed("audit.step")
-    def step_closed(ack: Ack, body: dict, view: dict) -> None:
-        # Saved before the ack, so a quick "Resume" finds the answers already there.
-        audit.save_closed_step(
-            services, body["user"]["id"], view["private_metadata"], form_values(view)
-        )
-        ack()
+    register_stepped_form(
+        app,
+        "audit.step",
+        partial(audit.submit_step, services),
+        partial(audit.save_closed_step, services),
+    )
 
     @app.view("action.done")
     def action_done(ack: Ack, body: dict, view: dict) -> None:

@@ -1,6 +1,9 @@
-"""Flatten a submitted view's state into {block_id: value} for the use cases."""
+"""Flatten a submitted view's state into {block_id: value} for the use cases; stepped forms."""
 
+from collections.abc import Callable
 from typing import Any
+
+from slack_bolt import Ack, App
 
 
 def form_values(view: dict[str, Any]) -> dict[str, Any]:
@@ -21,3 +24,31 @@ def _value_of(element: dict[str, Any]) -> Any:
         return [option["value"] for option in element.get("selected_options") or []]
     option = element.get("selected_option")
     return str(option["value"]) if option else None
+
+
+StepHandler = Callable[[str, str, dict[str, Any]], Any]
+
+
+def register_stepped_form(
+    app: App, callback_id: str, submit_step: StepHandler, save_closed: StepHandler
+) -> None:
+    """A form in steps (the audit, the re-audit): each submission saves the step and answers
+    with the next step, the errors, or nothing when done; closing it keeps the step's answers.
+
+    `submit_step` and `save_closed` take (slack_user_id, private_metadata, values)."""
+
+    @app.view(callback_id)
+    def step_submitted(ack: Ack, body: dict, view: dict) -> None:
+        result = submit_step(body["user"]["id"], view["private_metadata"], form_values(view))
+        if result.errors:
+            ack(response_action="errors", errors=result.errors)
+        elif result.next_view:
+            ack(response_action="update", view=result.next_view)
+        else:
+            ack()
+
+    @app.view_closed(callback_id)
+    def step_closed(ack: Ack, body: dict, view: dict) -> None:
+        # Saved before the ack, so a quick "Resume" finds the answers already there.
+        save_closed(body["user"]["id"], view["private_metadata"], form_values(view))
+        ack()

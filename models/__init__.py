@@ -2,6 +2,8 @@
 
 from models.audit import Audit, AuditAction, SafeguardingAlert
 from models.booking import Booking, FamilyEngagement
+from models.chasing import ChaseNotice, ChaseRun, ChaseSnooze
+from models.reaudit import ModeratedJudgement, Reaudit, ReauditRound
 from models.tables import (
     ROLES,
     TEAM_TYPES,
@@ -22,9 +24,15 @@ __all__ = [
     "AuditAction",
     "AuditLogEntry",
     "Booking",
+    "ChaseNotice",
+    "ChaseRun",
+    "ChaseSnooze",
     "FamilyEngagement",
     "Case",
+    "ModeratedJudgement",
     "OutboxMessage",
+    "Reaudit",
+    "ReauditRound",
     "SafeguardingAlert",
     "Selection",
     "SelectionRound",

@@ -35,6 +35,8 @@ class AuditAction(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     audit_id: int = Field(foreign_key="audit.id", index=True)
+    # Set when a moderator added the action in a re-audit of that audit.
+    reaudit_id: int | None = Field(default=None, foreign_key="reaudit.id", index=True)
     what: str
     owner_id: int = Field(foreign_key="staff.id", index=True)
     due_on: date = Field(index=True)

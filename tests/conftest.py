@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 
 from bot.calendar import WorkingCalendar
 from bot.policy import Policy
 from models.db import SessionFactory, create_db_engine, session_factory, upgrade_database
+from tests import privacy
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 FIXED_NOW = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)
@@ -24,6 +28,78 @@ def _postgres_url() -> str:
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
     return url.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file migrated once: each test starts from a copy of it."""
+    path = tmp_path_factory.mktemp("template") / "auditbot.db"
+    engine = create_db_engine(f"sqlite:///{path}")
+    upgrade_database(engine)
+    engine.dispose()
+    return path
+
+
+class SchemaPool:
+    """Migrated PostgreSQL schemas, emptied between tests and reused: migrating costs far more
+    than truncating, and each test still gets its own schema with no rows."""
+
+    def __init__(self) -> None:
+        self.admin = create_db_engine(_postgres_url())
+        self.free: list[str] = []
+        self.all: list[str] = []
+
+    def take(self) -> str:
+        if self.free:
+            return self.free.pop()
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        with self.admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        self.all.append(schema)
+        engine = create_db_engine(_schema_url(schema))
+        upgrade_database(engine)
+        engine.dispose()
+        return schema
+
+    def give_back(self, schema: str) -> None:
+        """Empty the schema for the next test, or drop it when something still holds a lock."""
+        try:
+            with self.admin.begin() as connection:
+                connection.execute(text("SET LOCAL lock_timeout = '5s'"))
+                tables = connection.execute(
+                    text(
+                        "SELECT tablename FROM pg_tables WHERE schemaname = :schema"
+                        " AND tablename <> 'alembic_version'"
+                    ),
+                    {"schema": schema},
+                ).scalars()
+                names = ", ".join(f'"{schema}"."{table}"' for table in tables)
+                connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        except OperationalError:
+            self._drop(schema)
+            return
+        self.free.append(schema)
+
+    def close(self) -> None:
+        for schema in self.all:
+            self._drop(schema)
+        self.admin.dispose()
+
+    def _drop(self, schema: str) -> None:
+        with self.admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+
+
+def _schema_url(schema: str) -> str:
+    url = make_url(_postgres_url()).update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def schema_pool() -> Iterator[SchemaPool]:
+    pool = SchemaPool()
+    yield pool
+    pool.close()
 
 
 @pytest.fixture(
@@ -41,28 +117,25 @@ def _postgres_url() -> str:
         ),
     ]
 )
-def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
-    """A database URL for an empty database: a SQLite file, or a fresh PostgreSQL schema."""
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database URL for a migrated database with no rows: a copy of a migrated SQLite file,
+    or a PostgreSQL schema of its own."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'auditbot.db'}"
+        path = tmp_path / "auditbot.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
         return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_db_engine(_postgres_url())
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(_postgres_url()).update_query_dict({"options": f"-csearch_path={schema}"})
+    pool: SchemaPool = request.getfixturevalue("schema_pool")
+    schema = pool.take()
     try:
-        yield url.render_as_string(hide_password=False)
+        yield _schema_url(schema)
     finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+        pool.give_back(schema)
 
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
-    engine = create_db_engine(database_url)
-    upgrade_database(engine)
+    engine = create_db_engine(database_url)  # already migrated: see database_url
     yield engine
     engine.dispose()
 
@@ -80,3 +153,15 @@ def policy() -> Policy:
 @pytest.fixture
 def working_calendar() -> WorkingCalendar:
     return WorkingCalendar("ENG")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def watch_channel_posts() -> Iterator[None]:
+    """Privacy, across the whole suite: see tests/privacy.py."""
+    with privacy.watching():
+        yield
+
+
+@pytest.fixture(autouse=True)
+def no_personal_data_in_channels(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield from privacy.check_test(request)

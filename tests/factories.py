@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from itertools import count
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from models import Case, Staff, Team
+from bot.months import Month
+from bot.policy import FrameworkPolicy
+from models import Audit, AuditAction, Case, Selection, SelectionRound, Staff, Team
+
+JUSTIFICATION = "The plan is clear and reviewed monthly; the child's voice is recorded throughout."
 
 _numbers = count(1)
 
@@ -90,3 +94,68 @@ def authority(session: Session, cases_per_team: int = 5) -> dict[str, object]:
         "north_worker": north_worker,
         "south_worker": south_worker,
     }
+
+
+def submitted_audit(
+    session: Session,
+    manager: Staff,
+    case_row: Case,
+    submitted_at: datetime,
+    overall: str = "Good",
+    grade: str = "Good",
+    with_action: bool = True,
+) -> Audit:
+    """A completed audit of `case_row` by `manager`, graded `grade` in every default domain,
+    with one open action for the practitioner (or none)."""
+    month = str(Month.of(submitted_at.date()))
+    selection_round = session.exec(
+        select(SelectionRound).where(SelectionRound.month == month)
+    ).first() or SelectionRound(
+        month=month, seed="test", drawn_at=submitted_at, drawn_by="test", criteria={}
+    )
+    session.add(selection_round)
+    session.flush()
+    selection = Selection(
+        round_id=selection_round.id,
+        manager_id=manager.id,
+        team_id=case_row.team_id,
+        status="selected",
+        case_id=case_row.id,
+        pool_size=1,
+        draw_seed="test",
+        due_on=submitted_at.date(),
+        attempt=next(_numbers),
+        created_at=submitted_at,
+    )
+    session.add(selection)
+    session.flush()
+    answers = {
+        domain.id: {"grade": grade, "justification": JUSTIFICATION}
+        for domain in FrameworkPolicy().domains
+    }
+    answers["final"] = {} if with_action else {"no_actions": "The plan is working well."}
+    audit = Audit(
+        selection_id=selection.id,
+        manager_id=manager.id,
+        status="submitted",
+        answers=answers,
+        framework="Sefton practice framework",
+        overall=overall,
+        started_at=submitted_at,
+        updated_at=submitted_at,
+        submitted_at=submitted_at,
+    )
+    session.add(audit)
+    session.flush()
+    if with_action:
+        session.add(
+            AuditAction(
+                audit_id=audit.id,
+                what="Update the chronology",
+                owner_id=case_row.worker_id,
+                due_on=submitted_at.date(),
+                created_at=submitted_at,
+            )
+        )
+        session.flush()
+    return audit

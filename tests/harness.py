@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -13,6 +12,8 @@ from datetime import datetime
 from typing import Any
 
 import waitress
+from sqlmodel import func, select
+from waitress import wasyncore
 
 from bot.app import DeliveryWorker, build_services, create_bolt_app, create_wsgi_app, open_database
 from bot.config import Settings
@@ -25,6 +26,7 @@ from bot.slack_requests import (
     view_submission_body,
 )
 from bot.slack_standin import SlackStandIn
+from models import OutboxMessage
 
 SECRET = "test-signing-secret"
 
@@ -107,6 +109,30 @@ class RunningBot:
         )
         return self._delivered(user_id)
 
+    def dms_containing(self, user_id: str, text: str, count: int = 1) -> list[dict[str, Any]]:
+        """Wait until `count` DMs to the person mention `text` (anywhere in them); return those."""
+
+        def matching() -> list[dict[str, Any]]:
+            return [m for m in self._delivered(user_id) if text in json.dumps(m)]
+
+        assert self.slack.wait_for(lambda: len(matching()) >= count), (
+            f"expected {count} DM(s) to {user_id} mentioning {text!r}, got {len(matching())}"
+        )
+        return matching()
+
+    def wait_until_sent(self) -> None:
+        """Wait until no outbox row is pending: all that was queued so far has reached Slack."""
+
+        def pending() -> int:
+            with self.services.make_session() as session:
+                return session.exec(
+                    select(func.count())
+                    .select_from(OutboxMessage)
+                    .where(OutboxMessage.status == "pending")
+                ).one()
+
+        assert self.slack.wait_for(lambda: pending() == 0), f"{pending()} message(s) still pending"
+
     def _delivered(self, user_id: str) -> list[dict[str, Any]]:
         found = []
         dm_channels = (user_id, "D" + user_id[1:])
@@ -126,6 +152,14 @@ def _send(request: urllib.request.Request) -> Answer:
             return Answer(response.status, response.read().decode())
     except urllib.error.HTTPError as error:
         return Answer(error.code, error.read().decode())
+
+
+def stop_server(server, thread: threading.Thread) -> None:
+    """Close every socket from inside waitress's own loop, so the loop ends at once instead of
+    failing on a descriptor closed under its select()."""
+    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+    thread.join(timeout=5)
+    server.task_dispatcher.shutdown()
 
 
 def start_bot(database_url: str, slack: SlackStandIn, clock, policy: Policy | None = None):
@@ -150,10 +184,8 @@ def start_bot(database_url: str, slack: SlackStandIn, clock, policy: Policy | No
 
     def stop() -> None:
         worker.stop()
-        server.close()
-        thread.join(timeout=5)
+        stop_server(server, thread)
         engine.dispose()
-        time.sleep(0)
 
     return bot, stop
 

@@ -189,11 +189,11 @@ def test_submitting_creates_one_audit_and_tells_everyone(running):
     with running.services.make_session() as session:
         assert session.exec(select(func.count()).select_from(AuditAction)).one() == 1
     worker, manager = uid(running, "north_worker"), uid(running, "north_tm")
-    feedback = [m for m in running.dms_to(worker, count=2) if "your feedback" in json.dumps(m)]
+    feedback = running.dms_containing(worker, "your feedback")
     assert feedback and WHY in json.dumps(feedback[0]["blocks"])
-    action_dm = [m for m in running.dms_to(worker, count=2) if "New action" in json.dumps(m)][0]
+    action_dm = running.dms_containing(worker, "New action")[0]
     assert "Update the chronology" in json.dumps(action_dm["blocks"])
-    confirmation = [m for m in running.dms_to(manager, count=2) if "Audit submitted" in m["text"]]
+    confirmation = running.dms_containing(manager, "Audit submitted")
     assert confirmation
     first = running.dms_to(manager)[0]
     assert running.slack.wait_for(

@@ -242,7 +242,7 @@ def test_after_the_slot_the_manager_is_asked_whether_it_happened(running, clock)
     manager = uid(running, "north_tm")
     clock.now = datetime(2026, 12, 15, 11, 0, tzinfo=LONDON)
     run_due_work(running.services, clock.now)
-    question = [m for m in running.dms_to(manager, count=2) if "happen?" in m["text"]][-1]
+    question = running.dms_containing(manager, "happen?")[-1]
     running.click(manager, question, "booking.held")
     assert running.slack.wait_for(lambda: updates_of(running, question["ts"]))
     assert "the discussion happened" in json.dumps(updates_of(running, question["ts"])[-1])
@@ -257,7 +257,7 @@ def test_it_didnt_happen_needs_a_reason(running, clock):
     manager = uid(running, "north_tm")
     clock.now = datetime(2026, 12, 15, 11, 0, tzinfo=LONDON)
     run_due_work(running.services, clock.now)
-    question = [m for m in running.dms_to(manager, count=2) if "happen?" in m["text"]][-1]
+    question = running.dms_containing(manager, "happen?")[-1]
     view = click_for_view(running, manager, question, "booking.not_held", "booking.not_held")
     reason = {"reason": {"reason": {"type": "plain_text_input", "value": "x"}}}
     assert "errors" in running.submit(manager, view, reason).json
@@ -310,7 +310,7 @@ def test_family_contact_is_planned_or_its_absence_explained(running, clock):
     assert not [m for m in running.dms_to(manager) if "How did the contact" in m["text"]]
     clock.now = datetime(2026, 12, 7, 9, 0, tzinfo=LONDON)
     run_due_work(running.services, clock.now)
-    prompt = [m for m in running.dms_to(manager, count=2) if "How did the contact" in m["text"]][0]
+    prompt = running.dms_containing(manager, "How did the contact")[0]
     outcome_view = click_for_view(
         running, manager, prompt, "engagement.outcome.views_obtained", "engagement.outcome"
     )

@@ -117,6 +117,10 @@ def test_demo_runs_offline(capsys, monkeypatch, tmp_path):
     assert "Your case for the December 2026 audit" in out
     assert "This replaces" in out
     assert "only admins can use `/audit select`" in out
+    assert "drew 1 monthly re-audit(s) for 2026-12" in out
+    assert "Re-audit submitted on Friday 18 December 2026" in out
+    assert "Good → Requires improvement to be good" in out
+    assert "December 2026 re-audits were already drawn" in out
     assert not list(Path(tmp_path).iterdir())  # nothing left behind
 
 

@@ -2,6 +2,7 @@ import pytest
 
 from bot.command_parser import UsageError, parse_audit_command
 from bot.months import Month
+from bot.report.period import Period
 
 
 def test_empty_text_is_help():
@@ -12,6 +13,14 @@ def test_sub_commands_with_and_without_a_month():
     assert parse_audit_command("select").month is None
     assert parse_audit_command("SELECT 2026-12").month == Month(2026, 12)
     assert parse_audit_command("status 2027-01").spec.name == "status"
+
+
+def test_report_takes_a_month_or_a_quarter():
+    assert parse_audit_command("report").period is None
+    assert parse_audit_command("report 2026-12").period == Period.month(Month(2026, 12))
+    quarter = parse_audit_command("report 2026-q4").period
+    assert quarter == Period.quarter(2026, 4) and quarter.months[0] == Month(2026, 10)
+    assert str(quarter) == "2026-Q4" and quarter.label == "Q4 2026 (October to December)"
 
 
 def test_explain_takes_an_escaped_mention():
@@ -29,6 +38,8 @@ def test_explain_takes_an_escaped_mention():
         ("select 2026-12 now", "takes"),
         ("help me", "takes"),
         ("explain gareth", "Say whose case"),
+        ("report 2026-Q0", "is not a month or a quarter"),
+        ("report last", "is not a month or a quarter"),
     ],
 )
 def test_bad_input_explains_and_carries_the_usage_line(text: str, says: str):

@@ -8,9 +8,27 @@ from types import SimpleNamespace as Obj
 import pytest
 
 from bot.audit_rules import CONCERNS
+from bot.chase_rules import OWNER, Step
+from bot.chasing import Held, chase_context
 from bot.months import Month
+from bot.overdue import MAX_LABEL, OverdueItem
 from bot.permissions import AUDIT_COMMANDS
-from bot.policy import Policy
+from bot.policy import Domain, Policy
+from bot.reaudit_draw import ReauditOutcome
+from bot.reaudit_rules import ADDRESSED, VERDICTS
+from bot.report.figures import (
+    FAMILIES,
+    MANAGERS,
+    PRACTITIONERS,
+    ActionTracker,
+    Briefing,
+    Completion,
+    ConcernCounts,
+    Engagement,
+    GradeCounts,
+    TacSummaryCount,
+)
+from bot.report.period import Period
 from bot.selection import SelectionOutcome
 from bot.status import FailedDelivery, ManagerStatus, ProgrammeStatus, TeamCounts
 from messages import escape_mrkdwn, render, template_names
@@ -35,10 +53,42 @@ def big_status() -> ProgrammeStatus:
         ]
         * 20,
         waiting_to_send=3,
+        teams_without_channel=[f"Team {n} with a rather long name" for n in range(200)],
     )
 
 
+def overdue(n: int, holder: str = OWNER, kind: str = "action_overdue") -> Held:
+    """An overdue item with the longest label, escalated to `holder`."""
+    someone = Obj(name=f"Person {n % 40} <x> & co", slack_user_id=None)
+    item = OverdueItem(
+        kind=kind,
+        item_id=n,
+        owner=someone,
+        manager=someone,
+        team=Obj(name=f"Team {n % 30}"),
+        label="&<>" * (MAX_LABEL // 3),
+        due_on=date(2026, 12, 1),
+        button="Mark done",
+    )
+    return Held(item, Step(holder, date(2026, 12, 2)), working_days_overdue=n)
+
+
+def a_great_many_overdue_items() -> list[Held]:
+    """200 of a person's own and 600 escalated to them at every step of the ladder."""
+    holders = [OWNER, "team_manager", "service_manager", "head_of_service"]
+    return [
+        overdue(n, holders[n % 4], "tac_summary_overdue" if n % 3 else "action_overdue")
+        for n in range(800)
+    ]
+
+
 SAMPLES = {
+    "chase_dm": chase_context(a_great_many_overdue_items()),
+    "team_digest": dict(
+        team=Obj(name=LONG[:200]),
+        week=Obj(month=Month(2026, 12), today=date(2026, 12, 7)),
+        counts=[Obj(label=LONG[:100], value=n) for n in range(40)],
+    ),
     "selection_dm": dict(
         month="December 2026",
         case=case,
@@ -341,12 +391,40 @@ SAMPLES |= {
         actions=[(action, person)] * 10,
         no_actions="",
     ),
-    "action_dm": dict(action=action, case=case, manager=person, reminder=True),
+    "action_dm": dict(action=action, case=case, set_by=person, source="re-audit", reminder=True),
     "action_done_dm": dict(action=action, owner=person, case=case),
     "alert_dm": dict(alert=alert, case=case, manager=person, round=2, acknowledged_by=None),
     "alert_update_dm": dict(
         case=case, manager=person, hours=4, recipients=[person, no_slack], acknowledged_by=None
     ),
+}
+
+
+def long_briefing() -> Briefing:
+    period = Period.parse("2026-Q4")
+    grades = [f"Grade {n} " + "y" * 60 for n in range(10)]
+    periods = period.with_previous(3)
+    return Briefing(
+        period=period,
+        as_of=date(2027, 1, 4),
+        framework=LONG[:100],
+        grade_scale=grades,
+        completion=[Completion(p, 900, 500, 200, 3) for p in periods],
+        grades=[GradeCounts(p, "Overall", dict.fromkeys(grades, 99)) for p in periods],
+        concerns=[ConcernCounts(p, 9, 8, 70) for p in periods],
+        register=[],
+        engagement=[Engagement(group, 500, 400) for group in (MANAGERS, PRACTITIONERS, FAMILIES)],
+        reasons=[],
+        actions=[ActionTracker(m, 3000, 1000, 1000) for p in periods for m in p.months],
+        reaudit_agreement=[],
+        tac_summaries=[TacSummaryCount(f"Team {n}", 4) for n in range(150)],
+    )
+
+
+register_entry = Obj(case_ref="CR-1")
+SAMPLES |= {
+    "report_briefing_dm": dict(briefing=long_briefing(), register=[register_entry] * 300),
+    "report_reply": dict(briefing=long_briefing()),
 }
 
 
@@ -411,3 +489,117 @@ def test_the_status_table_is_split_rather_than_truncated():
     )
     assert tables.count("Team ") >= 200
     assert "and 50 more" in str(rendered)
+
+
+many_domains = framework.model_copy(
+    update={
+        "domains_per_step": 8,
+        "domains": [
+            Domain(id=f"d{n}", title=f"Domain {n} " + "t" * 130, guidance=LONG) for n in range(40)
+        ],
+    }
+)
+original = Obj(
+    audit=Obj(
+        submitted_at=datetime(2026, 10, 20, tzinfo=UTC),
+        overall="Good",
+        answers={"final": {"no_actions": LONG * 3}},
+    ),
+    case=case,
+    manager=person,
+    practitioner=no_slack,
+    case_type="Child Protection",
+)
+reaudit = Obj(
+    id=9,
+    status="started",
+    chosen_because="always_included",
+    due_on=date(2026, 12, 31),
+    submitted_at=None,
+    actions_addressed="partly",
+    comment=LONG * 3,
+    answers={"final": {"addressed_note": LONG * 3}},
+)
+done_action = Obj(**{**vars(action), "status": "done"})
+judgement = Obj(original_grade="Good", moderated_grade="Inadequate", reason=LONG * 3)
+SAMPLES |= {
+    "reaudit_reply": dict(
+        outcome=ReauditOutcome(
+            month=Month(2026, 12),
+            kind="monthly",
+            created=False,
+            drawn_at=datetime(2026, 12, 1, tzinfo=UTC),
+            drawn_by="ada",
+            criteria={
+                "sampling": "percent",
+                "percent": 30,
+                "always_include_overall": ["Outstanding", "Good"],
+                "completed_from": "2026-11-01",
+                "completed_to": "2026-11-30",
+                "pool_size": 400,
+                "moderator_role": "service_manager",
+                "unassigned": 3,
+            },
+            moderators=[Obj(name=f"Moderator {n} " + "m" * 60) for n in range(200)],
+        )
+    ),
+    "reaudit_chosen_dm": dict(
+        reaudit=reaudit, original=original, moderator=person, audience="practitioner"
+    ),
+    "reaudit_moderator_dm": dict(
+        reaudit=reaudit,
+        annual=True,
+        original=original,
+        domains=[(d, {"grade": "Good"}) for d in many_domains.domains],
+        graded=True,
+        actions=[(done_action, person)] * 10,
+    ),
+    "reaudit_step_modal": dict(
+        private_metadata='{"reaudit_id": 9, "step": 0}',
+        step_number=10,
+        steps=11,
+        case=case,
+        framework=many_domains,
+        verdicts=VERDICTS,
+        title="Moderation",
+        domains=many_domains.domains[:8],
+        original={d.id: {"grade": "Good", "justification": LONG * 3} for d in many_domains.domains},
+        answers={
+            d.id: {"verdict": "disagree", "grade": "Inadequate", "reason": LONG * 3}
+            for d in many_domains.domains
+        },
+    ),
+    "reaudit_final_modal": dict(
+        private_metadata='{"reaudit_id": 9, "step": 4}',
+        step_number=11,
+        steps=11,
+        case=case,
+        framework=framework,
+        verdicts=VERDICTS,
+        title="Re-audit",
+        final={"addressed": "partly", "addressed_note": LONG, "comment": LONG},
+        audit=original.audit,
+        actions=[(done_action, person)] * 10,
+        addressed=ADDRESSED,
+        practitioner=person,
+        slots=range(1, 11),
+    ),
+    "reaudit_result_dm": dict(
+        reaudit=reaudit,
+        original=original,
+        moderator=person,
+        agreed=[d.title for d in many_domains.domains],
+        changed=[(d.title, judgement) for d in many_domains.domains],
+        graded=True,
+        actions=[(action, person)] * 10,
+    ),
+}
+
+
+def test_the_moderator_dm_after_submission_has_no_start_button():
+    submitted = Obj(**{**vars(reaudit), "status": "submitted"})
+    submitted.submitted_at = datetime(2026, 12, 20, tzinfo=UTC)
+    rendered = render(
+        "reaudit_moderator_dm", **{**SAMPLES["reaudit_moderator_dm"], "reaudit": submitted}
+    )
+    assert "reaudit.start" not in str(rendered) and "Re-audit submitted" in str(rendered)

@@ -22,6 +22,15 @@ def test_defaults_follow_stockport_and_sefton():
     assert policy.selection.run_at == time(8, 0)
     assert policy.calendar.holidays_subdivision == "ENG"
     assert policy.booking.lead_working_days == 10
+    assert policy.reaudit.sampling == "per_manager" and policy.reaudit.percent == 30
+    assert policy.reaudit.always_include_overall == ["Outstanding", "Good"]
+    assert policy.reaudit.moderator_role == "service_manager"
+    assert not policy.reaudit.annual.enabled and policy.reaudit.annual.percent == 10
+
+
+def test_an_evaluative_framework_has_no_grades_to_always_include(tmp_path: Path):
+    policy = load_policy(write(tmp_path, "framework:\n  grades: []\n"))
+    assert policy.framework.grades == []
 
 
 def test_a_valid_file_overrides_only_what_it_names(tmp_path: Path):
@@ -38,6 +47,11 @@ def test_a_valid_file_overrides_only_what_it_names(tmp_path: Path):
         ("selection:\n  eligible_case_types: [CP, XYZ]\n", "selection.eligible_case_types"),
         ("selection:\n  eligible_case_types: []\n", "selection.eligible_case_types"),
         ("selection:\n  colour: blue\n", "selection.colour"),
+        ("reaudit:\n  sampling: half\n", "reaudit.sampling"),
+        ("reaudit:\n  percent: 0\n", "reaudit.percent"),
+        ("reaudit:\n  always_include_overall: [Great]\n", "reaudit.always_include_overall"),
+        ("reaudit:\n  annual:\n    month: 13\n", "reaudit.annual.month"),
+        ("reaudit:\n  moderators: [sam]\n", "reaudit.moderators"),
         ("calendar:\n  division: wales-only\n", "calendar.division"),
         ("calendar:\n  working_hours: {start: '18:00', end: '09:00'}\n", "calendar.working_hours"),
         ("booking:\n  duration_minutes: 5\n", "booking.duration_minutes"),
@@ -58,6 +72,7 @@ def test_a_file_that_is_not_yaml_or_not_a_mapping_is_refused(tmp_path: Path):
         load_policy(tmp_path / "missing.yml")
 
 
+@pytest.mark.reliability
 def test_the_program_refuses_to_start_with_a_bad_policy(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("AUDITBOT_CONFIG", str(write(tmp_path, "selection:\n  run_at: noon\n")))
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'a.db'}")

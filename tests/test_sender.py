@@ -23,6 +23,7 @@ from models.db import SessionFactory, transaction
 from tests.conftest import FIXED_NOW
 
 SECRET_TEXT = "Case CR-1234 audit is due"
+CHANNEL_TEXT = "3 audits are due this week"
 
 
 def pending_count(make_session: SessionFactory) -> int:
@@ -116,7 +117,7 @@ def dm(make_session: SessionFactory, staff_id: int, key: str, text: str = SECRET
         )
 
 
-def post(make_session: SessionFactory, channel: str, key: str, text: str = SECRET_TEXT) -> None:
+def post(make_session: SessionFactory, channel: str, key: str, text: str = CHANNEL_TEXT) -> None:
     with transaction(make_session) as session:
         queue_channel_post(
             session,
@@ -351,7 +352,7 @@ def test_permanent_error_fails_the_row_and_others_are_still_sent(
     assert "concern:digest:gone" in logged
     assert "digest:gone" in logged
     assert "channel_not_found" in logged
-    assert SECRET_TEXT not in caplog.text
+    assert CHANNEL_TEXT not in caplog.text
     assert [m.idempotency_key for m in failed_deliveries(make_session)] == ["digest:gone"]
     # A failed row is not tried again.
     assert make_sender(make_session, slack, clock).deliver_due() == DeliveryReport()
@@ -598,7 +599,14 @@ def test_per_channel_interval_sleeps_between_writes_to_one_channel(
     dm(make_session, tm, "d")
     post(make_session, "D0TM", "e")  # the same conversation as the DM to U0TM
     sleeps: list[float] = []
-    sender = make_sender(make_session, slack, clock, sleep=sleeps.append, per_channel_interval=1.0)
+    sender = make_sender(
+        make_session,
+        slack,
+        clock,
+        sleep=sleeps.append,
+        per_channel_interval=1.0,
+        monotonic=lambda: clock.now.timestamp(),
+    )
 
     assert sender.deliver_due() == DeliveryReport(sent=5)
     assert sleeps == [1.0, 1.0]
