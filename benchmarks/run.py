@@ -710,7 +710,7 @@ def measure_tick_process(url: str, slack: SlackStandIn, now: datetime) -> dict[s
 
 
 class _RetrySleeps:
-    """Records what slack_sdk's 429 handler sleeps (Retry-After plus its own 0-1 s jitter)."""
+    """Records what the client's 429 handler sleeps (Retry-After plus its jitter)."""
 
     def __init__(self) -> None:
         self.seconds: list[float] = []
@@ -722,15 +722,15 @@ class _RetrySleeps:
 
 @contextlib.contextmanager
 def _recorded_rate_limit_sleeps() -> Iterator[_RetrySleeps]:
-    from slack_sdk.http_retry import builtin_handlers
+    import bot.slack_client
 
     sleeps = _RetrySleeps()
-    original = builtin_handlers.time
-    builtin_handlers.time = sleeps  # type: ignore[assignment]
+    original = bot.slack_client.time
+    bot.slack_client.time = sleeps  # type: ignore[assignment]
     try:
         yield sleeps
     finally:
-        builtin_handlers.time = original
+        bot.slack_client.time = original
 
 
 class RemoteStandIn:
@@ -1022,7 +1022,7 @@ ROWS = [
     ("  one at a time: serve / bare", "{click_serve_alone_ms:.1f} / {click_bare_alone_ms:.1f} ms"),
     ("**500 DMs**, sender paced: time / bound", "{dm_seconds:.1f} / {dm_bound_s:.1f} s"),
     (
-        "  ratio (without slack_sdk's 429 jitter)",
+        "  ratio (without the 429 jitter)",
         "{dm_ratio:.2f}x ({dm_ratio_without_jitter:.2f}x)",
     ),
     ("  lost / duplicated", "{dm_lost} / {dm_duplicated}"),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import random
+import time
 from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
@@ -13,6 +15,9 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 
 # Slack error codes that retrying will not fix: the outbox marks such a message failed at once.
 PERMANENT_ERRORS = frozenset(
@@ -44,6 +49,39 @@ if _SDK_LOGGER.level == logging.NOTSET:
     _SDK_LOGGER.setLevel(logging.INFO)
 
 _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+# Spread of the wait after a 429, as a share of Retry-After: enough that two instances don't
+# retry in lockstep. slack_sdk's own handler adds up to a whole second, which for a 1-second
+# Retry-After nearly doubles every wait of a large fan-out.
+RETRY_AFTER_JITTER = 0.1
+
+
+class RetryAfterHandler(RateLimitErrorRetryHandler):
+    """Retries a 429 after the `Retry-After` seconds Slack asked for, plus a little jitter."""
+
+    def prepare_for_next_attempt(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        if response is None:
+            raise error  # type: ignore[misc]
+        state.next_attempt_requested = True
+        seconds = _retry_after(response)
+        time.sleep(seconds * (1 + random.uniform(0, RETRY_AFTER_JITTER)))
+        state.increment_current_attempt()
+
+
+def _retry_after(response: HttpResponse) -> float:
+    for name, values in response.headers.items():
+        if name.lower() == "retry-after" and values:
+            try:
+                return max(1.0, float(values[0]))
+            except ValueError:
+                break
+    return 1.0
 
 
 def build_web_client(
@@ -57,7 +95,7 @@ def build_web_client(
 
     `retry_interval` sets the pause between connection and server-error retries (default:
     exponential backoff, 0.5s then 1s, plus up to 1s of jitter); tests pass a zero interval.
-    The 429 handler always waits what Slack's `Retry-After` header says.
+    The 429 handler waits what Slack's `Retry-After` header says (plus up to 10%).
     """
     interval = retry_interval or BackoffRetryIntervalCalculator(backoff_factor=0.5)
     client = WebClient(
@@ -66,7 +104,7 @@ def build_web_client(
         timeout=timeout,
         logger=_SDK_LOGGER,
         retry_handlers=[
-            RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+            RetryAfterHandler(max_retry_count=RATE_LIMIT_RETRIES),
             ConnectionErrorRetryHandler(
                 max_retry_count=CONNECTION_RETRIES, interval_calculator=interval
             ),

@@ -72,8 +72,27 @@ class _Fault:
 
 @dataclass
 class _RateLimit:
-    interval: float
-    last: float | None = None
+    """At most `burst` calls in any `window` seconds. Slack counts calls per window and
+    tolerates short bursts ("Posting messages: 1 per second, short bursts >1 allowed",
+    api.slack.com/docs/rate-limits), so a window models it better than a fixed spacing."""
+
+    burst: int
+    window: float
+    recent: deque[float] = field(default_factory=deque)
+
+    @classmethod
+    def per_second(cls, rate: float) -> _RateLimit:
+        burst = max(1, int(rate))
+        return cls(burst=burst, window=burst / rate)
+
+    def wait(self, now: float) -> float:
+        """Seconds until a call at `now` would be allowed (0: allowed, and counted)."""
+        while self.recent and now - self.recent[0] >= self.window:
+            self.recent.popleft()
+        if len(self.recent) >= self.burst:
+            return self.recent[0] + self.window - now
+        self.recent.append(now)
+        return 0.0
 
 
 @dataclass
@@ -225,12 +244,12 @@ class SlackStandIn:
                 self._delays.pop(method, None)
 
     def rate_limit(self, method: str, per_second: float | None) -> None:
-        """Answer 429 + Retry-After to calls of `method` faster than `per_second` (None: off)."""
+        """Answer 429 + Retry-After to calls of `method` beyond `per_second` (None: off)."""
         with self._lock:
             if per_second is None:
                 self._rate_limits.pop(method, None)
             else:
-                self._rate_limits[method] = _RateLimit(interval=1.0 / per_second)
+                self._rate_limits[method] = _RateLimit.per_second(per_second)
 
     # -- queries -----------------------------------------------------------------------------
 
@@ -287,12 +306,9 @@ class SlackStandIn:
                 if fault is not None:
                     return fault
             limit = self._rate_limits.get(method)
-            if limit is not None:
-                now = time.monotonic()
-                if limit.last is not None and now - limit.last < limit.interval:
-                    wait = limit.interval - (now - limit.last)
-                    return _Fault(kind="rate", status=429, retry_after=wait)
-                limit.last = now
+            wait = limit.wait(time.monotonic()) if limit is not None else 0.0
+            if wait > 0:
+                return _Fault(kind="rate", status=429, retry_after=wait)
             return None
 
     def _next_ts(self) -> str:

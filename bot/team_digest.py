@@ -3,16 +3,18 @@ holiday; caught up later that week after downtime) each team's channel gets this
 programme in counts — never a case reference. Teams without a channel are skipped (and listed
 in `/audit status`).
 
-Each part of the digest is a counter: a function giving labelled counts for a team. To add one,
-append it to `DIGEST_COUNTERS`. The week is claimed in a
+Each part of the digest is a counter: a function giving labelled counts for every team at once.
+To add one, append it to `DIGEST_COUNTERS`. The week is claimed in a
 `ChaseRun` row and each post has the key `team-digest:<team>:<date>`, so it goes once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -32,7 +34,7 @@ TEAM_DIGEST = "team_digest"
 
 @dataclass(frozen=True)
 class DigestWeek:
-    team: Team
+    team_ids: list[int]
     month: Month
     today: date
     policy: Policy
@@ -44,90 +46,120 @@ class Count:
     value: int
 
 
-DigestCounter = Callable[[Session, DigestWeek], list[Count]]
+# Labelled counts per team id, for all the week's teams at once: a few queries in all rather
+# than a few per team.
+DigestCounter = Callable[[Session, DigestWeek], dict[int, list[Count]]]
 
 
-def count_audit_month(session: Session, week: DigestWeek) -> list[Count]:
+def _by_team(rows: Iterable[Sequence[Any]]) -> defaultdict[int, list[Sequence[Any]]]:
+    """Rows whose first column is a team id, grouped by it (the team id dropped)."""
+    grouped: defaultdict[int, list[Sequence[Any]]] = defaultdict(list)
+    for team_id, *rest in rows:
+        grouped[team_id].append(rest)
+    return grouped
+
+
+def count_audit_month(session: Session, week: DigestWeek) -> dict[int, list[Count]]:
     """This month's cases selected, discussions booked and held, audits completed; and audits
     of any month past their due date."""
-    rows = session.exec(
-        select(Selection.id, SelectionRound.month, Selection.due_on)
+    selected = (
+        select(Selection.team_id, Selection.id, SelectionRound.month, Selection.due_on)
         .join(SelectionRound, col(SelectionRound.id) == Selection.round_id)
-        .where(Selection.team_id == week.team.id, Selection.status == "selected")
+        .where(col(Selection.team_id).in_(week.team_ids), Selection.status == "selected")
         .where(col(Selection.case_id).is_not(None))
-    ).all()
-    this_month = [selection_id for selection_id, month, _ in rows if month == str(week.month)]
-    discussions = bookings_by_state(session, this_month)
+    )
+    rows = _by_team(session.exec(selected).all())
+    this_month = {
+        team_id: [selection_id for selection_id, month, _ in team_rows if month == str(week.month)]
+        for team_id, team_rows in rows.items()
+    }
+    discussions = bookings_by_state(session, [i for ids in this_month.values() for i in ids])
     submitted = set(
         session.exec(
             select(Audit.selection_id).where(
-                col(Audit.selection_id).in_([row[0] for row in rows]), Audit.status == "submitted"
+                col(Audit.selection_id).in_(selected.with_only_columns(col(Selection.id))),
+                Audit.status == "submitted",
             )
         ).all()
     )
-    overdue = [
-        selection_id
-        for selection_id, _, due_on in rows
-        if due_on is not None and due_on < week.today and selection_id not in submitted
-    ]
-    return [
-        Count("Cases selected this month", len(this_month)),
-        Count("Discussions booked", len(discussions)),
-        Count("Discussions held", sum(1 for state in discussions.values() if state == "held")),
-        Count("Audits completed", len(submitted.intersection(this_month))),
-        Count("Audits overdue", len(overdue)),
-    ]
+    counts = {}
+    for team_id in week.team_ids:
+        month_ids = this_month.get(team_id, [])
+        states = [discussions[i] for i in month_ids if i in discussions]
+        overdue = [
+            selection_id
+            for selection_id, _, due_on in rows.get(team_id, [])
+            if due_on is not None and due_on < week.today and selection_id not in submitted
+        ]
+        counts[team_id] = [
+            Count("Cases selected this month", len(month_ids)),
+            Count("Discussions booked", len(states)),
+            Count("Discussions held", sum(1 for state in states if state == "held")),
+            Count("Audits completed", len(submitted.intersection(month_ids))),
+            Count("Audits overdue", len(overdue)),
+        ]
+    return counts
 
 
-def count_actions(session: Session, week: DigestWeek) -> list[Count]:
+def count_actions(session: Session, week: DigestWeek) -> dict[int, list[Count]]:
     """Open audit actions of the team's audits, and how many of them are past their date."""
-    due_dates = session.exec(
-        select(AuditAction.due_on)
-        .join(Audit, col(Audit.id) == AuditAction.audit_id)
-        .join(Selection, col(Selection.id) == Audit.selection_id)
-        .where(Selection.team_id == week.team.id, AuditAction.status == "open")
-    ).all()
-    return [
-        Count("Actions open", len(due_dates)),
-        Count("Actions overdue", sum(1 for due_on in due_dates if due_on < week.today)),
-    ]
+    rows = _by_team(
+        session.exec(
+            select(Selection.team_id, AuditAction.due_on)
+            .join(Audit, col(Audit.id) == AuditAction.audit_id)
+            .join(Selection, col(Selection.id) == Audit.selection_id)
+            .where(col(Selection.team_id).in_(week.team_ids), AuditAction.status == "open")
+        ).all()
+    )
+    counts = {}
+    for team_id in week.team_ids:
+        due_dates = [due_on for (due_on,) in rows.get(team_id, [])]
+        counts[team_id] = [
+            Count("Actions open", len(due_dates)),
+            Count("Actions overdue", sum(1 for due_on in due_dates if due_on < week.today)),
+        ]
+    return counts
 
 
-def count_reaudits(session: Session, week: DigestWeek) -> list[Count]:
+def count_reaudits(session: Session, week: DigestWeek) -> dict[int, list[Count]]:
     """Re-audits of the team's audits drawn this month and done; and any past their due date."""
-    rows = session.exec(
-        select(ReauditRound.month, Reaudit.status, Reaudit.due_on)
-        .join(ReauditRound, col(ReauditRound.id) == Reaudit.round_id)
-        .join(Audit, col(Audit.id) == Reaudit.audit_id)
-        .join(Selection, col(Selection.id) == Audit.selection_id)
-        .where(Selection.team_id == week.team.id)
-    ).all()
-    this_month = [status for month, status, _ in rows if month == str(week.month)]
-    return [
-        Count("Re-audits drawn this month", len(this_month)),
-        Count("Re-audits done", sum(1 for status in this_month if status == "submitted")),
-        Count(
-            "Re-audits overdue",
-            sum(1 for _, status, due_on in rows if status != "submitted" and due_on < week.today),
-        ),
-    ]
+    rows = _by_team(
+        session.exec(
+            select(Selection.team_id, ReauditRound.month, Reaudit.status, Reaudit.due_on)
+            .join(ReauditRound, col(ReauditRound.id) == Reaudit.round_id)
+            .join(Audit, col(Audit.id) == Reaudit.audit_id)
+            .join(Selection, col(Selection.id) == Audit.selection_id)
+            .where(col(Selection.team_id).in_(week.team_ids))
+        ).all()
+    )
+    counts = {}
+    for team_id in week.team_ids:
+        team_rows = rows.get(team_id, [])
+        this_month = [status for month, status, _ in team_rows if month == str(week.month)]
+        overdue = sum(
+            1 for _, status, due_on in team_rows if status != "submitted" and due_on < week.today
+        )
+        counts[team_id] = [
+            Count("Re-audits drawn this month", len(this_month)),
+            Count("Re-audits done", sum(1 for status in this_month if status == "submitted")),
+            Count("Re-audits overdue", overdue),
+        ]
+    return counts
 
 
-def count_tac_summaries(session: Session, week: DigestWeek) -> list[Count]:
+def count_tac_summaries(session: Session, week: DigestWeek) -> dict[int, list[Count]]:
     cases = tac_cases(
         session,
         policy=week.policy.tac,
         today=week.today,
-        team_ids=[week.team.id],
+        team_ids=week.team_ids,
         with_decisions=False,
     )
-    return [
-        Count(
-            f"TAC summaries due (overdue, never done, or within {week.policy.tac.due_soon_days} "
-            "days)",
-            sum(1 for item in cases if item.status.needs_attention),
-        )
-    ]
+    due = Counter(item.team.id for item in cases if item.status.needs_attention)
+    label = (
+        f"TAC summaries due (overdue, never done, or within {week.policy.tac.due_soon_days} days)"
+    )
+    return {team_id: [Count(label, due[team_id])] for team_id in week.team_ids}
 
 
 DIGEST_COUNTERS: list[DigestCounter] = [
@@ -136,6 +168,14 @@ DIGEST_COUNTERS: list[DigestCounter] = [
     count_actions,
     count_tac_summaries,
 ]
+
+
+def _digest_counts(session: Session, week: DigestWeek) -> dict[int, list[Count]]:
+    counts: defaultdict[int, list[Count]] = defaultdict(list)
+    for counter in DIGEST_COUNTERS:
+        for team_id, team_counts in counter(session, week).items():
+            counts[team_id].extend(team_counts)
+    return counts
 
 
 def send_team_digests(
@@ -148,22 +188,25 @@ def send_team_digests(
     run = claim_run(session, TEAM_DIGEST, nominal.isoformat(), now) if nominal else None
     if run is None:
         return 0
-    for team in session.exec(select(Team).order_by(Team.name)).all():
-        if not team.channel_id:
-            continue
-        week = DigestWeek(
-            team=team, month=Month.of(local_now.date()), today=local_now.date(), policy=policy
-        )
+    teams = [
+        team
+        for team in session.exec(select(Team).order_by(Team.name)).all()
+        if team.channel_id and team.id is not None
+    ]
+    today = local_now.date()
+    week = DigestWeek(
+        team_ids=[team.id for team in teams if team.id is not None],
+        month=Month.of(today),
+        today=today,
+        policy=policy,
+    )
+    counts = _digest_counts(session, week)
+    for team in teams:
         queue_channel_post(
             session,
             key=f"team-digest:{team.id}:{nominal.isoformat()}",
             channel=team.channel_id,
-            message=render(
-                "team_digest",
-                team=team,
-                week=week,
-                counts=[count for counter in DIGEST_COUNTERS for count in counter(session, week)],
-            ),
+            message=render("team_digest", team=team, week=week, counts=counts[team.id]),
             concern=f"team-digest:{nominal.isoformat()}",
             now=now,
         )

@@ -16,11 +16,12 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from slack_sdk.http_retry import builtin_handlers, handler
+from slack_sdk.http_retry import handler
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
+import bot.slack_client
 from bot.slack_standin import SlackStandIn
 from models import OutboxMessage, Staff, Team
 from models.db import SessionFactory
@@ -118,7 +119,7 @@ def outbox_statuses(make_session: SessionFactory) -> Counter[str]:
 
 
 class RetrySleeps:
-    """What slack_sdk's retry handlers asked to sleep: ("rate_limit", seconds) after a 429,
+    """What the client's retry handlers asked to sleep: ("rate_limit", seconds) after a 429,
     ("backoff", seconds) before retrying a connection or server error."""
 
     def __init__(self, really_sleep: bool) -> None:
@@ -144,7 +145,7 @@ def recorded_retry_sleeps(really_sleep: bool = False) -> Iterator[RetrySleeps]:
     """Record (and by default skip) the pauses of slack_sdk's retry handlers."""
     sleeps = RetrySleeps(really_sleep)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(builtin_handlers, "time", sleeps._sleeper("rate_limit"))
+        patch.setattr(bot.slack_client, "time", sleeps._sleeper("rate_limit"))
         patch.setattr(handler, "time", sleeps._sleeper("backoff"))
         yield sleeps
 

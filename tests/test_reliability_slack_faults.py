@@ -98,7 +98,7 @@ def test_a_429_mid_fan_out_waits_retry_after_and_delivers_every_dm_once(services
     assert calls[limited + 1].params == calls[limited].params  # that DM, sent after the wait
     assert faults(slack) == ["http_429"]
     [waited] = sleeps.of("rate_limit")
-    assert waited >= 1  # the Retry-After header's second
+    assert 1 <= waited <= 1.1  # the Retry-After header's second, and a little jitter
     assert (result.sent, result.failed, result.retried) == (FAN_OUT, 0, 0)
     assert_each_dm_delivered_once(services, slack, people)
     delivered = deliveries(slack, services.make_session)
@@ -126,7 +126,7 @@ def test_a_429_longer_than_the_clients_patience_reschedules_after_retry_after(
         first = services.sender.deliver_due()
         assert (first.sent, first.failed, first.retried) == (FAN_OUT - 1, 0, 1)
         assert len(sleeps.of("rate_limit")) == RATE_LIMIT_RETRIES
-        assert all(90 <= s < 91 for s in sleeps.of("rate_limit"))
+        assert all(90 <= s <= 99 for s in sleeps.of("rate_limit"))  # Retry-After, +10% at most
         with services.make_session() as session:
             waiting = session.exec(
                 select(OutboxMessage).where(OutboxMessage.status == "pending")

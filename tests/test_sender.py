@@ -233,7 +233,7 @@ def test_chat_update_rows_use_their_payload(
 def test_429_with_retry_after_is_delivered_once(
     make_session: SessionFactory, slack: SlackStandIn, clock: FakeClock
 ) -> None:
-    # The only test that waits: slack_sdk's handler sleeps for Retry-After (1s) plus jitter.
+    # The only test that waits: the client's 429 handler sleeps for Retry-After (1s) plus jitter.
     post(make_session, "C1", "k")
     slack.fail_next("chat.postMessage", status=429, retry_after=1)
 

@@ -214,6 +214,20 @@ def test_faults_queue_in_order(slack: SlackStandIn, retrying_client: WebClient) 
     assert [c.fault for c in slack.calls()] == ["http_500", "reset", None]
 
 
+def test_rate_limit_allows_a_burst_within_its_window(
+    slack: SlackStandIn, client: WebClient
+) -> None:
+    slack.rate_limit("chat.postMessage", per_second=3)  # three calls in any second
+
+    for text in "abc":
+        client.chat_postMessage(channel="C1", text=text)
+    with pytest.raises(SlackApiError) as raised:
+        client.chat_postMessage(channel="C1", text="d")
+
+    assert raised.value.response.status_code == 429
+    assert [c.fault for c in slack.calls()] == [None, None, None, "rate_limited"]
+
+
 def test_rate_limit(slack: SlackStandIn, client: WebClient) -> None:
     slack.rate_limit("chat.postMessage", per_second=0.01)  # one call per 100 seconds
 

@@ -12,6 +12,7 @@ report` is refused to them.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlmodel import Session, col, or_, select
@@ -21,7 +22,7 @@ from bot.errors import InvalidRequest
 from bot.months import Month
 from bot.outbox import queue_dm, queue_files_dm
 from bot.report.figures import Briefing, RegisterEntry, compute_briefing
-from bot.report.files import register_file, summary_files, table_files
+from bot.report.files import Files, register_file, summary_files, table_files
 from bot.report.period import Period
 from bot.services import Services
 from messages import render
@@ -76,8 +77,10 @@ def send_monthly_briefings(session: Session, services: Services, now: datetime) 
     if not recipients:
         log.warning("no administrator or head of service to send the %s QA briefing to", period)
     briefing = briefing_as_of(session, services, period, local.date())
+    files = BriefingFiles.of(briefing)  # the same chart and tables for everyone: made once
     for person in recipients:
-        queue_briefing(session, briefing, person, key=f"qa-briefing:{period}:{person.id}", now=now)
+        key = f"qa-briefing:{period}:{person.id}"
+        queue_briefing(session, briefing, person, key=key, now=now, files=files)
     auditlog.record(
         session,
         actor="scheduler",
@@ -89,9 +92,28 @@ def send_monthly_briefings(session: Session, services: Services, now: datetime) 
     return len(recipients)
 
 
+@dataclass(frozen=True)
+class BriefingFiles:
+    """The files every reader of a briefing gets (the register differs per reader)."""
+
+    summary: Files
+    tables: Files
+
+    @classmethod
+    def of(cls, briefing: Briefing) -> BriefingFiles:
+        return cls(summary=summary_files(briefing), tables=table_files(briefing))
+
+
 def queue_briefing(
-    session: Session, briefing: Briefing, person: Staff, *, key: str, now: datetime
+    session: Session,
+    briefing: Briefing,
+    person: Staff,
+    *,
+    key: str,
+    now: datetime,
+    files: BriefingFiles | None = None,
 ) -> None:
+    files = files or BriefingFiles.of(briefing)
     register = register_for(person, briefing.register)
     label = briefing.period.label
     common = {"recipient": person, "concern": _subject(briefing.period), "now": now}
@@ -104,14 +126,14 @@ def queue_briefing(
     queue_files_dm(
         session,
         key=f"{key}:summary",
-        files=summary_files(briefing),
+        files=files.summary,
         comment=f"QA briefing, {label}: the summary and the chart.",
         **common,
     )
     queue_files_dm(
         session,
         key=f"{key}:tables",
-        files=table_files(briefing),
+        files=files.tables,
         comment=f"QA briefing, {label}: the tables, one CSV file each.",
         **common,
     )
