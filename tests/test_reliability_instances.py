@@ -212,8 +212,11 @@ def test_two_instances_through_a_busy_month_send_nothing_twice(two_bots, clock):
 
 
 def serve(env: dict[str, str], port: int) -> subprocess.Popen:
+    """`auditbot serve` answering Slack and delivering the outbox. Its own scheduler would work
+    on today's real date (a Monday after 9:00 has a TAC digest due), outside the December the
+    ticks play, so the ticks alone do the scheduled work here."""
     return subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1"],
+        [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--no-scheduler"],
         env={**env, "PORT": str(port)},
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
