@@ -118,3 +118,50 @@ def _view_body(
         },
     }
     return urlencode({"payload": json.dumps(payload)})
+
+
+def app_home_opened_body(*, user_id: str, event_id: str, tab: str = "home") -> str:
+    """The Events API delivery of `app_home_opened` (JSON, not a form)."""
+    return json.dumps(
+        {
+            "token": "unused",
+            "team_id": "T0AUDIT01",
+            "api_app_id": "A0AUDITBOT",
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": int(time.time()),
+            "event": {
+                "type": "app_home_opened",
+                "user": user_id,
+                "channel": "D" + user_id[1:],
+                "tab": tab,
+                "event_ts": f"{int(time.time())}.000100",
+            },
+        }
+    )
+
+
+def home_click_body(
+    *, user_id: str, view: dict[str, Any], action_id: str, trigger_id: str = "trigger-4"
+) -> str:
+    """Clicking `action_id` on a published Home tab: no conversation, so no response_url."""
+    button = find_button(view, action_id)
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T0AUDIT01", "domain": "council"},
+        "user": {"id": user_id, "team_id": "T0AUDIT01"},
+        "api_app_id": "A0AUDITBOT",
+        "trigger_id": trigger_id,
+        "container": {"type": "view", "view_id": view.get("id", "V0HOME01")},
+        "view": {**view, "id": view.get("id", "V0HOME01")},
+        "actions": [
+            {
+                "type": "button",
+                "action_id": action_id,
+                "block_id": "b",
+                "value": button.get("value", ""),
+                "action_ts": "1700000000.000100",
+            }
+        ],
+    }
+    return urlencode({"payload": json.dumps(payload)})
