@@ -99,8 +99,22 @@ def _fit(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [*kept, render("home_more", count=len(blocks) - len(kept))["blocks"][0]]
 
 
-def _more(items: list[Any]) -> tuple[list[Any], int]:
-    return items[:SHOWN], max(0, len(items) - SHOWN)
+def _lists(**lists: list[Any]) -> dict[str, Any]:
+    """Each list cut to its first SHOWN items, with `more_<name>`: how many were left out."""
+    context: dict[str, Any] = {}
+    for name, items in lists.items():
+        context[name] = items[:SHOWN]
+        context[f"more_{name}"] = max(0, len(items) - SHOWN)
+    return context
+
+
+def _with_case(statement: Any, audit_id: Any) -> Any:
+    """Join the audited case to a statement on something of an audit (by its `audit_id`)."""
+    return (
+        statement.join(Audit, col(Audit.id) == audit_id)
+        .join(Selection, col(Selection.id) == Audit.selection_id)
+        .join(Case, col(Case.id) == Selection.case_id)
+    )
 
 
 # -- team manager -------------------------------------------------------------------------------
@@ -121,28 +135,22 @@ def _manager_section(
             session, selection, policy=policy, calendar=calendar, now=now
         )
         case_blocks = [b for b in message["blocks"] if b.get("block_id") in SELECTION_BLOCKS]
-    actions, more_actions = _more(_open_actions_set_by(session, manager))
-    tac, more_tac = _more(_tac_tasks_in_team(session, manager))
-    outcomes = _reaudit_outcomes(session, manager)
     return render(
         "home_manager",
         month=month.label,
         selection=selection,
         case_blocks=case_blocks,
-        actions=actions,
-        more_actions=more_actions,
-        tac_tasks=tac,
-        more_tac=more_tac,
-        outcomes=outcomes,
+        outcomes=_reaudit_outcomes(session, manager),
+        **_lists(
+            actions=_open_actions_set_by(session, manager),
+            tac_tasks=_tac_tasks_in_team(session, manager),
+        ),
     )["blocks"]
 
 
 def _open_actions_set_by(session: Session, manager: Staff) -> list[tuple[AuditAction, Staff, Case]]:
     rows = session.exec(
-        select(AuditAction, Staff, Case)
-        .join(Audit, col(Audit.id) == AuditAction.audit_id)
-        .join(Selection, col(Selection.id) == Audit.selection_id)
-        .join(Case, col(Case.id) == Selection.case_id)
+        _with_case(select(AuditAction, Staff, Case), AuditAction.audit_id)
         .join(Staff, col(Staff.id) == AuditAction.owner_id)
         .where(Audit.manager_id == manager.id, AuditAction.status == "open")
         .order_by(col(AuditAction.due_on), col(AuditAction.id))
@@ -166,10 +174,7 @@ def _tac_tasks_in_team(session: Session, manager: Staff) -> list[tuple[TacTask, 
 def _reaudit_outcomes(session: Session, manager: Staff, limit: int = 3) -> list[dict[str, Any]]:
     """The latest re-audits of the manager's audits: how many domains the moderator agreed."""
     rows = session.exec(
-        select(Reaudit, Case, Staff)
-        .join(Audit, col(Audit.id) == Reaudit.audit_id)
-        .join(Selection, col(Selection.id) == Audit.selection_id)
-        .join(Case, col(Case.id) == Selection.case_id)
+        _with_case(select(Reaudit, Case, Staff), Reaudit.audit_id)
         .join(Staff, col(Staff.id) == Reaudit.moderator_id)
         .where(Audit.manager_id == manager.id, Reaudit.status == "submitted")
         .order_by(col(Reaudit.submitted_at).desc())
@@ -205,10 +210,7 @@ def _practitioner_section(
         .order_by(col(Booking.starts_at))
     ).all()
     actions = session.exec(
-        select(AuditAction, Case)
-        .join(Audit, col(Audit.id) == AuditAction.audit_id)
-        .join(Selection, col(Selection.id) == Audit.selection_id)
-        .join(Case, col(Case.id) == Selection.case_id)
+        _with_case(select(AuditAction, Case), AuditAction.audit_id)
         .where(AuditAction.owner_id == practitioner.id, AuditAction.status == "open")
         .order_by(col(AuditAction.due_on), col(AuditAction.id))
     ).all()
@@ -218,19 +220,13 @@ def _practitioner_section(
         .where(TacTask.practitioner_id == practitioner.id, TacTask.status == "open")
         .order_by(col(TacTask.due_on), col(TacTask.id))
     ).all()
-    shown_bookings, more_bookings = _more(
-        [(calendar.local(b.starts_at), b, case, manager) for b, case, manager in bookings]
-    )
-    shown_actions, more_actions = _more(list(actions))
-    shown_tasks, more_tasks = _more(list(tasks))
     return render(
         "home_practitioner",
-        bookings=shown_bookings,
-        more_bookings=more_bookings,
-        actions=shown_actions,
-        more_actions=more_actions,
-        tasks=shown_tasks,
-        more_tasks=more_tasks,
+        **_lists(
+            bookings=[(calendar.local(b.starts_at), b, case, boss) for b, case, boss in bookings],
+            actions=list(actions),
+            tasks=list(tasks),
+        ),
     )["blocks"]
 
 
@@ -241,10 +237,7 @@ def _oversight_section(
     session: Session, person: Staff, today: date, policy: Policy, calendar: WorkingCalendar
 ) -> list[dict[str, Any]]:
     reaudits = session.exec(
-        select(Reaudit, Case)
-        .join(Audit, col(Audit.id) == Reaudit.audit_id)
-        .join(Selection, col(Selection.id) == Audit.selection_id)
-        .join(Case, col(Case.id) == Selection.case_id)
+        _with_case(select(Reaudit, Case), Reaudit.audit_id)
         .where(Reaudit.moderator_id == person.id, Reaudit.status != "submitted")
         .order_by(col(Reaudit.due_on), col(Reaudit.id))
     ).all()
@@ -253,19 +246,14 @@ def _oversight_section(
         for item in find_overdue(session, policy, calendar, today)
         if item.owner.id != person.id and _in_line_of(session, person, item.manager or item.owner)
     ]
-    alerts = _alerts_awaiting(session, person)
-    shown_reaudits, more_reaudits = _more(list(reaudits))
-    shown_overdue, more_overdue = _more(sorted(overdue, key=lambda item: item.due_on))
-    shown_alerts, more_alerts = _more(alerts)
     return render(
         "home_oversight",
-        reaudits=shown_reaudits,
-        more_reaudits=more_reaudits,
-        overdue=shown_overdue,
-        more_overdue=more_overdue,
-        alerts=shown_alerts,
-        more_alerts=more_alerts,
         today=today,
+        **_lists(
+            reaudits=list(reaudits),
+            overdue=sorted(overdue, key=lambda item: item.due_on),
+            alerts=_alerts_awaiting(session, person),
+        ),
     )["blocks"]
 
 
@@ -280,10 +268,7 @@ def _in_line_of(session: Session, person: Staff, manager: Staff) -> bool:
 
 def _alerts_awaiting(session: Session, person: Staff) -> list[tuple[SafeguardingAlert, Case]]:
     rows = session.exec(
-        select(SafeguardingAlert, Audit, Case)
-        .join(Audit, col(Audit.id) == SafeguardingAlert.audit_id)
-        .join(Selection, col(Selection.id) == Audit.selection_id)
-        .join(Case, col(Case.id) == Selection.case_id)
+        _with_case(select(SafeguardingAlert, Audit, Case), SafeguardingAlert.audit_id)
         .where(col(SafeguardingAlert.acknowledged_by).is_(None))
         .order_by(col(SafeguardingAlert.raised_at))
     ).all()
@@ -301,18 +286,13 @@ def _admin_section(
     session: Session, admin: Staff, month: Month, today: date
 ) -> list[dict[str, Any]]:
     status = programme_status(session, month, today)
-    not_on_slack, more_not_on_slack = _more(status.not_on_slack)
-    failed, more_failed = _more(status.failed_deliveries)
     commands = [COMMANDS_BY_NAME[name] for name in HOME_COMMANDS]
     return render(
         "home_admin",
         status=status,
-        not_on_slack=not_on_slack,
-        more_not_on_slack=more_not_on_slack,
-        failed=failed,
-        more_failed=more_failed,
         commands=[spec for spec in commands if may_use(admin, spec)],
         next_month=month.plus(1).label,
+        **_lists(not_on_slack=status.not_on_slack, failed=status.failed_deliveries),
     )["blocks"]
 
 

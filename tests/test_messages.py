@@ -442,7 +442,7 @@ _home_parts = {
         actions=[(_action, person, case)] * 8,
         more_actions=40,
         tac_tasks=[(_task, person, case)] * 8,
-        more_tac=40,
+        more_tac_tasks=40,
         outcomes=[dict(reaudit=_reaudit, case=case, moderator=person, agreed=6, total=7)] * 3,
     ),
     "home_practitioner": dict(
