@@ -87,10 +87,10 @@ def home_view(
         blocks += _oversight_section(session, person, today, policy, calendar)
     if person.has_role("admin"):
         blocks += _admin_section(session, person, month, today)
-    return render("home_view", person=person, unknown=None, blocks=_fit(blocks))
+    return render("home_view", person=person, unknown=None, blocks=within_home_limit(blocks))
 
 
-def _fit(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def within_home_limit(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Within Slack's limit (with room for the header and footer), cut between sections."""
     room = MAX_BLOCKS - 4
     if len(blocks) <= room:

@@ -10,7 +10,7 @@ from functools import partial
 import pytest
 from sqlmodel import Session, select
 
-from bot.home import MAX_BLOCKS, SHOWN, home_view, render_home_for
+from bot.home import MAX_BLOCKS, SHOWN, home_view, render_home_for, within_home_limit
 from bot.months import Month
 from bot.outbox import HOME_PUBLISH, queue_dm
 from bot.selection import draw_monthly_selection
@@ -24,8 +24,6 @@ from models import (
     ReauditRound,
     SafeguardingAlert,
     Staff,
-    TacDecision,
-    TacSupervision,
     TacTask,
 )
 from models.db import transaction
@@ -74,32 +72,7 @@ def audited_case(session: Session, people, worker_key: str, ref: str) -> Case:
 
 
 def tac_task(session: Session, manager: Staff, practitioner: Staff, case_row: Case) -> TacTask:
-    """An open "complete the summary by 18 December" task from a supervision checkpoint."""
-    due = date(2026, 12, 18)
-    supervision = TacSupervision(
-        manager_id=manager.id,
-        practitioner_id=practitioner.id,
-        case_ids=[case_row.id],
-        started_at=AUDITED,
-    )
-    session.add(supervision)
-    session.flush()
-    decision = TacDecision(
-        supervision_id=supervision.id, case_id=case_row.id, decision="complete_by", complete_by=due
-    )
-    session.add(decision)
-    session.flush()
-    task = TacTask(
-        decision_id=decision.id,
-        case_id=case_row.id,
-        practitioner_id=practitioner.id,
-        manager_id=manager.id,
-        due_on=due,
-        created_at=AUDITED,
-    )
-    session.add(task)
-    session.flush()
-    return task
+    return factories.tac_task(session, manager, practitioner, case_row, date(2026, 12, 18), AUDITED)
 
 
 def test_a_team_manager_sees_their_case_with_the_dm_buttons_and_nothing_of_another_team(
@@ -291,3 +264,11 @@ def test_a_change_refreshes_a_viewer_once_and_a_retry_adds_nothing(
         assert len(publishes(make_session, worker.id)) == 2
     finally:
         slack.stop()
+
+
+def test_a_home_over_slacks_block_limit_is_cut_and_says_how_much_more():
+    fitted = within_home_limit([{"type": "divider"}] * 150)
+    assert len(fitted) + 2 <= MAX_BLOCKS  # room for the header and the greeting
+    assert fitted[-1]["type"] == "context"
+    assert f"…and {150 - len(fitted) + 1} more" in fitted[-1]["elements"][0]["text"]
+    assert within_home_limit([{"type": "divider"}] * 10) == [{"type": "divider"}] * 10

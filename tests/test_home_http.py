@@ -4,14 +4,21 @@ buttons do what the DM buttons and slash commands do; refreshed once per change.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlmodel import select
 
 from bot.slack_requests import app_home_opened_body
 from bot.slack_standin import SlackStandIn
-from models import AuditAction, Booking, Case, ReauditRound, SelectionRound
+from models import (
+    AuditAction,
+    Booking,
+    Case,
+    ReauditRound,
+    SafeguardingAlert,
+    SelectionRound,
+)
 from models.db import transaction
 from tests import factories
 from tests.harness import Clock, start_bot, views_opened
@@ -96,8 +103,20 @@ def test_the_next_step_button_on_home_books_like_the_dm_button(running):
         assert len(session.exec(select(Booking)).all()) == 1
     # Both people's Home tabs follow the change: the booking is on them now.
     assert "Discussion booked" in text_of(running.home_of(manager, count=2))
-    assert "Audit discussions booked" in text_of(running.home_of(worker, count=2))
-    assert "10:00" in text_of(running.home_of(worker, count=2))
+    worker_home = running.home_of(worker, count=2)
+    assert "10:00" in text_of(worker_home) and "booking.can" in text_of(worker_home)
+
+    # The practitioner answers from Home, as from the booking DM; the answer opens as a modal.
+    running.click_home(worker, worker_home, "booking.can")
+    assert running.slack.wait_for(
+        lambda: "can make it" in text_of(running.slack.calls("views.open")[-1].params)
+    )
+    with running.services.make_session() as session:
+        assert session.exec(select(Booking)).one().practitioner_reply == "can"
+    answered = running.home_of(worker, count=3)
+    assert "You said you can make it." in text_of(answered) and "booking.can" not in text_of(
+        answered
+    )
 
 
 def test_mark_done_on_home_refreshes_once_and_a_double_submit_adds_nothing(running):
@@ -149,3 +168,44 @@ def test_a_refusal_on_a_home_button_opens_as_a_modal(running):
     running.click_home(other, home, "audit.start")  # someone else's case
     assert running.slack.wait_for(lambda: running.slack.calls("views.open"))
     assert "Only the team manager" in text_of(running.slack.calls("views.open")[-1].params)
+
+
+def test_a_service_manager_acts_on_an_alert_from_home(running):
+    service_manager = uid(running, "service_manager")
+    with transaction(running.services.make_session) as session:
+        north_case = session.exec(select(Case).where(Case.case_ref == "CR-N003")).one()
+        audit = factories.submitted_audit(
+            session, running.people["north_tm"], north_case, datetime(2026, 11, 30, tzinfo=UTC)
+        )
+        session.add(SafeguardingAlert(audit_id=audit.id, note="Risk now", raised_at=TUESDAY))
+    home = running.open_home(service_manager)
+    assert "CR-N003" in text_of(home) and "alert.ack" in text_of(home)
+    running.click_home(service_manager, home, "alert.ack")
+    acted = running.home_of(service_manager, count=2)
+    assert "alert.ack" not in text_of(acted)
+    with running.services.make_session() as session:
+        alert = session.exec(select(SafeguardingAlert)).one()
+        assert alert.acknowledged_by == running.people["service_manager"].id
+    # The team manager is told by DM, as from the alert DM's own button.
+    running.dms_containing(uid(running, "north_tm"), "acting on")
+
+
+def test_summary_completed_on_home_opens_the_tac_form(running):
+    worker = uid(running, "north_worker")
+    with transaction(running.services.make_session) as session:
+        tac_case = factories.case(
+            session, running.people["north"], running.people["north_worker"], "CR-TAC1", "TAC"
+        )
+        people = running.people
+        factories.tac_task(
+            session,
+            people["north_tm"],
+            people["north_worker"],
+            tac_case,
+            date(2026, 12, 18),
+            TUESDAY,
+        )
+    home = running.open_home(worker)
+    assert "CR-TAC1" in text_of(home)
+    running.click_home(worker, home, "tac.task.complete")
+    assert running.slack.wait_for(lambda: views_opened(running, "tac.summary_completed"))

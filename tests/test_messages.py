@@ -446,7 +446,7 @@ _home_parts = {
         outcomes=[dict(reaudit=_reaudit, case=case, moderator=person, agreed=6, total=7)] * 3,
     ),
     "home_practitioner": dict(
-        bookings=[(_when, Obj(place=LONG), case, person)] * 8,
+        bookings=[(_when, Obj(id=6, place=LONG, practitioner_reply=None), case, person)] * 8,
         more_bookings=3,
         actions=[(_action, case)] * 8,
         more_actions=40,
