@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, func, or_, select
 
 from bot.audit import alert_recipients
@@ -321,12 +323,16 @@ def open_home(services: Services, slack_user_id: str, event_id: str) -> None:
 
 
 def _remember_viewer(session: Session, person: Staff, now: datetime) -> None:
-    viewer = session.get(HomeTabViewer, person.id)
-    if viewer is None:
-        session.add(HomeTabViewer(staff_id=person.id, first_opened_at=now, last_opened_at=now))
-    else:
-        viewer.last_opened_at = now
-    session.flush()
+    """Record that the person uses the tab; an upsert, since two instances (or Slack's retry)
+    may handle an opening at the same moment."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(HomeTabViewer).values(
+        staff_id=person.id, first_opened_at=now, last_opened_at=now
+    )
+    session.execute(
+        statement.on_conflict_do_update(index_elements=["staff_id"], set_={"last_opened_at": now})
+    )
 
 
 def run_home_command(services: Services, slack_user_id: str, name: str) -> Reply:
