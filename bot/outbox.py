@@ -176,8 +176,9 @@ HOME_PUBLISH = "views.publish"
 
 def queue_home_refresh(session: Session, staff_id: int, *, change: str, now: datetime) -> None:
     """Re-publish a person's Home tab after `change` (a key unique to the change, so a retried
-    change publishes nothing more). Called for every DM queued or updated, since every change
-    that concerns a person tells them by DM: that is the one place the refresh hooks in.
+    change publishes nothing more). Every change that concerns a person tells them by DM or
+    updates a DM of theirs, so the refresh hooks in here, for the recipient of every DM queued
+    or updated, and in the audit log for the person who made the change (bot/auditlog.py).
 
     The view is rendered by the sender when it sends (bot/home.py), from the database as it then
     stands, so one pending refresh covers every change made before it goes: no second one is
