@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from slack_bolt import App
@@ -21,6 +22,7 @@ import handlers
 from bot.calendar import WorkingCalendar
 from bot.config import Settings
 from bot.errors import ConfigError
+from bot.home import render_home_for
 from bot.policy import Policy
 from bot.sender import OutboxSender
 from bot.services import Services
@@ -53,6 +55,11 @@ def build_services(
 ) -> Services:
     make_session = session_factory(engine)
     client = build_web_client(token, settings.slack_api_url)
+    calendar = WorkingCalendar(
+        policy.calendar.holidays_subdivision,
+        settings.timezone,
+        (policy.calendar.working_hours.start, policy.calendar.working_hours.end),
+    )
     sender = OutboxSender(
         make_session,
         client,
@@ -61,15 +68,12 @@ def build_services(
         sleep=sleep,
         per_channel_interval=per_channel_interval,
         lease_clock=system_clock,  # leases on the wall clock, whatever `clock` says
+        render_home=partial(render_home_for, policy=policy, calendar=calendar),
     )
     return Services(
         settings=settings,
         policy=policy,
-        calendar=WorkingCalendar(
-            policy.calendar.holidays_subdivision,
-            settings.timezone,
-            (policy.calendar.working_hours.start, policy.calendar.working_hours.end),
-        ),
+        calendar=calendar,
         make_session=make_session,
         client=client,
         sender=sender,

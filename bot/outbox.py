@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from models import OutboxMessage, Staff
+from models import HomeTabViewer, OutboxMessage, Staff
 
 
 def queue_dm(
@@ -140,8 +140,11 @@ def queue_update(
     """Queue a chat.update of the message queued under the key `update_of`, so a conversation
     reads as one thread of state. The sender waits until that message has been delivered; when
     no such message was ever queued there is nothing to update and nothing is queued."""
-    original = select(OutboxMessage.id).where(OutboxMessage.idempotency_key == update_of)
-    if session.exec(original).first() is None:
+    original = select(OutboxMessage.id, OutboxMessage.recipient_staff_id).where(
+        OutboxMessage.idempotency_key == update_of
+    )
+    found = session.exec(original).first()
+    if found is None:
         return
     _queue(
         session,
@@ -153,6 +156,8 @@ def queue_update(
         concern=concern,
         now=now,
     )
+    if found[1] is not None:  # the updated message is a DM: its reader's state changed
+        queue_home_refresh(session, found[1], change=key, now=now)
 
 
 def withdraw_pending(session: Session, concern: str) -> None:
@@ -164,7 +169,67 @@ def withdraw_pending(session: Session, concern: str) -> None:
     )
 
 
+# -- the App Home tab ----------------------------------------------------------------------------
+
+HOME_PUBLISH = "views.publish"
+
+
+def queue_home_refresh(session: Session, staff_id: int, *, change: str, now: datetime) -> None:
+    """Re-publish a person's Home tab after `change` (a key unique to the change, so a retried
+    change publishes nothing more). Every change that concerns a person tells them by DM or
+    updates a DM of theirs, so the refresh hooks in here, for the recipient of every DM queued
+    or updated, and in the audit log for the person who made the change (bot/auditlog.py).
+
+    The view is rendered by the sender when it sends (bot/home.py), from the database as it then
+    stands, so one pending refresh covers every change made before it goes: no second one is
+    queued while it waits. People who have never opened the Home tab are skipped; they get a
+    fresh view when they open it."""
+    if session.get(HomeTabViewer, staff_id) is None:
+        return
+    waiting = select(OutboxMessage.id).where(
+        OutboxMessage.status == "pending",
+        OutboxMessage.method == HOME_PUBLISH,
+        OutboxMessage.recipient_staff_id == staff_id,
+        col(OutboxMessage.claimed_by).is_(None),  # not being rendered right now
+    )
+    if session.exec(waiting).first() is not None:
+        return
+    _insert(
+        session,
+        idempotency_key=f"home:{staff_id}:{change}",
+        method=HOME_PUBLISH,
+        recipient_staff_id=staff_id,
+        channel=None,
+        payload={},
+        concern=f"home:{staff_id}",
+        now=now,
+    )
+
+
+def queue_home_view(
+    session: Session, *, key: str, slack_user_id: str, view: dict[str, Any], now: datetime
+) -> None:
+    """Publish a fixed Home tab to someone who is not on the staff list (so no refresh)."""
+    _insert(
+        session,
+        idempotency_key=key,
+        method=HOME_PUBLISH,
+        recipient_staff_id=None,
+        channel=slack_user_id,
+        payload={"view": view},
+        concern=f"home:{slack_user_id}",
+        now=now,
+    )
+
+
 def _queue(session: Session, **values: Any) -> None:
+    _insert(session, **values)
+    recipient = values["recipient_staff_id"]
+    if recipient is not None:
+        queue_home_refresh(session, recipient, change=values["idempotency_key"], now=values["now"])
+
+
+def _insert(session: Session, **values: Any) -> None:
     """Insert unless the idempotency key is already there (from a re-run or another instance)."""
     now = values.pop("now")
     row = {**values, "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now}

@@ -28,13 +28,17 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import or_, update
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from bot.directory import lookup_one
-from bot.outbox import FILE_UPLOAD
+from bot.outbox import FILE_UPLOAD, HOME_PUBLISH
 from bot.slack_client import PERMANENT_ERRORS
 from models import OutboxMessage, Staff
 from models.db import SessionFactory, transaction
+
+# Renders a person's Home tab (staff id, now) from the database as it stands; None when they
+# are no longer on the staff list. Injected by the composition root (bot/home.py).
+HomeRenderer = Callable[[Session, int, datetime], dict[str, Any] | None]
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +88,9 @@ class OutboxSender:
         batch_size: int = 100,
         lease_clock: Callable[[], datetime] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        render_home: HomeRenderer | None = None,
     ) -> None:
+        self._render_home = render_home
         self._make_session = make_session
         self._client = client
         self._clock = clock
@@ -192,15 +198,25 @@ class OutboxSender:
             return
 
         payload = {**row.payload, "channel": channel}
-        self._pace(channel)
+        # Slack's one-write-a-second pacing is per conversation; a Home tab is none.
+        paced = None if row.method == HOME_PUBLISH else channel
+        self._pace(paced)
         slot = self._pace_overall()
         try:
             if row.method == FILE_UPLOAD:
                 response = self._upload_file(channel, row.payload)
+            elif row.method == HOME_PUBLISH:
+                view = self._home_view(row)
+                if view is None:
+                    self._fail(row, "not on the staff list any more", report)
+                    return
+                response = self._client.api_call(
+                    HOME_PUBLISH, json={"user_id": channel, "view": view}
+                )
             else:
                 response = self._client.api_call(row.method, json=payload)
         except SlackApiError as exc:
-            self._note_write(channel, None)
+            self._note_write(paced, None)
             code = _error_code(exc)
             if code in PERMANENT_ERRORS:
                 self._fail(row, code, report)
@@ -208,13 +224,13 @@ class OutboxSender:
                 self._retry(row, f"slack: {code or _status_text(exc)}", _retry_after(exc), report)
             return
         except Exception as exc:
-            self._note_write(channel, None)
+            self._note_write(paced, None)
             self._retry(row, _describe(exc), None, report)
             return
         finally:
             self._wrote(slot)
         answered_channel = response.get("channel")
-        self._note_write(channel, answered_channel if isinstance(answered_channel, str) else None)
+        self._note_write(paced, answered_channel if isinstance(answered_channel, str) else None)
         ts = response.get("ts")
         self._mark_sent(
             row,
@@ -250,6 +266,15 @@ class OutboxSender:
         if target.status != "sent" or not target.slack_ts:
             return _NOT_YET
         return {"channel": target.slack_channel, "ts": target.slack_ts}
+
+    def _home_view(self, row: _Row) -> dict[str, Any] | None:
+        """A queued view as it is, or the person's Home tab rendered now (always the latest)."""
+        if "view" in row.payload:
+            return row.payload["view"]
+        if self._render_home is None or row.recipient_staff_id is None:
+            raise RuntimeError("no Home tab renderer for this sender")
+        with self._make_session() as session:
+            return self._render_home(session, row.recipient_staff_id, self._clock())
 
     def _upload_file(self, channel: str, payload: dict[str, Any]) -> Any:
         """Upload a file; a file for a person needs their DM's conversation id first."""
@@ -290,9 +315,9 @@ class OutboxSender:
 
     # -- pacing --------------------------------------------------------------------------------
 
-    def _pace(self, channel: str) -> None:
+    def _pace(self, channel: str | None) -> None:
         """Keep to about one write per channel per `per_channel_interval` (Slack's limit)."""
-        if self._per_channel_interval <= 0:
+        if self._per_channel_interval <= 0 or channel is None:
             return
         last = self._last_write.get(self._channel_alias.get(channel, channel))
         if last is None:
@@ -321,7 +346,9 @@ class OutboxSender:
             with self._write_lock:
                 self._next_write = max(self._next_write, time.monotonic() + self._write_interval)
 
-    def _note_write(self, channel: str, answered_channel: str | None) -> None:
+    def _note_write(self, channel: str | None, answered_channel: str | None) -> None:
+        if channel is None:
+            return
         if answered_channel and answered_channel != channel:
             self._channel_alias[channel] = answered_channel
         key = self._channel_alias.get(channel, channel)

@@ -62,25 +62,37 @@ def button_click_body(
     trigger_id: str = "trigger-2",
 ) -> str:
     """Clicking `action_id` in `message` (a sent message: it carries its channel and ts)."""
-    button = find_button(message, action_id)
     channel_id, message_ts = message["channel"], message["ts"]
+    return _block_actions_body(
+        user_id,
+        find_button(message, action_id),
+        trigger_id,
+        action_ts=message_ts,
+        response_url=response_url,
+        container={"type": "message", "channel_id": channel_id, "message_ts": message_ts},
+        channel={"id": channel_id},
+        message={"ts": message_ts},
+    )
+
+
+def _block_actions_body(
+    user_id: str, button: dict[str, Any], trigger_id: str, action_ts: str, **where: Any
+) -> str:
+    """A click on `button`; `where` says where it was (a message, or a Home tab)."""
     payload = {
         "type": "block_actions",
         "team": {"id": "T0AUDIT01", "domain": "council"},
         "user": {"id": user_id, "team_id": "T0AUDIT01"},
         "api_app_id": "A0AUDITBOT",
         "trigger_id": trigger_id,
-        "response_url": response_url,
-        "container": {"type": "message", "channel_id": channel_id, "message_ts": message_ts},
-        "channel": {"id": channel_id},
-        "message": {"ts": message_ts},
+        **where,
         "actions": [
             {
                 "type": "button",
-                "action_id": action_id,
+                "action_id": button["action_id"],
                 "block_id": "b",
                 "value": button.get("value", ""),
-                "action_ts": message_ts,
+                "action_ts": action_ts,
             }
         ],
     }
@@ -118,3 +130,39 @@ def _view_body(
         },
     }
     return urlencode({"payload": json.dumps(payload)})
+
+
+def app_home_opened_body(*, user_id: str, event_id: str, tab: str = "home") -> str:
+    """The Events API delivery of `app_home_opened` (JSON, not a form)."""
+    return json.dumps(
+        {
+            "token": "unused",
+            "team_id": "T0AUDIT01",
+            "api_app_id": "A0AUDITBOT",
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": int(time.time()),
+            "event": {
+                "type": "app_home_opened",
+                "user": user_id,
+                "channel": "D" + user_id[1:],
+                "tab": tab,
+                "event_ts": f"{int(time.time())}.000100",
+            },
+        }
+    )
+
+
+def home_click_body(
+    *, user_id: str, view: dict[str, Any], action_id: str, trigger_id: str = "trigger-4"
+) -> str:
+    """Clicking `action_id` on a published Home tab: no conversation, so no response_url."""
+    view_id = view.get("id", "V0HOME01")
+    return _block_actions_body(
+        user_id,
+        find_button(view, action_id),
+        trigger_id,
+        action_ts="1700000000.000100",
+        container={"type": "view", "view_id": view_id},
+        view={**view, "id": view_id},
+    )

@@ -268,6 +268,14 @@ class SlackStandIn:
             if call.fault is None and call.params.get("channel") in targets
         ]
 
+    def homes_published(self, user_id: str) -> list[dict[str, Any]]:
+        """The Home tab views published to a user (views.publish), oldest first."""
+        return [
+            call.params["view"]
+            for call in self.calls("views.publish")
+            if call.fault is None and call.params.get("user_id") == user_id
+        ]
+
     def uploaded_file(self, file_id: str) -> bytes | None:
         with self._lock:
             upload = self._uploads.get(file_id)
@@ -464,6 +472,14 @@ class SlackStandIn:
         return {"ok": True, "files": answered}
 
 
+def _views_publish(standin: SlackStandIn, params: dict[str, Any]) -> dict[str, Any]:
+    """Like Slack: a Home tab needs the user it is for and a view of type home."""
+    view = params.get("view")
+    if not params.get("user_id") or not isinstance(view, dict) or view.get("type") != "home":
+        return {"ok": False, "error": "invalid_arguments"}
+    return standin._views(params)
+
+
 _METHODS: dict[str, Callable[[SlackStandIn, dict[str, Any]], dict[str, Any]]] = {
     "chat.postMessage": SlackStandIn._chat_post_message,
     "chat.update": SlackStandIn._chat_update,
@@ -474,7 +490,7 @@ _METHODS: dict[str, Callable[[SlackStandIn, dict[str, Any]], dict[str, Any]]] = 
     "views.open": SlackStandIn._views,
     "views.update": SlackStandIn._views,
     "views.push": SlackStandIn._views,
-    "views.publish": SlackStandIn._views,
+    "views.publish": _views_publish,
     "auth.test": SlackStandIn._auth_test,
     "files.getUploadURLExternal": SlackStandIn._files_get_upload_url,
     "files.completeUploadExternal": SlackStandIn._files_complete_upload,

@@ -4,8 +4,10 @@ from slack_bolt import App
 
 from bot.services import Services
 from handlers import actions, audit, booking, chasing, commands, errors, reaudit, supervision, views
+from handlers.home import register as register_home
 
 
 def register_all(app: App, services: Services) -> None:
     for module in (commands, actions, views, booking, audit, reaudit, supervision, chasing, errors):
         module.register(app, services)
+    register_home(app, services)  # the App Home tab (issue 11)

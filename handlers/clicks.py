@@ -5,8 +5,10 @@ from collections.abc import Callable
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
+from bot.home import answer_modal
 from bot.interactions import Reply
 from bot.services import Services
+from messages import render
 
 ButtonUseCase = Callable[[Services, str, str], Reply]
 
@@ -21,6 +23,22 @@ def button_listener(services: Services, use_case: ButtonUseCase) -> Callable[...
         if reply.view is not None:
             client.views_open(trigger_id=body["trigger_id"], view=reply.view)
         else:
-            respond(text=reply.text, response_type="ephemeral", replace_original=False)
+            answer_privately(body, client, respond, render("notice", text=reply.text, usage=None))
 
     return listener
+
+
+def answer_privately(body: dict, client: WebClient, respond: Respond | None, answer: dict) -> None:
+    """An ephemeral reply under a message; a button on the Home tab has no conversation (and
+    no response_url), so its answer opens as a small modal instead."""
+    if respond is not None and body.get("response_url"):
+        respond(
+            text=answer["text"],
+            blocks=answer["blocks"],
+            response_type="ephemeral",
+            replace_original=False,
+        )
+    else:
+        client.views_open(
+            trigger_id=body["trigger_id"], view=answer_modal("Auditbot", answer["blocks"])
+        )

@@ -6,6 +6,7 @@ from slack_sdk import WebClient
 from bot.services import Services
 from bot.tac import Reply, start_checkpoint, start_checkpoint_for, submit_checkpoint
 from bot.tac_tasks import open_summary_completed, submit_summary_completed
+from handlers.clicks import answer_privately
 from handlers.forms import form_values
 
 
@@ -65,9 +66,4 @@ def _show(reply: Reply, body: dict, client: WebClient, respond: Respond) -> None
     if reply.view is not None:
         client.views_open(trigger_id=body["trigger_id"], view=reply.view)
     else:
-        respond(
-            text=reply.notice["text"],
-            blocks=reply.notice["blocks"],
-            response_type="ephemeral",
-            replace_original=False,
-        )
+        answer_privately(body, client, respond, reply.notice)

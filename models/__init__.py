@@ -3,6 +3,7 @@
 from models.audit import Audit, AuditAction, SafeguardingAlert
 from models.booking import Booking, FamilyEngagement
 from models.chasing import ChaseNotice, ChaseRun, ChaseSnooze
+from models.home import HomeTabViewer
 from models.reaudit import ModeratedJudgement, Reaudit, ReauditRound
 from models.tables import (
     ROLES,
@@ -28,6 +29,7 @@ __all__ = [
     "ChaseRun",
     "ChaseSnooze",
     "FamilyEngagement",
+    "HomeTabViewer",
     "Case",
     "ModeratedJudgement",
     "OutboxMessage",

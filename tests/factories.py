@@ -9,7 +9,18 @@ from sqlmodel import Session, select
 
 from bot.months import Month
 from bot.policy import FrameworkPolicy
-from models import Audit, AuditAction, Case, Selection, SelectionRound, Staff, Team
+from models import (
+    Audit,
+    AuditAction,
+    Case,
+    Selection,
+    SelectionRound,
+    Staff,
+    TacDecision,
+    TacSupervision,
+    TacTask,
+    Team,
+)
 
 JUSTIFICATION = "The plan is clear and reviewed monthly; the child's voice is recorded throughout."
 
@@ -159,3 +170,43 @@ def submitted_audit(
         )
         session.flush()
     return audit
+
+
+def tac_task(
+    session: Session,
+    manager: Staff,
+    practitioner: Staff,
+    case_row: Case,
+    due_on: date,
+    at: datetime,
+) -> TacTask:
+    """An open "complete the summary by `due_on`" task, from a recorded supervision checkpoint."""
+    supervision = TacSupervision(
+        manager_id=manager.id,
+        practitioner_id=practitioner.id,
+        status="recorded",
+        case_ids=[case_row.id],
+        started_at=at,
+        recorded_at=at,
+    )
+    session.add(supervision)
+    session.flush()
+    decision = TacDecision(
+        supervision_id=supervision.id,
+        case_id=case_row.id,
+        decision="complete_by",
+        complete_by=due_on,
+    )
+    session.add(decision)
+    session.flush()
+    task = TacTask(
+        decision_id=decision.id,
+        case_id=case_row.id,
+        practitioner_id=practitioner.id,
+        manager_id=manager.id,
+        due_on=due_on,
+        created_at=at,
+    )
+    session.add(task)
+    session.flush()
+    return task

@@ -19,7 +19,9 @@ from bot.app import DeliveryWorker, build_services, create_bolt_app, create_wsgi
 from bot.config import Settings
 from bot.policy import Policy
 from bot.slack_requests import (
+    app_home_opened_body,
     button_click_body,
+    home_click_body,
     sign,
     slash_command_body,
     view_closed_body,
@@ -101,6 +103,24 @@ class RunningBot:
         self, user_id: str, view: dict[str, Any], values: dict[str, Any]
     ) -> Answer:
         return self.post(view_closed_body(user_id=user_id, view=view, values=values))
+
+    # -- the App Home tab ----------------------------------------------------------------------
+
+    def open_home(self, user_id: str, event_id: str = "Ev0HOME01") -> dict[str, Any]:
+        """Open the Home tab (as Slack sends it); wait for it to be published and return it."""
+        before = len(self.slack.homes_published(user_id))
+        self.post(app_home_opened_body(user_id=user_id, event_id=event_id))
+        return self.home_of(user_id, count=before + 1)
+
+    def home_of(self, user_id: str, count: int = 1) -> dict[str, Any]:
+        """The latest Home tab published to the person, once `count` have been."""
+        assert self.slack.wait_for(lambda: len(self.slack.homes_published(user_id)) >= count), (
+            f"expected {count} Home tab(s) for {user_id}"
+        )
+        return self.slack.homes_published(user_id)[-1]
+
+    def click_home(self, user_id: str, view: dict[str, Any], action_id: str) -> Answer:
+        return self.post(home_click_body(user_id=user_id, view=view, action_id=action_id))
 
     def dms_to(self, user_id: str, count: int = 1) -> list[dict[str, Any]]:
         """Wait until `count` DMs reached the person; return them with their channel and ts."""

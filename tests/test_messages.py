@@ -428,6 +428,69 @@ SAMPLES |= {
 }
 
 
+# -- the App Home tab (issue 11): every part at its longest ------------------------------------
+_when = datetime(2026, 12, 10, 10, tzinfo=UTC)
+_action = Obj(id=7, what=LONG, due_on=date(2026, 12, 18))
+_task = Obj(id=8, due_on=date(2026, 12, 18))
+_reaudit = Obj(id=9, due_on=date(2026, 12, 31), status="started", submitted_at=_when)
+_alert = Obj(id=10, raised_at=_when)
+_home_parts = {
+    "home_manager": dict(
+        month="December 2026",
+        selection=Obj(status="selected"),
+        case_blocks=render("selection_dm", **SAMPLES["selection_dm"])["blocks"][:3],
+        actions=[(_action, person, case)] * 8,
+        more_actions=40,
+        tac_tasks=[(_task, person, case)] * 8,
+        more_tac_tasks=40,
+        outcomes=[dict(reaudit=_reaudit, case=case, moderator=person, agreed=6, total=7)] * 3,
+    ),
+    "home_practitioner": dict(
+        bookings=[(_when, Obj(id=6, place=LONG, practitioner_reply=None), case, person)] * 8,
+        more_bookings=3,
+        actions=[(_action, case)] * 8,
+        more_actions=40,
+        tasks=[(_task, case)] * 8,
+        more_tasks=40,
+    ),
+    "home_oversight": dict(
+        reaudits=[(_reaudit, case)] * 8,
+        more_reaudits=4,
+        overdue=[Obj(label=LONG, owner=person, due_on=date(2026, 12, 1))] * 8,
+        more_overdue=90,
+        alerts=[(_alert, case)] * 8,
+        more_alerts=2,
+        today=date(2026, 12, 14),
+    ),
+    "home_admin": dict(
+        status=big_status(),
+        not_on_slack=[no_slack] * 8,
+        more_not_on_slack=72,
+        failed=big_status().failed_deliveries[:8],
+        more_failed=12,
+        commands=AUDIT_COMMANDS[1:2] + AUDIT_COMMANDS[2:3] + AUDIT_COMMANDS[5:6],
+        next_month="January 2027",
+    ),
+    "home_more": dict(count=12),
+}
+SAMPLES |= _home_parts
+SAMPLES |= {
+    "home_view": dict(
+        person=person,
+        unknown=None,
+        blocks=[b for name in _home_parts for b in render(name, **_home_parts[name])["blocks"]],
+    ),
+    "home_answer_modal": dict(title="/audit reaudit", blocks=[{"type": "divider"}] * 100),
+}
+
+
+def check_home(rendered):
+    """A Home tab (at most 100 blocks, Slack's limit) or a part of one."""
+    assert len(rendered["blocks"]) <= 100
+    for block in rendered["blocks"]:
+        check_block(block)
+
+
 def test_every_template_has_a_sample():
     assert sorted(SAMPLES) == template_names()
 
@@ -437,6 +500,8 @@ def test_templates_fit_block_kit_limits(name):
     rendered = render(name, **SAMPLES[name])
     if rendered.get("type") == "modal":
         check_modal(rendered)
+    elif name.startswith("home_"):
+        check_home(rendered)
     else:
         assert rendered["text"], "messages need a text fallback for notifications"
         assert len(rendered["blocks"]) <= 50
@@ -446,8 +511,8 @@ def test_templates_fit_block_kit_limits(name):
 
 def check_modal(view):
     assert len(view["title"]["text"]) <= 24
-    assert len(view["submit"]["text"]) <= 24 and len(view["close"]["text"]) <= 24
-    assert len(view["private_metadata"]) <= 3000
+    assert all(len(view[key]["text"]) <= 24 for key in ("submit", "close") if key in view)
+    assert len(view.get("private_metadata", "")) <= 3000
     assert len(view["blocks"]) <= 100
     for block in view["blocks"]:
         check_block(block)

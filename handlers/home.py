@@ -1,0 +1,20 @@
+"""The App Home tab: publish it when opened, and its administrator command buttons."""
+
+import re
+
+from slack_bolt import App
+
+from bot import home
+from bot.services import Services
+from handlers.clicks import button_listener
+
+
+def register(app: App, services: Services) -> None:
+    @app.event("app_home_opened")
+    def home_opened(event: dict, body: dict) -> None:
+        if event.get("tab", "home") == "home":
+            home.open_home(services, event["user"], body.get("event_id") or event.get("event_ts"))
+
+    app.action(re.compile(r"^home\.command\.[a-z]+$"))(
+        button_listener(services, home.run_home_command)
+    )
