@@ -21,6 +21,7 @@ from bot.config import Settings, load_settings
 from bot.errors import ConfigError
 from bot.importer import IMPORT_KINDS, import_csv
 from bot.policy import Policy, load_policy
+from bot.programme_calendar import months_without_selection
 from bot.report.figures import compute_briefing
 from bot.report.files import briefing_files, write_files
 from bot.report.markdown import briefing_headline
@@ -208,6 +209,7 @@ def _report(args: argparse.Namespace) -> int:
         briefing = compute_briefing(
             session, period, framework=policy.framework, timezone=settings.timezone, as_of=today
         )
+        briefing.no_selection = months_without_selection(session, policy, period.months)
     # The operator reads the database directly, so the files include the register.
     try:
         written = write_files(args.out, briefing_files(briefing, briefing.register))

@@ -3,6 +3,7 @@
 from models.audit import Audit, AuditAction, SafeguardingAlert
 from models.booking import Booking, FamilyEngagement
 from models.chasing import ChaseNotice, ChaseRun, ChaseSnooze
+from models.programme import ProgrammePause, RetentionRun
 from models.reaudit import ModeratedJudgement, Reaudit, ReauditRound
 from models.tables import (
     ROLES,
@@ -31,6 +32,8 @@ __all__ = [
     "Case",
     "ModeratedJudgement",
     "OutboxMessage",
+    "ProgrammePause",
+    "RetentionRun",
     "Reaudit",
     "ReauditRound",
     "SafeguardingAlert",
