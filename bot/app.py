@@ -25,6 +25,7 @@ from bot.policy import Policy
 from bot.sender import OutboxSender
 from bot.services import Services
 from bot.slack_client import build_web_client
+from messages import use_case_link
 from models.db import create_db_engine, session_factory, upgrade_database
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ def build_services(
     per_channel_interval: float = 1.0,
 ) -> Services:
     make_session = session_factory(engine)
+    use_case_link(policy.case_link)
     client = build_web_client(token, settings.slack_api_url)
     sender = OutboxSender(
         make_session,
