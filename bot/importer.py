@@ -635,8 +635,16 @@ def _plan_cases(rows: list[_Row], ctx: _Context) -> _Plan:
             values["tac_last_summary_on"] = _later(
                 case.tac_last_summary_on, values["tac_last_summary_on"]
             )
+        values["closed_on"] = _closed_on(case, values["status"], ctx.today)
         plan.changes.append(_Change(case, values))
     return plan
+
+
+def _closed_on(case: Case | None, status: str, today: date) -> date | None:
+    """When the case was first seen closed: data retention counts from it."""
+    if status != "closed":
+        return None
+    return case.closed_on if case is not None and case.closed_on else today
 
 
 def _case_values(
