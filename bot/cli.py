@@ -1,8 +1,9 @@
-"""The `auditbot` command line: serve, tick, import, report, demo."""
+"""The `auditbot` command line: serve, tick, import, report, export, demo."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import signal
 import sys
@@ -26,7 +27,8 @@ from bot.report.figures import compute_briefing
 from bot.report.files import briefing_files, write_files
 from bot.report.markdown import briefing_headline
 from bot.report.period import Period, default_period
-from models.db import session_factory
+from bot.subject_access import UnknownPerson, export_person
+from models.db import session_factory, transaction
 
 log = logging.getLogger("auditbot")
 
@@ -87,6 +89,14 @@ def _parser() -> argparse.ArgumentParser:
             "--out", type=Path, default=Path("."), help="folder to write to (default: here)"
         )
         kind.set_defaults(run=_report)
+
+    # Issue 13: subject access.
+    export = commands.add_parser(
+        "export", help="write all that Auditbot holds about a member of staff, as JSON"
+    )
+    export.add_argument("--person", required=True, metavar="EMAIL", help="their staff email")
+    export.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    export.set_defaults(run=_export)
 
     demo = commands.add_parser("demo", help="run an audit month offline on sample data")
     demo.set_defaults(run=_demo)
@@ -219,6 +229,28 @@ def _report(args: argparse.Namespace) -> int:
     print(briefing_headline(briefing))
     for path in written:
         print(f"wrote {path}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    settings, _policy = _startup()
+    engine = open_database(settings)
+    try:
+        with transaction(session_factory(engine)) as session:
+            data = export_person(session, args.person, now=system_clock())
+    except UnknownPerson as error:
+        print(f"auditbot: {error}; nothing exported", file=sys.stderr)
+        return 2
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if args.out is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        args.out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(f"auditbot: cannot write the export to {args.out}: {exc.strerror}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.out}")
     return 0
 
 
