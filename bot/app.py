@@ -42,6 +42,13 @@ def open_database(settings: Settings) -> Engine:
     return engine
 
 
+def working_calendar(settings: Settings, policy: Policy) -> WorkingCalendar:
+    hours = policy.calendar.working_hours
+    return WorkingCalendar(
+        policy.calendar.holidays_subdivision, settings.timezone, (hours.start, hours.end)
+    )
+
+
 def build_services(
     settings: Settings,
     policy: Policy,
@@ -67,11 +74,7 @@ def build_services(
     return Services(
         settings=settings,
         policy=policy,
-        calendar=WorkingCalendar(
-            policy.calendar.holidays_subdivision,
-            settings.timezone,
-            (policy.calendar.working_hours.start, policy.calendar.working_hours.end),
-        ),
+        calendar=working_calendar(settings, policy),
         make_session=make_session,
         client=client,
         sender=sender,

@@ -17,6 +17,7 @@ from bot.app import (
     create_wsgi_app,
     open_database,
     system_clock,
+    working_calendar,
 )
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError
@@ -200,6 +201,7 @@ def _import(args: argparse.Namespace) -> int:
         now=system_clock(),
         actor="cli",
         dry_run=args.dry_run,
+        calendar=working_calendar(settings, policy),
     )
     for error in report.errors:
         print(error, file=sys.stderr)

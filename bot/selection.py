@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from bot import auditlog
 from bot.calendar import WorkingCalendar
@@ -309,7 +309,7 @@ def redraw_case(
             f"There is no other eligible case in {team.name} this month, so {old_case.case_ref} "
             "stays your case. If it cannot be audited, please tell your audit administrator."
         )
-    attempt = current.attempt + 1
+    attempt = next_attempt(session, selection_round.id, actor.id)
     replacement, chosen = _pick(
         selection_round,
         actor,
@@ -358,6 +358,16 @@ def redraw_case(
         now=now,
     )
     return replacement, new_case
+
+
+def next_attempt(session: Session, round_id: int, manager_id: int) -> int:
+    """The manager's next attempt number in a round (a case transferred to them takes one)."""
+    highest = session.exec(
+        select(func.max(Selection.attempt)).where(
+            Selection.round_id == round_id, Selection.manager_id == manager_id
+        )
+    ).one()
+    return (highest or 0) + 1
 
 
 def explain_selection(session: Session, selection: Selection) -> str:
