@@ -170,7 +170,7 @@ def _forget_closed_cases(session: Session, now: datetime, days: int) -> int:
         case.case_ref = f"{CLOSED_CASE_PREFIX}{case.id}"
         session.add(case)
         selections = select(Selection.id).where(Selection.case_id == case.id)
-        _redact_rows(session, marker, selection_ids=selections, case_id=case.id)
+        _redact_case_text(session, case.id, selections, marker)
     return len(cases)
 
 
@@ -187,9 +187,8 @@ def _forget_reference_in_log(session: Session, case_ref: str, replacement: str) 
             }
 
 
-def _redact_rows(session: Session, marker: str, **of_case: Any) -> None:
+def _redact_case_text(session: Session, case_id: int, selection_ids: Any, marker: str) -> None:
     """Every free text about one case, whatever its age (its case has been forgotten)."""
-    selection_ids, case_id = of_case["selection_ids"], of_case["case_id"]
     audits = select(Audit.id).where(col(Audit.selection_id).in_(selection_ids))
     by_case = {
         Selection: col(Selection.id).in_(selection_ids),

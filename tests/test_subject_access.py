@@ -15,16 +15,16 @@ from bot.outbox import queue_dm
 from models import AuditLogEntry, Staff
 from models.db import create_db_engine, session_factory, transaction
 from tests.report_fixture import build_report_world
+from tests.test_cli import env  # noqa: F401
 
 NOW = datetime(2027, 1, 4, 10, 0, tzinfo=UTC)
 PAT, NINA = "pat.worker@example.gov.uk", "nina.north@example.gov.uk"
 
 
 @pytest.fixture
-def env(monkeypatch, database_url):
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "AUDITBOT_CONFIG"):
-        monkeypatch.delenv(name, raising=False)
+def world(request, database_url):
+    """The report's authority, a message queued to Pat and an audit-log entry by him."""
+    request.getfixturevalue("env")  # the command line's environment (tests/test_cli.py)
     engine = create_db_engine(database_url)
     with transaction(session_factory(engine)) as session:
         build_report_world(session)
@@ -44,7 +44,7 @@ def export(tmp_path, email: str) -> dict:
     return json.loads(out.read_text(encoding="utf-8"))
 
 
-def test_a_practitioners_export_holds_their_cases_actions_bookings_and_messages(env, tmp_path):
+def test_a_practitioners_export_holds_their_cases_actions_bookings_and_messages(world, tmp_path):
     data = export(tmp_path, PAT.upper())  # emails match whatever their case
     assert data["staff"]["email"] == PAT and data["staff"]["name"] == "Pat Worker"
     assert data["team"][0]["name"] == "North" and data["manager"][0]["email"] == NINA
@@ -59,7 +59,7 @@ def test_a_practitioners_export_holds_their_cases_actions_bookings_and_messages(
     assert data["audits_done"] == [] and data["reaudits_moderated"] == []
 
 
-def test_a_managers_export_holds_the_audits_they_did(env, tmp_path):
+def test_a_managers_export_holds_the_audits_they_did(world, tmp_path):
     data = export(tmp_path, NINA)
     assert len(data["audits_done"]) == 3
     assert {a["manager_id"] for a in data["audits_done"]} == {data["staff"]["id"]}
@@ -67,25 +67,25 @@ def test_a_managers_export_holds_the_audits_they_did(env, tmp_path):
     assert all(a["answers"]["assessment"]["justification"] for a in data["audits_done"])
     assert len(data["selections"]) == 3
     assert data["actions_assigned"] == [] and data["messages_sent_to_them"] == []
-    with env() as session:
+    with world() as session:
         logged = session.exec(
             select(AuditLogEntry).where(AuditLogEntry.action == "export.subject_access")
         ).all()
     assert [entry.subject for entry in logged] == [NINA]
 
 
-def test_the_export_can_go_to_standard_output(env, capsys):
+def test_the_export_can_go_to_standard_output(world, capsys):
     assert main(["export", "--person", NINA]) == 0
     assert json.loads(capsys.readouterr().out)["staff"]["email"] == NINA
 
 
-def test_an_unknown_email_is_an_error(env, tmp_path, capsys):
+def test_an_unknown_email_is_an_error(world, tmp_path, capsys):
     out = tmp_path / "export.json"
     assert main(["export", "--person", "nobody@example.gov.uk", "--out", str(out)]) == 2
     assert "no member of staff has the email 'nobody@example.gov.uk'" in capsys.readouterr().err
     assert not out.exists()
 
 
-def test_an_unwritable_file_is_an_error(env, tmp_path, capsys):
+def test_an_unwritable_file_is_an_error(world, tmp_path, capsys):
     assert main(["export", "--person", NINA, "--out", str(tmp_path / "no" / "such.json")]) == 2
     assert "cannot write the export" in capsys.readouterr().err
