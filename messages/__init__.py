@@ -94,6 +94,14 @@ def case_link(case_ref: object) -> str:
     return f"<{template.replace('{case_ref}', quote(str(case_ref), safe=''))}|{label}>"
 
 
+def link_case_in(text: object, case_ref: str | None) -> str:
+    """Text for mrkdwn in which the case reference it names (if any) is linked."""
+    escaped = escape_mrkdwn(text)
+    if not case_ref:
+        return escaped
+    return escaped.replace(escape_mrkdwn(case_ref), case_link(case_ref), 1)
+
+
 _env = Environment(
     loader=PackageLoader("messages", "templates"),
     autoescape=False,
@@ -104,6 +112,7 @@ _env = Environment(
 )
 _env.filters["mrkdwn"] = escape_mrkdwn
 _env.filters["case_link"] = case_link
+_env.filters["link_case_in"] = link_case_in
 _env.filters["slack_date"] = slack_date
 _env.filters["plain_date"] = plain_date
 _env.filters["slack_datetime"] = slack_datetime

@@ -5,19 +5,23 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from types import SimpleNamespace as Obj
 
 import pytest
 from pydantic import ValidationError
 
 import messages
+from bot.chase_rules import OWNER, Step
+from bot.chasing import Held, chase_context
+from bot.overdue import OverdueItem
 from bot.policy import Policy, describe_validation_error
 from bot.slack_standin import SlackStandIn
 from messages import escape_mrkdwn, render, use_case_link
 from models.db import transaction
 from tests import factories
 from tests.harness import click_for_view, start_bot
-from tests.test_messages import SAMPLES, check_block, check_modal
+from tests.test_messages import SAMPLES, check_block, check_modal, person
 
 CASE_LINK = "https://case-system.example/cases/{case_ref}"
 LINKED = re.compile(r"<https://case-system\.example/cases/[^|<>\s]+\|[^<>]+>")
@@ -50,6 +54,27 @@ def test_a_reference_becomes_an_encoded_link(linking):
     section = texts(dm["blocks"], "mrkdwn")[0]
     assert "<https://case-system.example/cases/CR%2F12%203%264|CR/12 3&amp;4>" in section
     assert dm["text"].startswith("Replaced: CR/12 3&amp;4 is no longer")  # notifications: bare
+
+
+def test_a_chasing_dm_links_the_case_its_items_name(linking):
+    items = [
+        Held(
+            OverdueItem(
+                kind=kind, item_id=n, owner=person, manager=person, team=Obj(name="North"),
+                label=f"{verb} CR-N{n} & more", due_on=date(2026, 12, 1), button="Open",
+                case_ref=f"CR-N{n}",
+            ),
+            Step(OWNER, date(2026, 12, 2)),
+            working_days_overdue=2,
+        )
+        for n, (kind, verb) in enumerate(
+            [("audit_overdue", "Submit the audit of"), ("action_overdue", "Action on")]
+        )
+    ]  # fmt: skip
+    rendered = render("chase_dm", **chase_context(items))
+    mrkdwn = " ".join(texts(rendered["blocks"], "mrkdwn"))
+    assert "<https://case-system.example/cases/CR-N0|CR-N0> &amp; more" in mrkdwn
+    assert "<https://case-system.example/cases/CR-N1|CR-N1> &amp; more" in mrkdwn
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLES))
