@@ -1,8 +1,8 @@
 """Data retention: once a day, remove or redact what the policy no longer lets Auditbot keep.
 
 What goes (each period in the policy's `retention`, None keeps it):
-- `outbox_message_days`: the bodies of messages sent (or withdrawn) that long ago; the row, its
-  idempotency key and status stay, so nothing can be sent twice.
+- `outbox_message_days`: the bodies of messages queued that long ago and sent, withdrawn or
+  failed for good; the row, its idempotency key and status stay, so nothing can be sent twice.
 - `free_text_days`: justifications, reasons and notes written that long ago become
   "[removed after N days]"; grades, statuses and dates stay, so every count the reports need
   stays too.
@@ -44,6 +44,8 @@ from models import (
 )
 
 CLOSED_CASE_PREFIX = "closed-"
+# Messages nothing will send again: their bodies can go once the period has passed.
+FINISHED_MESSAGES = ("sent", "withdrawn", "failed")
 # Keys of free text inside JSON answers and audit-log details (see the audit and re-audit forms).
 FREE_TEXT_KEYS = frozenset(
     {"justification", "reason", "impact", "views", "concern_note", "no_actions", "addressed_note"}
@@ -146,7 +148,7 @@ def _clear_sent_messages(session: Session, now: datetime, days: int) -> int:
     cutoff = now - timedelta(days=days)
     result = session.execute(
         update(OutboxMessage)
-        .where(col(OutboxMessage.status).in_(("sent", "withdrawn")))
+        .where(col(OutboxMessage.status).in_(FINISHED_MESSAGES))
         .where(OutboxMessage.created_at < cutoff)
         .where(cast(OutboxMessage.payload, String) != "{}")
         .values(payload={})

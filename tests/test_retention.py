@@ -58,6 +58,14 @@ def world(make_session):
         session.flush()
         for message in session.exec(select(OutboxMessage)):
             message.status = "sent"
+        queue_dm(
+            session, key="failed", recipient=nina, message={"text": "CR-2 is yours"},
+            concern="selection:2", now=datetime(2026, 12, 2, tzinfo=UTC),
+        )  # fmt: skip
+        session.flush()
+        session.exec(
+            select(OutboxMessage).where(OutboxMessage.idempotency_key == "failed")
+        ).one().status = "failed"
         redrawn = session.exec(select(Selection).where(Selection.status == "replaced")).one()
         redrawn.replaced_reason = "The case is transferring to another authority."
         redrawn.replaced_by, redrawn.replaced_at = "sol@example.gov.uk", redrawn.created_at
@@ -103,7 +111,7 @@ def snapshot(make_session):
 def test_expired_text_is_redacted_and_the_counts_are_kept(make_session, world):
     before = counts(make_session)
     removed = sweep(make_session, LATER)
-    assert removed["outbox_bodies"] == 1
+    assert removed["outbox_bodies"] == 2
     assert removed["closed_cases"] == 1
     assert removed["audit.answers"] >= 4 and removed["familyengagement.reason"] >= 1
     assert counts(make_session) == before
@@ -120,6 +128,7 @@ def test_expired_text_is_redacted_and_the_counts_are_kept(make_session, world):
         assert done and all(action.done_note == REMOVED for action in done)
         messages = {m.idempotency_key: m for m in session.exec(select(OutboxMessage))}
         assert messages["old"].payload == {} and messages["old"].status == "sent"
+        assert messages["failed"].payload == {} and messages["failed"].concern == "selection:2"
         assert messages["new"].payload == {"text": "CR-1 is yours"}
         refs = set(session.exec(select(Case.case_ref)).all())
         assert "CR-OLD-CLOSED" not in refs and "CR-NEW" in refs
@@ -144,9 +153,9 @@ def test_nothing_goes_before_its_time(make_session, world):
     before = snapshot(make_session)
     assert sweep(make_session, datetime(2027, 12, 21, 1, 0, tzinfo=UTC)) is None  # before 02:00
     assert sweep(make_session, LATER, policy=Policy()) is None  # the default keeps everything
-    # January 2027: only the body of the message sent in December (30 days) has expired.
+    # January 2027: only the bodies of the messages of December (30 days) have expired.
     removed = sweep(make_session, datetime(2027, 1, 11, 3, 0, tzinfo=UTC))
-    assert removed == {"outbox_bodies": 1}
+    assert removed == {"outbox_bodies": 2}
     after = snapshot(make_session)
     assert after[0] == before[0] and after[1] == before[1]  # audits and actions untouched
 
