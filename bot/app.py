@@ -27,6 +27,7 @@ from bot.policy import Policy
 from bot.sender import OutboxSender
 from bot.services import Services
 from bot.slack_client import build_web_client
+from messages import use_case_link
 from models.db import create_db_engine, session_factory, upgrade_database
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,13 @@ def open_database(settings: Settings) -> Engine:
     return engine
 
 
+def working_calendar(settings: Settings, policy: Policy) -> WorkingCalendar:
+    hours = policy.calendar.working_hours
+    return WorkingCalendar(
+        policy.calendar.holidays_subdivision, settings.timezone, (hours.start, hours.end)
+    )
+
+
 def build_services(
     settings: Settings,
     policy: Policy,
@@ -54,12 +62,9 @@ def build_services(
     per_channel_interval: float = 1.0,
 ) -> Services:
     make_session = session_factory(engine)
+    use_case_link(policy.case_link)
     client = build_web_client(token, settings.slack_api_url)
-    calendar = WorkingCalendar(
-        policy.calendar.holidays_subdivision,
-        settings.timezone,
-        (policy.calendar.working_hours.start, policy.calendar.working_hours.end),
-    )
+    calendar = working_calendar(settings, policy)
     sender = OutboxSender(
         make_session,
         client,

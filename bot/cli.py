@@ -1,8 +1,9 @@
-"""The `auditbot` command line: serve, tick, import, report, demo."""
+"""The `auditbot` command line: serve, tick, import, report, export, demo."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import signal
 import sys
@@ -16,16 +17,19 @@ from bot.app import (
     create_wsgi_app,
     open_database,
     system_clock,
+    working_calendar,
 )
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError
 from bot.importer import IMPORT_KINDS, import_csv
 from bot.policy import Policy, load_policy
+from bot.programme_calendar import months_without_selection
 from bot.report.figures import compute_briefing
 from bot.report.files import briefing_files, write_files
 from bot.report.markdown import briefing_headline
 from bot.report.period import Period, default_period
-from models.db import session_factory
+from bot.subject_access import UnknownPerson, export_person
+from models.db import session_factory, transaction
 
 log = logging.getLogger("auditbot")
 
@@ -86,6 +90,14 @@ def _parser() -> argparse.ArgumentParser:
             "--out", type=Path, default=Path("."), help="folder to write to (default: here)"
         )
         kind.set_defaults(run=_report)
+
+    # Issue 13: subject access.
+    export = commands.add_parser(
+        "export", help="write all that Auditbot holds about a member of staff, as JSON"
+    )
+    export.add_argument("--person", required=True, metavar="EMAIL", help="their staff email")
+    export.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    export.set_defaults(run=_export)
 
     demo = commands.add_parser("demo", help="run an audit month offline on sample data")
     demo.set_defaults(run=_demo)
@@ -189,6 +201,7 @@ def _import(args: argparse.Namespace) -> int:
         now=system_clock(),
         actor="cli",
         dry_run=args.dry_run,
+        calendar=working_calendar(settings, policy),
     )
     for error in report.errors:
         print(error, file=sys.stderr)
@@ -208,6 +221,7 @@ def _report(args: argparse.Namespace) -> int:
         briefing = compute_briefing(
             session, period, framework=policy.framework, timezone=settings.timezone, as_of=today
         )
+        briefing.no_selection = months_without_selection(session, policy, period.months)
     # The operator reads the database directly, so the files include the register.
     try:
         written = write_files(args.out, briefing_files(briefing, briefing.register))
@@ -217,6 +231,28 @@ def _report(args: argparse.Namespace) -> int:
     print(briefing_headline(briefing))
     for path in written:
         print(f"wrote {path}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    settings, _policy = _startup()
+    engine = open_database(settings)
+    try:
+        with transaction(session_factory(engine)) as session:
+            data = export_person(session, args.person, now=system_clock())
+    except UnknownPerson as error:
+        print(f"auditbot: {error}; nothing exported", file=sys.stderr)
+        return 2
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if args.out is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        args.out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(f"auditbot: cannot write the export to {args.out}: {exc.strerror}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.out}")
     return 0
 
 

@@ -25,6 +25,7 @@ class AuditCommand:
     month: Month | None = None
     user_id: str | None = None
     period: Period | None = None  # `report`: a month or a quarter
+    reason: str | None = None  # `pause`: why the month has no selection
 
 
 def parse_audit_command(text: str) -> AuditCommand:
@@ -44,10 +45,32 @@ def parse_audit_command(text: str) -> AuditCommand:
         _expect_at_most(spec, arguments, 2)
         user_id = _MENTION.match(arguments[0]).group(1)
         return AuditCommand(spec, _month(arguments[1:]), user_id)
+    if name in PROGRAMME_COMMANDS:
+        return _programme_command(spec, arguments)
     _expect_at_most(spec, arguments, 1)
     if name == "report":
         return AuditCommand(spec, period=_period(arguments))
     return AuditCommand(spec, _month(arguments))
+
+
+# --- the programme calendar: `pause YYYY-MM reason…`, `unpause YYYY-MM` (issue 13) ---
+
+PROGRAMME_COMMANDS = ("pause", "unpause")
+
+
+def _programme_command(spec: CommandSpec, arguments: list[str]) -> AuditCommand:
+    if not arguments:
+        raise UsageError(f"Say which month, e.g. `/audit {spec.name} 2027-08`.")
+    month = _month(arguments[:1])
+    if spec.name == "unpause":
+        _expect_at_most(spec, arguments, 1)
+        return AuditCommand(spec, month)
+    reason = " ".join(arguments[1:])
+    if not reason:
+        raise UsageError(
+            f"Say why {month.label} has no selection, e.g. `/audit pause {month} inspection month`."
+        )
+    return AuditCommand(spec, month, reason=reason)
 
 
 def _period(arguments: list[str]) -> Period | None:

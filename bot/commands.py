@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.command_parser import AuditCommand, UsageError, parse_audit_command
+from bot.command_parser import PROGRAMME_COMMANDS, AuditCommand, UsageError, parse_audit_command
 from bot.errors import AuditbotError
 from bot.guards import UNKNOWN_PERSON, find_actor
 from bot.months import Month
 from bot.permissions import commands_for, is_overseer, require_command
+from bot.programme_calendar import no_selection_reason, pause_month, unpause_month
 from bot.reaudit_draw import draw_reaudits
 from bot.report.delivery import request_briefing
 from bot.report.period import Period
 from bot.selection import draw_monthly_selection, explain_selection
 from bot.services import Services
 from bot.status import manager_status, programme_status
-from messages import render
+from messages import escape_mrkdwn, render
 from models import Selection, SelectionRound, Staff
 from models.db import transaction
 
@@ -96,9 +98,15 @@ def _dispatch(
         )
         return render("reaudit_reply", outcome=outcome)
     if name == "status":
+        no_selection = no_selection_reason(session, services.policy, month)
         if is_overseer(actor):
-            return render("status_programme", status=programme_status(session, month, today))
-        return render("status_manager", status=manager_status(session, actor, month))
+            status = programme_status(session, month, today)
+            status.no_selection = no_selection
+            return render("status_programme", status=status)
+        own = dataclasses.replace(manager_status(session, actor, month), no_selection=no_selection)
+        return render("status_manager", status=own)
+    if name in PROGRAMME_COMMANDS:
+        return _programme_calendar(session, actor, command, today, now)
     return _explain(session, command, month)
 
 
@@ -120,4 +128,27 @@ def _explain(session: Session, command: AuditCommand, month: Month) -> dict[str,
         month=month,
         explanation=explain_selection(session, selections[-1]),
         replaced=[s for s in selections if s.status == "replaced"],
+    )
+
+
+# --- the programme calendar: `/audit pause` and `/audit unpause` (issue 13) ---
+
+
+def _programme_calendar(
+    session: Session, actor: Staff, command: AuditCommand, today: date, now: datetime
+) -> dict[str, Any]:
+    month = command.month
+    if command.spec.name == "pause":
+        pause = pause_month(
+            session, month=month, reason=command.reason, actor=actor, today=today, now=now
+        )
+        return notice(
+            f"*{month.label} is paused:* no cases will be drawn for it. "
+            f"Reason: _{escape_mrkdwn(pause.reason)}_. To undo: `/audit unpause {month}`."
+        )
+    reason = unpause_month(session, month=month, actor=actor, now=now)
+    return notice(
+        f"*{month.label} is no longer paused* (it was: _{escape_mrkdwn(reason)}_). "
+        "Its cases will be drawn on the selection day, or now with "
+        f"`/audit select {month}`."
     )

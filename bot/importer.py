@@ -21,6 +21,8 @@ from typing import Any
 from sqlmodel import Session, SQLModel, select
 
 from bot import auditlog
+from bot.calendar import WorkingCalendar
+from bot.case_transfers import CaseMove, follow_case_transfers
 from bot.policy import Policy
 from models import ROLES, TEAM_TYPES, Case, Staff, Team
 from models.db import SessionFactory, transaction
@@ -46,6 +48,7 @@ class ImportReport:
     updated: int
     unchanged: int
     dry_run: bool
+    transfers: int = 0  # cases selected for audit that moved team or practitioner
 
     @property
     def ok(self) -> bool:
@@ -59,6 +62,10 @@ class ImportReport:
             f"{self.path}: {_plural(rows, 'row')} valid: {self.created} new, "
             f"{self.updated} updated, {self.unchanged} unchanged"
         )
+        if self.transfers:
+            text += (
+                f"; {_plural(self.transfers, 'selected case')} moved: the people affected are told"
+            )
         return f"{text} (dry run: nothing written)" if self.dry_run else text
 
 
@@ -71,6 +78,7 @@ def import_csv(
     now: datetime,
     actor: str,
     dry_run: bool = False,
+    calendar: WorkingCalendar | None = None,
 ) -> ImportReport:
     """Check the whole file against the database, then upsert it (unless any problem or dry run)."""
     if kind not in IMPORT_KINDS:
@@ -78,12 +86,18 @@ def import_csv(
     problems = _Problems(path)
     rows = _read_rows(path, FORMATS[kind], problems)
     counts: Counter[str] = Counter()
+    transfers = 0
     if rows is not None:
         with transaction(make_session) as session:
             plan = PLANNERS[kind](rows, _Context(session, policy, now.date(), problems))
             counts = plan.counts()
             if not problems and not dry_run:
+                moves = _case_moves(plan) if kind == "cases" else []
                 plan.write(session)
+                transfers = follow_case_transfers(
+                    session, moves, policy=policy, now=now, actor=actor,
+                    calendar=calendar or WorkingCalendar(policy.calendar.holidays_subdivision),
+                )  # fmt: skip
                 auditlog.record(
                     session,
                     actor=actor,
@@ -104,6 +118,7 @@ def import_csv(
         updated=counts["updated"],
         unchanged=counts["unchanged"],
         dry_run=dry_run,
+        transfers=transfers,
     )
 
 
@@ -635,8 +650,33 @@ def _plan_cases(rows: list[_Row], ctx: _Context) -> _Plan:
             values["tac_last_summary_on"] = _later(
                 case.tac_last_summary_on, values["tac_last_summary_on"]
             )
+        values["closed_on"] = _closed_on(case, values["status"], ctx.today)
         plan.changes.append(_Change(case, values))
     return plan
+
+
+def _case_moves(plan: _Plan) -> list[CaseMove]:
+    """Cases the import gives another team or practitioner (read before the plan is written)."""
+    return [
+        CaseMove(
+            case_id=change.existing.id,
+            old_team_id=change.existing.team_id,
+            old_worker_id=change.existing.worker_id,
+            new_team_id=change.values["team_id"],
+            new_worker_id=change.values["worker_id"],
+        )
+        for change in plan.changes
+        if change.existing is not None
+        and (change.existing.team_id, change.existing.worker_id)
+        != (change.values["team_id"], change.values["worker_id"])
+    ]
+
+
+def _closed_on(case: Case | None, status: str, today: date) -> date | None:
+    """When the case was first seen closed: data retention counts from it."""
+    if status != "closed":
+        return None
+    return case.closed_on if case is not None and case.closed_on else today
 
 
 def _case_values(

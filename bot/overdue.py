@@ -49,6 +49,7 @@ class OverdueItem:
     label: str  # may contain a case reference: DMs only
     due_on: date
     button: str
+    case_ref: str | None = None  # the reference in the label, linked to the case system
 
     @property
     def key(self) -> str:
@@ -117,6 +118,7 @@ def find_discussions_not_booked(
                 manager=manager,
                 team=session.get(Team, selection.team_id),
                 label=f"Book the audit discussion about {case.case_ref} with the practitioner",
+                case_ref=case.case_ref,
                 due_on=due_on,
                 button="Book the discussion",
             )
@@ -140,6 +142,7 @@ def find_audits_overdue(
                 manager=manager,
                 team=session.get(Team, selection.team_id),
                 label=f"Submit the {Month.parse(month).label} audit of {case.case_ref}",
+                case_ref=case.case_ref,
                 due_on=selection.due_on,
                 button="Open the audit",
             )
@@ -175,6 +178,7 @@ def find_actions_overdue(
                 manager=session.get(Staff, audit_row.manager_id),
                 team=session.get(Team, selection.team_id),
                 label=_short(f"Action on {case.case_ref}: {action.what}"),
+                case_ref=case.case_ref,
                 due_on=action.due_on,
                 button="Mark done",
             )
@@ -204,6 +208,7 @@ def find_tac_summaries_overdue(
                 manager=session.get(Staff, task.manager_id),
                 team=session.get(Team, case.team_id),
                 label=f"Complete the TAC reflective case summary of {case.case_ref}",
+                case_ref=case.case_ref,
                 due_on=task.due_on,
                 button="Summary completed",
             )
@@ -244,6 +249,7 @@ def find_alerts_unacknowledged(
                 manager=manager,
                 team=session.get(Team, selection.team_id),
                 label=f"Category 1 alert about {case.case_ref}: nobody has said they are acting",
+                case_ref=case.case_ref,
                 due_on=resent_on,
                 button="I am acting on this",
             )
@@ -275,6 +281,7 @@ def find_reaudits_overdue(
                 manager=session.get(Staff, audit_row.manager_id),
                 team=session.get(Team, selection.team_id),
                 label=f"Re-audit the audit of {case.case_ref}",
+                case_ref=case.case_ref,
                 due_on=row.due_on,
                 button="Open the re-audit",
             )

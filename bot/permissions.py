@@ -51,6 +51,11 @@ AUDIT_COMMANDS = (
         "the QA briefing for a month or a quarter, as files in your DM (default: last month)",
         OVERSEERS,
     ),
+    # The programme calendar (issue 13): one-off months with no selection.
+    CommandSpec(
+        "pause", "pause YYYY-MM reason…", "no selection in a month, with the reason", ("admin",)
+    ),
+    CommandSpec("unpause", "unpause YYYY-MM", "lift a month's pause", ("admin",)),
 )
 COMMANDS_BY_NAME = {spec.name: spec for spec in AUDIT_COMMANDS}
 USAGE = "/audit " + " | ".join(spec.usage for spec in AUDIT_COMMANDS)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import time
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -324,6 +325,68 @@ class TeamDigestPolicy(_Section):
     post_time: time = time(9, 0)
 
 
+# --- Programme calendar, case transfers, links and retention (issue 13, parts 3-6) ---
+
+MONTH_NAMES = (
+    "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december",
+)  # fmt: skip
+
+
+class ProgrammeCalendarPolicy(_Section):
+    """When the monthly draw happens: on the n-th working day of the month, and never in the
+    months listed (e.g. ``[august]``: no audits in August)."""
+
+    selection_working_day: int = Field(default=1, ge=1, le=10)
+    no_selection_months: list[int] = Field(default_factory=list)
+
+    @field_validator("no_selection_months", mode="before")
+    @classmethod
+    def _month_numbers(cls, value: object) -> object:
+        if not isinstance(value, list):
+            return value
+        return [
+            MONTH_NAMES.index(item.strip().lower()) + 1
+            if isinstance(item, str) and item.strip().lower() in MONTH_NAMES
+            else item
+            for item in value
+        ]
+
+    @field_validator("no_selection_months")
+    @classmethod
+    def _real_months(cls, value: list[int]) -> list[int]:
+        if any(not 1 <= month <= 12 for month in value):
+            raise ValueError("give months as names (august) or numbers 1 to 12")
+        return sorted(set(value))
+
+
+class RetentionPolicy(_Section):
+    """How long Auditbot keeps what it need not keep for ever, in days. None (the default)
+    keeps it: each council sets its own periods from its retention schedule."""
+
+    outbox_message_days: int | None = Field(default=None, ge=1)  # bodies of sent messages
+    free_text_days: int | None = Field(default=None, ge=1)  # justifications, reasons, notes
+    closed_case_days: int | None = Field(default=None, ge=1)  # after the case closed
+    run_at: time = time(2, 0)
+
+
+CASE_LINK_PLACEHOLDER = "{case_ref}"
+
+
+def check_case_link(value: str | None) -> str | None:
+    """A case system URL template: https, with {case_ref} where the reference goes."""
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.netloc:
+        raise ValueError("must be an https:// address")
+    if CASE_LINK_PLACEHOLDER not in value:
+        raise ValueError(f"must contain {CASE_LINK_PLACEHOLDER} where the case reference goes")
+    if any(char in value for char in '<>| "\n'):
+        raise ValueError('must not contain spaces or the characters < > | "')
+    return value
+
+
 class Policy(_Section):
     case_types: list[str] = Field(default_factory=lambda: ["CP", "LAC", "CIN", "TAC", "EH"])
     calendar: CalendarPolicy = CalendarPolicy()
@@ -337,6 +400,16 @@ class Policy(_Section):
     report: ReportPolicy = ReportPolicy()
     chasing: ChasingPolicy = ChasingPolicy()
     team_digest: TeamDigestPolicy = TeamDigestPolicy()
+    # Issue 13: the programme calendar, case transfers, case system links, retention.
+    programme: ProgrammeCalendarPolicy = ProgrammeCalendarPolicy()
+    transfer: Literal["stay", "follow"] = "stay"
+    case_link: str | None = None
+    retention: RetentionPolicy = RetentionPolicy()
+
+    @field_validator("case_link")
+    @classmethod
+    def _case_link_is_a_template(cls, value: str | None) -> str | None:
+        return check_case_link(value)
 
     @model_validator(mode="after")
     def _eligible_types_are_known(self) -> Policy:

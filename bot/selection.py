@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from bot import auditlog
 from bot.calendar import WorkingCalendar
@@ -23,7 +23,8 @@ from bot.manager_message import queue_selection_message, selection_dm_key
 from bot.months import Month
 from bot.outbox import queue_update
 from bot.policy import Policy
-from messages import render
+from bot.programme_calendar import is_paused, no_selection_reason, selection_day
+from messages import escape_mrkdwn, render
 from models import Case, Selection, SelectionRound, Staff, Team
 from models.booking import BOOKING_OPEN, latest_booking
 
@@ -94,6 +95,12 @@ def draw_monthly_selection(
     ).first()
     if existing is not None:
         return _outcome_of(session, existing, month, created=False)
+    paused = no_selection_reason(session, policy, month)
+    if paused is not None:
+        raise InvalidRequest(
+            f"{month.label} has {escape_mrkdwn(paused)}. Nothing has been drawn."
+            + (f" To draw anyway: `/audit unpause {month}` first." if is_paused(paused) else "")
+        )
     criteria = Criteria.for_month(policy, month)
     selection_round = SelectionRound(
         month=str(month),
@@ -302,7 +309,7 @@ def redraw_case(
             f"There is no other eligible case in {team.name} this month, so {old_case.case_ref} "
             "stays your case. If it cannot be audited, please tell your audit administrator."
         )
-    attempt = current.attempt + 1
+    attempt = next_attempt(session, selection_round.id, actor.id)
     replacement, chosen = _pick(
         selection_round,
         actor,
@@ -353,6 +360,16 @@ def redraw_case(
     return replacement, new_case
 
 
+def next_attempt(session: Session, round_id: int, manager_id: int) -> int:
+    """The manager's next attempt number in a round (a case transferred to them takes one)."""
+    highest = session.exec(
+        select(func.max(Selection.attempt)).where(
+            Selection.round_id == round_id, Selection.manager_id == manager_id
+        )
+    ).one()
+    return (highest or 0) + 1
+
+
 def explain_selection(session: Session, selection: Selection) -> str:
     """How this case was drawn, in words an administrator can check."""
     selection_round = session.get(SelectionRound, selection.round_id)
@@ -380,13 +397,14 @@ def month_due_for_scheduled_draw(
 ) -> Month | None:
     """The month the scheduler should draw at `now`, if any.
 
-    The draw is due from ``run_at`` on the month's first working day (local time). After
+    The draw is due from ``run_at`` on the month's selection day (local time; the first working
+    day unless the policy's programme calendar says otherwise). After
     downtime it catches up within ``catch_up_working_days``; later than that an administrator
     decides, so a bot installed mid-month does not surprise anyone with a late draw.
     """
     local = now.astimezone(timezone)
     month = Month.of(local.date())
-    first = calendar.first_working_day(month)
+    first = selection_day(policy, calendar, month)
     if local.replace(tzinfo=None) < datetime.combine(first, policy.selection.run_at):
         return None
     late_by = calendar.working_days_between(first, local.date())
@@ -406,7 +424,7 @@ def run_scheduled_draw(
     if month is None or not _team_managers(session):
         return None
     already = session.exec(select(SelectionRound.id).where(SelectionRound.month == str(month)))
-    if already.first() is not None:
+    if already.first() is not None or no_selection_reason(session, policy, month):
         return None
     return draw_monthly_selection(
         session, month=month, policy=policy, calendar=calendar, now=now, actor="scheduler"

@@ -65,6 +65,7 @@ class ProgrammeStatus:
     concerns_register: int = 0
     reaudits: ReauditCounts | None = None  # None: not drawn for the month yet
     teams_without_channel: list[str] = field(default_factory=list)
+    no_selection: str | None = None  # a paused month, or one the policy never audits
 
     @property
     def totals(self) -> TeamCounts:
@@ -201,6 +202,7 @@ class ManagerStatus:
     case_type: str | None
     practitioner: Staff | None
     explanation: str | None
+    no_selection: str | None = None  # a paused month, or one the policy never audits
 
 
 def manager_status(session: Session, manager: Staff, month: Month) -> ManagerStatus:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, time
 from typing import Any
+from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
@@ -72,6 +73,35 @@ def listing(items: list[str], limit: int = 30) -> str:
     return f"{shown} and {extra} more" if extra > 0 else shown
 
 
+# --- links to the case system (issue 13): the policy's `case_link`, set by the composition root ---
+
+_case_link: dict[str, str | None] = {"template": None}
+
+
+def use_case_link(template: str | None) -> None:
+    """Link every case reference in DMs and modals with this URL template (None: bare)."""
+    _case_link["template"] = template
+
+
+def case_link(case_ref: object) -> str:
+    """A case reference for mrkdwn: `<url|CR-123>` when the policy gives a case system link
+    (the reference URL-encoded), otherwise the escaped reference. Plain-text fields (headers,
+    notification text) can't hold links and keep using the bare reference."""
+    label = escape_mrkdwn(case_ref)
+    template = _case_link["template"]
+    if template is None:
+        return label
+    return f"<{template.replace('{case_ref}', quote(str(case_ref), safe=''))}|{label}>"
+
+
+def link_case_in(text: object, case_ref: str | None) -> str:
+    """Text for mrkdwn in which the case reference it names (if any) is linked."""
+    escaped = escape_mrkdwn(text)
+    if not case_ref:
+        return escaped
+    return escaped.replace(escape_mrkdwn(case_ref), case_link(case_ref), 1)
+
+
 _env = Environment(
     loader=PackageLoader("messages", "templates"),
     autoescape=False,
@@ -81,6 +111,8 @@ _env = Environment(
     keep_trailing_newline=False,
 )
 _env.filters["mrkdwn"] = escape_mrkdwn
+_env.filters["case_link"] = case_link
+_env.filters["link_case_in"] = link_case_in
 _env.filters["slack_date"] = slack_date
 _env.filters["plain_date"] = plain_date
 _env.filters["slack_datetime"] = slack_datetime

@@ -4,6 +4,7 @@ from models.audit import Audit, AuditAction, SafeguardingAlert
 from models.booking import Booking, FamilyEngagement
 from models.chasing import ChaseNotice, ChaseRun, ChaseSnooze
 from models.home import HomeTabViewer
+from models.programme import ProgrammePause, RetentionRun
 from models.reaudit import ModeratedJudgement, Reaudit, ReauditRound
 from models.tables import (
     ROLES,
@@ -33,6 +34,8 @@ __all__ = [
     "Case",
     "ModeratedJudgement",
     "OutboxMessage",
+    "ProgrammePause",
+    "RetentionRun",
     "Reaudit",
     "ReauditRound",
     "SafeguardingAlert",

@@ -61,6 +61,8 @@ class Case(SQLModel, table=True):
     opened_on: date
     status: str
     tac_last_summary_on: date | None = None
+    # The day an import first saw the case closed: the retention period runs from it.
+    closed_on: date | None = None
 
 
 class SelectionRound(SQLModel, table=True):

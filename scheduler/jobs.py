@@ -19,6 +19,7 @@ from bot.directory import resolve_slack_ids
 from bot.engagement import run_engagement_schedule
 from bot.reaudit_draw import run_scheduled_reaudits
 from bot.report.delivery import send_monthly_briefings
+from bot.retention import run_retention
 from bot.selection import run_scheduled_draw
 from bot.sender import DeliveryReport
 from bot.services import Services
@@ -42,6 +43,7 @@ class TickReport:
     briefings: int = 0
     chasing_dms: int = 0
     team_digests: int = 0
+    retention: dict[str, int] | None = None  # what the day's retention sweep removed
 
     def summary(self) -> str:
         parts = [f"tick at {self.now.isoformat()}"]
@@ -60,6 +62,8 @@ class TickReport:
             parts.append(f"queued {self.chasing_dms} chasing DM(s)")
         if self.team_digests:
             parts.append(f"queued {self.team_digests} team digest(s)")
+        if self.retention is not None:
+            parts.append(describe_retention(self.retention))
         d = self.delivery
         parts.append(f"sent {d.sent}, failed {d.failed}, to retry {d.retried}")
         return "; ".join(parts)
@@ -92,8 +96,16 @@ def run_due_work(services: Services, now: datetime) -> TickReport:
     report.team_digests = (
         _once(services, "the team digests", lambda s: send_team_digests(s, **rules)) or 0
     )
+    # Issue 13: data retention, once a day.
+    report.retention = _once(services, "data retention", lambda s: run_retention(s, **rules))
     report.delivery = services.sender.deliver_due()
     return report
+
+
+def describe_retention(removed: dict[str, int]) -> str:
+    if not removed:
+        return "retention: nothing had expired"
+    return "retention: removed " + ", ".join(f"{count} {what}" for what, count in removed.items())
 
 
 def _follow_up_schedule(services: Services, **rules: Any) -> int:

@@ -119,6 +119,19 @@ SAMPLES = {
         ],
     ),
     "selection_replaced": dict(case_ref="CR-1", month="December 2026", reason=LONG),
+    # Issue 13: a selected case moved team and practitioner by an import.
+    "case_transfer_dm": dict(
+        role="new_team_manager",
+        case=case,
+        month="December 2026",
+        old_team=Obj(id=1, name=LONG[:200]),
+        new_team=Obj(id=2, name=LONG[:200]),
+        old_worker=Obj(id=3, name="Pat", slack_user_id="U0PAT0001"),
+        new_worker=Obj(id=4, name="Owen Price", slack_user_id=None),
+        auditor=person,
+        previous_auditor=person,
+        outcome="stays",
+    ),
     "redraw_modal": dict(case_ref="CR-1", private_metadata='{"selection_id": 1}', min_reason=10),
     "notice": dict(text="Nope", usage="/audit help"),
     "help_reply": dict(commands=list(AUDIT_COMMANDS)),
@@ -434,54 +447,61 @@ _action = Obj(id=7, what=LONG, due_on=date(2026, 12, 18))
 _task = Obj(id=8, due_on=date(2026, 12, 18))
 _reaudit = Obj(id=9, due_on=date(2026, 12, 31), status="started", submitted_at=_when)
 _alert = Obj(id=10, raised_at=_when)
-_home_parts = {
-    "home_manager": dict(
-        month="December 2026",
-        selection=Obj(status="selected"),
-        case_blocks=render("selection_dm", **SAMPLES["selection_dm"])["blocks"][:3],
-        actions=[(_action, person, case)] * 8,
-        more_actions=40,
-        tac_tasks=[(_task, person, case)] * 8,
-        more_tac_tasks=40,
-        outcomes=[dict(reaudit=_reaudit, case=case, moderator=person, agreed=6, total=7)] * 3,
-    ),
-    "home_practitioner": dict(
-        bookings=[(_when, Obj(id=6, place=LONG, practitioner_reply=None), case, person)] * 8,
-        more_bookings=3,
-        actions=[(_action, case)] * 8,
-        more_actions=40,
-        tasks=[(_task, case)] * 8,
-        more_tasks=40,
-    ),
-    "home_oversight": dict(
-        reaudits=[(_reaudit, case)] * 8,
-        more_reaudits=4,
-        overdue=[Obj(label=LONG, owner=person, due_on=date(2026, 12, 1))] * 8,
-        more_overdue=90,
-        alerts=[(_alert, case)] * 8,
-        more_alerts=2,
-        today=date(2026, 12, 14),
-    ),
-    "home_admin": dict(
-        status=big_status(),
-        not_on_slack=[no_slack] * 8,
-        more_not_on_slack=72,
-        failed=big_status().failed_deliveries[:8],
-        more_failed=12,
-        commands=AUDIT_COMMANDS[1:2] + AUDIT_COMMANDS[2:3] + AUDIT_COMMANDS[5:6],
-        next_month="January 2027",
-    ),
-    "home_more": dict(count=12),
-}
-SAMPLES |= _home_parts
-SAMPLES |= {
-    "home_view": dict(
-        person=person,
-        unknown=None,
-        blocks=[b for name in _home_parts for b in render(name, **_home_parts[name])["blocks"]],
-    ),
-    "home_answer_modal": dict(title="/audit reaudit", blocks=[{"type": "divider"}] * 100),
-}
+
+
+def home_samples() -> dict[str, dict]:
+    """The Home samples; their parts embed blocks rendered now, so a test that changes how
+    templates render (e.g. case links) builds them again."""
+    parts = {
+        "home_manager": dict(
+            month="December 2026",
+            selection=Obj(status="selected"),
+            case_blocks=render("selection_dm", **SAMPLES["selection_dm"])["blocks"][:3],
+            actions=[(_action, person, case)] * 8,
+            more_actions=40,
+            tac_tasks=[(_task, person, case)] * 8,
+            more_tac_tasks=40,
+            outcomes=[dict(reaudit=_reaudit, case=case, moderator=person, agreed=6, total=7)] * 3,
+        ),
+        "home_practitioner": dict(
+            bookings=[(_when, Obj(id=6, place=LONG, practitioner_reply=None), case, person)] * 8,
+            more_bookings=3,
+            actions=[(_action, case)] * 8,
+            more_actions=40,
+            tasks=[(_task, case)] * 8,
+            more_tasks=40,
+        ),
+        "home_oversight": dict(
+            reaudits=[(_reaudit, case)] * 8,
+            more_reaudits=4,
+            overdue=[Obj(label=LONG, owner=person, due_on=date(2026, 12, 1))] * 8,
+            more_overdue=90,
+            alerts=[(_alert, case)] * 8,
+            more_alerts=2,
+            today=date(2026, 12, 14),
+        ),
+        "home_admin": dict(
+            status=big_status(),
+            not_on_slack=[no_slack] * 8,
+            more_not_on_slack=72,
+            failed=big_status().failed_deliveries[:8],
+            more_failed=12,
+            commands=AUDIT_COMMANDS[1:2] + AUDIT_COMMANDS[2:3] + AUDIT_COMMANDS[5:6],
+            next_month="January 2027",
+        ),
+        "home_more": dict(count=12),
+    }
+    return parts | {
+        "home_view": dict(
+            person=person,
+            unknown=None,
+            blocks=[b for name in parts for b in render(name, **parts[name])["blocks"]],
+        ),
+        "home_answer_modal": dict(title="/audit reaudit", blocks=[{"type": "divider"}] * 100),
+    }
+
+
+SAMPLES |= home_samples()
 
 
 def check_home(rendered):

@@ -1,5 +1,6 @@
 """The QA briefing in Slack: on request (`/audit report`), and on the first working day of each
-month to every administrator and head of service, for the month before.
+month to every administrator and head of service, for the month before (a month with no
+selection too: the briefing says why).
 
 Each person gets a short summary message, then the Markdown summary and the chart, the tables
 (CSV), and, when they are entitled to any of it, the cases-of-concern register, all through the
@@ -21,6 +22,7 @@ from bot import auditlog
 from bot.errors import InvalidRequest
 from bot.months import Month
 from bot.outbox import queue_dm, queue_files_dm
+from bot.programme_calendar import months_without_selection, no_selection_reason
 from bot.report.figures import Briefing, RegisterEntry, compute_briefing
 from bot.report.files import Files, register_file, summary_files, table_files
 from bot.report.period import Period
@@ -52,13 +54,15 @@ def request_briefing(
 
 
 def briefing_as_of(session: Session, services: Services, period: Period, today: date) -> Briefing:
-    return compute_briefing(
+    briefing = compute_briefing(
         session,
         period,
         framework=services.policy.framework,
         timezone=services.settings.timezone,
         as_of=today,
     )
+    briefing.no_selection = months_without_selection(session, services.policy, period.months)
+    return briefing
 
 
 def send_monthly_briefings(session: Session, services: Services, now: datetime) -> int:
@@ -71,7 +75,10 @@ def send_monthly_briefings(session: Session, services: Services, now: datetime) 
     if local < services.calendar.at(first, services.policy.report.monthly_send_time):
         return 0
     period = Period.month(month.plus(-1))
-    if _already_sent(session, period) or not _was_drawn(session, period.first):
+    if _already_sent(session, period) or not (
+        _was_drawn(session, period.first)
+        or no_selection_reason(session, services.policy, period.first)
+    ):
         return 0
     recipients = _monthly_recipients(session)
     if not recipients:

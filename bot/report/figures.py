@@ -135,6 +135,8 @@ class Briefing:
     actions: list[ActionTracker]
     reaudit_agreement: list[ReauditAgreement]
     tac_summaries: list[TacSummaryCount] = field(default_factory=list)
+    # Months of the period with no selection, and why (the programme calendar, issue 13).
+    no_selection: list[str] = field(default_factory=list)
 
     @property
     def current(self) -> Completion:

@@ -47,7 +47,7 @@ def _heading(briefing: Briefing) -> str:
         f"Audits of the cases drawn for {briefing.period.label}, compared with the three "
         f"{'quarters' if briefing.period.is_quarter else 'months'} before, as recorded on "
         f"{briefing.as_of:%-d %B %Y}. Audit framework: {briefing.framework}."
-    )
+    ) + "".join(f"\n\n**{note}.**" for note in briefing.no_selection)
 
 
 def _how_much(briefing: Briefing) -> str:

@@ -11,7 +11,7 @@ from alembic import op
 import models.types
 
 revision = "0010"
-down_revision = "0006"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,32 @@
+"""Tables of the programme calendar and data retention (see bot/programme_calendar.py and
+bot/retention.py).
+
+A `ProgrammePause` is a one-off month with no selection, set by an administrator with a reason.
+A `RetentionRun` marks the day's retention sweep done, with what it removed, so a re-run or a
+second instance does nothing new.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, SQLModel
+
+from models.types import UTCDateTime
+
+
+class ProgrammePause(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    month: str = Field(unique=True, index=True)  # YYYY-MM
+    reason: str
+    paused_by: str  # the administrator's email
+    paused_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class RetentionRun(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    day: date = Field(unique=True)  # the local date of the sweep
+    ran_at: datetime = Field(sa_type=UTCDateTime)
+    removed: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
