@@ -25,6 +25,7 @@ class AuditCommand:
     month: Month | None = None
     user_id: str | None = None
     period: Period | None = None  # `report`: a month or a quarter
+    round_name: str | None = None  # `round status NAME`
 
 
 def parse_audit_command(text: str) -> AuditCommand:
@@ -44,10 +45,22 @@ def parse_audit_command(text: str) -> AuditCommand:
         _expect_at_most(spec, arguments, 2)
         user_id = _MENTION.match(arguments[0]).group(1)
         return AuditCommand(spec, _month(arguments[1:]), user_id)
+    if name == "round":
+        return _round_command(spec, [word.lower() for word in arguments])
     _expect_at_most(spec, arguments, 1)
     if name == "report":
         return AuditCommand(spec, period=_period(arguments))
     return AuditCommand(spec, _month(arguments))
+
+
+def _round_command(spec: CommandSpec, arguments: list[str]) -> AuditCommand:
+    """`round status [NAME]` (no words: the same); `round new` is answered with a form by the
+    command listener before parsing, so here it only needs to be allowed."""
+    if arguments in ([], ["status"], ["new"]):
+        return AuditCommand(spec)
+    if len(arguments) == 2 and arguments[0] == "status":
+        return AuditCommand(spec, round_name=arguments[1])
+    raise UsageError(f"`/audit round` takes: `/audit {spec.usage}`.")
 
 
 def _period(arguments: list[str]) -> Period | None:

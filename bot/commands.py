@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +17,7 @@ from bot.permissions import commands_for, is_overseer, require_command
 from bot.reaudit_draw import draw_reaudits
 from bot.report.delivery import request_briefing
 from bot.report.period import Period
+from bot.round_status import current_rounds, named_round, round_summary
 from bot.selection import draw_monthly_selection, explain_selection
 from bot.services import Services
 from bot.status import manager_status, programme_status
@@ -84,6 +85,8 @@ def _dispatch(
         period = command.period or Period.month(Month.of(today).plus(-1))
         briefing = request_briefing(session, services, actor, period, now)
         return render("report_reply", briefing=briefing)
+    if name == "round":
+        return _round_status(services, session, command, today)
     month = command.month or Month.of(today)
     if name == "reaudit":
         outcome = draw_reaudits(
@@ -100,6 +103,18 @@ def _dispatch(
             return render("status_programme", status=programme_status(session, month, today))
         return render("status_manager", status=manager_status(session, actor, month))
     return _explain(session, command, month)
+
+
+def _round_status(
+    services: Services, session: Session, command: AuditCommand, today: date
+) -> dict[str, Any]:
+    """Audit rounds (issue 12): one round in detail, or the current ones in counts."""
+    if command.round_name:
+        rounds = [named_round(session, command.round_name)]
+    else:
+        rounds = current_rounds(session, today)
+    summaries = [round_summary(session, services.policy, r) for r in rounds]
+    return render("round_status_reply", summaries=summaries, detail=bool(command.round_name))
 
 
 def _explain(session: Session, command: AuditCommand, month: Month) -> dict[str, Any]:

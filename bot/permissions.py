@@ -51,6 +51,13 @@ AUDIT_COMMANDS = (
         "the QA briefing for a month or a quarter, as files in your DM (default: last month)",
         OVERSEERS,
     ),
+    # Audit rounds (issue 12): `round new` is for admins only (checked when the form opens).
+    CommandSpec(
+        "round",
+        "round new | round status [NAME]",
+        "define a thematic audit, whole-file audit or audit day (admins); see rounds' progress",
+        OVERSEERS,
+    ),
 )
 COMMANDS_BY_NAME = {spec.name: spec for spec in AUDIT_COMMANDS}
 USAGE = "/audit " + " | ".join(spec.usage for spec in AUDIT_COMMANDS)

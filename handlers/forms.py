@@ -20,6 +20,8 @@ def _value_of(element: dict[str, Any]) -> Any:
     for key in ("value", "selected_date", "selected_time", "selected_user"):
         if element.get(key) is not None:
             return str(element[key])
+    if "selected_users" in element:  # multi_users_select
+        return list(element.get("selected_users") or [])
     if "selected_options" in element:
         return [option["value"] for option in element.get("selected_options") or []]
     option = element.get("selected_option")

@@ -4,6 +4,7 @@ from models.audit import Audit, AuditAction, SafeguardingAlert
 from models.booking import Booking, FamilyEngagement
 from models.chasing import ChaseNotice, ChaseRun, ChaseSnooze
 from models.reaudit import ModeratedJudgement, Reaudit, ReauditRound
+from models.rounds import AuditRound, RoundCase  # issue 12
 from models.tables import (
     ROLES,
     TEAM_TYPES,
@@ -23,6 +24,7 @@ __all__ = [
     "Audit",
     "AuditAction",
     "AuditLogEntry",
+    "AuditRound",
     "Booking",
     "ChaseNotice",
     "ChaseRun",
@@ -33,6 +35,7 @@ __all__ = [
     "OutboxMessage",
     "Reaudit",
     "ReauditRound",
+    "RoundCase",
     "SafeguardingAlert",
     "Selection",
     "SelectionRound",
