@@ -17,7 +17,7 @@ from bot.permissions import commands_for, is_overseer, require_command
 from bot.reaudit_draw import draw_reaudits
 from bot.report.delivery import request_briefing
 from bot.report.period import Period
-from bot.round_status import current_rounds, named_round, round_summary
+from bot.round_status import current_rounds, named_round, round_summary, rounds_in
 from bot.selection import draw_monthly_selection, explain_selection
 from bot.services import Services
 from bot.status import manager_status, programme_status
@@ -100,7 +100,12 @@ def _dispatch(
         return render("reaudit_reply", outcome=outcome)
     if name == "status":
         if is_overseer(actor):
-            return render("status_programme", status=programme_status(session, month, today))
+            status = programme_status(session, month, today)
+            policy = services.policy  # issue 12: the month's audit rounds
+            status.rounds = rounds_in(
+                session, policy.rounds, policy.framework, month.first_day, month.last_day
+            )
+            return render("status_programme", status=status)
         return render("status_manager", status=manager_status(session, actor, month))
     return _explain(session, command, month)
 
@@ -113,7 +118,8 @@ def _round_status(
         rounds = [named_round(session, command.round_name)]
     else:
         rounds = current_rounds(session, today)
-    summaries = [round_summary(session, services.policy, r) for r in rounds]
+    policy = services.policy
+    summaries = [round_summary(session, policy.rounds, policy.framework, r) for r in rounds]
     return render("round_status_reply", summaries=summaries, detail=bool(command.round_name))
 
 

@@ -10,8 +10,7 @@ from datetime import date
 from sqlmodel import Session, col, func, select
 
 from bot.errors import InvalidRequest
-from bot.policy import ROUND_KINDS, Policy
-from bot.round_messages import round_framework
+from bot.policy import ROUND_KINDS, FrameworkPolicy, RoundsPolicy
 from models import Audit, AuditAction, AuditRound, Case, RoundCase, Staff
 
 
@@ -45,9 +44,30 @@ class RoundSummary:
     def drawn_yet(self) -> bool:
         return self.round.selection_round_id is not None
 
+    @property
+    def headline(self) -> str:
+        """The round and its counts in a line or two (no case references: fit for any reader
+        of `/audit status`)."""
+        audit_round = self.round
+        when = f"{audit_round.audit_on:%-d %B %Y}" + (
+            f" to {audit_round.audit_until:%-d %B %Y}" if audit_round.audit_until else ""
+        )
+        head = f"*{audit_round.name}* · {self.kind} · {self.question_set} · {when}"
+        if not self.drawn_yet:
+            return f"{head}\nCases to be drawn on {audit_round.selection_on:%A %-d %B %Y}."
+        declined = f", {self.declined} can't attend" if self.declined else ""
+        return (
+            f"{head}\n{self.drawn} case(s) drawn · {self.confirmed} attendance confirmed"
+            f"{declined} · {self.audited} audit(s) done · {self.actions} action(s), "
+            f"{self.actions_done} done"
+        )
 
-def round_summary(session: Session, policy: Policy, audit_round: AuditRound) -> RoundSummary:
-    framework = round_framework(policy, audit_round)
+
+def round_summary(
+    session: Session, rounds: RoundsPolicy, main: FrameworkPolicy, audit_round: AuditRound
+) -> RoundSummary:
+    """The round's counts and findings; its question set is its theme's, or `main`."""
+    framework = rounds.framework_for(audit_round.theme, main)
     summary = RoundSummary(
         round=audit_round, kind=ROUND_KINDS[audit_round.kind], question_set=framework.name
     )
@@ -110,6 +130,16 @@ def rounds_between(session: Session, first: date, last: date) -> list[AuditRound
             .order_by(col(AuditRound.audit_on), col(AuditRound.id))
         ).all()
     )
+
+
+def rounds_in(
+    session: Session, rounds: RoundsPolicy, main: FrameworkPolicy, first: date, last: date
+) -> list[RoundSummary]:
+    """The summaries of the rounds audited between `first` and `last` (a month, a quarter)."""
+    return [
+        round_summary(session, rounds, main, audit_round)
+        for audit_round in rounds_between(session, first, last)
+    ]
 
 
 def current_rounds(session: Session, today: date, recent_days: int = 62) -> list[AuditRound]:

@@ -476,6 +476,7 @@ SAMPLES |= {
                 round=audit_round,
                 kind="Audit day",
                 question_set=LONG[:150],
+                headline=LONG * 3,
                 drawn_yet=True,
                 drawn=300,
                 confirmed=100,

@@ -5,12 +5,17 @@ themed question set through the guided audit, and the thematic schedule."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlmodel import select
 
+from bot.months import Month
 from bot.policy import Policy, RoundsPolicy, ThematicSchedule
+from bot.report.delivery import briefing_as_of
+from bot.report.markdown import briefing_markdown
+from bot.report.period import Period
+from bot.report.tables import round_tables
 from bot.slack_standin import SlackStandIn
 from models import Audit, AuditAction, AuditRound, Case, RoundCase, SelectionRound, Team
 from models.db import transaction
@@ -268,6 +273,10 @@ def test_attendance_is_confirmed_or_declined_and_the_rest_are_reminded_once_each
     assert "On annual leave that week" in status and silent_ref in status
     overview = running.command(uid(running, "service_manager"), "round status").text
     assert "audit-day-q1" in overview and silent_ref not in overview
+    programme = running.command(uid(running, "admin"), "status 2027-01").text
+    assert "Audit rounds this month" in programme and "1 attendance confirmed" in programme
+    assert not any(case.case_ref in programme for _, case in round_cases(running))
+    assert "audit-day-q1" not in running.command(uid(running, "admin"), "status 2026-12").text
     refused = running.command(uid(running, "north_worker"), "round status").text
     assert "Sorry, only" in refused
 
@@ -322,6 +331,19 @@ def test_a_themed_question_set_is_completed_through_the_guided_audit(running, cl
     status = running.command(uid(running, "admin"), "round status neglect-dec").text
     assert "1 audit(s) done" in status and "1 action(s), 0 done" in status
     assert "Requires improvement to be good: 1" in status
+    with running.services.make_session() as session:
+        briefing = briefing_as_of(
+            session, running.services, Period.month(Month(2026, 12)), date(2027, 1, 4)
+        )
+    tables = {table.name: [table.header, *table.rows] for table in round_tables(briefing)}
+    assert tables["rounds"][1][:2] == ["neglect-dec", "Thematic audit"]
+    assert tables["rounds"][1][4:] == [1, 0, 0, 1, 1, 0]
+    ri = "Requires improvement to be good"
+    assert [row[1:] for row in tables["round-findings"][1:]] == [
+        [domain.title, ri, 1] for domain in running.services.policy.rounds.themes["neglect"].domains
+    ]
+    summary = briefing_markdown(briefing)
+    assert "## 8. Audit rounds" in summary and case.case_ref not in summary
 
 
 def test_the_thematic_schedule_creates_and_draws_the_months_round_once(database_url, clock):

@@ -57,6 +57,7 @@ def briefing_as_of(session: Session, services: Services, period: Period, today: 
         framework=services.policy.framework,
         timezone=services.settings.timezone,
         as_of=today,
+        rounds=services.policy.rounds,
     )
 
 
