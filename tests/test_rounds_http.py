@@ -16,12 +16,10 @@ from bot.report.delivery import briefing_as_of
 from bot.report.markdown import briefing_markdown
 from bot.report.period import Period
 from bot.report.tables import round_tables
-from bot.slack_standin import SlackStandIn
 from models import Audit, AuditAction, AuditRound, Case, RoundCase, SelectionRound, Team
-from models.db import transaction
 from scheduler.jobs import run_due_work
 from tests import factories
-from tests.harness import Clock, click_for_view, start_bot, updates_of, views_opened
+from tests.harness import Clock, click_for_view, start_bot_with, updates_of, views_opened
 from tests.test_audit_http import domain_values, final_values
 
 pytestmark = pytest.mark.integration
@@ -57,22 +55,9 @@ def clock():
     return Clock(MONDAY)
 
 
-def running_bot(database_url, clock, policy=None):
-    slack = SlackStandIn().start()
-    bot, stop = start_bot(database_url, slack, clock=clock, policy=policy)
-    with transaction(bot.services.make_session) as session:
-        bot.people = people(session)
-
-    def close() -> None:
-        stop()
-        slack.stop()
-
-    return bot, close
-
-
 @pytest.fixture
 def running(database_url, clock):
-    bot, close = running_bot(database_url, clock)
+    bot, close = start_bot_with(database_url, clock, people)
     yield bot
     close()
 
@@ -350,7 +335,7 @@ def test_the_thematic_schedule_creates_and_draws_the_months_round_once(database_
     policy = Policy(
         rounds=RoundsPolicy(schedule=ThematicSchedule(months={1: "voice_of_the_child"}, cases=2))
     )
-    bot, close = running_bot(database_url, clock, policy=policy)
+    bot, close = start_bot_with(database_url, clock, people, policy=policy)
     try:
         tick(bot, clock, datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
         assert rounds(bot) == []
