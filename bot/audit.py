@@ -29,7 +29,11 @@ from bot.interactions import Reply
 from bot.manager_message import CASE_TYPE_NAMES, refresh_selection_message
 from bot.outbox import queue_dm
 from bot.policy import FrameworkPolicy
-from bot.round_messages import framework_for_selection, refresh_after_audit_change
+from bot.round_messages import (
+    framework_for_selection,
+    refresh_after_audit_change,
+    round_case_manager,
+)
 from bot.services import Services
 from messages import render
 from models import Audit, AuditAction, Case, Reaudit, SafeguardingAlert, Selection, Staff
@@ -372,7 +376,9 @@ def raise_safeguarding_alert(
     auditlog.record(
         session, actor=manager.email, action="alert.raise", subject=f"alert:{alert.id}", now=now
     )
-    for person in alert_recipients(session, manager):
+    line = alert_recipients(session, manager)
+    told = [p for p in round_case_manager(session, audit.selection_id) if p not in line]
+    for person in line + told:
         queue_alert_dm(session, alert, person, round_=1, now=now)
     return alert
 

@@ -27,6 +27,19 @@ def framework_for_selection(session: Session, policy: Policy, selection_id: int)
     return round_framework(policy, session.get(AuditRound, round_case.round_id))
 
 
+def round_case_manager(session: Session, selection_id: int) -> list[Staff]:
+    """For a round's audit, the case's team manager (the auditor is usually someone else), who
+    must hear of an immediate concern at once as well as the auditor's line; else nobody."""
+    round_case = round_case_of_selection(session, selection_id)
+    if round_case is None:
+        return []
+    practitioner = session.get(Staff, session.get(Case, round_case.case_id).worker_id)
+    manager = session.get(Staff, practitioner.manager_id) if practitioner.manager_id else None
+    if manager is None or not manager.is_active or manager.id == round_case.auditor_id:
+        return []
+    return [manager]
+
+
 def round_case_of_selection(session: Session, selection_id: int) -> RoundCase | None:
     return session.exec(select(RoundCase).where(RoundCase.selection_id == selection_id)).first()
 

@@ -331,6 +331,39 @@ def test_a_themed_question_set_is_completed_through_the_guided_audit(running, cl
     assert "## 8. Audit rounds" in summary and case.case_ref not in summary
 
 
+def test_an_immediate_concern_in_a_round_alerts_the_cases_team_manager_too(running, clock):
+    define(
+        running,
+        name="voice-dec",
+        kind="thematic",
+        theme="voice_of_the_child",
+        cases="1",
+        auditors=["service_manager"],
+        selection_date="2026-12-01",
+        audit_date="2026-12-14",
+    )
+    tick(running, clock, datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    [(_, case)] = round_cases(running)
+    auditor = uid(running, "service_manager")
+    dm = running.dms_containing(auditor, case.case_ref)[0]
+    view = click_for_view(running, auditor, dm, "audit.start", "audit.step")
+    while view["submit"]["text"] != "Submit the audit":
+        view = {**running.submit(auditor, view, domain_values(view)).json["view"], "id": view["id"]}
+    note = "The child said she is afraid to go home tonight."
+    values = final_values(
+        running,
+        concern="category_1",
+        note=note,
+        actions=(),
+        no_actions="Referred to the MASH at once.",
+    )
+    assert not running.submit(auditor, view, values).body
+    team_manager = uid(running, f"{_team_key(running, case)}_tm")
+    alert = running.dms_containing(team_manager, "A child may be at risk now")[0]
+    assert note in json.dumps(alert["blocks"])
+    assert running.dms_containing(uid(running, "head"), "A child may be at risk now")
+
+
 def test_the_thematic_schedule_creates_and_draws_the_months_round_once(database_url, clock):
     policy = Policy(
         rounds=RoundsPolicy(schedule=ThematicSchedule(months={1: "voice_of_the_child"}, cases=2))
