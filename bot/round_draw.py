@@ -18,7 +18,8 @@ from sqlmodel import Session, col, select
 from bot import auditlog
 from bot.calendar import WorkingCalendar
 from bot.months import Month
-from bot.policy import Policy, RoundDefinition
+from bot.outbox import queue_dm
+from bot.policy import ROUND_KINDS, Policy, RoundDefinition
 from bot.round_messages import (
     attendance_reminder_key,
     queue_attendance_request,
@@ -32,6 +33,7 @@ from bot.round_rules import (
     spread_across_areas,
 )
 from bot.rounds import RoundProblem, create_round, round_auditors
+from messages import render
 from models import (
     AuditRound,
     Case,
@@ -123,7 +125,38 @@ def draw_round(
     )
     for round_case in round_cases:
         queue_round_case_messages(session, policy, round_case, now)
+    _tell_administrators(session, audit_round, round_cases, len(candidates), len(auditors), now)
     return round_cases
+
+
+def _tell_administrators(
+    session: Session,
+    audit_round: AuditRound,
+    round_cases: list[RoundCase],
+    pool: int,
+    auditors: int,
+    now: datetime,
+) -> None:
+    admins = session.exec(select(Staff).where(Staff.status == "active")).all()
+    message = render(
+        "round_drawn_dm",
+        round=audit_round,
+        kind=ROUND_KINDS[audit_round.kind],
+        drawn=len(round_cases),
+        asked=audit_round.definition["cases"],
+        pool=pool,
+        areas=len({round_case.service_area for round_case in round_cases}),
+        auditors=auditors,
+    )
+    for admin in (person for person in admins if person.has_role("admin")):
+        queue_dm(
+            session,
+            key=f"round:{audit_round.id}:drawn:{admin.id}",
+            recipient=admin,
+            message=message,
+            concern=f"round:{audit_round.id}",
+            now=now,
+        )
 
 
 def _definition_of(audit_round: AuditRound) -> dict:

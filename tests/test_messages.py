@@ -468,6 +468,9 @@ SAMPLES |= {
     ),
     "round_auditor_dm": dict(**round_context, audit=None, reminder=None),
     "round_attendance_dm": dict(**round_context, audit=None, reminder=2),
+    "round_drawn_dm": dict(
+        round=audit_round, kind="Audit day", drawn=3, asked=35, pool=4000, areas=6, auditors=35
+    ),
     "round_decline_modal": dict(case_ref="CR-100001", private_metadata='{"round_case_id": 12}'),
     "round_status_reply": dict(
         detail=True,

@@ -203,6 +203,8 @@ def test_an_audit_day_is_drawn_five_weeks_before_across_service_areas_one_case_e
     with running.services.make_session() as session:
         recorded = session.get(SelectionRound, rounds(running)[0].selection_round_id)
         assert recorded.seed and recorded.criteria["not_selected_since"] == "2025-12"
+    told = running.dms_containing(uid(running, "admin"), "audit-day-q1 drawn")[0]
+    assert "3* of the 3 case(s)" in json.dumps(told["blocks"]) and "CR-" not in json.dumps(told)
     calls = len(running.slack.calls())
     assert tick(running, clock, datetime(2026, 12, 7, 9, 0, tzinfo=UTC)).rounds.drawn == []
     assert len(running.slack.calls()) == calls
