@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import select
 
 from bot.calendar import WorkingCalendar
+from bot.command_parser import UsageError, parse_audit_command
 from bot.errors import ConfigError
 from bot.policy import Policy, RoundDefinition, load_policy
 from bot.round_draw import run_round_schedule
@@ -197,3 +198,12 @@ def test_a_round_definition_needs_auditors_and_coherent_dates():
             audit_date=date(2027, 1, 11),
             audit_until=date(2027, 1, 4),
         )
+
+
+def test_the_round_command_takes_new_or_status_with_an_optional_name():
+    assert parse_audit_command("round status Neglect-2027-01").round_name == "neglect-2027-01"
+    assert parse_audit_command("round").round_name is None
+    assert parse_audit_command("ROUND new").spec.name == "round"
+    for bad in ("round delete x", "round status a b", "round new now"):
+        with pytest.raises(UsageError, match="round new \\| round status"):
+            parse_audit_command(bad)

@@ -151,6 +151,12 @@ def test_only_administrators_get_the_form(running):
     answer = running.command(uid(running, "north_tm"), "round new")
     assert "only admins can define an audit round" in answer.text
     assert not views_opened(running, "round.new")
+    assert (
+        "/audit round new | round status [NAME]"
+        in running.command(uid(running, "admin"), "help").text
+    )
+    bad = running.command(uid(running, "admin"), "round cancel audit-day-q1").text
+    assert "`/audit round` takes" in bad and "Usage" in bad
     view = open_form(running)
     blocks = {block.get("block_id") for block in view["blocks"]}
     assert {"name", "kind", "theme", "service_areas", "teams", "auditors", "audit_date"} <= blocks
