@@ -5,6 +5,7 @@ themed question set through the guided audit, and the thematic schedule."""
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 
 import pytest
@@ -19,7 +20,14 @@ from bot.report.tables import round_tables
 from models import Audit, AuditAction, AuditRound, Case, RoundCase, SelectionRound, Team
 from scheduler.jobs import run_due_work
 from tests import factories
-from tests.harness import Clock, click_for_view, start_bot_with, updates_of, views_opened
+from tests.harness import (
+    Clock,
+    click_for_view,
+    start_bot,
+    start_bot_with,
+    updates_of,
+    views_opened,
+)
 from tests.test_audit_http import domain_values, final_values
 
 pytestmark = pytest.mark.integration
@@ -425,3 +433,36 @@ def _reminders(bot):
         for call in bot.slack.calls("chat.postMessage")
         if call.params.get("text", "").startswith("Reminder: please confirm")
     ]
+
+
+def test_two_instances_at_the_same_moments_draw_and_remind_once(database_url, clock):
+    bot, close = start_bot_with(database_url, clock, people)
+    second, stop_second = start_bot(database_url, bot.slack, clock=clock)
+    try:
+        define(bot)
+        for moment in (
+            datetime(2026, 12, 7, 9, 0, tzinfo=UTC),
+            datetime(2026, 12, 9, 9, 0, tzinfo=UTC),
+            datetime(2027, 1, 4, 9, 0, tzinfo=UTC),
+        ):
+            clock.now = moment
+            with ThreadPoolExecutor(2) as pool:
+                sweeps = [pool.submit(run_due_work, b.services, moment) for b in (bot, second)]
+                drew = [sweep.result().rounds.drawn for sweep in sweeps]
+            if moment.day == 7:
+                assert sorted(drew) == [[], ["audit-day-q1"]]  # one instance drew it
+        bot.wait_until_sent()
+        drawn = round_cases(bot)
+        assert len(drawn) == 3
+        posts = [c.params for c in bot.slack.calls("chat.postMessage")]
+        for _, case in drawn:
+            worker = _worker_id(bot, case)[1:]
+            about = [
+                p for p in posts if p["channel"][1:] == worker and case.case_ref in json.dumps(p)
+            ]
+            assert len(about) == 3  # the request and two reminders, each once
+        auditor_dms = [p for p in posts if "you are auditing" in p.get("text", "")]
+        assert len(auditor_dms) == 3
+    finally:
+        stop_second()
+        close()
