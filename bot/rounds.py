@@ -73,16 +73,16 @@ def check_against_database(
     if not auditors:
         role = (definition.auditor_role or "").replace("_", " ")
         raise RoundProblem("auditors", f"Nobody active has the role {role}.")
-    if definition.one_case_per_auditor and definition.cases > len(auditors):
-        raise RoundProblem(
-            "cases", f"{definition.cases} cases but {len(auditors)} auditor(s), one case each."
-        )
     known_teams = set(session.exec(select(Team.name)).all())
     unknown_teams = sorted(set(definition.eligible.teams) - known_teams)
     if unknown_teams:
         raise RoundProblem("teams", f"Unknown team(s): {', '.join(unknown_teams)}.")
     if not by_hand:
-        return
+        return  # the draw takes what it can, and tells the administrators if it falls short
+    if definition.one_case_per_auditor and definition.cases > len(auditors):
+        raise RoundProblem(
+            "cases", f"{definition.cases} cases but {len(auditors)} auditor(s), one case each."
+        )
     if selection_date_of(definition, policy.rounds, today) < today:
         raise RoundProblem(
             "selection_date", "That date has passed: the draw must be today or later."

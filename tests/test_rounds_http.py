@@ -382,7 +382,7 @@ def test_an_immediate_concern_in_a_round_alerts_the_cases_team_manager_too(runni
 
 def test_the_thematic_schedule_creates_and_draws_the_months_round_once(database_url, clock):
     policy = Policy(
-        rounds=RoundsPolicy(schedule=ThematicSchedule(months={1: "voice_of_the_child"}, cases=2))
+        rounds=RoundsPolicy(schedule=ThematicSchedule(months={1: "voice_of_the_child"}, cases=5))
     )
     bot, close = start_bot_with(database_url, clock, people, policy=policy)
     try:
@@ -395,12 +395,15 @@ def test_the_thematic_schedule_creates_and_draws_the_months_round_once(database_
         assert audit_round.source == "schedule" and audit_round.theme == "voice_of_the_child"
         assert str(audit_round.audit_on) == "2027-01-15"
         drawn = round_cases(bot)
-        assert len(drawn) == 2 and len({rc.auditor_id for rc, _ in drawn}) == 2
+        # One case for each of the three team managers: fewer than the five asked for.
+        assert len(drawn) == 3 and len({rc.auditor_id for rc, _ in drawn}) == 3
+        told = bot.dms_containing(uid(bot, "admin"), "voice-of-the-child-2027-01 drawn")[0]
+        assert "*3* of the 5" in json.dumps(told["blocks"]) and "Fewer cases" in json.dumps(told)
         managers = {bot.people[f"{key}_tm"].id for key in ("north", "south", "east")}
         assert {rc.auditor_id for rc, _ in drawn} <= managers
         again = tick(bot, clock, datetime(2027, 1, 4, 9, 0, tzinfo=UTC))
         assert again.rounds.defined == [] and again.rounds.drawn == []
-        assert len(rounds(bot)) == 1 and len(round_cases(bot)) == 2
+        assert len(rounds(bot)) == 1 and len(round_cases(bot)) == 3
     finally:
         close()
 
