@@ -97,7 +97,7 @@ def draw_round(
     session.flush()
     audit_round.selection_round_id = selection_round.id
     session.add(audit_round)
-    auditors = round_auditors(session, RoundDefinition.model_validate(_definition_of(audit_round)))
+    auditors = round_auditors(session, definition["auditors"], definition["auditor_role"])
     candidates = _candidates(session, criteria)
     ordered = spread_across_areas(candidates, selection_round.seed)
     assigned = assign_auditors(
@@ -157,18 +157,6 @@ def _tell_administrators(
             concern=f"round:{audit_round.id}",
             now=now,
         )
-
-
-def _definition_of(audit_round: AuditRound) -> dict:
-    return {
-        **audit_round.definition,
-        "name": audit_round.name,
-        "kind": audit_round.kind,
-        "theme": audit_round.theme,
-        "audit_date": audit_round.audit_on,
-        "selection_date": audit_round.selection_on,
-        "audit_until": audit_round.audit_until,
-    }
 
 
 def _record_case(

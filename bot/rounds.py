@@ -50,13 +50,13 @@ class RoundProblem(AuditbotError):
         self.field = field
 
 
-def round_auditors(session: Session, definition: RoundDefinition) -> list[Staff]:
+def round_auditors(session: Session, emails: list[str], role: str | None) -> list[Staff]:
     """The named auditors (by email), or everyone active with the auditor role, by email."""
     query = select(Staff).where(Staff.status == "active").order_by(Staff.email)
-    if definition.auditors:
-        return list(session.exec(query.where(col(Staff.email).in_(definition.auditors))).all())
-    people = session.exec(query.where(col(Staff.roles).contains(definition.auditor_role))).all()
-    return [person for person in people if person.has_role(definition.auditor_role)]
+    if emails:
+        return list(session.exec(query.where(col(Staff.email).in_(emails))).all())
+    people = session.exec(query.where(col(Staff.roles).contains(role or ""))).all()
+    return [person for person in people if role and person.has_role(role)]
 
 
 def check_against_database(
@@ -66,7 +66,7 @@ def check_against_database(
     are enough auditors, and (for a round defined by hand) the dates have not passed."""
     if session.exec(select(AuditRound.id).where(AuditRound.name == definition.name)).first():
         raise RoundProblem("name", f"A round called {definition.name} already exists.")
-    auditors = round_auditors(session, definition)
+    auditors = round_auditors(session, definition.auditors, definition.auditor_role)
     missing = sorted(set(definition.auditors) - {person.email for person in auditors})
     if missing:
         raise RoundProblem("auditors", f"Not on the staff list: {', '.join(missing)}.")
