@@ -28,6 +28,12 @@ from bot.guards import require_actor, require_managed_selection
 from bot.interactions import Reply
 from bot.manager_message import CASE_TYPE_NAMES, refresh_selection_message
 from bot.outbox import queue_dm
+from bot.policy import FrameworkPolicy
+from bot.round_messages import (
+    framework_for_selection,
+    refresh_after_audit_change,
+    round_case_manager,
+)
 from bot.services import Services
 from messages import render
 from models import Audit, AuditAction, Case, Reaudit, SafeguardingAlert, Selection, Staff
@@ -63,7 +69,8 @@ def _open_audit(services: Services, slack_user_id: str, selection_id: str) -> Re
             audit = audit_for(session, selection.id) or _start(session, services, selection, now)
             if audit.status != "draft":
                 raise InvalidRequest(ALREADY_SUBMITTED)
-            step = first_incomplete_step(services.policy.framework, audit.answers)
+            framework = framework_for_selection(session, services.policy, selection.id)
+            step = first_incomplete_step(framework, audit.answers)
             return Reply(view=_step_view(session, services, audit, step))
     except AuditbotError as error:
         return Reply(text=str(error))
@@ -73,7 +80,7 @@ def _start(session: Session, services: Services, selection: Selection, now: date
     audit = Audit(
         selection_id=selection.id,
         manager_id=selection.manager_id,
-        framework=services.policy.framework.name,
+        framework=framework_for_selection(session, services.policy, selection.id).name,
         started_at=now,
         updated_at=now,
     )
@@ -83,7 +90,7 @@ def _start(session: Session, services: Services, selection: Selection, now: date
     auditlog.record(
         session, actor=manager.email, action="audit.start", subject=f"audit:{audit.id}", now=now
     )
-    refresh_selection_message(session, services, selection, f"audit:{audit.id}:started", now)
+    _refresh_case_message(session, services, selection, f"audit:{audit.id}:started", now)
     return audit
 
 
@@ -97,6 +104,7 @@ def submit_step(
     try:
         with transaction(services.make_session) as session:
             audit = _own_draft(session, slack_user_id, metadata["audit_id"])
+            framework = framework_for_selection(session, services.policy, audit.selection_id)
             step = int(metadata["step"])
             _save_answers(audit, framework, step, values, now)
             if step < len(domain_steps(framework)):
@@ -104,10 +112,10 @@ def submit_step(
                 if errors:
                     return FormResult(errors=errors)
                 return FormResult(next_view=_step_view(session, services, audit, step + 1))
-            errors = _final_step_errors(session, services, audit, values, now)
+            errors = _final_step_errors(session, services, framework, audit, values, now)
             if errors:
                 return FormResult(errors=errors)
-            _submit(session, services, audit, values, now)
+            _submit(session, services, framework, audit, values, now)
     except AuditbotError as error:
         return FormResult(errors={_first_block(metadata, framework): str(error)})
     services.deliver_soon()
@@ -122,9 +130,8 @@ def save_closed_step(
     try:
         with transaction(services.make_session) as session:
             audit = _own_draft(session, slack_user_id, metadata["audit_id"])
-            _save_answers(
-                audit, services.policy.framework, int(metadata["step"]), values, services.now()
-            )
+            framework = framework_for_selection(session, services.policy, audit.selection_id)
+            _save_answers(audit, framework, int(metadata["step"]), values, services.now())
     except AuditbotError:
         return  # submitted meanwhile, or not theirs: nothing to keep
 
@@ -169,11 +176,11 @@ def _domain_step_errors(framework, step: int, values: dict[str, str | None]) -> 
 def _final_step_errors(
     session: Session,
     services: Services,
+    framework: FrameworkPolicy,
     audit: Audit,
     values: dict[str, str | None],
     now: datetime,
 ) -> dict[str, str]:
-    framework = services.policy.framework
     incomplete = first_incomplete_step(framework, audit.answers)
     if incomplete < len(domain_steps(framework)):
         return {"impact": f"Step {incomplete + 1} still has a missing answer: please resume it."}
@@ -202,6 +209,7 @@ def active_slack_ids(session: Session, actions: list[ActionRow]) -> set[str]:
 def _submit(
     session: Session,
     services: Services,
+    framework: FrameworkPolicy,
     audit: Audit,
     values: dict[str, str | None],
     now: datetime,
@@ -240,7 +248,7 @@ def _submit(
         concern=concern,
         actions=[a.id for a in actions],
     )
-    context = _summary_context(session, services, audit, case, actions)
+    context = _summary_context(session, framework, audit, case, actions)
     queue_dm(
         session,
         key=f"audit:{audit.id}:practitioner",
@@ -261,7 +269,15 @@ def _submit(
         queue_action_dm(session, services, action, case, now)
     if concern == "category_1":
         raise_safeguarding_alert(session, services, audit, values.get("concern_note") or "", now)
-    refresh_selection_message(session, services, selection, f"audit:{audit.id}:submitted", now)
+    _refresh_case_message(session, services, selection, f"audit:{audit.id}:submitted", now)
+
+
+def _refresh_case_message(
+    session: Session, services: Services, selection: Selection, change: str, now: datetime
+) -> None:
+    """Update the DM the audit was started from: a round's auditor DM, or the selection DM."""
+    if not refresh_after_audit_change(session, services.policy, selection, change, now):
+        refresh_selection_message(session, services, selection, change, now)
 
 
 def create_actions(
@@ -295,7 +311,11 @@ def create_actions(
 
 
 def _summary_context(
-    session: Session, services: Services, audit: Audit, case: Case, actions: list[AuditAction]
+    session: Session,
+    framework: FrameworkPolicy,
+    audit: Audit,
+    case: Case,
+    actions: list[AuditAction],
 ) -> dict[str, Any]:
     final = audit.answers.get("final", {})
     return {
@@ -303,11 +323,8 @@ def _summary_context(
         "case": case,
         "case_type": CASE_TYPE_NAMES.get(case.case_type, case.case_type),
         "manager": session.get(Staff, audit.manager_id),
-        "domains": [
-            (domain, audit.answers.get(domain.id, {}))
-            for domain in services.policy.framework.domains
-        ],
-        "graded": bool(services.policy.framework.grades),
+        "domains": [(domain, audit.answers.get(domain.id, {})) for domain in framework.domains],
+        "graded": bool(framework.grades),
         "impact": final.get("impact", ""),
         "views": final.get("views", ""),
         "concern_label": CONCERNS[audit.concern],
@@ -359,7 +376,9 @@ def raise_safeguarding_alert(
     auditlog.record(
         session, actor=manager.email, action="alert.raise", subject=f"alert:{alert.id}", now=now
     )
-    for person in alert_recipients(session, manager):
+    line = alert_recipients(session, manager)
+    told = [p for p in round_case_manager(session, audit.selection_id) if p not in line]
+    for person in line + told:
         queue_alert_dm(session, alert, person, round_=1, now=now)
     return alert
 
@@ -417,8 +436,8 @@ def _first_block(metadata: dict, framework) -> str:
 
 
 def _step_view(session: Session, services: Services, audit: Audit, step: int) -> dict[str, Any]:
-    framework = services.policy.framework
     selection = session.get(Selection, audit.selection_id)
+    framework = framework_for_selection(session, services.policy, selection.id)
     case = session.get(Case, selection.case_id)
     practitioner = session.get(Staff, case.worker_id)
     common = {

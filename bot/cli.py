@@ -219,7 +219,12 @@ def _report(args: argparse.Namespace) -> int:
     engine = open_database(settings)
     with session_factory(engine)() as session:
         briefing = compute_briefing(
-            session, period, framework=policy.framework, timezone=settings.timezone, as_of=today
+            session,
+            period,
+            framework=policy.framework,
+            timezone=settings.timezone,
+            as_of=today,
+            rounds=policy.rounds,
         )
         briefing.no_selection = months_without_selection(session, policy, period.months)
     # The operator reads the database directly, so the files include the register.

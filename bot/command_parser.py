@@ -26,6 +26,7 @@ class AuditCommand:
     user_id: str | None = None
     period: Period | None = None  # `report`: a month or a quarter
     reason: str | None = None  # `pause`: why the month has no selection
+    round_name: str | None = None  # `round status NAME`
 
 
 def parse_audit_command(text: str) -> AuditCommand:
@@ -47,6 +48,8 @@ def parse_audit_command(text: str) -> AuditCommand:
         return AuditCommand(spec, _month(arguments[1:]), user_id)
     if name in PROGRAMME_COMMANDS:
         return _programme_command(spec, arguments)
+    if name == "round":
+        return _round_command(spec, [word.lower() for word in arguments])
     _expect_at_most(spec, arguments, 1)
     if name == "report":
         return AuditCommand(spec, period=_period(arguments))
@@ -71,6 +74,19 @@ def _programme_command(spec: CommandSpec, arguments: list[str]) -> AuditCommand:
             f"Say why {month.label} has no selection, e.g. `/audit pause {month} inspection month`."
         )
     return AuditCommand(spec, month, reason=reason)
+
+
+# --- audit rounds: `round new`, `round status [NAME]` (issue 12) ---
+
+
+def _round_command(spec: CommandSpec, arguments: list[str]) -> AuditCommand:
+    """`round status [NAME]` (no words: the same); `round new` is answered with a form by the
+    command listener before parsing, so here it only needs to be allowed."""
+    if arguments in ([], ["status"], ["new"]):
+        return AuditCommand(spec)
+    if len(arguments) == 2 and arguments[0] == "status":
+        return AuditCommand(spec, round_name=arguments[1])
+    raise UsageError(f"`/audit round` takes: `/audit {spec.usage}`.")
 
 
 def _period(arguments: list[str]) -> Period | None:

@@ -19,6 +19,7 @@ from bot.programme_calendar import no_selection_reason, pause_month, unpause_mon
 from bot.reaudit_draw import draw_reaudits
 from bot.report.delivery import request_briefing
 from bot.report.period import Period
+from bot.round_status import current_rounds, named_round, round_summary, rounds_in
 from bot.selection import draw_monthly_selection, explain_selection
 from bot.services import Services
 from bot.status import manager_status, programme_status
@@ -86,6 +87,8 @@ def _dispatch(
         period = command.period or Period.month(Month.of(today).plus(-1))
         briefing = request_briefing(session, services, actor, period, now)
         return render("report_reply", briefing=briefing)
+    if name == "round":
+        return _round_status(services, session, command, today)
     month = command.month or Month.of(today)
     if name == "reaudit":
         outcome = draw_reaudits(
@@ -102,12 +105,29 @@ def _dispatch(
         if is_overseer(actor):
             status = programme_status(session, month, today)
             status.no_selection = no_selection
+            policy = services.policy  # issue 12: the month's audit rounds
+            status.rounds = rounds_in(
+                session, policy.rounds, policy.framework, month.first_day, month.last_day
+            )
             return render("status_programme", status=status)
         own = dataclasses.replace(manager_status(session, actor, month), no_selection=no_selection)
         return render("status_manager", status=own)
     if name in PROGRAMME_COMMANDS:
         return _programme_calendar(session, actor, command, today, now)
     return _explain(session, command, month)
+
+
+def _round_status(
+    services: Services, session: Session, command: AuditCommand, today: date
+) -> dict[str, Any]:
+    """Audit rounds (issue 12): one round in detail, or the current ones in counts."""
+    if command.round_name:
+        rounds = [named_round(session, command.round_name)]
+    else:
+        rounds = current_rounds(session, today)
+    policy = services.policy
+    summaries = [round_summary(session, policy.rounds, policy.framework, r) for r in rounds]
+    return render("round_status_reply", summaries=summaries, detail=bool(command.round_name))
 
 
 def _explain(session: Session, command: AuditCommand, month: Month) -> dict[str, Any]:

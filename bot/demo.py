@@ -295,7 +295,7 @@ def _sample_staff() -> list[dict[str, str]]:
 
 def run_demo(out: TextIO) -> int:
     out.write("Auditbot demo: the December 2026 audit month for a sample authority, with a\n")
-    out.write("re-audit (moderation) of an audit completed in October\n")
+    out.write("re-audit (moderation) of an audit completed in October and a thematic audit round\n")
     out.write("(offline: a throw-away SQLite database and a built-in stand-in for Slack)\n\n")
     with tempfile.TemporaryDirectory() as workdir, SlackStandIn() as slack:
         demo = DemoMonth(slack, Path(workdir), out)
@@ -311,6 +311,7 @@ def run_demo(out: TextIO) -> int:
         _complete_the_audit(demo, manager, practitioner)
         _reaudit(demo, *october)
         _supervision_checkpoint(demo, manager)
+        _thematic_round(demo, admin)  # issue 12
         demo.command(admin, "reaudit")
         demo.command(admin, "status")
         demo.command(manager, "select")
@@ -606,6 +607,59 @@ def _supervision_checkpoint(demo: DemoMonth, manager: str) -> None:
             "completed_on": ("selected_date", "2026-12-23"),
         },
     )
+
+
+# --- Audit rounds (issue 12) -----------------------------------------------------------------
+
+NEGLECT_JUDGEMENTS = [
+    ("Requires improvement to be good", "Neglect is named, but the screening tool is not used."),
+    ("Good", "The plan says what must change at home, by when, and what happens if not."),
+    ("Good", "Visits describe the home, meals and school; the child is seen alone each time."),
+]
+
+
+def _thematic_round(demo: DemoMonth, admin: str) -> None:
+    """An administrator defines a thematic audit of neglect for the two service managers; the
+    scheduler draws a case for each; a practitioner confirms attendance; an auditor completes
+    the neglect questions in the guided audit."""
+    demo.at(2026, 12, 22, 10, 0)
+    demo.command(admin, "round new")
+    answers = {
+        "name": ("value", "neglect-2026-12"),
+        "kind": ("selected_option", {"value": "thematic"}),
+        "theme": ("selected_option", {"value": "neglect"}),
+        "cases": ("value", "2"),
+        "auditor_role": ("selected_option", {"value": "service_manager"}),
+        "one_case_per_auditor": ("selected_options", [{"value": "one_each"}]),
+        "selection_date": ("selected_date", "2026-12-22"),
+        "audit_date": ("selected_date", "2026-12-29"),
+        "audit_until": ("selected_date", "2026-12-31"),
+    }
+    values = {block: {block: dict([answer])} for block, answer in answers.items()}
+    demo.submit(admin, demo.last_view_opened(), values)
+    demo.at(2026, 12, 22, 10, 30)
+    demo.tick()
+    practitioner = demo.latest_recipient_of("round.attend")
+    demo.click(practitioner, "round.attend", demo.last_message_to(practitioner, "round.attend"))
+    demo.deliver()
+    demo.at(2026, 12, 29, 14, 0)
+    _fill_in_audit(
+        demo,
+        demo.latest_recipient_of("audit.start"),
+        NEGLECT_JUDGEMENTS,
+        {
+            "impact": {
+                "impact": {"value": "The child now has breakfast club and a bed of her own."}
+            },
+            "views": {"views": {"value": "She says home is tidier and she likes her new bed."}},
+            "overall": {"overall": {"selected_option": {"value": "Good"}}},
+            "concern": {"concern": {"selected_option": {"value": "none"}}},
+            "no_actions": {
+                "no_actions": {"value": "The plan already covers it; fed back to the worker."}
+            },
+        },
+    )
+    demo.command(admin, "round status neglect-2026-12")
 
 
 def _monthly_briefing(demo: DemoMonth, folder: Path) -> None:

@@ -141,7 +141,8 @@ def find_audits_overdue(
                 owner=manager,
                 manager=manager,
                 team=session.get(Team, selection.team_id),
-                label=f"Submit the {Month.parse(month).label} audit of {case.case_ref}",
+                # month[:7]: a round's draw is keyed "YYYY-MM/round-N"
+                label=f"Submit the {Month.parse(month[:7]).label} audit of {case.case_ref}",
                 case_ref=case.case_ref,
                 due_on=selection.due_on,
                 button="Open the audit",

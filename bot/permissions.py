@@ -56,6 +56,13 @@ AUDIT_COMMANDS = (
         "pause", "pause YYYY-MM reason…", "no selection in a month, with the reason", ("admin",)
     ),
     CommandSpec("unpause", "unpause YYYY-MM", "lift a month's pause", ("admin",)),
+    # Audit rounds (issue 12): `round new` is for admins only (checked when the form opens).
+    CommandSpec(
+        "round",
+        "round new | round status [NAME]",
+        "define a thematic audit, whole-file audit or audit day (admins); see rounds' progress",
+        OVERSEERS,
+    ),
 )
 COMMANDS_BY_NAME = {spec.name: spec for spec in AUDIT_COMMANDS}
 USAGE = "/audit " + " | ".join(spec.usage for spec in AUDIT_COMMANDS)

@@ -6,7 +6,7 @@ message naming the field (e.g. ``selection.min_open_days``).
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -387,6 +387,152 @@ def check_case_link(value: str | None) -> str | None:
     return value
 
 
+# --- Audit rounds (issue 12): thematic audits, whole-file audits and audit days -------------
+
+RoundKind = Literal["thematic", "whole_file", "audit_day"]
+ROUND_KINDS: dict[str, str] = {
+    "thematic": "Thematic audit",
+    "whole_file": "Whole case file audit",
+    "audit_day": "Audit day",
+}
+AuditorRole = Literal["team_manager", "service_manager", "head_of_service", "admin"]
+
+NEGLECT = FrameworkPolicy(
+    name="Thematic audit: neglect",
+    domains=[
+        Domain(
+            id="neglect_recognised",
+            title="Is neglect recognised, named and its impact on the child understood?",
+            guidance="Use of the neglect screening tool; chronology; cumulative harm.",
+        ),
+        Domain(
+            id="neglect_plan",
+            title="Does the plan say what must change for the child, by when?",
+            guidance="SMART outcomes, contingency, escalation when change is not made.",
+        ),
+        Domain(
+            id="neglect_lived_experience",
+            title="Does the record show the child's daily lived experience?",
+            guidance="Visits seen alone, home conditions, health and education needs.",
+        ),
+    ],
+)
+VOICE_OF_THE_CHILD = FrameworkPolicy(
+    name="Thematic audit: voice of the child",
+    domains=[
+        Domain(
+            id="voice_heard",
+            title="Has the child been seen, and seen alone, and are their words recorded?",
+        ),
+        Domain(
+            id="voice_influence",
+            title="Have the child's wishes and feelings shaped the plan and decisions?",
+        ),
+        Domain(id="voice_feedback", title="Has the child been told what happened as a result?"),
+    ],
+)
+
+
+class RoundEligibility(_Section):
+    """Which open cases a round may draw: empty lists mean no restriction (case types: the
+    selection's eligible types)."""
+
+    case_types: list[str] = Field(default_factory=list)
+    service_areas: list[str] = Field(default_factory=list)
+    teams: list[str] = Field(default_factory=list)
+    min_open_days: int = Field(default=28, ge=0, le=3650)
+
+
+class RoundDefinition(_Section):
+    """One round: who audits how many cases of which kind, against which question set, when."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")
+    kind: RoundKind
+    theme: str | None = None  # a key of rounds.themes; None: the main framework
+    eligible: RoundEligibility = RoundEligibility()
+    cases: int = Field(ge=1, le=200)
+    auditors: list[str] = Field(default_factory=list)  # staff emails
+    auditor_role: AuditorRole | None = None
+    one_case_per_auditor: bool = True
+    selection_date: date | None = None  # None: audit_date less rounds.selection_weeks_before
+    audit_date: date
+    audit_until: date | None = None  # the last day of the audit window, if not one day
+
+    @model_validator(mode="after")
+    def _coherent(self) -> RoundDefinition:
+        if self.kind == "thematic" and not self.theme:
+            raise ValueError("theme: a thematic round needs a theme")
+        if not self.auditors and self.auditor_role is None:
+            raise ValueError("auditors: name the auditors, or an auditor role")
+        if self.one_case_per_auditor and self.auditors and self.cases > len(self.auditors):
+            raise ValueError(
+                f"cases: {self.cases} cases but {len(self.auditors)} auditor(s), one case each"
+            )
+        if self.selection_date is not None and self.selection_date >= self.audit_date:
+            raise ValueError("selection_date: must be before audit_date")
+        if self.audit_until is not None and self.audit_until < self.audit_date:
+            raise ValueError("audit_until: must not be before audit_date")
+        return self
+
+
+class ThematicSchedule(_Section):
+    """Monthly thematic rounds created automatically: month number → theme."""
+
+    months: dict[int, str] = Field(default_factory=dict)
+    cases: int = Field(default=10, ge=1, le=200)
+    auditor_role: AuditorRole = "team_manager"
+    one_case_per_auditor: bool = True
+    eligible: RoundEligibility = RoundEligibility()
+    selection_working_day: int = Field(default=1, ge=1, le=15)  # drawn on this working day
+    audit_working_day: int = Field(default=10, ge=2, le=20)  # audited in the week from it
+
+    @field_validator("months")
+    @classmethod
+    def _real_months(cls, months: dict[int, str]) -> dict[int, str]:
+        if any(not 1 <= month <= 12 for month in months):
+            raise ValueError("months are numbered 1 to 12")
+        return months
+
+    @model_validator(mode="after")
+    def _draw_before_audit(self) -> ThematicSchedule:
+        if self.selection_working_day >= self.audit_working_day:
+            raise ValueError("selection_working_day: must come before audit_working_day")
+        return self
+
+
+class RoundsPolicy(_Section):
+    themes: dict[str, FrameworkPolicy] = Field(
+        default_factory=lambda: {"neglect": NEGLECT, "voice_of_the_child": VOICE_OF_THE_CHILD}
+    )
+    selection_weeks_before: int = Field(default=5, ge=1, le=26)  # audit days (Halton)
+    run_at: time = time(8, 30)  # draws and reminders from this time on working days
+    # Unconfirmed practitioners are reminded so many working days after the draw, and again
+    # so many calendar days before the audit (0: no such reminder).
+    remind_after_working_days: int = Field(default=2, ge=0, le=20)
+    remind_days_before_audit: int = Field(default=7, ge=0, le=60)
+    rounds: list[RoundDefinition] = Field(default_factory=list)
+    schedule: ThematicSchedule = ThematicSchedule()
+
+    @model_validator(mode="after")
+    def _themes_known_and_names_unique(self) -> RoundsPolicy:
+        for index, round_ in enumerate(self.rounds):
+            if round_.theme is not None and round_.theme not in self.themes:
+                raise ValueError(f"rounds.{index}.theme: {round_.theme!r} is not in themes")
+        for month, theme in self.schedule.months.items():
+            if theme not in self.themes:
+                raise ValueError(f"schedule.months.{month}: {theme!r} is not in themes")
+        names = [round_.name for round_ in self.rounds]
+        if len(names) != len(set(names)):
+            raise ValueError("rounds: each round needs its own name")
+        return self
+
+    def framework_for(self, theme: str | None, default: FrameworkPolicy) -> FrameworkPolicy:
+        return self.themes[theme] if theme else default
+
+
+# --- end of audit rounds --------------------------------------------------------------------
+
+
 class Policy(_Section):
     case_types: list[str] = Field(default_factory=lambda: ["CP", "LAC", "CIN", "TAC", "EH"])
     calendar: CalendarPolicy = CalendarPolicy()
@@ -410,6 +556,8 @@ class Policy(_Section):
     @classmethod
     def _case_link_is_a_template(cls, value: str | None) -> str | None:
         return check_case_link(value)
+
+    rounds: RoundsPolicy = RoundsPolicy()  # issue 12
 
     @model_validator(mode="after")
     def _eligible_types_are_known(self) -> Policy:
@@ -435,6 +583,15 @@ class Policy(_Section):
         hours = self.calendar.working_hours
         if not hours.start <= self.chasing.nudge_time < hours.end:
             raise ValueError("chasing.nudge_time: must be inside calendar.working_hours")
+        return self
+
+    @model_validator(mode="after")
+    def _round_case_types_are_known(self) -> Policy:
+        eligibilities = [r.eligible for r in self.rounds.rounds] + [self.rounds.schedule.eligible]
+        for eligible in eligibilities:
+            unknown = [t for t in eligible.case_types if t not in self.case_types]
+            if unknown:
+                raise ValueError(f"rounds: case types {', '.join(unknown)} not in case_types")
         return self
 
 

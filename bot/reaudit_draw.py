@@ -28,7 +28,7 @@ from bot.reaudit_sampling import (
     sample_per_manager,
     sample_share,
 )
-from models import Audit, Reaudit, ReauditRound, Staff
+from models import Audit, Reaudit, ReauditRound, RoundCase, Staff
 from models.reaudit import ANNUAL, MONTHLY
 
 
@@ -290,6 +290,8 @@ def _completed_audits(
         .join(Staff, col(Staff.id) == Audit.manager_id)
         .where(Audit.status == "submitted", col(Audit.id).not_in(already))
         .where(col(Audit.submitted_at) >= start, col(Audit.submitted_at) < end)
+        # A round's audit answers its own question set: not moderated with the monthly ones.
+        .where(col(Audit.selection_id).not_in(select(RoundCase.selection_id)))
     ).all()
     return [
         Candidate(audit_id, email, calendar.local(submitted_at).date(), overall)

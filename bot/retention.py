@@ -37,6 +37,7 @@ from models import (
     OutboxMessage,
     Reaudit,
     RetentionRun,
+    RoundCase,
     SafeguardingAlert,
     Selection,
     TacDecision,
@@ -97,6 +98,7 @@ FREE_TEXT_COLUMNS = (
         ("comment",),
         lambda cutoff: (Reaudit.status == "submitted") & (Reaudit.updated_at < cutoff),
     ),
+    _TextColumns(RoundCase, ("attendance_reason",), col(RoundCase.attendance_at)),
     _TextColumns(
         TacDecision,
         ("reason", "trigger_note"),
@@ -203,6 +205,7 @@ def _redact_case_text(session: Session, case_id: int, selection_ids: Any, marker
             select(Reaudit.id).where(col(Reaudit.audit_id).in_(audits))
         ),
         TacDecision: TacDecision.case_id == case_id,
+        RoundCase: RoundCase.case_id == case_id,
     }
     for text in FREE_TEXT_COLUMNS:
         for column in text.columns:

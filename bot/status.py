@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlmodel import Session, col, func, or_, select
 
@@ -66,6 +67,7 @@ class ProgrammeStatus:
     reaudits: ReauditCounts | None = None  # None: not drawn for the month yet
     teams_without_channel: list[str] = field(default_factory=list)
     no_selection: str | None = None  # a paused month, or one the policy never audits
+    rounds: list[Any] = field(default_factory=list)  # issue 12: RoundSummary, counts only
 
     @property
     def totals(self) -> TeamCounts:

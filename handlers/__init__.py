@@ -3,7 +3,18 @@
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import actions, audit, booking, chasing, commands, errors, reaudit, supervision, views
+from handlers import (
+    actions,
+    audit,
+    booking,
+    chasing,
+    commands,
+    errors,
+    reaudit,
+    rounds,  # issue 12
+    supervision,
+    views,
+)
 from handlers.home import register as register_home
 
 
@@ -11,3 +22,4 @@ def register_all(app: App, services: Services) -> None:
     for module in (commands, actions, views, booking, audit, reaudit, supervision, chasing, errors):
         module.register(app, services)
     register_home(app, services)  # the App Home tab (issue 11)
+    rounds.register(app, services)

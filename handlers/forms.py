@@ -20,6 +20,8 @@ def _value_of(element: dict[str, Any]) -> Any:
     for key in ("value", "selected_date", "selected_time", "selected_user"):
         if element.get(key) is not None:
             return str(element[key])
+    if "selected_users" in element:  # multi_users_select
+        return list(element.get("selected_users") or [])
     if "selected_options" in element:
         return [option["value"] for option in element.get("selected_options") or []]
     option = element.get("selected_option")
@@ -27,6 +29,20 @@ def _value_of(element: dict[str, Any]) -> Any:
 
 
 StepHandler = Callable[[str, str, dict[str, Any]], Any]
+FormHandler = Callable[[str, str, dict[str, Any]], dict[str, str] | None]
+
+
+def register_form(app: App, callback_id: str, submit: FormHandler) -> None:
+    """A one-step form: `submit` takes (slack_user_id, private_metadata, values) and returns
+    inline errors by block, or None when done (the form closes)."""
+
+    @app.view(callback_id)
+    def submitted(ack: Ack, body: dict, view: dict) -> None:
+        errors = submit(body["user"]["id"], view.get("private_metadata") or "", form_values(view))
+        if errors:
+            ack(response_action="errors", errors=errors)
+        else:
+            ack()
 
 
 def register_stepped_form(

@@ -6,6 +6,7 @@ from models.chasing import ChaseNotice, ChaseRun, ChaseSnooze
 from models.home import HomeTabViewer
 from models.programme import ProgrammePause, RetentionRun
 from models.reaudit import ModeratedJudgement, Reaudit, ReauditRound
+from models.rounds import AuditRound, RoundCase  # issue 12
 from models.tables import (
     ROLES,
     TEAM_TYPES,
@@ -25,6 +26,7 @@ __all__ = [
     "Audit",
     "AuditAction",
     "AuditLogEntry",
+    "AuditRound",
     "Booking",
     "ChaseNotice",
     "ChaseRun",
@@ -38,6 +40,7 @@ __all__ = [
     "RetentionRun",
     "Reaudit",
     "ReauditRound",
+    "RoundCase",
     "SafeguardingAlert",
     "Selection",
     "SelectionRound",

@@ -20,6 +20,7 @@ from bot.engagement import run_engagement_schedule
 from bot.reaudit_draw import run_scheduled_reaudits
 from bot.report.delivery import send_monthly_briefings
 from bot.retention import run_retention
+from bot.round_draw import RoundScheduleReport, run_round_schedule
 from bot.selection import run_scheduled_draw
 from bot.sender import DeliveryReport
 from bot.services import Services
@@ -44,6 +45,7 @@ class TickReport:
     chasing_dms: int = 0
     team_digests: int = 0
     retention: dict[str, int] | None = None  # what the day's retention sweep removed
+    rounds: RoundScheduleReport = field(default_factory=RoundScheduleReport)  # issue 12
 
     def summary(self) -> str:
         parts = [f"tick at {self.now.isoformat()}"]
@@ -54,6 +56,7 @@ class TickReport:
             found = self.slack_ids_found
             parts.append(f"found {found} {'person' if found == 1 else 'people'} on Slack by email")
         parts.extend(self.tac.describe())
+        parts.extend(self.rounds.describe())
         if self.follow_ups:
             parts.append(f"queued {self.follow_ups} reminder and follow-up message(s)")
         if self.briefings:
@@ -87,6 +90,10 @@ def run_due_work(services: Services, now: datetime) -> TickReport:
         for outcome in reaudits or []
     ]
     report.tac = run_tac_schedule(services, now)
+    report.rounds = (
+        _once(services, "the audit rounds", lambda s: run_round_schedule(s, **rules))
+        or RoundScheduleReport()
+    )
     report.follow_ups = _follow_up_schedule(services, **rules)
     report.briefings = (
         _once(services, "the monthly briefings", lambda s: send_monthly_briefings(s, services, now))

@@ -29,6 +29,7 @@ from bot.slack_requests import (
 )
 from bot.slack_standin import SlackStandIn
 from models import OutboxMessage
+from models.db import transaction
 
 SECRET = "test-signing-secret"
 
@@ -208,6 +209,21 @@ def start_bot(database_url: str, slack: SlackStandIn, clock, policy: Policy | No
         engine.dispose()
 
     return bot, stop
+
+
+def start_bot_with(database_url: str, clock, people, policy: Policy | None = None):
+    """Start the bot on a fresh stand-in with the staff and cases `people(session)` writes (kept
+    as `bot.people`); returns (RunningBot, close function)."""
+    slack = SlackStandIn().start()
+    bot, stop = start_bot(database_url, slack, clock=clock, policy=policy)
+    with transaction(bot.services.make_session) as session:
+        bot.people = people(session)
+
+    def close() -> None:
+        stop()
+        slack.stop()
+
+    return bot, close
 
 
 def views_opened(bot, callback_id):

@@ -511,6 +511,74 @@ def check_home(rendered):
         check_block(block)
 
 
+# Audit rounds (issue 12)
+audit_round = Obj(
+    name="x" * 40,
+    audit_on=date(2027, 1, 11),
+    audit_until=date(2027, 1, 15),
+    selection_on=date(2026, 12, 7),
+    selection_round_id=3,
+)
+round_case = Obj(
+    id=12, selection_id=40, service_area=LONG[:200], attendance="no", attendance_reason=LONG
+)
+round_context = dict(
+    round=audit_round,
+    kind="Audit day",
+    framework=Policy().rounds.themes["neglect"].model_copy(update={"name": LONG[:150]}),
+    round_case=round_case,
+    case=case,
+    team=Obj(name=LONG[:200]),
+    auditor=person,
+    practitioner=no_slack,
+)
+round_line = Obj(
+    case_ref="CR-100001",
+    service_area=LONG[:200],
+    auditor=person,
+    practitioner=no_slack,
+    attendance="no",
+    attendance_reason=LONG,
+    audit_status="draft",
+)
+SAMPLES |= {
+    "round_modal": dict(
+        kinds=[("audit_day", "Audit day")],
+        themes=[("t" * 40, LONG)] * 20,
+        case_types=[("CP", "CP")] * 10,
+        service_areas=[(LONG[:150], LONG)] * 100,
+        teams=[(LONG[:150], LONG)] * 150,
+    ),
+    "round_auditor_dm": dict(**round_context, audit=None, reminder=None),
+    "round_attendance_dm": dict(**round_context, audit=None, reminder=2),
+    "round_drawn_dm": dict(
+        round=audit_round, kind="Audit day", drawn=3, asked=35, pool=4000, areas=6, auditors=35
+    ),
+    "round_decline_modal": dict(case_ref="CR-100001", private_metadata='{"round_case_id": 12}'),
+    "round_status_reply": dict(
+        detail=True,
+        summaries=[
+            Obj(
+                round=audit_round,
+                kind="Audit day",
+                question_set=LONG[:150],
+                headline=LONG * 3,
+                drawn_yet=True,
+                drawn=300,
+                confirmed=100,
+                declined=100,
+                audited=10,
+                actions=4,
+                actions_done=1,
+                findings={LONG[:150]: {"Good": 3, "Inadequate": 1}} | {"q": {}},
+                cases=[round_line] * 300,
+            )
+        ]
+        * 3,
+    ),
+}
+
+
 def test_every_template_has_a_sample():
     assert sorted(SAMPLES) == template_names()
 

@@ -60,6 +60,7 @@ def briefing_as_of(session: Session, services: Services, period: Period, today: 
         framework=services.policy.framework,
         timezone=services.settings.timezone,
         as_of=today,
+        rounds=services.policy.rounds,
     )
     briefing.no_selection = months_without_selection(session, services.policy, period.months)
     return briefing

@@ -18,9 +18,10 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
 from bot.months import Month
-from bot.policy import FrameworkPolicy
+from bot.policy import FrameworkPolicy, RoundsPolicy
 from bot.report.period import Period
 from bot.report.reaudit import ReauditAgreement, reaudit_agreement
+from bot.round_status import RoundSummary, rounds_in
 from models import (
     Audit,
     AuditAction,
@@ -137,6 +138,7 @@ class Briefing:
     tac_summaries: list[TacSummaryCount] = field(default_factory=list)
     # Months of the period with no selection, and why (the programme calendar, issue 13).
     no_selection: list[str] = field(default_factory=list)
+    rounds: list[RoundSummary] = field(default_factory=list)  # issue 12: audited in the period
 
     @property
     def current(self) -> Completion:
@@ -177,6 +179,7 @@ def compute_briefing(
     framework: FrameworkPolicy,
     timezone: tzinfo,
     as_of: date,
+    rounds: RoundsPolicy | None = None,
 ) -> Briefing:
     periods = period.with_previous(PERIODS_COMPARED)
     drawn = _drawn_cases(session, periods, timezone)
@@ -201,6 +204,11 @@ def compute_briefing(
         actions=_action_tracker(session, [m for p in periods for m in p.months], as_of),
         reaudit_agreement=reaudit_agreement(session, period, framework),
         tac_summaries=_tac_summaries(session, period),
+        rounds=(
+            rounds_in(session, rounds, framework, period.first_day, period.last_day)
+            if rounds is not None
+            else []
+        ),
     )
 
 

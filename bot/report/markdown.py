@@ -12,6 +12,7 @@ from bot.report.tables import (
     engagement_table,
     grades_table,
     reaudit_table,
+    round_tables,
     tac_summaries_table,
 )
 
@@ -26,6 +27,7 @@ def briefing_markdown(briefing: Briefing) -> str:
         _actions(briefing),
         _reaudits(briefing),
         _tac(briefing),
+        *_rounds(briefing),
     ]
     return "\n\n".join(sections) + "\n"
 
@@ -154,6 +156,17 @@ def _tac(briefing: Briefing) -> str:
     if total:
         lines += ["", _markdown_table(tac_summaries_table(briefing))]
     return "\n".join(lines)
+
+
+def _rounds(briefing: Briefing) -> list[str]:
+    """Audit rounds (issue 12): only when one was audited in the period."""
+    tables = round_tables(briefing)
+    if not tables:
+        return []
+    lines = ["## 8. Audit rounds", ""]
+    for table in tables:
+        lines += [f"### {table.title}", "", _markdown_table(table), ""]
+    return ["\n".join(lines).rstrip()]
 
 
 def _group(reasons: list[Reason], group: str) -> list[Reason]:

@@ -33,7 +33,58 @@ def briefing_tables(briefing: Briefing) -> list[Table]:
         action_tracker_table(briefing),
         reaudit_table(briefing),
         tac_summaries_table(briefing),
+        *round_tables(briefing),
     ]
+
+
+def round_tables(briefing: Briefing) -> list[Table]:
+    """Audit rounds (issue 12), when any was audited in the period: counts per round, and
+    the findings per theme question (counts of each grade, or of answers when ungraded)."""
+    if not briefing.rounds:
+        return []
+    counts = Table(
+        "rounds",
+        "Audit rounds",
+        [
+            "Round",
+            "Kind",
+            "Question set",
+            "Audit date",
+            "Cases drawn",
+            "Attendance confirmed",
+            "Cannot attend",
+            "Audits done",
+            "Actions",
+            "Actions done",
+        ],
+        [
+            [
+                r.round.name,
+                r.kind,
+                r.question_set,
+                r.round.audit_on.isoformat(),
+                r.drawn,
+                r.confirmed,
+                r.declined,
+                r.audited,
+                r.actions,
+                r.actions_done,
+            ]
+            for r in briefing.rounds
+        ],
+    )
+    findings = Table(
+        "round-findings",
+        "Audit rounds: findings per question",
+        ["Round", "Question", "Finding", "Audits"],
+        [
+            [r.round.name, question, finding, number]
+            for r in briefing.rounds
+            for question, found in r.findings.items()
+            for finding, number in sorted(found.items())
+        ],
+    )
+    return [counts, findings]
 
 
 def completion_table(briefing: Briefing) -> Table:
