@@ -24,6 +24,8 @@ _INLINE = [
     (re.compile(r"(?<![\w~])~(?=\S)([^~\n]+?)(?<=\S)~(?![\w~])"), r"<s>\1</s>"),
 ]
 _PLACEHOLDER = re.compile("\x00(\\d+)\x00")
+# The emoji codes our templates use, as Slack draws them.
+_EMOJI = {":white_check_mark:": "✅", ":warning:": "⚠️"}
 
 
 def entry_anchor(user_id: str, index: int) -> str:
@@ -200,6 +202,8 @@ def _mrkdwn(text: str, names: Mapping[str, str]) -> str:
 
     text = _TOKEN.sub(set_aside, text)
     text = _esc(html.unescape(text))
+    for code, emoji in _EMOJI.items():
+        text = text.replace(code, emoji)
     text = _CODE_BLOCK.sub(lambda m: f"<pre>{m.group(1).strip()}</pre>", text)
     for pattern, replacement in _INLINE:
         text = pattern.sub(replacement, text)
