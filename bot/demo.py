@@ -269,6 +269,8 @@ def _sample_staff() -> list[dict[str, str]]:
 def run_demo(out: TextIO, out_dir: Path | None = None) -> int:
     """Play the month and print the transcript; with `out_dir`, also write the briefing files
     and `transcript.html` there."""
+    if out_dir:
+        out_dir.mkdir(parents=True, exist_ok=True)  # a bad folder fails now, not after the month
     out.write(f"{DEMO_TITLE}, with a\n")
     out.write("re-audit (moderation) of an audit completed in October\n")
     out.write("(offline: a throw-away SQLite database and a built-in stand-in for Slack)\n\n")

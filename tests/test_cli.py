@@ -134,6 +134,15 @@ def test_demo_runs_offline(capsys, monkeypatch, tmp_path):
     assert_transcript_page_matches(out, (tmp_path / "out" / "transcript.html").read_text())
 
 
+def test_demo_refuses_a_folder_it_cannot_write_before_playing_the_month(capsys, tmp_path):
+    not_a_folder = tmp_path / "notes.txt"
+    not_a_folder.write_text("")
+    assert main(["demo", "--out", str(not_a_folder / "out")]) == 2
+    captured = capsys.readouterr()
+    assert f"cannot write the demo to {not_a_folder / 'out'}" in captured.err
+    assert "scheduler sweep" not in captured.out
+
+
 def assert_transcript_page_matches(printed: str, page: str) -> None:
     """The page has a section per person with as many messages and forms as the printed
     transcript, and no case reference in any team channel's section."""
