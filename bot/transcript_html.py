@@ -179,8 +179,17 @@ def _element(element: Mapping[str, Any], names: Mapping[str, str]) -> str:
     return f'<div class="box">{icon}{shown} ▾</div>'
 
 
+# What Slack shows in an empty control that has no placeholder of its own.
+_EMPTY = {
+    "datepicker": "Select a date",
+    "timepicker": "Select time",
+    "static_select": "Select an item",
+    "users_select": "Select a person",
+}
+
+
 def _placeholder(element: Mapping[str, Any]) -> str:
-    text = (element.get("placeholder") or {}).get("text", "")
+    text = (element.get("placeholder") or {}).get("text") or _EMPTY.get(element.get("type"), "")
     return f'<span class="placeholder">{_esc(text)}</span>'
 
 
