@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import _parser
-from bot.policy import Policy
+from bot.policy import Policy, load_policy
 from bot.policy_reference import DESCRIPTIONS, describe, reference_table, settings, with_reference
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +36,16 @@ def test_every_policy_setting_is_reached_and_described():
         assert describe(path)
     stale = [key for key in DESCRIPTIONS if "*" not in key and key not in paths]
     assert not stale, f"described but no longer a setting: {stale}"
+
+
+def test_the_policy_examples_in_the_guide_are_valid_policy_files(tmp_path):
+    examples = re.findall(r"```yaml\n(.*?)```", read("admin-guide.md"), re.S)
+    assert examples
+    for number, example in enumerate(examples):
+        path = tmp_path / f"example-{number}.yml"
+        path.write_text(example, encoding="utf-8")
+        policy = load_policy(path)
+        assert policy != Policy(), "an example should change something"
 
 
 def test_a_setting_without_a_description_is_refused():
