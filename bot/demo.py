@@ -406,22 +406,13 @@ def _complete_the_audit(demo: DemoMonth, manager: str, practitioner: str) -> Non
         demo,
         manager,
         JUDGEMENTS,
-        {
-            "impact": {"impact": {"value": "The child is safer and back in school full time."}},
-            "views": {
-                "views": {
-                    "value": "The young person feels listened to and wants more time "
-                    "with their sister."
-                }
-            },
-            "overall": {"overall": {"selected_option": {"value": "Good"}}},
-            "concern": {"concern": {"selected_option": {"value": "none"}}},
-            "action_what_1": {
-                "a": {"value": "Bring the chronology up to date and share it with the IRO."}
-            },
-            "action_owner_1": {"owner": {"selected_user": practitioner}},
-            "action_due_1": {"due": {"selected_date": "2026-12-22"}},
-        },
+        _last_step(
+            impact="The child is safer and back in school full time.",
+            views="The young person feels listened to and wants more time with their sister.",
+            overall="Good",
+            action=("Bring the chronology up to date and share it with the IRO.", practitioner),
+            action_due="2026-12-22",
+        ),
     )
     demo.deliver()
     demo.at(2026, 12, 17, 10, 0)  # five working days late: the service managers hear of it
@@ -459,6 +450,31 @@ def _fill_in_audit(
     demo.deliver()
 
 
+def _last_step(
+    *,
+    impact: str,
+    views: str,
+    overall: str,
+    action: tuple[str, str],
+    action_due: str,
+    concern: tuple[str, str] = ("none", ""),
+) -> dict[str, Any]:
+    """The audit's last page: the "so what", the views, the judgement, any immediate concern
+    (its kind and note) and one action (what, and its owner's Slack ID)."""
+    what, owner = action
+    kind, note = concern
+    return {
+        "impact": {"impact": {"value": impact}},
+        "views": {"views": {"value": views}},
+        "overall": {"overall": {"selected_option": {"value": overall}}},
+        "concern": {"concern": {"selected_option": {"value": kind}}},
+        "concern_note": {"concern_note": {"value": note or None}},
+        "action_what_1": {"a": {"value": what}},
+        "action_owner_1": {"owner": {"selected_user": owner}},
+        "action_due_1": {"due": {"selected_date": action_due}},
+    }
+
+
 OCTOBER_JUDGEMENTS = [
     ("Good", "The child was seen alone at every visit and the safety plan is working."),
     ("Good", "Case notes are up to date and written so the child could understand them."),
@@ -485,15 +501,13 @@ def _october_audit(demo: DemoMonth) -> tuple[str, str]:
         demo,
         manager,
         OCTOBER_JUDGEMENTS,
-        {
-            "impact": {"impact": {"value": "The child is settled in placement and in school."}},
-            "views": {"views": {"value": "The child says they feel safe and want to stay."}},
-            "overall": {"overall": {"selected_option": {"value": "Good"}}},
-            "concern": {"concern": {"selected_option": {"value": "none"}}},
-            "action_what_1": {"a": {"value": "Complete the life story book with the child."}},
-            "action_owner_1": {"owner": {"selected_user": practitioner}},
-            "action_due_1": {"due": {"selected_date": "2026-11-27"}},
-        },
+        _last_step(
+            impact="The child is settled in placement and in school.",
+            views="The child says they feel safe and want to stay.",
+            overall="Good",
+            action=("Complete the life story book with the child.", practitioner),
+            action_due="2026-11-27",
+        ),
     )
     return manager, practitioner
 
@@ -544,20 +558,17 @@ def _category_1_audit(demo: DemoMonth, exclude: set[str]) -> None:
         demo,
         manager,
         CONCERN_JUDGEMENTS,
-        {
-            "impact": {"impact": {"value": "We cannot yet show that the child is any safer."}},
-            "views": {"views": {"value": "The child would not talk about home at the visit."}},
-            "overall": {"overall": {"selected_option": {"value": "Inadequate"}}},
-            "concern": {"concern": {"selected_option": {"value": "category_1"}}},
-            "concern_note": {
-                "concern_note": {
-                    "value": "Unexplained bruising reported three times; no strategy discussion."
-                }
-            },
-            "action_what_1": {"a": {"value": "Hold a strategy discussion with police and health."}},
-            "action_owner_1": {"owner": {"selected_user": practitioner}},
-            "action_due_1": {"due": {"selected_date": "2026-12-17"}},
-        },
+        _last_step(
+            impact="We cannot yet show that the child is any safer.",
+            views="The child would not talk about home at the visit.",
+            overall="Inadequate",
+            action=("Hold a strategy discussion with police and health.", practitioner),
+            action_due="2026-12-17",
+            concern=(
+                "category_1",
+                "Unexplained bruising reported three times; no strategy meeting.",
+            ),
+        ),
     )
     service_manager = _line_manager_of(demo.staff, manager)
     demo.at(2026, 12, 16, 11, 20)
