@@ -280,5 +280,6 @@ def snooze_chasing(services: Services, slack_user_id: str, _value: str) -> Reply
     except AuditbotError as error:
         return Reply(text=str(error))
     return Reply(
-        text=f"I'll remind you on {plain_date(until)}. Escalation still follows the policy's dates."
+        text=f"I'll remind you on {plain_date(until)}. "
+        "Your manager is still told on the usual dates."
     )

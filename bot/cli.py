@@ -100,6 +100,12 @@ def _parser() -> argparse.ArgumentParser:
     export.set_defaults(run=_export)
 
     demo = commands.add_parser("demo", help="run an audit month offline on sample data")
+    demo.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="also write the QA briefing files and transcript.html (the month as Slack shows it)",
+    )
     demo.set_defaults(run=_demo)
     return parser
 
@@ -264,7 +270,11 @@ def _export(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
-    return run_demo(sys.stdout)
+    try:
+        return run_demo(sys.stdout, args.out)
+    except OSError as exc:
+        print(f"auditbot: cannot write the demo to {args.out}: {exc.strerror}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

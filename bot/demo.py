@@ -11,8 +11,7 @@ import csv
 import json
 import re
 import tempfile
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections import Counter
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -38,33 +37,15 @@ from bot.slack_requests import (
     view_submission_body,
 )
 from bot.slack_standin import SlackStandIn
-from bot.transcript import render_blocks, render_view
+from bot.transcript import Transcript
+from bot.transcript_html import write_transcript_html
 from scheduler.jobs import run_due_work
 
 LONDON = ZoneInfo("Europe/London")
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)\|[^>]*>")
 _MENTION_ID = re.compile(r"<@([UW][A-Z0-9]+)>")
 SECRET = "demo-signing-secret"
-
-
-@dataclass
-class Transcript:
-    """What each person saw, day by day."""
-
-    names: dict[str, str]
-    entries: dict[str, list[tuple[str, list[str]]]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
-
-    def add(self, user_id: str, when: str, lines: list[str]) -> None:
-        self.entries[user_id].append((when, lines))
-
-    def write(self, out: TextIO) -> None:
-        for user_id, items in self.entries.items():
-            out.write(f"\n══ {self.names.get(user_id, user_id)} ══\n")
-            for when, lines in items:
-                out.write(f"\n  {when}\n")
-                out.writelines(f"    {line}\n" for line in lines)
+DEMO_TITLE = "Auditbot demo: the December 2026 audit month for a sample authority"
 
 
 class DemoMonth:
@@ -131,8 +112,10 @@ class DemoMonth:
         if response.body:
             self.transcript.add(
                 user_id,
-                f"{self.when} — reply to {command} {shown}",
-                render_blocks(json.loads(response.body), self.transcript.names),
+                self.now,
+                f"reply to {command} {shown}",
+                json.loads(response.body),
+                "message",
             )
             return
         self.slack.wait_for(lambda: len(self.slack.calls("views.open")) > forms_before)
@@ -166,11 +149,7 @@ class DemoMonth:
         if answer.get("response_action") == "errors":
             raise RuntimeError(f"the form refused the demo's answers: {answer['errors']}")
         if answer.get("response_action") == "update":
-            self.transcript.add(
-                user_id,
-                f"{self.when} — the form moves on",
-                render_view(answer["view"], self.transcript.names),
-            )
+            self.transcript.add(user_id, self.now, "the form moves on", answer["view"], "view")
             return {**answer["view"], "id": view["id"]}
         return None
 
@@ -190,42 +169,36 @@ class DemoMonth:
     def collect_slack_calls(self, opened_by: str | None = None) -> None:
         calls = self.slack.calls()[self._seen_calls :]
         self._seen_calls += len(calls)
-        names = self.transcript.names
         for call in calls:
             if call.fault:
                 continue
             if call.method == "chat.postMessage":
                 channel = call.params["channel"]
                 kind = "channel post" if channel.startswith("C") else "direct message"
-                self.transcript.add(
-                    _user_of(channel), f"{self.when} — {kind}", render_blocks(call.params, names)
-                )
+                self.transcript.add(_user_of(channel), self.now, kind, call.params, "message")
             elif call.method == "chat.update":
                 user = _user_of(call.params["channel"])
                 self.transcript.add(
-                    user,
-                    f"{self.when} — an earlier message now reads",
-                    render_blocks(call.params, names),
+                    user, self.now, "an earlier message now reads", call.params, "message"
                 )
             elif call.method == "files.completeUploadExternal":
                 user = _user_of(call.params["channel_id"])
-                self.transcript.add(user, f"{self.when} — files", self._uploaded(call.params))
+                self.transcript.add(user, self.now, "files", self._uploaded(call.params), "files")
             elif call.method == "views.open" and opened_by:
                 self.transcript.add(
-                    opened_by,
-                    f"{self.when} — a form opens",
-                    render_view(call.params["view"], names),
+                    opened_by, self.now, "a form opens", call.params["view"], "view"
                 )
 
-    def _uploaded(self, params: dict[str, Any]) -> list[str]:
+    def _uploaded(self, params: dict[str, Any]) -> dict[str, Any]:
         names = {
             c.response["file_id"]: c.params["filename"]
             for c in self.slack.calls("files.getUploadURLExternal")
             if c.response and c.response.get("ok")
         }
-        return [params.get("initial_comment") or ""] + [
-            f"📎 {names.get(item['id'], item['id'])}" for item in params["files"]
-        ]
+        return {
+            "text": params.get("initial_comment") or "",
+            "files": [names.get(item["id"], item["id"]) for item in params["files"]],
+        }
 
     def last_message_to(self, user_id: str, with_button: str) -> dict[str, Any]:
         posted = [
@@ -293,8 +266,12 @@ def _sample_staff() -> list[dict[str, str]]:
     return people
 
 
-def run_demo(out: TextIO) -> int:
-    out.write("Auditbot demo: the December 2026 audit month for a sample authority, with a\n")
+def run_demo(out: TextIO, out_dir: Path | None = None) -> int:
+    """Play the month and print the transcript; with `out_dir`, also write the briefing files
+    and `transcript.html` there."""
+    if out_dir:
+        out_dir.mkdir(parents=True, exist_ok=True)  # a bad folder fails now, not after the month
+    out.write(f"{DEMO_TITLE}, with a\n")
     out.write("re-audit (moderation) of an audit completed in October and a thematic audit round\n")
     out.write("(offline: a throw-away SQLite database and a built-in stand-in for Slack)\n\n")
     with tempfile.TemporaryDirectory() as workdir, SlackStandIn() as slack:
@@ -309,15 +286,19 @@ def run_demo(out: TextIO) -> int:
         _plan_family_contact(demo, manager)
         _remind_and_follow_up(demo, manager, practitioner)
         _complete_the_audit(demo, manager, practitioner)
+        _category_1_audit(demo, exclude={manager, october[0]})
         _reaudit(demo, *october)
         _supervision_checkpoint(demo, manager)
         _thematic_round(demo, admin)  # issue 12
         demo.command(admin, "reaudit")
         demo.command(admin, "status")
         demo.command(manager, "select")
-        _monthly_briefing(demo, Path(workdir) / "briefing")
+        _monthly_briefing(demo, out_dir or Path(workdir) / "briefing")
         demo.transcript.write(out)
         out.write("\nEvery message above went through the outbox to the Slack stand-in.\n")
+        if out_dir:
+            page = write_transcript_html(out_dir / "transcript.html", demo.transcript, DEMO_TITLE)
+            out.write(f"The transcript as Slack would show it: {page}\n")
     return 0
 
 
@@ -426,22 +407,13 @@ def _complete_the_audit(demo: DemoMonth, manager: str, practitioner: str) -> Non
         demo,
         manager,
         JUDGEMENTS,
-        {
-            "impact": {"impact": {"value": "The child is safer and back in school full time."}},
-            "views": {
-                "views": {
-                    "value": "The young person feels listened to and wants more time "
-                    "with their sister."
-                }
-            },
-            "overall": {"overall": {"selected_option": {"value": "Good"}}},
-            "concern": {"concern": {"selected_option": {"value": "none"}}},
-            "action_what_1": {
-                "a": {"value": "Bring the chronology up to date and share it with the IRO."}
-            },
-            "action_owner_1": {"owner": {"selected_user": practitioner}},
-            "action_due_1": {"due": {"selected_date": "2026-12-22"}},
-        },
+        _last_step(
+            impact="The child is safer and back in school full time.",
+            views="The young person feels listened to and wants more time with their sister.",
+            overall="Good",
+            action=("Bring the chronology up to date and share it with the IRO.", practitioner),
+            action_due="2026-12-22",
+        ),
     )
     demo.deliver()
     demo.at(2026, 12, 17, 10, 0)  # five working days late: the service managers hear of it
@@ -479,6 +451,31 @@ def _fill_in_audit(
     demo.deliver()
 
 
+def _last_step(
+    *,
+    impact: str,
+    views: str,
+    overall: str,
+    action: tuple[str, str],
+    action_due: str,
+    concern: tuple[str, str] = ("none", ""),
+) -> dict[str, Any]:
+    """The audit's last page: the "so what", the views, the judgement, any immediate concern
+    (its kind and note) and one action (what, and its owner's Slack ID)."""
+    what, owner = action
+    kind, note = concern
+    return {
+        "impact": {"impact": {"value": impact}},
+        "views": {"views": {"value": views}},
+        "overall": {"overall": {"selected_option": {"value": overall}}},
+        "concern": {"concern": {"selected_option": {"value": kind}}},
+        "concern_note": {"concern_note": {"value": note or None}},
+        "action_what_1": {"a": {"value": what}},
+        "action_owner_1": {"owner": {"selected_user": owner}},
+        "action_due_1": {"due": {"selected_date": action_due}},
+    }
+
+
 OCTOBER_JUDGEMENTS = [
     ("Good", "The child was seen alone at every visit and the safety plan is working."),
     ("Good", "Case notes are up to date and written so the child could understand them."),
@@ -505,15 +502,13 @@ def _october_audit(demo: DemoMonth) -> tuple[str, str]:
         demo,
         manager,
         OCTOBER_JUDGEMENTS,
-        {
-            "impact": {"impact": {"value": "The child is settled in placement and in school."}},
-            "views": {"views": {"value": "The child says they feel safe and want to stay."}},
-            "overall": {"overall": {"selected_option": {"value": "Good"}}},
-            "concern": {"concern": {"selected_option": {"value": "none"}}},
-            "action_what_1": {"a": {"value": "Complete the life story book with the child."}},
-            "action_owner_1": {"owner": {"selected_user": practitioner}},
-            "action_due_1": {"due": {"selected_date": "2026-11-27"}},
-        },
+        _last_step(
+            impact="The child is settled in placement and in school.",
+            views="The child says they feel safe and want to stay.",
+            overall="Good",
+            action=("Complete the life story book with the child.", practitioner),
+            action_due="2026-11-27",
+        ),
     )
     return manager, practitioner
 
@@ -526,6 +521,65 @@ def _practitioner_of_latest_case(demo: DemoMonth, manager: str) -> str:
 
 def _has_december_case(demo: DemoMonth, manager: str) -> bool:
     return any("December 2026" in m.get("text", "") for m in demo.slack.messages_to(manager))
+
+
+CONCERN_JUDGEMENTS = [
+    (
+        "Inadequate",
+        "Three reports of bruising since October were not followed by a strategy discussion.",
+    ),
+    (
+        "Requires improvement to be good",
+        "Visits are recorded, but not what the child said or how they seemed.",
+    ),
+    ("Inadequate", "The assessment predates the new partner moving in and does not consider him."),
+    ("Requires improvement to be good", "The child has not been seen alone since September."),
+    (
+        "Requires improvement to be good",
+        "School's concerns were shared but nobody called a meeting.",
+    ),
+    ("Inadequate", "Supervision notes do not mention the bruising or any decision about it."),
+    ("Inadequate", "We cannot say the child is safer; the risks may be rising."),
+]
+
+
+def _category_1_audit(demo: DemoMonth, exclude: set[str]) -> None:
+    """Another manager finds a child may be at risk now: the audit raises a Category 1 alert,
+    and the manager's service manager acknowledges it."""
+    manager = next(
+        p["slack_user_id"]
+        for p in demo.staff
+        if "team_manager" in p["role"]
+        and p["slack_user_id"] not in exclude
+        and _has_december_case(demo, p["slack_user_id"])
+    )
+    practitioner = _practitioner_of_latest_case(demo, manager)
+    demo.at(2026, 12, 16, 11, 0)
+    _fill_in_audit(
+        demo,
+        manager,
+        CONCERN_JUDGEMENTS,
+        _last_step(
+            impact="We cannot yet show that the child is any safer.",
+            views="The child would not talk about home at the visit.",
+            overall="Inadequate",
+            action=("Hold a strategy discussion with police and health.", practitioner),
+            action_due="2026-12-17",
+            concern=(
+                "category_1",
+                "Unexplained bruising reported three times; no strategy meeting.",
+            ),
+        ),
+    )
+    service_manager = _line_manager_of(demo.staff, manager)
+    demo.at(2026, 12, 16, 11, 20)
+    demo.click(service_manager, "alert.ack", demo.last_message_to(service_manager, "alert.ack"))
+    demo.deliver()
+
+
+def _line_manager_of(staff: list[dict[str, str]], user_id: str) -> str:
+    email = next(p["manager_email"] for p in staff if p["slack_user_id"] == user_id)
+    return next(p["slack_user_id"] for p in staff if p["email"] == email)
 
 
 def _reaudit(demo: DemoMonth, october_manager: str, practitioner: str) -> None:

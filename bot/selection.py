@@ -384,8 +384,9 @@ def explain_selection(session: Session, selection: Selection) -> str:
         return f"No case was drawn: there were no eligible cases ({rules})."
     case = session.get(Case, selection.case_id)
     text = (
-        f"{case.case_ref} was drawn at random from {selection.pool_size} eligible cases ({rules}), "
-        f"sorted by case reference, with seed `{selection.draw_seed}`."
+        f"{case.case_ref} was drawn at random from {selection.pool_size} eligible cases ({rules}). "
+        f"The draw can be repeated to check it: cases sorted by reference, seed "
+        f"`{selection.draw_seed}`."
     )
     if selection.attempt > 1:
         text += f" Re-draw {selection.attempt - 1}: cases already drawn this month were left out."

@@ -1,11 +1,19 @@
-"""Block Kit messages as plain readable text, for the demo's transcript."""
+"""The demo's transcript: what each person saw, day by day, as plain readable text.
+
+Each entry keeps the Block Kit payload it came from, so `bot.transcript_html` can draw the same
+transcript as Slack would.
+"""
 
 from __future__ import annotations
 
 import html
 import re
+from collections import defaultdict
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from itertools import groupby
+from typing import Any, Literal, TextIO
 
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _DATE = re.compile(r"<!date\^\d+\^[^|>]*\|([^>]*)>")
@@ -70,3 +78,59 @@ def render_view(view: Mapping[str, Any], names: Mapping[str, str]) -> list[str]:
     close = view.get("close", {}).get("text")
     lines.append("└ " + "  ".join(f"[{label}]" for label in (close, submit) if label))
     return lines
+
+
+Shape = Literal["message", "view", "files"]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One thing a person saw: a message (`payload` is its Block Kit), a form (a view), or files
+    (`payload` is {"text": comment, "files": [names]})."""
+
+    at: datetime
+    heading: str
+    shape: Shape
+    payload: Mapping[str, Any]
+
+    def lines(self, names: Mapping[str, str]) -> list[str]:
+        if self.shape == "view":
+            return render_view(self.payload, names)
+        if self.shape == "files":
+            comment = [self.payload["text"]] if self.payload.get("text") else []
+            return comment + [f"📎 {name}" for name in self.payload["files"]]
+        return render_blocks(self.payload, names)
+
+
+@dataclass
+class Transcript:
+    """What each person (or team channel) saw, in the order they saw it."""
+
+    names: dict[str, str]
+    entries: dict[str, list[Entry]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(
+        self, user_id: str, at: datetime, heading: str, payload: Mapping[str, Any], shape: Shape
+    ) -> None:
+        self.entries[user_id].append(Entry(at, heading, shape, payload))
+
+    def name(self, user_id: str) -> str:
+        return self.names.get(user_id, user_id)
+
+    def is_channel(self, user_id: str) -> bool:
+        return user_id.startswith("C")
+
+    def by_day(self, user_id: str) -> list[tuple[date, list[Entry]]]:
+        return [
+            (day, list(entries))
+            for day, entries in groupby(self.entries[user_id], key=lambda e: e.at.date())
+        ]
+
+    def write(self, out: TextIO) -> None:
+        for user_id in self.entries:
+            out.write(f"\n══ {self.name(user_id)} ══\n")
+            for day, entries in self.by_day(user_id):
+                out.write(f"\n  {day:%A %-d %B %Y}\n")
+                for entry in entries:
+                    out.write(f"    {entry.at:%H:%M} — {entry.heading}\n")
+                    out.writelines(f"      {line}\n" for line in entry.lines(self.names))

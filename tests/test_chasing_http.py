@@ -63,7 +63,7 @@ def test_remind_me_tomorrow_snoozes_until_the_next_working_day(running):
     running.click(manager, chasing_dm(running), "chase.snooze")
     assert running.slack.wait_for(lambda: ephemeral_replies(running))
     assert ephemeral_replies(running) == [
-        "I'll remind you on Monday 14 December 2026. Escalation still follows the policy's dates."
+        "I'll remind you on Monday 14 December 2026. Your manager is still told on the usual dates."
     ]
     assert snoozes(running) == 1
 

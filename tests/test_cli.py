@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import html
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -112,7 +115,7 @@ def test_bad_environment_values_are_named(env, monkeypatch, capsys):
 def test_demo_runs_offline(capsys, monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("SLACK_API_URL", raising=False)
-    assert main(["demo"]) == 0
+    assert main(["demo", "--out", "out"]) == 0
     out = capsys.readouterr().out
     assert "Your case for the December 2026 audit" in out
     assert "This replaces" in out
@@ -121,7 +124,44 @@ def test_demo_runs_offline(capsys, monkeypatch, tmp_path):
     assert "Re-audit submitted on Friday 18 December 2026" in out
     assert "Good → Requires improvement to be good" in out
     assert "December 2026 re-audits were already drawn" in out
-    assert not list(Path(tmp_path).iterdir())  # nothing left behind
+    assert "A child may be at risk now" in out and "is acting on this" in out
+    assert "cases of concern: 1 Category 1" in out
+    assert "\n  Tuesday 1 December 2026\n" in out  # per person, then per day
+    # The demo's database is thrown away; only what --out asked for is left.
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+    written = {p.name for p in (tmp_path / "out").iterdir()}
+    assert {"qa-briefing-2026-12.md", "qa-briefing-2026-12-chart.png", "transcript.html"} <= written
+    assert_transcript_page_matches(out, (tmp_path / "out" / "transcript.html").read_text())
+
+
+def test_demo_refuses_a_folder_it_cannot_write_before_playing_the_month(capsys, tmp_path):
+    not_a_folder = tmp_path / "notes.txt"
+    not_a_folder.write_text("")
+    assert main(["demo", "--out", str(not_a_folder / "out")]) == 2
+    captured = capsys.readouterr()
+    assert f"cannot write the demo to {not_a_folder / 'out'}" in captured.err
+    assert "scheduler sweep" not in captured.out
+
+
+def assert_transcript_page_matches(printed: str, page: str) -> None:
+    """The page has a section per person with as many messages and forms as the printed
+    transcript, and no case reference in any team channel's section."""
+    people = re.findall(r"^══ (.+) ══$", printed, re.M)
+    sections = re.findall(
+        r'<section class="(person[^"]*)" id="[^"]+"><h2>(.*?)</h2>(.*?)</section>', page, re.S
+    )
+    assert [html.unescape(name) for _, name, _ in sections] == people
+    printed_entries = re.split(r"^══ .+ ══$", printed, flags=re.M)[1:]
+    for (_, name, content), entries in zip(sections, printed_entries, strict=True):
+        shown = len(re.findall(r'<article class="(?:msg|modal)"', content))
+        assert shown == len(re.findall(r"^    \d\d:\d\d — ", entries, re.M)), name
+    sample_cases = Path(sample("cases")).read_text(encoding="utf-8").splitlines()
+    case_refs = {row["case_ref"] for row in csv.DictReader(sample_cases)}
+    found = re.compile("|".join(map(re.escape, case_refs)))
+    channels = [content for kind, _, content in sections if "channel" in kind]
+    direct = [content for kind, _, content in sections if "channel" not in kind]
+    assert channels and any(found.search(content) for content in direct)
+    assert not any(found.search(content) for content in channels)
 
 
 def test_serve_stops_with_a_clear_message_when_slack_refuses_the_token(env, monkeypatch, capsys):
