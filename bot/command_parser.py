@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.away_command import AwayRequest, AwayUsageError, parse_away
 from bot.months import Month
 from bot.permissions import COMMANDS_BY_NAME, USAGE, CommandSpec
 from bot.report.period import MONTH_EXAMPLE, QUARTER_EXAMPLE, Period
@@ -25,6 +26,7 @@ class AuditCommand:
     month: Month | None = None
     user_id: str | None = None
     period: Period | None = None  # `report`: a month or a quarter
+    away: AwayRequest | None = None  # `away`
 
 
 def parse_audit_command(text: str) -> AuditCommand:
@@ -44,6 +46,11 @@ def parse_audit_command(text: str) -> AuditCommand:
         _expect_at_most(spec, arguments, 2)
         user_id = _MENTION.match(arguments[0]).group(1)
         return AuditCommand(spec, _month(arguments[1:]), user_id)
+    if name == "away":
+        try:
+            return AuditCommand(spec, away=parse_away(arguments))
+        except AwayUsageError as error:
+            raise UsageError(f"{error} Usage: `/audit {spec.usage}`.") from error
     _expect_at_most(spec, arguments, 1)
     if name == "report":
         return AuditCommand(spec, period=_period(arguments))

@@ -21,6 +21,7 @@ from typing import Any
 from sqlmodel import Session, SQLModel, select
 
 from bot import auditlog
+from bot.leavers import hand_over_leavers
 from bot.policy import Policy
 from models import ROLES, TEAM_TYPES, Case, Staff, Team
 from models.db import SessionFactory, transaction
@@ -84,6 +85,8 @@ def import_csv(
             counts = plan.counts()
             if not problems and not dry_run:
                 plan.write(session)
+                if kind == "staff":
+                    hand_over_leavers(session, now=now, actor=actor)
                 auditlog.record(
                     session,
                     actor=actor,

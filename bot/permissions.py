@@ -51,6 +51,13 @@ AUDIT_COMMANDS = (
         "the QA briefing for a month or a quarter, as files in your DM (default: last month)",
         OVERSEERS,
     ),
+    # -- away and cover (bot/away.py) --
+    CommandSpec(
+        "away",
+        "away [@person] YYYY-MM-DD YYYY-MM-DD [@cover] | away [@person] clear",
+        "say you are away, from a first to a last day, and who covers (administrators: anyone)",
+        (),
+    ),
 )
 COMMANDS_BY_NAME = {spec.name: spec for spec in AUDIT_COMMANDS}
 USAGE = "/audit " + " | ".join(spec.usage for spec in AUDIT_COMMANDS)

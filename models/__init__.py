@@ -1,6 +1,7 @@
 """SQLModel tables, the engine and sessions, and the Alembic migrations."""
 
 from models.audit import Audit, AuditAction, SafeguardingAlert
+from models.away import Absence
 from models.booking import Booking, FamilyEngagement
 from models.chasing import ChaseNotice, ChaseRun, ChaseSnooze
 from models.reaudit import ModeratedJudgement, Reaudit, ReauditRound
@@ -18,6 +19,7 @@ from models.tables import (
 from models.tac import TacDecision, TacScheduleRun, TacSummary, TacSupervision, TacTask
 
 __all__ = [
+    "Absence",
     "ROLES",
     "TEAM_TYPES",
     "Audit",

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.audit_followup import run_audit_schedule
+from bot.away import run_return_catch_ups
 from bot.booking import run_booking_schedule
 from bot.chasing import run_chasing
 from bot.directory import resolve_slack_ids
@@ -42,6 +43,7 @@ class TickReport:
     briefings: int = 0
     chasing_dms: int = 0
     team_digests: int = 0
+    catch_ups: int = 0  # away and cover
 
     def summary(self) -> str:
         parts = [f"tick at {self.now.isoformat()}"]
@@ -60,6 +62,8 @@ class TickReport:
             parts.append(f"queued {self.chasing_dms} chasing DM(s)")
         if self.team_digests:
             parts.append(f"queued {self.team_digests} team digest(s)")
+        if self.catch_ups:
+            parts.append(f"queued {self.catch_ups} welcome-back message(s)")
         d = self.delivery
         parts.append(f"sent {d.sent}, failed {d.failed}, to retry {d.retried}")
         return "; ".join(parts)
@@ -91,6 +95,10 @@ def run_due_work(services: Services, now: datetime) -> TickReport:
     report.chasing_dms = _once(services, "chasing", lambda s: run_chasing(s, **rules)) or 0
     report.team_digests = (
         _once(services, "the team digests", lambda s: send_team_digests(s, **rules)) or 0
+    )
+    # -- away and cover --
+    report.catch_ups = (
+        _once(services, "the catch-ups", lambda s: run_return_catch_ups(s, **rules)) or 0
     )
     report.delivery = services.sender.deliver_due()
     return report
