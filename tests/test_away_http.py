@@ -90,7 +90,7 @@ def test_a_managers_prompts_go_to_the_cover_who_can_act_then_one_catch_up_on_ret
 def test_escalation_passes_an_absent_service_manager_by_to_the_next_rung(running):
     sam, head, sol = running.ids["service_manager"], running.ids["head"], running.ids["south_tm"]
     running.command(running.ids["admin"], "select 2026-12")
-    answer = running.command(sam, "away 2026-12-14 2026-12-31 <@%s|sol>" % sol).json
+    answer = running.command(sam, f"away 2026-12-14 2026-12-31 <@{sol}|sol>").json
     assert f"<@{sol}> covers" in answer["text"]
     # The discussions were to be booked by the 10th; the service manager hears 5 working days on.
     tick(running, datetime(2026, 12, 17, 10, 30, tzinfo=UTC))
