@@ -4,6 +4,7 @@ from models.audit import Audit, AuditAction, SafeguardingAlert
 from models.away import Absence
 from models.booking import Booking, FamilyEngagement
 from models.chasing import ChaseNotice, ChaseRun, ChaseSnooze
+from models.extension import Extension
 from models.reaudit import ModeratedJudgement, Reaudit, ReauditRound
 from models.tables import (
     ROLES,
@@ -29,6 +30,7 @@ __all__ = [
     "ChaseNotice",
     "ChaseRun",
     "ChaseSnooze",
+    "Extension",
     "FamilyEngagement",
     "Case",
     "ModeratedJudgement",
