@@ -19,13 +19,11 @@ from bot.away_command import AwayRequest
 from bot.calendar import WorkingCalendar
 from bot.cover import named_or_default_cover
 from bot.errors import InvalidRequest, NotAllowed
-from bot.open_items import item_lines, open_items
+from bot.open_items import listing, open_items
 from bot.outbox import queue_dm
 from bot.policy import Policy
 from messages import mention, plain_date, render
 from models import Absence, Staff
-
-MAX_LISTED = 20  # items in the catch-up DM; the rest are counted
 
 
 def answer_away(
@@ -213,7 +211,6 @@ def run_return_catch_ups(
 
 
 def _queue_catch_up(session: Session, person: Staff, absence: Absence, now: datetime) -> None:
-    items = open_items(session, person)
     queue_dm(
         session,
         key=f"away:back:{absence.id}",
@@ -221,8 +218,7 @@ def _queue_catch_up(session: Session, person: Staff, absence: Absence, now: date
         message=render(
             "away_back_dm",
             absence=absence,
-            lines=item_lines(items[:MAX_LISTED]),
-            total=len(items),
+            **listing(open_items(session, person)),
             cover=named_or_default_cover(session, person, absence),
         ),
         concern=f"away:{absence.id}",

@@ -185,10 +185,16 @@ def _context(session: Session, extension: Extension, **more: Any) -> dict[str, A
 def _announce(session: Session, services: Services, extension: Extension, now: datetime) -> None:
     """Within the limit the service manager is told; beyond it they are asked to decide."""
     kind = "ask" if extension.status == "pending" else "granted"
+    _queue_extension_dm(session, extension, extension.decider_id, kind, now)
+
+
+def _queue_extension_dm(
+    session: Session, extension: Extension, recipient_id: int, kind: str, now: datetime
+) -> None:
     queue_dm(
         session,
         key=f"extension:{extension.id}:{kind}",
-        recipient=session.get(Staff, extension.decider_id),
+        recipient=session.get(Staff, recipient_id),
         message=render("extension_dm", **_context(session, extension, kind=kind)),
         concern=f"extension:{extension.id}",
         now=now,
@@ -301,14 +307,7 @@ def _decide(
     selection = session.get(Selection, extension.selection_id)
     if outcome == "approved":
         _move_due_date(session, services, selection, extension, now)
-    queue_dm(
-        session,
-        key=f"extension:{extension.id}:{outcome}",
-        recipient=session.get(Staff, selection.manager_id),
-        message=render("extension_dm", **_context(session, extension, kind=outcome)),
-        concern=f"extension:{extension.id}",
-        now=now,
-    )
+    _queue_extension_dm(session, extension, selection.manager_id, outcome, now)
     queue_update(
         session,
         key=f"extension:{extension.id}:ask:{outcome}",

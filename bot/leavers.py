@@ -11,13 +11,12 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from bot import auditlog
-from bot.open_items import item_lines, open_items
+from bot.open_items import listing, open_items
 from bot.outbox import WITHHELD, queue_dm
 from messages import render
 from models import OutboxMessage, Staff
 
 log = logging.getLogger(__name__)
-MAX_LISTED = 20
 
 
 def hand_over_leavers(session: Session, *, now: datetime, actor: str) -> int:
@@ -43,8 +42,7 @@ def hand_over_leavers(session: Session, *, now: datetime, actor: str) -> int:
             message=render(
                 "leaver_handover_dm",
                 leaver=leaver,
-                lines=item_lines(items[:MAX_LISTED]),
-                total=len(items),
+                **listing(items),
             ),
             concern=f"leaver:{leaver.id}",
             now=now,

@@ -33,13 +33,17 @@ def open_items(session: Session, person: Staff) -> list[OpenItem]:
     return sorted(items, key=lambda item: (item.due_on or date.max, item.label))
 
 
-def item_lines(items: list[OpenItem]) -> list[str]:
-    """One mrkdwn line per item, for a DM."""
-    return [
+MAX_LISTED = 20  # items listed in a DM; the rest are counted
+
+
+def listing(items: list[OpenItem]) -> dict[str, object]:
+    """A DM's list of items: one mrkdwn line for each of the first MAX_LISTED, and the total."""
+    lines = [
         f"• {escape_mrkdwn(item.label)}"
         + (f" (due {plain_date(item.due_on)})" if item.due_on else "")
-        for item in items
+        for item in items[:MAX_LISTED]
     ]
+    return {"lines": lines, "total": len(items)}
 
 
 def _case_ref(session: Session, case_id: int | None) -> str:
@@ -92,20 +96,21 @@ def _owned(session: Session, model, owner_column, status_condition, person: Staf
     )
 
 
+def _audited_case_ref(session: Session, audit_id: int) -> str:
+    selection_id = session.get(Audit, audit_id).selection_id
+    return _case_ref(session, session.get(Selection, selection_id).case_id)
+
+
 def _actions(session: Session, person: Staff) -> list[OpenItem]:
     rows = _owned(session, AuditAction, AuditAction.owner_id, AuditAction.status == "open", person)
-    items = []
-    for row in rows:
-        selection_id = session.get(Audit, row.audit_id).selection_id
-        case_ref = _case_ref(session, session.get(Selection, selection_id).case_id)
-        items.append(
-            OpenItem(
-                f"Action on {case_ref}: {row.what}",
-                row.due_on,
-                lambda s, to, row=row: _set(s, row, "owner_id", to),
-            )
+    return [
+        OpenItem(
+            f"Action on {_audited_case_ref(session, row.audit_id)}: {row.what}",
+            row.due_on,
+            lambda s, to, row=row: _set(s, row, "owner_id", to),
         )
-    return items
+        for row in rows
+    ]
 
 
 def _tac_tasks(session: Session, person: Staff) -> list[OpenItem]:
@@ -122,18 +127,14 @@ def _tac_tasks(session: Session, person: Staff) -> list[OpenItem]:
 
 def _reaudits(session: Session, person: Staff) -> list[OpenItem]:
     rows = _owned(session, Reaudit, Reaudit.moderator_id, Reaudit.status != "submitted", person)
-    items = []
-    for row in rows:
-        selection_id = session.get(Audit, row.audit_id).selection_id
-        case_ref = _case_ref(session, session.get(Selection, selection_id).case_id)
-        items.append(
-            OpenItem(
-                f"The re-audit of the audit of {case_ref}",
-                row.due_on,
-                lambda s, to, row=row: _set(s, row, "moderator_id", to),
-            )
+    return [
+        OpenItem(
+            f"The re-audit of the audit of {_audited_case_ref(session, row.audit_id)}",
+            row.due_on,
+            lambda s, to, row=row: _set(s, row, "moderator_id", to),
         )
-    return items
+        for row in rows
+    ]
 
 
 def _set(session: Session, row, column: str, to: Staff) -> None:
