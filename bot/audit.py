@@ -65,7 +65,7 @@ def _open_audit(services: Services, slack_user_id: str, selection_id: str) -> Re
     try:
         with transaction(services.make_session) as session:
             actor = require_actor(session, slack_user_id)
-            selection = require_managed_selection(session, actor, _id(selection_id))
+            selection = require_managed_selection(session, actor, _id(selection_id), now)
             audit = audit_for(session, selection.id) or _start(session, services, selection, now)
             if audit.status != "draft":
                 raise InvalidRequest(ALREADY_SUBMITTED)
@@ -103,7 +103,7 @@ def submit_step(
     now = services.now()
     try:
         with transaction(services.make_session) as session:
-            audit = _own_draft(session, slack_user_id, metadata["audit_id"])
+            audit = _own_draft(session, slack_user_id, metadata["audit_id"], now)
             framework = framework_for_selection(session, services.policy, audit.selection_id)
             step = int(metadata["step"])
             _save_answers(audit, framework, step, values, now)
@@ -129,19 +129,20 @@ def save_closed_step(
     metadata = json.loads(private_metadata)
     try:
         with transaction(services.make_session) as session:
-            audit = _own_draft(session, slack_user_id, metadata["audit_id"])
+            now = services.now()
+            audit = _own_draft(session, slack_user_id, metadata["audit_id"], now)
             framework = framework_for_selection(session, services.policy, audit.selection_id)
-            _save_answers(audit, framework, int(metadata["step"]), values, services.now())
+            _save_answers(audit, framework, int(metadata["step"]), values, now)
     except AuditbotError:
         return  # submitted meanwhile, or not theirs: nothing to keep
 
 
-def _own_draft(session: Session, slack_user_id: str, audit_id: int) -> Audit:
+def _own_draft(session: Session, slack_user_id: str, audit_id: int, now: datetime) -> Audit:
     actor = require_actor(session, slack_user_id)
     audit = session.get(Audit, int(audit_id))
     if audit is None:
         raise InvalidRequest("This audit no longer exists.")
-    require_managed_selection(session, actor, audit.selection_id)
+    require_managed_selection(session, actor, audit.selection_id, now)
     if audit.status != "draft":
         raise InvalidRequest(ALREADY_SUBMITTED)
     return audit

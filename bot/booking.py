@@ -52,7 +52,10 @@ def open_booking_form(
             actor = require_actor(session, slack_user_id)
             replacing = _open_booking(session, booking_id) if booking_id else None
             selection = require_managed_selection(
-                session, actor, replacing.selection_id if replacing else parse_id(selection_id)
+                session,
+                actor,
+                replacing.selection_id if replacing else parse_id(selection_id),
+                services.now(),
             )
             return Reply(view=_booking_form(session, services, selection, replacing))
     except AuditbotError as error:
@@ -107,7 +110,9 @@ def submit_booking_form(
             # Two forms submitted at once (a double click opens two) book one after the other.
             lock_row(session, Selection, int(metadata["selection_id"]))
             actor = require_actor(session, slack_user_id)
-            selection = require_managed_selection(session, actor, int(metadata["selection_id"]))
+            selection = require_managed_selection(
+                session, actor, int(metadata["selection_id"]), now
+            )
             if _already_booked_from(session, view_id):
                 return None  # the same form submitted twice: the first one booked it
             if slot is not None:

@@ -11,6 +11,7 @@ the key `chase:<person>:<date>`, so a re-run, a restart or a second instance sen
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -21,6 +22,7 @@ from sqlmodel import Session, col, select
 from bot import auditlog
 from bot.calendar import WorkingCalendar
 from bot.chase_rules import OWNER, Step, chasing_day, next_working_day, reminder_due, steps_reached
+from bot.cover import absent_ids
 from bot.errors import AuditbotError
 from bot.guards import STALE_BUTTON, require_actor
 from bot.interactions import Reply
@@ -62,7 +64,9 @@ def run_chasing(
     if run is None:
         return 0
     holdings = _holdings(
-        session, find_overdue(session, policy, calendar, today), policy, calendar, today
+        session,
+        find_overdue(session, policy, calendar, today),
+        Rules(policy, calendar, today, away=absent_ids(session, now)),
     )
     last_shown = _last_shown(session)
     snoozed = _snoozed_until(session, today)
@@ -115,29 +119,41 @@ def _send_chase(
         )
 
 
-def ladder_person(session: Session, owner: Staff, role: str) -> Staff | None:
+def ladder_person(
+    session: Session, owner: Staff, role: str, away: AbstractSet[int] = frozenset()
+) -> Staff | None:
     """The first active person above the owner, by line management, with the ladder role; None
-    when the owner has that role themselves (the step is their own) or nobody above has it."""
+    when the owner has that role themselves (the step is their own) or nobody above has it.
+    When that person is away (`away`: their ids) the step skips to the next rung up: the first
+    person above them, not away, with a higher role of the ladder."""
     if owner.has_role(role):
         return None
+    roles = (role,)
     seen = {owner.id}
     person = owner
     while person.manager_id is not None and person.manager_id not in seen:
         person = session.get(Staff, person.manager_id)
         seen.add(person.id)
-        if person.is_active and person.has_role(role):
-            return person
+        if person.is_active and person.has_role(*roles):
+            if person.id not in away:
+                return person
+            roles = ESCALATION_LADDER[ESCALATION_LADDER.index(role) + 1 :]
     return None
 
 
+@dataclass(frozen=True)
+class Rules:
+    policy: Policy
+    calendar: WorkingCalendar
+    today: date
+    away: AbstractSet[int]  # who is away today: escalation passes them by
+
+
 def _holdings(
-    session: Session,
-    items: list[OverdueItem],
-    policy: Policy,
-    calendar: WorkingCalendar,
-    today: date,
+    session: Session, items: list[OverdueItem], rules: Rules
 ) -> dict[int, tuple[Staff, list[Held]]]:
     """Who holds which items today, by person id."""
+    policy, calendar, today = rules.policy, rules.calendar, rules.today
     holdings: dict[int, tuple[Staff, list[Held]]] = {}
     for item in items:
         rule = getattr(policy.chasing.rules, item.kind)
@@ -146,7 +162,7 @@ def _holdings(
             person = (
                 item.owner
                 if step.holder == OWNER
-                else ladder_person(session, item.owner, step.holder)
+                else ladder_person(session, item.owner, step.holder, rules.away)
             )
             if person is None:
                 continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.away_command import AwayRequest, AwayUsageError, parse_away
 from bot.months import Month
 from bot.permissions import COMMANDS_BY_NAME, USAGE, CommandSpec
 from bot.report.period import MONTH_EXAMPLE, QUARTER_EXAMPLE, Period
@@ -27,6 +28,7 @@ class AuditCommand:
     period: Period | None = None  # `report`: a month or a quarter
     reason: str | None = None  # `pause`: why the month has no selection
     round_name: str | None = None  # `round status NAME`
+    away: AwayRequest | None = None  # `away`
 
 
 def parse_audit_command(text: str) -> AuditCommand:
@@ -50,6 +52,11 @@ def parse_audit_command(text: str) -> AuditCommand:
         return _programme_command(spec, arguments)
     if name == "round":
         return _round_command(spec, [word.lower() for word in arguments])
+    if name == "away":
+        try:
+            return AuditCommand(spec, away=parse_away(arguments))
+        except AwayUsageError as error:
+            raise UsageError(f"{error} Usage: `/audit {spec.usage}`.") from error
     _expect_at_most(spec, arguments, 1)
     if name == "report":
         return AuditCommand(spec, period=_period(arguments))

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from bot.away import answer_away
 from bot.command_parser import PROGRAMME_COMMANDS, AuditCommand, UsageError, parse_audit_command
 from bot.errors import AuditbotError
 from bot.guards import UNKNOWN_PERSON, find_actor
@@ -54,7 +55,7 @@ def run_audit_command(services: Services, slack_user_id: str, text: str) -> dict
         # Another instance did the same thing at the same moment: the other one won.
         log.info("concurrent /audit %s lost a race; answering from the database", text)
         return run_audit_command(services, slack_user_id, text)
-    if command.spec.name in ("select", "reaudit", "report"):
+    if command.spec.name in ("select", "reaudit", "report", "away"):
         services.deliver_soon()
     return reply
 
@@ -83,6 +84,8 @@ def _dispatch(
             month_key=str(month),
             drawn_by=outcome.drawn_by,
         )
+    if name == "away":
+        return notice(answer_away(session, actor, command.away, now, services.settings.timezone))
     if name == "report":
         period = command.period or Period.month(Month.of(today).plus(-1))
         briefing = request_briefing(session, services, actor, period, now)

@@ -43,7 +43,9 @@ def open_engagement_form(services: Services, slack_user_id: str, selection_id: s
     try:
         with services.make_session() as session:
             actor = require_actor(session, slack_user_id)
-            selection = require_managed_selection(session, actor, parse_id(selection_id))
+            selection = require_managed_selection(
+                session, actor, parse_id(selection_id), services.now()
+            )
             engagement = engagement_for(session, selection.id)
             if engagement is not None and engagement.status != "planned":
                 raise InvalidRequest("The contact with the family is already recorded.")
@@ -99,7 +101,7 @@ def submit_engagement_form(
             selection_id = int(json.loads(private_metadata)["selection_id"])
             lock_row(session, Selection, selection_id)  # two submits at once: one after the other
             actor = require_actor(session, slack_user_id)
-            selection = require_managed_selection(session, actor, selection_id)
+            selection = require_managed_selection(session, actor, selection_id, now)
             errors = engagement_plan_errors(
                 values, today=services.calendar.local(now).date(), due_on=selection.due_on
             )

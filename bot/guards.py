@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import Session, select
 
+from bot.cover import covers_for
 from bot.errors import InvalidRequest, NotAllowed
 from models import Selection, Staff
 
@@ -36,11 +39,18 @@ def parse_id(text: str | int) -> int:
     return int(text)
 
 
-def require_managed_selection(session: Session, actor: Staff, selection_id: int) -> Selection:
-    """The selection, if `actor` is the team manager it was drawn for and it is still current."""
+def require_managed_selection(
+    session: Session, actor: Staff, selection_id: int, now: datetime | None = None
+) -> Selection:
+    """The selection, if `actor` is the team manager it was drawn for — or, given `now`, covers
+    for them while they are away — and it is still current."""
     selection = session.get(Selection, selection_id)
-    if selection is None or selection.manager_id != actor.id:
+    if selection is None or not _acts_for(session, actor, selection.manager_id, now):
         raise NotAllowed("Only the team manager this case was drawn for can do that.")
     if selection.status != "selected":
         raise InvalidRequest("This case has been replaced: please use your latest message.")
     return selection
+
+
+def _acts_for(session: Session, actor: Staff, owner_id: int, now: datetime | None) -> bool:
+    return actor.id == owner_id or (now is not None and covers_for(session, actor, owner_id, now))

@@ -23,6 +23,7 @@ from sqlmodel import Session, SQLModel, select
 from bot import auditlog
 from bot.calendar import WorkingCalendar
 from bot.case_transfers import CaseMove, follow_case_transfers
+from bot.leavers import hand_over_leavers
 from bot.policy import Policy
 from models import ROLES, TEAM_TYPES, Case, Staff, Team
 from models.db import SessionFactory, transaction
@@ -98,6 +99,8 @@ def import_csv(
                     session, moves, policy=policy, now=now, actor=actor,
                     calendar=calendar or WorkingCalendar(policy.calendar.holidays_subdivision),
                 )  # fmt: skip
+                if kind == "staff":
+                    hand_over_leavers(session, now=now, actor=actor)
                 auditlog.record(
                     session,
                     actor=actor,

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from bot.cover import Route, covering_note, route_dm
 from models import HomeTabViewer, OutboxMessage, Staff
 
 
@@ -23,14 +24,15 @@ def queue_dm(
     concern: str,
     now: datetime,
 ) -> None:
-    """Queue a direct message to a member of staff; the channel is resolved when it is sent."""
+    """Queue a direct message to a member of staff (or their cover, while they are away: see
+    bot/cover.py); the channel is resolved when it is sent."""
+    route = route_dm(session, recipient, now)
     _queue(
         session,
         idempotency_key=key,
         method="chat.postMessage",
-        recipient_staff_id=recipient.id,
-        channel=recipient.slack_user_id,
-        payload=message,
+        **_addressed(route),
+        payload=_marked_message(route, message),
         concern=concern,
         now=now,
     )
@@ -52,17 +54,17 @@ def queue_file_dm(
     now: datetime,
 ) -> None:
     """Queue a file (e.g. a CSV) to a member of staff's DM, with a comment."""
+    route = route_dm(session, recipient, now)
     _queue(
         session,
         idempotency_key=key,
         method=FILE_UPLOAD,
-        recipient_staff_id=recipient.id,
-        channel=recipient.slack_user_id,
+        **_addressed(route),
         payload={
             "filename": filename,
             "title": title,
             "content": content,
-            "initial_comment": comment,
+            "initial_comment": _marked_comment(route, comment),
         },
         concern=concern,
         now=now,
@@ -83,15 +85,15 @@ def queue_files_dm(
     staff's DM as one message with a comment. Bytes are kept base64-encoded in the outbox."""
     if not 0 < len(files) <= MAX_FILES_PER_UPLOAD:
         raise ValueError(f"one upload takes 1 to {MAX_FILES_PER_UPLOAD} files, not {len(files)}")
+    route = route_dm(session, recipient, now)
     _queue(
         session,
         idempotency_key=key,
         method=FILE_UPLOAD,
-        recipient_staff_id=recipient.id,
-        channel=recipient.slack_user_id,
+        **_addressed(route),
         payload={
             "files": [_file_item(name, content) for name, content in files.items()],
-            "initial_comment": comment,
+            "initial_comment": _marked_comment(route, comment),
         },
         concern=concern,
         now=now,
@@ -99,6 +101,34 @@ def queue_files_dm(
 
 
 MAX_FILES_PER_UPLOAD = 10
+MAX_BLOCKS = 50  # Slack's limit for a message
+WITHHELD = "withheld"  # for someone away with nobody to cover: never sent
+
+
+def _addressed(route: Route) -> dict[str, Any]:
+    """The outbox columns naming who gets a DM; a withheld DM keeps its key, so it is not
+    queued again when its work is re-run after the person is back."""
+    person = route.recipient or route.intended
+    values = {"recipient_staff_id": person.id, "channel": person.slack_user_id}
+    return values if route.recipient is not None else {**values, "status": WITHHELD}
+
+
+def _marked_message(route: Route, message: dict[str, Any]) -> dict[str, Any]:
+    if not route.covering:
+        return message
+    note = covering_note(route)
+    marked = {**message, "text": f"{note} {message.get('text', '')}".strip()}
+    blocks = message.get("blocks")
+    if blocks and len(blocks) < MAX_BLOCKS:
+        marked["blocks"] = [
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"_{note}_"}]},
+            *blocks,
+        ]
+    return marked
+
+
+def _marked_comment(route: Route, comment: str) -> str:
+    return f"{covering_note(route)}\n{comment}" if route.covering else comment
 
 
 def _file_item(name: str, content: str | bytes) -> dict[str, str]:
@@ -232,7 +262,7 @@ def _queue(session: Session, **values: Any) -> None:
 def _insert(session: Session, **values: Any) -> None:
     """Insert unless the idempotency key is already there (from a re-run or another instance)."""
     now = values.pop("now")
-    row = {**values, "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now}
+    row = {"status": "pending", **values, "attempts": 0, "next_attempt_at": now, "created_at": now}
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = insert(OutboxMessage).values(**row)

@@ -63,6 +63,13 @@ AUDIT_COMMANDS = (
         "define a thematic audit, whole-file audit or audit day (admins); see rounds' progress",
         OVERSEERS,
     ),
+    # -- away and cover (bot/away.py) --
+    CommandSpec(
+        "away",
+        "away [@person] YYYY-MM-DD YYYY-MM-DD [@cover] | away [@person] clear",
+        "say you are away, from a first to a last day, and who covers (administrators: anyone)",
+        (),
+    ),
 )
 COMMANDS_BY_NAME = {spec.name: spec for spec in AUDIT_COMMANDS}
 USAGE = "/audit " + " | ".join(spec.usage for spec in AUDIT_COMMANDS)

@@ -216,6 +216,9 @@ class AuditPolicy(_Section):
     action_reminder_working_days_before: int = Field(default=2, ge=0, le=20)
     action_reminder_time: time = time(9, 0)
     action_slots: int = Field(default=3, ge=1, le=10)
+    # Extensions: up to this many working days are granted at once (the service manager is
+    # told); longer ones need the service manager's approval.
+    extension_limit_working_days: int = Field(default=5, ge=0, le=60)
 
 
 class AnnualModerationPolicy(_Section):

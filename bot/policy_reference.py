@@ -107,6 +107,9 @@ DESCRIPTIONS = {
     "this day of the month.",
     "team_digest.weekday": "Day of the weekly counts-only post to each team channel.",
     "team_digest.post_time": "Time of that post.",
+    "audit.extension_limit_working_days": "A team manager asking for up to this many working "
+    "days more gets them at once (their service manager is told); longer needs the service "
+    "manager's approval.",
     "programme.selection_working_day": "The monthly draw happens on this working day of the "
     "month (1: the first).",
     "programme.no_selection_months": "Months with no draw at all, as names or numbers (e.g. "

@@ -32,6 +32,7 @@ from models import (
     AuditLogEntry,
     Booking,
     Case,
+    Extension,
     FamilyEngagement,
     ModeratedJudgement,
     OutboxMessage,
@@ -99,6 +100,7 @@ FREE_TEXT_COLUMNS = (
         lambda cutoff: (Reaudit.status == "submitted") & (Reaudit.updated_at < cutoff),
     ),
     _TextColumns(RoundCase, ("attendance_reason",), col(RoundCase.attendance_at)),
+    _TextColumns(Extension, ("reason", "refusal_reason"), col(Extension.created_at)),
     _TextColumns(
         TacDecision,
         ("reason", "trigger_note"),
@@ -206,6 +208,7 @@ def _redact_case_text(session: Session, case_id: int, selection_ids: Any, marker
         ),
         TacDecision: TacDecision.case_id == case_id,
         RoundCase: RoundCase.case_id == case_id,
+        Extension: col(Extension.selection_id).in_(selection_ids),
     }
     for text in FREE_TEXT_COLUMNS:
         for column in text.columns:

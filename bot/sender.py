@@ -261,7 +261,7 @@ class OutboxSender:
             target = session.exec(
                 select(OutboxMessage).where(OutboxMessage.idempotency_key == key)
             ).first()
-        if target is None or target.status in ("failed", "withdrawn"):
+        if target is None or target.status in ("failed", "withdrawn", "withheld"):
             return _NoChannel(f"the message to update ({key}) was never delivered")
         if target.status != "sent" or not target.slack_ts:
             return _NOT_YET

@@ -10,6 +10,7 @@ from handlers import (
     chasing,
     commands,
     errors,
+    extensions,  # extensions of audit due dates (issue 13)
     reaudit,
     rounds,  # issue 12
     supervision,
@@ -19,7 +20,7 @@ from handlers.home import register as register_home
 
 
 def register_all(app: App, services: Services) -> None:
-    for module in (commands, actions, views, booking, audit, reaudit, supervision, chasing, errors):
+    modules = (commands, actions, views, booking, audit, reaudit, supervision, chasing, rounds)
+    for module in (*modules, extensions, errors):
         module.register(app, services)
     register_home(app, services)  # the App Home tab (issue 11)
-    rounds.register(app, services)

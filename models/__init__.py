@@ -1,8 +1,10 @@
 """SQLModel tables, the engine and sessions, and the Alembic migrations."""
 
 from models.audit import Audit, AuditAction, SafeguardingAlert
+from models.away import Absence
 from models.booking import Booking, FamilyEngagement
 from models.chasing import ChaseNotice, ChaseRun, ChaseSnooze
+from models.extension import Extension
 from models.home import HomeTabViewer
 from models.programme import ProgrammePause, RetentionRun
 from models.reaudit import ModeratedJudgement, Reaudit, ReauditRound
@@ -21,6 +23,7 @@ from models.tables import (
 from models.tac import TacDecision, TacScheduleRun, TacSummary, TacSupervision, TacTask
 
 __all__ = [
+    "Absence",
     "ROLES",
     "TEAM_TYPES",
     "Audit",
@@ -31,6 +34,7 @@ __all__ = [
     "ChaseNotice",
     "ChaseRun",
     "ChaseSnooze",
+    "Extension",
     "FamilyEngagement",
     "HomeTabViewer",
     "Case",

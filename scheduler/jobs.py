@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.audit_followup import run_audit_schedule
+from bot.away import run_return_catch_ups
 from bot.booking import run_booking_schedule
 from bot.chasing import run_chasing
 from bot.directory import resolve_slack_ids
@@ -46,6 +47,7 @@ class TickReport:
     team_digests: int = 0
     retention: dict[str, int] | None = None  # what the day's retention sweep removed
     rounds: RoundScheduleReport = field(default_factory=RoundScheduleReport)  # issue 12
+    catch_ups: int = 0  # away and cover
 
     def summary(self) -> str:
         parts = [f"tick at {self.now.isoformat()}"]
@@ -67,6 +69,8 @@ class TickReport:
             parts.append(f"queued {self.team_digests} team digest(s)")
         if self.retention is not None:
             parts.append(describe_retention(self.retention))
+        if self.catch_ups:
+            parts.append(f"queued {self.catch_ups} welcome-back message(s)")
         d = self.delivery
         parts.append(f"sent {d.sent}, failed {d.failed}, to retry {d.retried}")
         return "; ".join(parts)
@@ -105,6 +109,10 @@ def run_due_work(services: Services, now: datetime) -> TickReport:
     )
     # Issue 13: data retention, once a day.
     report.retention = _once(services, "data retention", lambda s: run_retention(s, **rules))
+    # -- away and cover --
+    report.catch_ups = (
+        _once(services, "the catch-ups", lambda s: run_return_catch_ups(s, **rules)) or 0
+    )
     report.delivery = services.sender.deliver_due()
     return report
 

@@ -62,6 +62,7 @@ def test_an_administrator_selects_and_each_manager_gets_a_dm(running):
         "audit.start",
         "booking.open",
         "engagement.open",
+        "extension.open",
         "selection.request_redraw",
     ]
     # Nothing went to a channel: case references only in DMs.

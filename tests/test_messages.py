@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from types import SimpleNamespace as Obj
 
@@ -756,3 +757,47 @@ def test_the_moderator_dm_after_submission_has_no_start_button():
         "reaudit_moderator_dm", **{**SAMPLES["reaudit_moderator_dm"], "reaudit": submitted}
     )
     assert "reaudit.start" not in str(rendered) and "Re-audit submitted" in str(rendered)
+
+
+# -- away and cover, leavers, extensions (issue 13) --
+absence = Obj(starts_on=date(2026, 12, 21), ends_on=date(2027, 1, 2))
+open_lines = {"lines": [f"• {LONG[:150]} (due Friday 1 January 2027)"] * 20, "total": 300}
+extension = Obj(
+    id=7,
+    working_days=12,
+    old_due_on=date(2026, 12, 31),
+    new_due_on=date(2027, 1, 19),
+    reason=LONG,
+    refusal_reason=LONG,
+    status="refused",
+    decided_by="sam@example.gov.uk",
+)
+SAMPLES |= {
+    "away_cover_dm": dict(person=person, absence=absence, named=None),
+    "away_back_dm": dict(absence=absence, cover=person, **open_lines),
+    "leaver_handover_dm": dict(leaver=person, **open_lines),
+    "extension_dm": dict(
+        extension=extension,
+        case_ref=case.case_ref,
+        month="December 2026",
+        manager=person,
+        decider=no_slack,
+        kind="refused",
+    ),
+    "extension_modal": dict(
+        case_ref=case.case_ref,
+        due_on=date(2026, 12, 31),
+        initial_date=date(2027, 1, 8),
+        limit=5,
+        min_reason=10,
+        private_metadata='{"selection_id": 1}',
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", ["granted", "ask", "decided", "approved", "refused"])
+def test_every_kind_of_extension_message_fits(kind):
+    rendered = render("extension_dm", **{**SAMPLES["extension_dm"], "kind": kind})
+    assert len(rendered["text"]) < 3000
+    assert all(len(json.dumps(block)) < 3500 for block in rendered["blocks"])
+    assert ("extension.approve" in json.dumps(rendered)) == (kind == "ask")

@@ -50,11 +50,12 @@ def test_completion_against_the_previous_three_months(make_session, world):
             "Completed late",
             "Not completed",
             "No eligible case",
+            "Given more time",
         ],
-        ["2026-09", 0, 0, 0, 0, 0],
-        ["2026-10", 1, 1, 0, 0, 0],
-        ["2026-11", 2, 2, 0, 0, 0],
-        ["2026-12", 5, 2, 1, 2, 1],
+        ["2026-09", 0, 0, 0, 0, 0, 0],
+        ["2026-10", 1, 1, 0, 0, 0, 0],
+        ["2026-11", 2, 2, 0, 0, 0, 0],
+        ["2026-12", 5, 2, 1, 2, 1, 0],
     ]
 
 
@@ -142,10 +143,10 @@ def test_tac_summaries_completed_in_the_month(make_session, world):
 def test_a_quarter_adds_up_its_months_and_compares_quarters(make_session, world):
     briefing = briefing_for(make_session, Period.parse_quarter("2026-Q4"))
     assert table(briefing, "completion")[1:] == [
-        ["2026-Q1", 0, 0, 0, 0, 0],
-        ["2026-Q2", 0, 0, 0, 0, 0],
-        ["2026-Q3", 0, 0, 0, 0, 0],
-        ["2026-Q4", 8, 5, 1, 2, 1],
+        ["2026-Q1", 0, 0, 0, 0, 0, 0],
+        ["2026-Q2", 0, 0, 0, 0, 0, 0],
+        ["2026-Q3", 0, 0, 0, 0, 0, 0],
+        ["2026-Q4", 8, 5, 1, 2, 1, 0],
     ]
     overall = {row[1]: row[2:] for row in table(briefing, "grades") if row[0] == "Overall"}
     assert overall["2026-Q4"] == [1, 2, 1, 2, 6]

@@ -35,7 +35,7 @@ def test_report_monthly_writes_the_files(env, tmp_path, capsys):
     assert len(names) == 11 and f"wrote {out / 'qa-briefing-2026-12.md'}" in printed
     assert (out / "qa-briefing-2026-12-chart.png").read_bytes().startswith(PNG_SIGNATURE)
     completion = (out / "qa-briefing-2026-12-completion.csv").read_text().splitlines()
-    assert completion[-1] == "2026-12,5,2,1,2,1"
+    assert completion[-1] == "2026-12,5,2,1,2,1,0"
     register = (out / "qa-briefing-2026-12-cases-of-concern-register.csv").read_text()
     assert "CR-N2" in register and "CR-S2" in register
     assert "CR-" not in (out / "qa-briefing-2026-12.md").read_text()
@@ -46,10 +46,10 @@ def test_report_quarterly_writes_the_files(env, tmp_path, capsys):
     assert "QA briefing for Q4 2026 (October to December): 8 audits" in capsys.readouterr().out
     completion = (tmp_path / "qa-briefing-2026-Q4-completion.csv").read_text().splitlines()
     assert completion[1:] == [
-        "2026-Q1,0,0,0,0,0",
-        "2026-Q2,0,0,0,0,0",
-        "2026-Q3,0,0,0,0,0",
-        "2026-Q4,8,5,1,2,1",
+        "2026-Q1,0,0,0,0,0,0",
+        "2026-Q2,0,0,0,0,0,0",
+        "2026-Q3,0,0,0,0,0,0",
+        "2026-Q4,8,5,1,2,1,0",
     ]
     assert (tmp_path / "qa-briefing-2026-Q4-chart.png").read_bytes().startswith(PNG_SIGNATURE)
 

@@ -115,7 +115,7 @@ def test_a_service_manager_sees_only_their_lines_cases_and_a_quarter_is_accepted
     register = files["qa-briefing-2026-Q4-cases-of-concern-register.csv"].decode()
     assert "CR-N2" in register and "CR-N3" in register and "CR-S2" not in register
     completion = files["qa-briefing-2026-Q4-completion.csv"].decode().splitlines()
-    assert completion[-1] == "2026-Q4,8,5,1,2,1"
+    assert completion[-1] == "2026-Q4,8,5,1,2,1,0"
 
 
 def test_a_head_of_service_outside_the_line_gets_no_register(running):

@@ -27,6 +27,7 @@ from models import (
     AuditAction,
     Booking,
     Case,
+    Extension,
     FamilyEngagement,
     SafeguardingAlert,
     Selection,
@@ -50,6 +51,7 @@ class Completion:
     completed_in_time: int = 0
     completed_late: int = 0
     no_eligible_case: int = 0
+    extended: int = 0  # identified cases whose due date was extended (granted or approved)
 
     @property
     def not_completed(self) -> int:
@@ -183,6 +185,7 @@ def compute_briefing(
 ) -> Briefing:
     periods = period.with_previous(PERIODS_COMPARED)
     drawn = _drawn_cases(session, periods, timezone)
+    extended = _extended_selections(session)
     current = [row for row in drawn if row.month in _keys(period) and row.status == "selected"]
     bookings = _latest_bookings(session, [row.selection_id for row in current])
     managers, reasons = _manager_engagement(current, bookings)
@@ -191,7 +194,7 @@ def compute_briefing(
         as_of=as_of,
         framework=framework.name,
         grade_scale=list(framework.grades),
-        completion=[_completion(p, drawn) for p in periods],
+        completion=[_completion(p, drawn, extended) for p in periods],
         grades=_grades(session, periods, framework),
         concerns=[_concerns(p, drawn) for p in periods],
         register=_register(session, period, timezone),
@@ -269,7 +272,16 @@ def _local_day(moment: datetime | None, timezone: tzinfo) -> date | None:
     return moment.astimezone(timezone).date() if moment else None
 
 
-def _completion(period: Period, drawn: list[_Drawn]) -> Completion:
+def _extended_selections(session: Session) -> set[int]:
+    """Selections given more time: their due date (used for the timescale) is the extended one."""
+    return set(
+        session.exec(
+            select(Extension.selection_id).where(col(Extension.status).in_(("granted", "approved")))
+        ).all()
+    )
+
+
+def _completion(period: Period, drawn: list[_Drawn], extended: set[int]) -> Completion:
     rows = [row for row in drawn if row.month in _keys(period)]
     identified = [row for row in rows if row.status == "selected"]
     done = [row for row in identified if row.submitted]
@@ -280,6 +292,7 @@ def _completion(period: Period, drawn: list[_Drawn]) -> Completion:
         completed_in_time=len(in_time),
         completed_late=len(done) - len(in_time),
         no_eligible_case=len(rows) - len(identified),
+        extended=len([row for row in identified if row.selection_id in extended]),
     )
 
 

@@ -61,6 +61,11 @@ def _how_much(briefing: Briefing) -> str:
         f"{now.completed_in_time} completed within timescale, {now.completed_late} completed "
         f"late and {now.not_completed} not completed.",
     ]
+    if now.extended:
+        lines.append(
+            f"{_count(now.extended, 'audit was', 'audits were')} given more time (an extension); "
+            "their timescale is the extended due date."
+        )
     if now.no_eligible_case:
         lines.append(
             f"{_count(now.no_eligible_case, 'team manager had', 'team managers had')} "

@@ -98,6 +98,7 @@ def completion_table(briefing: Briefing) -> Table:
             "Completed late",
             "Not completed",
             "No eligible case",
+            "Given more time",
         ],
         [
             [
@@ -107,6 +108,7 @@ def completion_table(briefing: Briefing) -> Table:
                 row.completed_late,
                 row.not_completed,
                 row.no_eligible_case,
+                row.extended,
             ]
             for row in briefing.completion
         ],

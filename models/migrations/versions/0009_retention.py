@@ -12,7 +12,7 @@ from alembic import op
 import models.types
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

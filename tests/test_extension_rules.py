@@ -1,0 +1,47 @@
+"""The rules of extensions at fixed dates: what a request must give, and which need approval."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.extension_rules import extension_errors, needs_approval
+
+DUE = date(2026, 12, 31)  # Thursday
+REASON = "The practitioner is on leave until the new year."
+
+
+@pytest.mark.parametrize(
+    ("until", "reason", "expected"),
+    [
+        (date(2027, 1, 8), REASON, {}),
+        (None, REASON, {"until": "Pick the new due date."}),
+        (
+            DUE,
+            REASON,
+            {"until": "Pick a date after the current due date, Thursday 31 December 2026."},
+        ),
+        (
+            date(2027, 1, 1),
+            REASON,
+            {"until": "Friday 1 January 2027 is not a working day: pick another."},
+        ),
+        (
+            date(2027, 1, 8),
+            "  short   ",
+            {"reason": "Say why more time is needed (at least 10 characters)."},
+        ),
+    ],
+)
+def test_what_a_request_must_give(working_calendar, until, reason, expected):
+    assert extension_errors(until, DUE, reason, working_calendar) == expected
+
+
+def test_the_limit_is_counted_in_working_days(working_calendar, policy):
+    limit = policy.audit.extension_limit_working_days
+    assert limit == 5
+    # New Year's Day and the weekend do not count: the 8th is 5 working days after the 31st.
+    assert working_calendar.working_days_between(DUE, date(2027, 1, 8)) == 5
+    assert not needs_approval(5, limit)
+    assert needs_approval(working_calendar.working_days_between(DUE, date(2027, 1, 11)), limit)
