@@ -35,14 +35,14 @@ def answer_away(
     if request.clear:
         return _clear(session, actor, person, now)
     if request.starts_on is None:
-        return _describe(session, actor, person, _open_absence(session, person, now))
+        return _describe(session, actor, person, open_absence(session, person, now))
     if request.ends_on < today:
         raise InvalidRequest(
             f"That absence ended on {plain_date(request.ends_on)}: give dates from today on. "
             "Nothing has been changed."
         )
     cover = _cover(session, actor, person, request)
-    absence = _open_absence(session, person, now) or Absence(
+    absence = open_absence(session, person, now) or Absence(
         staff_id=person.id, set_by=actor.email, created_at=now, starts_on=today, ends_on=today
     )
     absence.starts_on, absence.ends_on = request.starts_on, request.ends_on
@@ -102,7 +102,7 @@ def _cover(session: Session, actor: Staff, person: Staff, request: AwayRequest) 
     return cover
 
 
-def _open_absence(session: Session, person: Staff, now: datetime) -> Absence | None:
+def open_absence(session: Session, person: Staff, now: datetime) -> Absence | None:
     """The person's absence still to come or in force."""
     return session.exec(
         select(Absence).where(
@@ -119,7 +119,7 @@ def _local_midnight(day: date, timezone: tzinfo) -> datetime:
 
 def _clear(session: Session, actor: Staff, person: Staff, now: datetime) -> str:
     """A coming absence is cancelled; one in force ends now (and the catch-up DM follows)."""
-    absence = _open_absence(session, person, now)
+    absence = open_absence(session, person, now)
     if absence is None:
         return f"{_subject(actor, person, 'are')} not marked away: nothing to clear."
     if absence.starts_at > now:
@@ -204,7 +204,7 @@ def run_return_catch_ups(
         absence.caught_up_at = now
         session.add(absence)
         person = session.get(Staff, absence.staff_id)
-        if person.is_active and _open_absence(session, person, now) is None:
+        if person.is_active and open_absence(session, person, now) is None:
             _queue_catch_up(session, person, absence, now)
             queued += 1
     return queued

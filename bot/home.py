@@ -24,6 +24,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, func, or_, select
 
 from bot.audit import alert_recipients
+from bot.away import open_absence
 from bot.calendar import WorkingCalendar
 from bot.chasing import ladder_person
 from bot.commands import run_audit_command
@@ -89,11 +90,20 @@ def home_view(
         blocks += _oversight_section(session, person, today, policy, calendar)
     if person.has_role("admin"):
         blocks += _admin_section(session, person, month, today)
-    return render("home_view", person=person, unknown=None, blocks=within_home_limit(blocks))
+    away = open_absence(session, person, now)
+    return render(
+        "home_view",
+        person=person,
+        unknown=None,
+        blocks=within_home_limit(blocks),
+        away=away,
+        away_cover=session.get(Staff, away.cover_id) if away and away.cover_id else None,
+    )
 
 
 def within_home_limit(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Within Slack's limit (with room for the header and footer), cut between sections."""
+    """Within Slack's limit (with room for the header, the greeting and the absence footer),
+    cut between sections."""
     room = MAX_BLOCKS - 4
     if len(blocks) <= room:
         return blocks

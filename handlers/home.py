@@ -1,12 +1,15 @@
 """The App Home tab: publish it when opened, and its administrator command buttons."""
 
 import re
+from functools import partial
 
 from slack_bolt import App
 
 from bot import home
+from bot.away_form import open_away_form, submit_away_form
 from bot.services import Services
 from handlers.clicks import button_listener
+from handlers.forms import register_form
 
 
 def register(app: App, services: Services) -> None:
@@ -18,3 +21,5 @@ def register(app: App, services: Services) -> None:
     app.action(re.compile(r"^home\.command\.[a-z]+$"))(
         button_listener(services, home.run_home_command)
     )
+    app.action("home.away")(button_listener(services, open_away_form))
+    register_form(app, "away.submit", partial(submit_away_form, services))

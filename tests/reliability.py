@@ -222,6 +222,8 @@ def fill(view: dict[str, Any], answers: dict[str, Any]) -> dict[str, dict[str, A
             entry = {"selected_option": {"value": value} if value else None}
         elif kind == "checkboxes":
             entry = {"selected_options": [{"value": v} for v in value or []]}
+        elif kind == "users_select":
+            entry = {"selected_user": value}
         else:
             entry = {"value": value}
         state[block_id] = {element["action_id"]: {"type": kind, **entry}}

@@ -15,7 +15,8 @@ from models import Absence
 from models.db import transaction
 from scheduler.jobs import run_due_work
 from tests import factories
-from tests.harness import Clock, click_for_view, ephemeral_replies, start_bot
+from tests.harness import Clock, click_for_view, ephemeral_replies, start_bot, views_opened
+from tests.reliability import fill
 
 pytestmark = pytest.mark.integration
 FRIDAY_BEFORE = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
@@ -137,3 +138,35 @@ def test_nobody_covers_for_themselves(running):
     answer = running.command(admin, f"away <@{nina}> 2026-12-01 2026-12-04 <@{nina}>").json
     assert "Nobody can cover for themselves" in answer["text"]
     assert absences(running) == 0
+
+
+def away_form_from_home(bot, user_id: str, home: dict) -> dict:
+    before = len(views_opened(bot, "away.submit"))
+    bot.click_home(user_id, home, "home.away")
+    assert bot.slack.wait_for(lambda: len(views_opened(bot, "away.submit")) > before)
+    return views_opened(bot, "away.submit")[-1]
+
+
+def test_an_absence_set_from_the_home_tab_is_checked_saved_and_shown_there(running):
+    nina, sam = running.ids["north_tm"], running.ids["service_manager"]
+    home = running.open_home(nina)
+    assert "I will be away" in json.dumps(home)
+    form = away_form_from_home(running, nina, home)
+
+    bad = {"starts_on": "2026-12-11", "ends_on": "2026-11-30", "cover": nina}
+    answer = running.submit(nina, form, fill(form, bad)).json
+    assert answer["response_action"] == "errors"
+    assert set(answer["errors"]) == {"ends_on", "cover"}  # last day first; herself as cover
+    assert absences(running) == 0
+
+    good = {"starts_on": "2026-11-30", "ends_on": "2026-12-11", "cover": None}
+    answer = running.submit(nina, form, fill(form, good))
+    assert answer.status == 200 and answer.json is None  # the form closes
+    assert absences(running) == 1
+    running.dms_containing(sam, "You are covering for")  # her manager covers by default
+    shown = json.dumps(running.home_of(nina, count=2))  # published again after the change
+    assert "You are away from" in shown and "Change my absence" in shown
+
+    again = away_form_from_home(running, nina, running.home_of(nina, count=2))
+    dates = [b["element"].get("initial_date") for b in again["blocks"] if b["type"] == "input"]
+    assert dates[:2] == ["2026-11-30", "2026-12-11"]  # the form opens on what was saved

@@ -497,6 +497,8 @@ def home_samples() -> dict[str, dict]:
             person=person,
             unknown=None,
             blocks=[b for name in parts for b in render(name, **parts[name])["blocks"]],
+            away=Obj(starts_on=date(2026, 12, 21), ends_on=date(2027, 1, 2)),
+            away_cover=person,
         ),
         "home_answer_modal": dict(title="/audit reaudit", blocks=[{"type": "divider"}] * 100),
     }
@@ -556,6 +558,10 @@ SAMPLES |= {
         round=audit_round, kind="Audit day", drawn=3, asked=35, pool=4000, areas=6, auditors=35
     ),
     "round_decline_modal": dict(case_ref="CR-100001", private_metadata='{"round_case_id": 12}'),
+    "away_modal": dict(
+        absence=Obj(starts_on=date(2026, 12, 21), ends_on=date(2027, 1, 2)),
+        cover_user_id="U0TM00001",
+    ),
     "round_status_reply": dict(
         detail=True,
         summaries=[
