@@ -126,3 +126,13 @@ def test_events_home_tab_and_interactivity_reach_the_one_endpoint():
     # HTTP by default; Socket Mode is described in the manifest's comments as the option.
     assert MANIFEST["settings"]["socket_mode_enabled"] is False
     assert "socket_mode_enabled to true" in (ROOT / "slack-app-manifest.yml").read_text()
+
+
+def test_the_manifest_keeps_within_slacks_field_limits():
+    # Limits from Slack's manifest schema (github.com/slackapi/manifest-schema,
+    # schemas/manifest.schema.1.0.0.json): a longer field is refused when the app is created.
+    assert 1 <= len(MANIFEST["display_information"]["description"]) <= 140
+    for command in MANIFEST["features"]["slash_commands"]:
+        assert len(command["command"]) <= 32
+        assert 1 <= len(command["description"]) <= 2000
+        assert 1 <= len(command.get("usage_hint", "x")) <= 1000
