@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, Session, SQLModel, select
 
 from models.types import UTCDateTime
@@ -32,6 +32,10 @@ class Audit(SQLModel, table=True):
 
 class AuditAction(SQLModel, table=True):
     """A SMART action from an audit: what, who, by when; done only with a written note."""
+
+    # A manager's open actions are found by their audits: without this index SQLite walks
+    # every open action of the authority through the status index instead.
+    __table_args__ = (Index("ix_auditaction_audit_id_status", "audit_id", "status"),)
 
     id: int | None = Field(default=None, primary_key=True)
     audit_id: int = Field(foreign_key="audit.id", index=True)

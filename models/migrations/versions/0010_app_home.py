@@ -1,7 +1,7 @@
 """the App Home tab: who has opened it
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0009
 Create Date: 2026-11-23 18:30:00
 """
 
