@@ -22,6 +22,7 @@ from bot.audit_rules import (
     final_errors,
     first_incomplete_step,
     step_count,
+    with_step_answers,
 )
 from bot.errors import AuditbotError, InvalidRequest
 from bot.guards import require_actor, require_managed_selection
@@ -151,18 +152,15 @@ def _own_draft(session: Session, slack_user_id: str, audit_id: int, now: datetim
 def _save_answers(
     audit: Audit, framework, step: int, values: dict[str, str | None], now: datetime
 ) -> None:
-    answers = dict(audit.answers)
-    steps = domain_steps(framework)
-    if step < len(steps):
-        for domain in steps[step]:
-            answers[domain.id] = {
-                "grade": values.get(f"grade__{domain.id}"),
-                "justification": (values.get(f"why__{domain.id}") or "").strip(),
-            }
-    else:
-        answers["final"] = {key: value for key, value in values.items() if value is not None}
-    audit.answers = answers  # a new dict, so the JSON column is written
+    audit.answers = with_step_answers(audit.answers, framework, step, values, _graded_answer)
     audit.updated_at = now
+
+
+def _graded_answer(domain_id: str, values: dict[str, str | None]) -> dict[str, Any]:
+    return {
+        "grade": values.get(f"grade__{domain_id}"),
+        "justification": (values.get(f"why__{domain_id}") or "").strip(),
+    }
 
 
 def _domain_step_errors(framework, step: int, values: dict[str, str | None]) -> dict[str, str]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from bot.policy import Domain, FrameworkPolicy
 
@@ -20,6 +22,25 @@ def domain_steps(framework: FrameworkPolicy) -> list[list[Domain]]:
     """The domains in groups, one group per form step (so a long framework is never cut)."""
     size = framework.domains_per_step
     return [framework.domains[i : i + size] for i in range(0, len(framework.domains), size)]
+
+
+def with_step_answers(
+    answers: dict[str, Any],
+    framework: FrameworkPolicy,
+    step: int,
+    values: dict[str, str | None],
+    domain_answer: Callable[[str, dict[str, str | None]], dict[str, Any]],
+) -> dict[str, Any]:
+    """A new dict of `answers` with one step's: each of its domains' (`domain_answer(domain id,
+    values)`), or the last step's fields as typed. New, so a JSON column sees the change."""
+    answers = dict(answers)
+    steps = domain_steps(framework)
+    if step < len(steps):
+        for domain in steps[step]:
+            answers[domain.id] = domain_answer(domain.id, values)
+    else:
+        answers[FINAL] = {key: value for key, value in values.items() if value is not None}
+    return answers
 
 
 def step_count(framework: FrameworkPolicy) -> int:

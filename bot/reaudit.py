@@ -18,7 +18,7 @@ from bot.audit import (
     create_actions,
     queue_action_dm,
 )
-from bot.audit_rules import action_rows, domain_steps, step_count
+from bot.audit_rules import action_rows, domain_steps, step_count, with_step_answers
 from bot.errors import AuditbotError, InvalidRequest, NotAllowed
 from bot.guards import parse_id, require_actor
 from bot.interactions import Reply
@@ -144,19 +144,16 @@ def _save_answers(
     values: dict[str, str | None],
     now: datetime,
 ) -> None:
-    answers = dict(reaudit.answers)
-    steps = domain_steps(framework)
-    if step < len(steps):
-        for domain in steps[step]:
-            answers[domain.id] = {
-                "verdict": values.get(f"verdict__{domain.id}"),
-                "grade": values.get(f"grade__{domain.id}"),
-                "reason": (values.get(f"why__{domain.id}") or "").strip(),
-            }
-    else:
-        answers["final"] = {key: value for key, value in values.items() if value is not None}
-    reaudit.answers = answers  # a new dict, so the JSON column is written
+    reaudit.answers = with_step_answers(reaudit.answers, framework, step, values, _moderated)
     reaudit.updated_at = now
+
+
+def _moderated(domain_id: str, values: dict[str, str | None]) -> dict[str, Any]:
+    return {
+        "verdict": values.get(f"verdict__{domain_id}"),
+        "grade": values.get(f"grade__{domain_id}"),
+        "reason": (values.get(f"why__{domain_id}") or "").strip(),
+    }
 
 
 def _domain_step_errors(
