@@ -2,12 +2,12 @@
 
 from functools import partial
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 
 from bot import audit, audit_followup
 from bot.services import Services
 from handlers.clicks import button_listener
-from handlers.forms import form_values, register_stepped_form
+from handlers.forms import register_form, register_stepped_form, with_text
 
 BUTTONS = {
     "audit.start": audit.open_audit,
@@ -27,15 +27,4 @@ def register(app: App, services: Services) -> None:
         partial(audit.save_closed_step, services),
     )
 
-    @app.view("action.done")
-    def action_done(ack: Ack, body: dict, view: dict) -> None:
-        errors = audit_followup.submit_mark_done(
-            services,
-            body["user"]["id"],
-            view["private_metadata"],
-            form_values(view).get("reason") or "",
-        )
-        if errors:
-            ack(response_action="errors", errors=errors)
-        else:
-            ack()
+    register_form(app, "action.done", with_text(services, audit_followup.submit_mark_done))

@@ -1,13 +1,14 @@
 """Listeners for the practitioner discussion and the family contact."""
 
 import re
+from functools import partial
 
 from slack_bolt import Ack, App
 
 from bot import booking, engagement
 from bot.services import Services
 from handlers.clicks import button_listener
-from handlers.forms import form_values
+from handlers.forms import close_or_show_errors, form_values, register_form, with_text
 
 BUTTONS = {
     "booking.open": lambda services, user, value: booking.open_booking_form(
@@ -30,58 +31,16 @@ def register(app: App, services: Services) -> None:
     for action, use_case in BUTTONS.items():
         app.action(action)(button_listener(services, use_case))
 
-    def submitted(ack: Ack, errors: dict[str, str] | None) -> None:
-        if errors:
-            ack(response_action="errors", errors=errors)
-        else:
-            ack()
-
     @app.view("booking.submit")
     def booking_submitted(ack: Ack, body: dict, view: dict) -> None:
-        submitted(
-            ack,
-            booking.submit_booking_form(
-                services,
-                body["user"]["id"],
-                view["id"],
-                view["private_metadata"],
-                form_values(view),
-            ),
+        errors = booking.submit_booking_form(
+            services, body["user"]["id"], view["id"], view["private_metadata"], form_values(view)
         )
+        close_or_show_errors(ack, errors)
 
-    @app.view("booking.cannot")
-    def cannot_submitted(ack: Ack, body: dict, view: dict) -> None:
-        reason = form_values(view).get("reason") or ""
-        submitted(
-            ack,
-            booking.submit_cannot_make_it(
-                services, body["user"]["id"], view["private_metadata"], reason
-            ),
-        )
-
-    @app.view("booking.not_held")
-    def not_held_submitted(ack: Ack, body: dict, view: dict) -> None:
-        reason = form_values(view).get("reason") or ""
-        submitted(
-            ack,
-            booking.submit_not_held(services, body["user"]["id"], view["private_metadata"], reason),
-        )
-
-    @app.view("engagement.submit")
-    def contact_planned(ack: Ack, body: dict, view: dict) -> None:
-        submitted(
-            ack,
-            engagement.submit_engagement_form(
-                services, body["user"]["id"], view["private_metadata"], form_values(view)
-            ),
-        )
-
-    @app.view("engagement.outcome")
-    def outcome_recorded(ack: Ack, body: dict, view: dict) -> None:
-        text = form_values(view).get("text") or ""
-        submitted(
-            ack,
-            engagement.submit_outcome_form(
-                services, body["user"]["id"], view["private_metadata"], text
-            ),
-        )
+    register_form(app, "booking.cannot", with_text(services, booking.submit_cannot_make_it))
+    register_form(app, "booking.not_held", with_text(services, booking.submit_not_held))
+    register_form(app, "engagement.submit", partial(engagement.submit_engagement_form, services))
+    register_form(
+        app, "engagement.outcome", with_text(services, engagement.submit_outcome_form, "text")
+    )

@@ -1,11 +1,13 @@
 """Listeners for extensions: the team manager's request, the service manager's decision."""
 
-from slack_bolt import Ack, App
+from functools import partial
+
+from slack_bolt import App
 
 from bot import extensions
 from bot.services import Services
 from handlers.clicks import button_listener
-from handlers.forms import form_values
+from handlers.forms import register_form, with_text
 
 BUTTONS = {
     "extension.open": extensions.open_extension_form,
@@ -17,28 +19,5 @@ BUTTONS = {
 def register(app: App, services: Services) -> None:
     for action, use_case in BUTTONS.items():
         app.action(action)(button_listener(services, use_case))
-
-    def answer(ack: Ack, errors: dict[str, str] | None) -> None:
-        if errors:
-            ack(response_action="errors", errors=errors)
-        else:
-            ack()
-
-    @app.view("extension.submit")
-    def requested(ack: Ack, body: dict, view: dict) -> None:
-        answer(
-            ack,
-            extensions.submit_extension_form(
-                services, body["user"]["id"], view["private_metadata"], form_values(view)
-            ),
-        )
-
-    @app.view("extension.refuse")
-    def refused(ack: Ack, body: dict, view: dict) -> None:
-        reason = form_values(view).get("reason") or ""
-        answer(
-            ack,
-            extensions.submit_refusal(
-                services, body["user"]["id"], view["private_metadata"], reason
-            ),
-        )
+    register_form(app, "extension.submit", partial(extensions.submit_extension_form, services))
+    register_form(app, "extension.refuse", with_text(services, extensions.submit_refusal))

@@ -5,6 +5,8 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
+from bot.services import Services
+
 
 def form_values(view: dict[str, Any]) -> dict[str, Any]:
     """{block_id: value}: the text typed, the date, time or person picked, the option chosen,
@@ -39,10 +41,25 @@ def register_form(app: App, callback_id: str, submit: FormHandler) -> None:
     @app.view(callback_id)
     def submitted(ack: Ack, body: dict, view: dict) -> None:
         errors = submit(body["user"]["id"], view.get("private_metadata") or "", form_values(view))
-        if errors:
-            ack(response_action="errors", errors=errors)
-        else:
-            ack()
+        close_or_show_errors(ack, errors)
+
+
+def with_text(
+    services: Services, use_case: Callable[..., Any], block_id: str = "reason"
+) -> FormHandler:
+    """The form handler of a use case taking (services, user, metadata, the text typed in
+    `block_id`): a reason or a note."""
+    return lambda user_id, metadata, values: use_case(
+        services, user_id, metadata, values.get(block_id) or ""
+    )
+
+
+def close_or_show_errors(ack: Ack, errors: dict[str, str] | None) -> None:
+    """Answer a form's submission: its errors inline, on their fields, or close it."""
+    if errors:
+        ack(response_action="errors", errors=errors)
+    else:
+        ack()
 
 
 def register_stepped_form(

@@ -7,7 +7,7 @@ from bot.services import Services
 from bot.tac import Reply, start_checkpoint, start_checkpoint_for, submit_checkpoint
 from bot.tac_tasks import open_summary_completed, submit_summary_completed
 from handlers.clicks import answer_privately
-from handlers.forms import form_values
+from handlers.forms import close_or_show_errors, form_values
 
 
 def register(app: App, services: Services) -> None:
@@ -52,10 +52,7 @@ def register(app: App, services: Services) -> None:
             view.get("private_metadata") or "{}",
             form_values(view).get("completed_on"),
         )
-        if errors:
-            ack(response_action="errors", errors=errors)
-        else:
-            ack()
+        close_or_show_errors(ack, errors)
 
 
 def _button_value(body: dict) -> str:

@@ -4,6 +4,7 @@ from slack_bolt import Ack, App
 
 from bot.interactions import submit_redraw_request
 from bot.services import Services
+from handlers.forms import close_or_show_errors
 
 
 def register(app: App, services: Services) -> None:
@@ -13,7 +14,4 @@ def register(app: App, services: Services) -> None:
         errors = submit_redraw_request(
             services, body["user"]["id"], view.get("private_metadata") or "{}", reason
         )
-        if errors:
-            ack(response_action="errors", errors=errors)
-        else:
-            ack()
+        close_or_show_errors(ack, errors)
