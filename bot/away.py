@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from bot import auditlog
 from bot.away_command import AwayRequest
 from bot.calendar import WorkingCalendar
-from bot.cover import named_or_default_cover
+from bot.cover import forget_absences, named_or_default_cover
 from bot.errors import InvalidRequest, NotAllowed
 from bot.open_items import listing, open_items
 from bot.outbox import queue_dm
@@ -52,6 +52,7 @@ def answer_away(
     absence.set_by = actor.email
     session.add(absence)
     session.flush()
+    forget_absences(session)
     auditlog.record(
         session,
         actor=actor.email,
@@ -127,6 +128,7 @@ def _clear(session: Session, actor: Staff, person: Staff, now: datetime) -> str:
     else:
         absence.ends_before = now
     session.add(absence)
+    forget_absences(session)
     auditlog.record(
         session, actor=actor.email, action="away.clear", subject=f"staff:{person.id}", now=now
     )

@@ -17,33 +17,45 @@ from sqlmodel import Session, col, select
 
 from messages import plain_date
 from models import Absence, Staff
+from models.db import forget_memo, transaction_memo
+
+ABSENCES = "absences in force"
 
 
 def absence_at(session: Session, staff_id: int | None, now: datetime) -> Absence | None:
     """The person's absence in force at `now`, if any."""
-    if staff_id is None:
-        return None
-    return session.exec(
-        select(Absence).where(
-            Absence.staff_id == staff_id,
-            col(Absence.cleared_at).is_(None),
-            Absence.starts_at <= now,
-            Absence.ends_before > now,
-        )
-    ).first()
+    return absences_in_force(session, now).get(staff_id) if staff_id is not None else None
 
 
 def absent_ids(session: Session, now: datetime) -> set[int]:
     """Everyone away at `now`."""
-    return set(
-        session.exec(
-            select(Absence.staff_id).where(
+    return set(absences_in_force(session, now))
+
+
+def absences_in_force(session: Session, now: datetime) -> dict[int, Absence]:
+    """Each absent person's absence at `now`, read once per transaction: every DM asks, and a
+    month's draw queues hundreds. bot/away.py, which writes absences, forgets it."""
+
+    def load() -> dict[int, Absence]:
+        in_force = session.exec(
+            select(Absence)
+            .where(
                 col(Absence.cleared_at).is_(None),
                 Absence.starts_at <= now,
                 Absence.ends_before > now,
             )
+            .order_by(Absence.id)
         ).all()
-    )
+        found: dict[int, Absence] = {}
+        for absence in in_force:
+            found.setdefault(absence.staff_id, absence)
+        return found
+
+    return transaction_memo(session, (ABSENCES, now), load)
+
+
+def forget_absences(session: Session) -> None:
+    forget_memo(session, ABSENCES)
 
 
 def default_cover(session: Session, person: Staff) -> Staff | None:

@@ -32,7 +32,7 @@ from bot.guards import UNKNOWN_PERSON, find_actor
 from bot.interactions import Reply
 from bot.manager_message import render_selection_message
 from bot.months import Month
-from bot.outbox import queue_home_refresh, queue_home_view
+from bot.outbox import HOME_TAB_VIEWERS, queue_home_refresh, queue_home_view
 from bot.overdue import find_overdue
 from bot.permissions import COMMANDS_BY_NAME, may_use
 from bot.policy import Policy
@@ -54,7 +54,7 @@ from models import (
     TacTask,
 )
 from models.booking import BOOKING_OPEN
-from models.db import transaction
+from models.db import forget_memo, transaction
 
 # Slack allows 100 blocks in a Home tab (docs.slack.dev/reference/views/home-tab-views);
 # each list shows its first few items and says how many more there are.
@@ -343,6 +343,7 @@ def _remember_viewer(session: Session, person: Staff, now: datetime) -> None:
     session.execute(
         statement.on_conflict_do_update(index_elements=["staff_id"], set_={"last_opened_at": now})
     )
+    forget_memo(session, HOME_TAB_VIEWERS)
 
 
 def run_home_command(services: Services, slack_user_id: str, name: str) -> Reply:

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from bot.cover import Route, covering_note, route_dm
 from models import HomeTabViewer, OutboxMessage, Staff
+from models.db import transaction_memo
 
 
 def queue_dm(
@@ -214,7 +215,7 @@ def queue_home_refresh(session: Session, staff_id: int, *, change: str, now: dat
     stands, so one pending refresh covers every change made before it goes: no second one is
     queued while it waits. People who have never opened the Home tab are skipped; they get a
     fresh view when they open it."""
-    if session.get(HomeTabViewer, staff_id) is None:
+    if staff_id not in home_tab_viewers(session):
         return
     waiting = select(OutboxMessage.id).where(
         OutboxMessage.status == "pending",
@@ -233,6 +234,19 @@ def queue_home_refresh(session: Session, staff_id: int, *, change: str, now: dat
         payload={},
         concern=f"home:{staff_id}",
         now=now,
+    )
+
+
+HOME_TAB_VIEWERS = "home tab viewers"
+
+
+def home_tab_viewers(session: Session) -> set[int]:
+    """Who has opened the Home tab, read once per transaction (every DM asks); bot/home.py,
+    which records viewers, forgets it."""
+    return transaction_memo(
+        session,
+        (HOME_TAB_VIEWERS,),
+        lambda: set(session.exec(select(HomeTabViewer.staff_id)).all()),
     )
 
 
@@ -260,10 +274,15 @@ def _queue(session: Session, **values: Any) -> None:
 
 
 def _insert(session: Session, **values: Any) -> None:
-    """Insert unless the idempotency key is already there (from a re-run or another instance)."""
+    """Insert unless the idempotency key is already there (from a re-run or another instance).
+    One statement built once, run on the session's connection: a busy day queues ~1,000."""
     now = values.pop("now")
     row = {"status": "pending", **values, "attempts": 0, "next_attempt_at": now, "created_at": now}
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(OutboxMessage).values(**row)
-    session.execute(statement.on_conflict_do_nothing(index_elements=["idempotency_key"]))
+    connection = session.connection()
+    connection.execute(_INSERT_NEW[connection.dialect.name], row)
+
+
+_INSERT_NEW = {
+    name: insert(OutboxMessage.__table__).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, select, text, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, SQLModel, create_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -56,6 +59,40 @@ def session_factory(engine: Engine) -> SessionFactory:
         return Session(engine, expire_on_commit=False)
 
     return make_session
+
+
+T = TypeVar("T")
+_MEMO = "auditbot.memo"
+
+
+def transaction_memo(session: Session, key: tuple[Hashable, ...], load: Callable[[], T]) -> T:
+    """`load()`, once per transaction for `key` (whose first item names the kind of look-up):
+    for what every queued message asks, such as who is away, when a job queues hundreds.
+    Whoever writes what a kind reads calls `forget_memo` for that kind."""
+    memo = session.info.setdefault(_MEMO, {})
+    if key not in memo:
+        memo[key] = load()
+    return memo[key]
+
+
+def forget_memo(session: Session, kind: str) -> None:
+    memo = session.info.get(_MEMO, {})
+    for key in [key for key in memo if key[0] == kind]:
+        del memo[key]
+
+
+@event.listens_for(OrmSession, "after_transaction_end")
+def _forget_memo_at_end(session: OrmSession, ended: SessionTransaction) -> None:
+    if ended.parent is None:  # the outermost transaction: what it read may change now
+        session.info.pop(_MEMO, None)
+
+
+def rows_by_id(session: Session, model: type[SQLModel], ids: Iterable[int | None]) -> dict:
+    """The rows with these ids, in one query instead of a `session.get` each."""
+    wanted = {row_id for row_id in ids if row_id is not None}
+    if not wanted:
+        return {}
+    return {row.id: row for row in session.scalars(select(model).where(model.id.in_(wanted)))}
 
 
 @contextmanager

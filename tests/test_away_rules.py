@@ -104,9 +104,27 @@ def test_setting_again_changes_the_one_absence_and_clearing_ends_it(people):
     away(session, nina, date(2026, 12, 14), date(2026, 12, 23))
     rows = session.exec(select(Absence)).all()
     assert [(r.starts_on, r.ends_on) for r in rows] == [(date(2026, 12, 14), date(2026, 12, 23))]
+    assert route_dm(session, nina, DURING).covering  # who is away is now read for DURING
     answer_away(session, nina, AwayRequest(clear=True), DURING, LONDON)
     assert rows[0].ends_before == DURING and rows[0].cleared_at is None
     assert route_dm(session, nina, DURING).recipient == nina
+
+
+def test_who_is_away_is_read_afresh_in_each_transaction(people, make_session):
+    """It is read once per transaction (every DM asks): another transaction's absence is seen
+    from this session's next transaction on."""
+    session, p = people
+    assert route_dm(session, p["north_tm"], DURING).recipient == p["north_tm"]
+    with make_session() as other:
+        away(
+            other,
+            other.get(type(p["north_tm"]), p["north_tm"].id),
+            date(2026, 12, 14),
+            date(2026, 12, 18),
+        )
+        other.commit()
+    session.commit()
+    assert route_dm(session, p["north_tm"], DURING).recipient == p["service_manager"]
 
 
 def test_escalation_skips_an_absent_service_manager_to_the_head_of_service(people):
