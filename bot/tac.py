@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import ColumnElement, and_, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -34,8 +34,10 @@ from bot.outbox import queue_dm
 from bot.policy import TacPolicy
 from bot.services import Services
 from bot.tac_rules import (
+    LONG_TERM,
     TAC_CASE_TYPE,
     SummaryStatus,
+    attention_cutoffs,
     cadence_for,
     cadence_words,
     checkpoint_order,
@@ -170,10 +172,12 @@ def tac_cases(
     worker_id: int | None = None,
     case_ids: list[int] | None = None,
     with_decisions: bool = True,
+    needing_attention: bool = False,
 ) -> list[TacCase]:
     """Open TAC cases of the teams (and worker), most urgent first; or exactly `case_ids`, in
     that order (a checkpoint's page plan, whatever has changed since). Without
-    `with_decisions` the last decisions are not looked up (left None)."""
+    `with_decisions` the last decisions are not looked up (left None); `needing_attention`
+    keeps only the cases never summarised, overdue or due soon (the digests')."""
     query = (
         select(Case, Team, Staff)
         .join(Team, col(Team.id) == Case.team_id)
@@ -189,6 +193,8 @@ def tac_cases(
         )
         if worker_id is not None:
             query = query.where(Case.worker_id == worker_id)
+    if needing_attention:
+        query = query.where(_may_need_attention(policy, today))
     rows = session.exec(query).all()
     # The same cases as a subquery: no bound parameter per case, however many there are.
     ids = query.with_only_columns(col(Case.id))
@@ -220,10 +226,27 @@ def tac_cases(
                 last_considered_on=considered_on,
             )
         )
+    if needing_attention:
+        found = [item for item in found if item.status.needs_attention]
     if case_ids is not None:
         position = {case_id: index for index, case_id in enumerate(case_ids)}
         return sorted(found, key=lambda item: position[item.case.id])
     return sorted(found, key=lambda item: checkpoint_order(item.status, item.case.case_ref))
+
+
+def _may_need_attention(policy: TacPolicy, today: date) -> ColumnElement[bool]:
+    """Leaves out the cases summarised since their cadence's cutoff, unloaded."""
+    cutoffs = attention_cutoffs(policy, today)
+    last = col(Case.tac_last_summary_on)
+    long_term = col(Team.team_type) == LONG_TERM
+    may = [
+        last.is_(None),
+        and_(long_term, last <= cutoffs.long_term),
+        and_(~long_term, last <= cutoffs.short_term),
+    ]
+    if cutoffs.newly_qualified is not None:
+        may.append(and_(col(Staff.newly_qualified), last <= cutoffs.newly_qualified))
+    return or_(*may)
 
 
 def _latest_decisions(

@@ -36,8 +36,11 @@ def add_interval(day: date, interval: TacInterval) -> date:
     return add_months(day, interval.months or 0)
 
 
+LONG_TERM = "long_term"
+
+
 def cadence_for(team_type: str, policy: TacPolicy) -> TacInterval:
-    return policy.cadence.long_term if team_type == "long_term" else policy.cadence.short_term
+    return policy.cadence.long_term if team_type == LONG_TERM else policy.cadence.short_term
 
 
 def cadence_words(interval: TacInterval) -> str:
@@ -107,6 +110,33 @@ def summary_status(
     if newly_qualified:
         flags.append(NEWLY_QUALIFIED)
     return SummaryStatus(last_summary_on, next_due, tuple(flags))
+
+
+@dataclass(frozen=True)
+class AttentionCutoffs:
+    """Per cadence, the last summary date after which no case can need attention today: lets
+    a query skip the cases summarised since (`needs_attention` still decides each of the rest)."""
+
+    short_term: date
+    long_term: date
+    newly_qualified: date | None
+
+
+def attention_cutoffs(policy: TacPolicy, today: date) -> AttentionCutoffs:
+    def cutoff(interval: TacInterval) -> date:
+        return today + timedelta(days=policy.due_soon_days - _fewest_days(interval))
+
+    newly_qualified = policy.newly_qualified_cadence
+    return AttentionCutoffs(
+        short_term=cutoff(policy.cadence.short_term),
+        long_term=cutoff(policy.cadence.long_term),
+        newly_qualified=cutoff(newly_qualified) if newly_qualified else None,
+    )
+
+
+def _fewest_days(interval: TacInterval) -> int:
+    """No span of `months` calendar months is shorter than 28 days each."""
+    return 7 * interval.weeks if interval.weeks is not None else 28 * (interval.months or 0)
 
 
 def checkpoint_order(status: SummaryStatus, case_ref: str) -> tuple[int, date, str]:

@@ -130,9 +130,9 @@ def send_weekly_digests(
         today=today,
         team_ids=set().union(*teams_of.values()),
         with_decisions=False,  # the digest does not show them
+        needing_attention=True,
     ):
-        if item.status.needs_attention:
-            by_team.setdefault(item.case.team_id, []).append(item)
+        by_team.setdefault(item.case.team_id, []).append(item)
     for manager in managers:
         cases = sorted(
             (

@@ -154,8 +154,9 @@ def count_tac_summaries(session: Session, week: DigestWeek) -> dict[int, list[Co
         today=week.today,
         team_ids=week.team_ids,
         with_decisions=False,
+        needing_attention=True,
     )
-    due = Counter(item.team.id for item in cases if item.status.needs_attention)
+    due = Counter(item.team.id for item in cases)
     label = (
         f"TAC summaries due (overdue, never done, or within {week.policy.tac.due_soon_days} days)"
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -11,6 +11,7 @@ from bot.months import Month
 from bot.policy import TacInterval, TacPolicy
 from bot.tac_rules import (
     add_months,
+    attention_cutoffs,
     cadence_words,
     checkpoint_order,
     month_end_list_due,
@@ -97,6 +98,42 @@ def test_the_cadence_and_window_come_from_the_policy():
     assert status(date(2026, 10, 1), "long_term", **policy).next_due_on == date(2027, 1, 1)
     assert cadence_words(TacInterval(weeks=10)) == "every 10 weeks"
     assert cadence_words(TacInterval(months=1)) == "every month"
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        POLICY,
+        TacPolicy(newly_qualified_cadence=TacInterval(weeks=6)),
+        TacPolicy(
+            cadence={"short_term": {"months": 1}, "long_term": {"weeks": 30}}, due_soon_days=0
+        ),
+    ],
+)
+def test_no_case_summarised_after_its_cutoff_needs_attention(policy):
+    """The digests' query leaves those cases out unloaded: it must never leave out one that
+    needs attention. Every last-summary date over two years, each team type and practitioner."""
+    today = date(2026, 3, 31)  # months of 31, 30 and 28 days back from here
+    cutoffs = attention_cutoffs(policy, today)
+    for days_ago in range(0, 730):
+        last = today - timedelta(days=days_ago)
+        for team_type, cutoff in (
+            ("short_term", cutoffs.short_term),
+            ("long_term", cutoffs.long_term),
+        ):
+            for newly_qualified in (False, True):
+                skipped = last > cutoff and not (
+                    newly_qualified and cutoffs.newly_qualified and last <= cutoffs.newly_qualified
+                )
+                found = status(last, team_type, today, newly_qualified, **policy.model_dump())
+                assert not (skipped and found.needs_attention), (last, team_type, newly_qualified)
+
+
+def test_the_cutoff_skips_most_recently_summarised_cases():
+    cutoffs = attention_cutoffs(POLICY, date(2026, 6, 1))
+    assert cutoffs.short_term == date(2026, 6, 1) + timedelta(days=14 - 70)
+    assert cutoffs.long_term == date(2026, 6, 1) + timedelta(days=14 - 6 * 28)
+    assert cutoffs.newly_qualified is None
 
 
 def test_the_checkpoint_lists_never_then_overdue_then_due_soon_then_the_rest():
