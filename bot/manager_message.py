@@ -7,6 +7,7 @@ so the conversation reads as one thread of state rather than a pile of messages.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime
 
 from sqlmodel import Session, col, select
@@ -49,9 +50,11 @@ def render_selection_message(
     now: datetime,
     replaces: tuple[Case, str] | None = None,
     new: bool = False,
+    open_actions: list[OpenAction] | None = None,
 ) -> dict:
     """`new`: the selection was drawn in this transaction, so it has no booking, contact or
-    audit yet (not looked up: a month's draw writes every manager's DM at once)."""
+    audit yet (not looked up: a month's draw writes every manager's DM at once); nor are the
+    manager's `open_actions` when given (looked up for every manager at once)."""
     month = selection_month(session, selection)
     case = session.get(Case, selection.case_id)
     booking = None if new else latest_booking(session, selection.id)
@@ -73,16 +76,25 @@ def render_selection_message(
         booking_starts=calendar.local(booking.starts_at) if booking else None,
         engagement=None if new else engagement_for(session, selection.id),
         audit=None if new else audit_for(session, selection.id),
-        open_actions=open_actions_of_earlier_audits(session, selection),
+        open_actions=(
+            open_actions
+            if open_actions is not None
+            else open_actions_of_earlier_audits(session, [selection])[selection.id]
+        ),
     )
 
 
+OpenAction = tuple[AuditAction, Staff, Case]
+
+
 def open_actions_of_earlier_audits(
-    session: Session, selection: Selection, limit: int = 10
-) -> list[tuple[AuditAction, Staff, Case]]:
-    """The manager's actions still open from earlier audits, to review this month."""
+    session: Session, selections: list[Selection], limit: int = 10
+) -> dict[int, list[OpenAction]]:
+    """Per selection, its manager's actions still open from earlier audits, to review this
+    month (the most pressing `limit`); one query for however many selections."""
+    managers = {selection.manager_id for selection in selections}
     rows = session.exec(
-        select(AuditAction, Staff, Case)
+        select(AuditAction, Staff, Case, Audit.manager_id, Audit.selection_id)
         .join(Audit, col(Audit.id) == AuditAction.audit_id)
         .join(Selection, col(Selection.id) == Audit.selection_id)
         .join(Case, col(Case.id) == Selection.case_id)
@@ -90,16 +102,23 @@ def open_actions_of_earlier_audits(
         # As a subquery: SQLite would otherwise walk every open action of every manager.
         .where(
             col(AuditAction.audit_id).in_(
-                select(Audit.id).where(
-                    Audit.manager_id == selection.manager_id, Audit.selection_id != selection.id
-                )
+                select(Audit.id).where(col(Audit.manager_id).in_(managers))
             )
         )
         .where(AuditAction.status == "open")
-        .order_by(AuditAction.due_on)
-        .limit(limit)
+        .order_by(AuditAction.due_on, AuditAction.id)
     ).all()
-    return list(rows)
+    by_manager: defaultdict[int, list[tuple[OpenAction, int]]] = defaultdict(list)
+    for action, owner, case, manager_id, of_selection in rows:
+        by_manager[manager_id].append(((action, owner, case), of_selection))
+    return {
+        selection.id: [
+            action
+            for action, of_selection in by_manager[selection.manager_id]
+            if of_selection != selection.id
+        ][:limit]
+        for selection in selections
+    }
 
 
 def queue_selection_message(
@@ -111,6 +130,7 @@ def queue_selection_message(
     calendar: WorkingCalendar,
     now: datetime,
     replaces: tuple[Case, str] | None = None,
+    open_actions: list[OpenAction] | None = None,
 ) -> None:
     """Post the selection DM for the first time."""
     month = selection_month(session, selection)
@@ -126,6 +146,7 @@ def queue_selection_message(
             now=now,
             replaces=replaces,
             new=True,
+            open_actions=open_actions,
         ),
         concern=f"selection:{selection.id}",
         now=now,

@@ -18,7 +18,7 @@ from bot.calendar import WorkingCalendar
 from bot.errors import InvalidRequest
 from bot.months import Month
 from bot.policy import Policy
-from bot.reaudit_messages import queue_draw_messages
+from bot.reaudit_messages import Original, queue_draw_messages
 from bot.reaudit_sampling import (
     Candidate,
     Pick,
@@ -189,10 +189,11 @@ def _record_round(
     session.flush()
     moderators = ModeratorFinder(session, moderator_role)
     due_on = _due_on(policy, calendar, month, now)
+    originals = Original.of_audits(session, [pick.audit_id for pick in picks])
     reaudits = []
     unassigned = 0
     for pick in picks:
-        manager = session.get(Staff, session.get(Audit, pick.audit_id).manager_id)
+        manager = originals[pick.audit_id].manager
         moderator = moderators.for_manager(manager)
         if moderator is None:
             unassigned += 1
@@ -228,7 +229,7 @@ def _record_round(
         reaudits=[r.id for r in reaudits],
     )
     for reaudit in reaudits:
-        queue_draw_messages(session, policy, reaudit, now)
+        queue_draw_messages(session, policy, reaudit, originals[reaudit.audit_id], now)
     return _outcome_of(session, reaudit_round, created=True)
 
 

@@ -14,6 +14,7 @@ from bot.outbox import queue_dm, queue_update
 from bot.policy import Policy
 from messages import render
 from models import Audit, AuditAction, Case, ModeratedJudgement, Reaudit, Selection, Staff
+from models.db import rows_by_id
 from models.reaudit import ANNUAL, ReauditRound
 
 
@@ -33,6 +34,23 @@ class Original:
         return cls(
             audit, case, session.get(Staff, audit.manager_id), session.get(Staff, case.worker_id)
         )
+
+    @classmethod
+    def of_audits(cls, session: Session, audit_ids: list[int]) -> dict[int, Original]:
+        """Each audit's Original, in four queries however many (a month's re-audit draw)."""
+        audits = rows_by_id(session, Audit, audit_ids)
+        selections = rows_by_id(session, Selection, [a.selection_id for a in audits.values()])
+        cases = rows_by_id(session, Case, [s.case_id for s in selections.values()])
+        people = rows_by_id(
+            session,
+            Staff,
+            [a.manager_id for a in audits.values()] + [c.worker_id for c in cases.values()],
+        )
+        originals = {}
+        for audit in audits.values():
+            case = cases[selections[audit.selection_id].case_id]
+            originals[audit.id] = cls(audit, case, people[audit.manager_id], people[case.worker_id])
+        return originals
 
     @property
     def case_type(self) -> str:
@@ -59,8 +77,9 @@ def is_annual(session: Session, reaudit: Reaudit) -> bool:
     return session.get(ReauditRound, reaudit.round_id).kind == ANNUAL
 
 
-def _moderator_message(session: Session, policy: Policy, reaudit: Reaudit) -> dict[str, Any]:
-    original = Original.of(session, reaudit)
+def _moderator_message(
+    session: Session, policy: Policy, reaudit: Reaudit, original: Original
+) -> dict[str, Any]:
     return render(
         "reaudit_moderator_dm",
         reaudit=reaudit,
@@ -75,18 +94,19 @@ def _moderator_message(session: Session, policy: Policy, reaudit: Reaudit) -> di
     )
 
 
-def queue_draw_messages(session: Session, policy: Policy, reaudit: Reaudit, now: datetime) -> None:
+def queue_draw_messages(
+    session: Session, policy: Policy, reaudit: Reaudit, original: Original, now: datetime
+) -> None:
     """Give the moderator the original audit with "Start the re-audit", and tell the team
     manager and the practitioner that their audit was chosen."""
     queue_dm(
         session,
         key=moderator_dm_key(reaudit),
         recipient=session.get(Staff, reaudit.moderator_id),
-        message=_moderator_message(session, policy, reaudit),
+        message=_moderator_message(session, policy, reaudit, original),
         concern=f"reaudit:{reaudit.id}",
         now=now,
     )
-    original = Original.of(session, reaudit)
     for person in (original.manager, original.practitioner):
         queue_dm(
             session,
@@ -113,7 +133,7 @@ def refresh_moderator_message(
         session,
         key=f"{moderator_dm_key(reaudit)}:{change}",
         update_of=moderator_dm_key(reaudit),
-        message=_moderator_message(session, policy, reaudit),
+        message=_moderator_message(session, policy, reaudit, Original.of(session, reaudit)),
         concern=f"reaudit:{reaudit.id}",
         now=now,
     )

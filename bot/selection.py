@@ -19,7 +19,11 @@ from sqlmodel import Session, col, func, select
 from bot import auditlog
 from bot.calendar import WorkingCalendar
 from bot.errors import InvalidRequest, NotAllowed
-from bot.manager_message import queue_selection_message, selection_dm_key
+from bot.manager_message import (
+    open_actions_of_earlier_audits,
+    queue_selection_message,
+    selection_dm_key,
+)
 from bot.months import Month
 from bot.outbox import queue_update
 from bot.policy import Policy
@@ -136,9 +140,16 @@ def draw_monthly_selection(
         criteria=criteria.as_dict(),
     )
     loaded = _load_drawn(session, [case.id for _selection, _manager, case in drawn])
+    open_actions = open_actions_of_earlier_audits(session, [row[0] for row in drawn])
     for selection, manager, _case in drawn:
         queue_selection_message(
-            session, selection, manager, policy=policy, calendar=calendar, now=now
+            session,
+            selection,
+            manager,
+            policy=policy,
+            calendar=calendar,
+            now=now,
+            open_actions=open_actions[selection.id],
         )
     del loaded
     return _outcome_of(session, selection_round, month, created=True)
