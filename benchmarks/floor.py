@@ -309,3 +309,34 @@ def _actions(
         ):
             found += 1
     return found
+
+
+OUTBOX_COLUMNS = (
+    "idempotency_key, method, recipient_staff_id, channel, payload, concern, status, attempts,"
+    " next_attempt_at, created_at"
+)
+
+
+def write_floor(engine: Engine, after_id: int) -> tuple[float, int]:
+    """The least time to write what a tick queued: its outbox rows (those after `after_id`,
+    payloads already rendered) inserted again by one executemany in one transaction, rolled
+    back. With `find_due_items` it bounds from below any tick that renders and queues them."""
+    with engine.connect() as connection:
+        rows = [
+            {**row._mapping, "idempotency_key": f"floor:{row.idempotency_key}"}
+            for row in connection.execute(
+                text(f"SELECT {OUTBOX_COLUMNS} FROM outboxmessage WHERE id > :after"),
+                {"after": after_id},
+            )
+        ]
+    if not rows:
+        return 0.0, 0
+    placeholders = ", ".join(f":{name.strip()}" for name in OUTBOX_COLUMNS.split(","))
+    insert = text(f"INSERT INTO outboxmessage ({OUTBOX_COLUMNS}) VALUES ({placeholders})")
+    with engine.connect() as connection:
+        started = time.perf_counter()
+        transaction = connection.begin()
+        connection.execute(insert, rows)
+        seconds = time.perf_counter() - started
+        transaction.rollback()
+    return seconds, len(rows)

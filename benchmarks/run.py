@@ -54,7 +54,7 @@ from sqlalchemy import event, func, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, col, select
 
-from benchmarks.floor import find_due_items
+from benchmarks.floor import find_due_items, write_floor
 from benchmarks.generate import GENERATOR_ACTION, SEED, generate
 from bot.app import build_services, system_clock
 from bot.config import Settings
@@ -348,6 +348,7 @@ def measure_tick(url: str, slack: SlackStandIn, now: datetime) -> dict[str, Any]
             sweep = time.perf_counter() - started
         sweep_queries, sweep_sql, top = counter.count, counter.seconds, counter.top()
         queued = _queued_since(engine, before)
+        write_s, written = write_floor(engine, before)
         services.sender = sender
         slack.clear()
         counter.reset()
@@ -364,6 +365,8 @@ def measure_tick(url: str, slack: SlackStandIn, now: datetime) -> dict[str, Any]
             "floor_s": floor_seconds,
             "floor_queries": floor.queries,
             "floor_items": floor.items,
+            "floor_write_s": write_s,
+            "floor_written": written,
             "tick_items": _tick_items(report, queued),
             "queued": dict(sorted(queued.items())),
             "delivery_s": delivery,
@@ -890,7 +893,11 @@ def measure_scale(
         result["floor_s"] = _median([run["floor_s"] for run in runs])
         result["delivery_s"] = _median([run["delivery_s"] for run in runs])
         result["sweep_runs_s"] = [round(run["sweep_s"], 4) for run in runs]
+        result["floor_write_s"] = _median([run["floor_write_s"] for run in runs])
         result["ratio_to_floor"] = result["sweep_s"] / result["floor_s"]
+        result["ratio_to_find_and_write"] = result["sweep_s"] / (
+            result["floor_s"] + result["floor_write_s"]
+        )
         result["same_items"] = same_items(result["floor_items"], result["tick_items"])
     if "selection" in options.parts:
         say("selection")
@@ -995,6 +1002,11 @@ ROWS = [
     ("  of which rendering messages", "{sweep_render_s:.3f} s ({sweep_renders} msgs)"),
     ("  floor: raw SQL, same due items", "{floor_ms:.1f} ms, {floor_queries} queries"),
     ("  ratio to floor", "{ratio_to_floor:.1f}x"),
+    (
+        "  floor + writing its rows (raw SQL)",
+        "{floor_ms:.1f} + {floor_write_ms:.1f} ms ({floor_written} rows)",
+    ),
+    ("  ratio to floor + writing", "{ratio_to_find_and_write:.1f}x"),
     ("  same due items as the floor", "{same_items_text}"),
     ("  growth vs smallest scale", "{growth:.2f}x"),
     (
@@ -1044,6 +1056,7 @@ def _derived(result: dict[str, Any], first: dict[str, Any]) -> dict[str, Any]:
     values = dict(result)
     with contextlib.suppress(KeyError, TypeError, ZeroDivisionError):
         values["floor_ms"] = result["floor_s"] * 1000
+        values["floor_write_ms"] = result["floor_write_s"] * 1000
     with contextlib.suppress(KeyError, TypeError, ZeroDivisionError):
         values["growth"] = result["sweep_s"] / first["sweep_s"]
     if "same_items" in result:
