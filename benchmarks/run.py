@@ -461,7 +461,7 @@ def measure_report(url: str, now: datetime, repeat: int) -> dict[str, Any]:
                 computed = time.perf_counter()
                 written = len(summary_files(briefing)) + len(table_files(briefing))
                 finished = time.perf_counter()
-            if attempt:  # the first run warms the process (matplotlib, statement cache)
+            if attempt:  # the first run warms the process (Pillow, statement cache)
                 figures.append(computed - started)
                 files.append(finished - computed)
         return {

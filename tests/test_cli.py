@@ -12,9 +12,11 @@ import pytest
 from sqlmodel import func, select
 
 from bot.cli import main
+from bot.report.chart import COMPLETION_COLOURS
 from bot.slack_standin import SlackStandIn
 from models import OutboxMessage, SelectionRound, Staff, Team
 from models.db import create_db_engine, session_factory
+from tests.charts import bar_colours
 
 
 def sample(kind: str) -> str:
@@ -131,6 +133,8 @@ def test_demo_runs_offline(capsys, monkeypatch, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
     written = {p.name for p in (tmp_path / "out").iterdir()}
     assert {"qa-briefing-2026-12.md", "qa-briefing-2026-12-chart.png", "transcript.html"} <= written
+    chart = (tmp_path / "out" / "qa-briefing-2026-12-chart.png").read_bytes()
+    assert COMPLETION_COLOURS["Completed within timescale"] in bar_colours(chart)
     assert_transcript_page_matches(out, (tmp_path / "out" / "transcript.html").read_text())
 
 

@@ -11,15 +11,16 @@ import pytest
 from bot.calendar import LONDON
 from bot.months import Month
 from bot.policy import Domain, FrameworkPolicy, Policy
+from bot.report.chart import COMPLETION_COLOURS, GRADE_COLOURS
 from bot.report.figures import Reason, compute_briefing
 from bot.report.files import briefing_files
 from bot.report.markdown import briefing_markdown
 from bot.report.period import Period
 from bot.report.tables import briefing_tables, register_table, to_csv
 from models.db import transaction
+from tests.charts import bar_colours, colour_areas
 from tests.report_fixture import AS_OF, DOMAINS, build_report_world
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 DECEMBER = Period.month(Month(2026, 12))
 FRAMEWORK = Policy().framework
 RI = "Requires improvement to be good"
@@ -167,7 +168,8 @@ def test_a_framework_without_grades_has_no_grade_table(make_session, world):
     briefing = briefing_for(make_session, framework=statements)
     assert briefing.grades == []
     assert "evaluative statements without grades" in briefing_markdown(briefing)
-    assert briefing_files(briefing, None)["qa-briefing-2026-12-chart.png"].startswith(PNG_SIGNATURE)
+    chart = briefing_files(briefing, None)["qa-briefing-2026-12-chart.png"]
+    assert bar_colours(chart) == set(COMPLETION_COLOURS.values())  # and no grade bars
 
 
 def test_the_files_a_csv_per_table_a_chart_and_a_summary(make_session, world):
@@ -187,7 +189,10 @@ def test_the_files_a_csv_per_table_a_chart_and_a_summary(make_session, world):
         "qa-briefing-2026-12.md",
     ]
     chart = files["qa-briefing-2026-12-chart.png"]
-    assert chart.startswith(PNG_SIGNATURE) and len(chart) > 10_000
+    assert bar_colours(chart) == {*COMPLETION_COLOURS.values(), *GRADE_COLOURS[:4]}
+    in_time, late, _ = COMPLETION_COLOURS.values()
+    areas = colour_areas(chart)  # 1 + 2 + 2 audits in time against 1 late
+    assert areas[in_time] / areas[late] == pytest.approx(5, rel=0.05)
     completion = list(csv.DictReader(io.StringIO(files["qa-briefing-2026-12-completion.csv"])))
     assert completion[-1]["Completed late"] == "1"
     summary = files["qa-briefing-2026-12.md"]

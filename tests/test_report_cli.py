@@ -6,9 +6,8 @@ import pytest
 
 from bot.cli import main
 from models.db import create_db_engine, session_factory, transaction, upgrade_database
+from tests.charts import completion_bars_drawn
 from tests.report_fixture import build_report_world
-
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture
@@ -33,7 +32,7 @@ def test_report_monthly_writes_the_files(env, tmp_path, capsys):
     )
     names = sorted(path.name for path in out.iterdir())
     assert len(names) == 11 and f"wrote {out / 'qa-briefing-2026-12.md'}" in printed
-    assert (out / "qa-briefing-2026-12-chart.png").read_bytes().startswith(PNG_SIGNATURE)
+    assert completion_bars_drawn((out / "qa-briefing-2026-12-chart.png").read_bytes())
     completion = (out / "qa-briefing-2026-12-completion.csv").read_text().splitlines()
     assert completion[-1] == "2026-12,5,2,1,2,1,0"
     register = (out / "qa-briefing-2026-12-cases-of-concern-register.csv").read_text()
@@ -51,7 +50,7 @@ def test_report_quarterly_writes_the_files(env, tmp_path, capsys):
         "2026-Q3,0,0,0,0,0,0",
         "2026-Q4,8,5,1,2,1,0",
     ]
-    assert (tmp_path / "qa-briefing-2026-Q4-chart.png").read_bytes().startswith(PNG_SIGNATURE)
+    assert completion_bars_drawn((tmp_path / "qa-briefing-2026-Q4-chart.png").read_bytes())
 
 
 @pytest.mark.parametrize(

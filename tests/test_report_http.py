@@ -12,11 +12,11 @@ import pytest
 from bot.slack_standin import SlackStandIn
 from models.db import transaction
 from scheduler.jobs import run_due_work
+from tests.charts import completion_bars_drawn
 from tests.harness import Clock, start_bot
 from tests.report_fixture import build_report_world
 
 pytestmark = pytest.mark.integration
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MONDAY = datetime(2027, 1, 4, 10, 0, tzinfo=UTC)  # the first working day of January 2027
 
 
@@ -96,7 +96,7 @@ def test_an_administrator_gets_last_months_briefing_in_their_dm(running):
     assert "1 Category 1 (1 acknowledged) · 1 Category 2" in body
     assert "CR-" not in body  # counts only, even in a DM
     files = wait_for_uploads(running, admin, 11)
-    assert files["qa-briefing-2026-12-chart.png"].startswith(PNG_SIGNATURE)
+    assert completion_bars_drawn(files["qa-briefing-2026-12-chart.png"])
     assert files["qa-briefing-2026-12.md"].startswith(b"# QA briefing: December 2026")
     assert len([name for name in files if name.endswith(".csv")]) == 9
     register = csv.DictReader(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.report.chart import briefing_chart
 from bot.report.figures import Briefing, RegisterEntry
 from bot.report.markdown import briefing_markdown
 from bot.report.period import Period
@@ -15,6 +14,9 @@ Files = dict[str, str | bytes]  # file name → content
 
 
 def summary_files(briefing: Briefing) -> Files:
+    # Imported here: every process imports this module, few draw a chart (Pillow is ~5 MB).
+    from bot.report.chart import briefing_chart
+
     stem = _stem(briefing.period)
     return {
         f"{stem}.md": briefing_markdown(briefing),
