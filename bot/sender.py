@@ -21,7 +21,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -70,6 +70,9 @@ class _Row:
     recipient_staff_id: int | None
     payload: dict[str, Any]
     attempts: int
+
+
+_ROW_COLUMNS = [field.name for field in fields(_Row)]
 
 
 class OutboxSender:
@@ -155,7 +158,9 @@ class OutboxSender:
             ).all()
         return [i for i in ids if i is not None]
 
-    def _claim(self, row_id: int, now: datetime) -> bool:
+    def _claim(self, row_id: int, now: datetime) -> _Row | None:
+        """Take the row's lease and read what sending it needs, in one statement; None when it
+        was sent, rescheduled or claimed by another sender meanwhile."""
         lease_now = self._lease_clock()
         statement = (
             update(OutboxMessage)
@@ -166,17 +171,18 @@ class OutboxSender:
                 _lease_free(lease_now),
             )
             .values(claimed_by=self.instance_id, claimed_until=lease_now + self._lease)
-            .execution_options(synchronize_session=False)
+            .returning(*(getattr(OutboxMessage, name) for name in _ROW_COLUMNS))
         )
         with transaction(self._make_session) as session:
-            return session.exec(statement).rowcount == 1
+            claimed = session.connection().execute(statement).first()
+        if claimed is None:
+            return None
+        return _Row(**{**claimed._asdict(), "payload": dict(claimed.payload or {})})
 
     # -- one row -------------------------------------------------------------------------------
 
     def _process(self, row_id: int, report: DeliveryReport) -> None:
-        if not self._claim(row_id, self._clock()):
-            return  # sent, rescheduled or claimed by another sender meanwhile
-        row = self._load(row_id)
+        row = self._claim(row_id, self._clock())
         if row is None:
             return
         if "update_of" in row.payload:
@@ -238,22 +244,6 @@ class OutboxSender:
             slack_ts=str(ts) if ts is not None else None,
         )
         report.sent += 1
-
-    def _load(self, row_id: int) -> _Row | None:
-        with self._make_session() as session:
-            message = session.get(OutboxMessage, row_id)
-            if message is None or message.id is None:
-                return None
-            return _Row(
-                id=message.id,
-                idempotency_key=message.idempotency_key,
-                method=message.method,
-                concern=message.concern,
-                channel=message.channel,
-                recipient_staff_id=message.recipient_staff_id,
-                payload=dict(message.payload or {}),
-                attempts=message.attempts,
-            )
 
     def _update_target(self, key: str) -> dict[str, str] | _NoChannel | object:
         """Where the message queued under `key` landed (channel and ts), once it is sent."""
