@@ -315,6 +315,8 @@ OUTBOX_COLUMNS = (
     "idempotency_key, method, recipient_staff_id, channel, payload, concern, status, attempts,"
     " next_attempt_at, created_at"
 )
+# The payload as the JSON text it is stored as (PostgreSQL would hand back a dict).
+READ_OUTBOX_COLUMNS = OUTBOX_COLUMNS.replace("payload", "CAST(payload AS TEXT) AS payload")
 
 
 def write_floor(engine: Engine, after_id: int) -> tuple[float, int]:
@@ -325,7 +327,7 @@ def write_floor(engine: Engine, after_id: int) -> tuple[float, int]:
         rows = [
             {**row._mapping, "idempotency_key": f"floor:{row.idempotency_key}"}
             for row in connection.execute(
-                text(f"SELECT {OUTBOX_COLUMNS} FROM outboxmessage WHERE id > :after"),
+                text(f"SELECT {READ_OUTBOX_COLUMNS} FROM outboxmessage WHERE id > :after"),
                 {"after": after_id},
             )
         ]
