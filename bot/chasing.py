@@ -3,9 +3,10 @@ overdue item in bot/overdue.py).
 
 Once a working day, from the policy's nudge time, every person who holds overdue items — as
 their owner, or as a step of the escalation ladder — and is due a reminder of any of them gets
-one DM listing all of them: their own, each with a button to act on it, then those escalated to
-them (a team manager's by practitioner, a service manager's by manager, a head of service's by
-team), and "Remind me tomorrow". The day's run is claimed in a `ChaseRun` row and each DM has
+one DM listing all of them: their own, each with a button to act on it (and, for an audit not
+yet submitted, "Ask for more time", as on the selection DM), then those escalated to them (a
+team manager's by practitioner, a service manager's by manager, a head of service's by team),
+and "Remind me tomorrow". The day's run is claimed in a `ChaseRun` row and each DM has
 the key `chase:<person>:<date>`, so a re-run, a restart or a second instance sends nothing new.
 """
 
@@ -35,9 +36,12 @@ from models import ChaseNotice, ChaseRun, ChaseSnooze, Staff
 from models.db import transaction
 
 CHASE = "chase"
-# Slack allows 50 blocks a message: 15 own items (a block each), 6 groups per ladder step (a
-# block each, plus a title and a "more" line) and 5 blocks of frame stay within it.
+# Slack allows 50 blocks a message: 6 groups per ladder step (a block each, plus a title and a
+# "more" line: 24 for the three steps) and 5 blocks of frame leave 21 for the person's own
+# items: at most 15, a block each, or two with "Ask for more time" (a section holds one button,
+# so both go in an actions block under it).
 MAX_OWN_ITEMS = 15
+OWN_ITEM_BLOCKS = 21
 MAX_GROUPS = 6
 MAX_GROUP_LINES = 10
 
@@ -253,14 +257,27 @@ def chase_context(held: list[Held]) -> dict[str, Any]:
         for step in ESCALATION_LADDER
         if any(h.step.holder == step for h in ordered)
     ]
+    shown = _own_shown(own)
     return {
-        "own": own[:MAX_OWN_ITEMS],
-        "own_hidden": own[MAX_OWN_ITEMS:],
+        "own": shown,
+        "own_hidden": own[len(shown) :],
         "sections": sections,
         "max_groups": MAX_GROUPS,
         "max_lines": MAX_GROUP_LINES,
         "escalated_total": len(ordered) - len(own),
     }
+
+
+def _own_shown(own: list[Held]) -> list[Held]:
+    """The first of the person's own items that fit in their share of the blocks."""
+    shown: list[Held] = []
+    blocks = 0
+    for held in own[:MAX_OWN_ITEMS]:
+        blocks += 2 if held.item.more_time else 1
+        if blocks > OWN_ITEM_BLOCKS:
+            break
+        shown.append(held)
+    return shown
 
 
 # -- the buttons --------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The rules of extensions as plain functions of dates (no database, no clock)."""
+"""The rules of extensions as plain functions of dates and states (no database, no clock)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,21 @@ from bot.calendar import WorkingCalendar
 from messages import plain_date
 
 MIN_REASON = 10
+ALREADY_SUBMITTED = "This audit has been submitted: it needs no more time."
+WAITING = "Your request for more time is with your service manager: wait for their answer."
+
+
+def more_time_refusal(*, submitted: bool, waiting: bool) -> str | None:
+    """Why more time cannot be asked for an audit now, or None when it can: a submitted audit
+    needs none, and a request waits for its decision before another is made. The form follows
+    this, and so does the chasing DM in offering its button (it is rendered afresh each day;
+    the selection DM keeps its button until the audit is submitted, and a click while a request
+    waits is answered with the reason)."""
+    if submitted:
+        return ALREADY_SUBMITTED
+    if waiting:
+        return WAITING
+    return None
 
 
 def extension_errors(

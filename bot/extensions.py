@@ -17,7 +17,12 @@ from bot import auditlog
 from bot.chasing import ladder_person
 from bot.cover import covers_for
 from bot.errors import AuditbotError, InvalidRequest, NotAllowed
-from bot.extension_rules import MIN_REASON, extension_errors, needs_approval
+from bot.extension_rules import (
+    MIN_REASON,
+    extension_errors,
+    more_time_refusal,
+    needs_approval,
+)
 from bot.guards import STALE_BUTTON, parse_id, require_actor, require_managed_selection
 from bot.interactions import Reply
 from bot.manager_message import refresh_selection_message, selection_month
@@ -26,8 +31,8 @@ from bot.services import Services
 from messages import plain_date, render
 from models import Audit, Case, Extension, Selection, Staff
 from models.db import lock_row, transaction
+from models.extension import waiting_for_decision
 
-ALREADY_SUBMITTED = "This audit has been submitted: it needs no more time."
 ALREADY_DECIDED = "This request has already been decided: see the latest message."
 
 
@@ -46,20 +51,12 @@ def open_extension_form(services: Services, slack_user_id: str, selection_id: st
 
 def _check_open(session: Session, selection: Selection) -> None:
     audit = session.exec(select(Audit).where(Audit.selection_id == selection.id)).first()
-    if audit is not None and audit.status == "submitted":
-        raise InvalidRequest(ALREADY_SUBMITTED)
-    if _pending(session, selection) is not None:
-        raise InvalidRequest(
-            "Your request for more time is with your service manager: wait for their answer."
-        )
-
-
-def _pending(session: Session, selection: Selection) -> Extension | None:
-    return session.exec(
-        select(Extension).where(
-            Extension.selection_id == selection.id, Extension.status == "pending"
-        )
-    ).first()
+    refusal = more_time_refusal(
+        submitted=audit is not None and audit.status == "submitted",
+        waiting=selection.id in waiting_for_decision(session, [selection.id]),
+    )
+    if refusal is not None:
+        raise InvalidRequest(refusal)
 
 
 def _form(session: Session, services: Services, selection: Selection) -> dict[str, Any]:

@@ -3,8 +3,8 @@ overdue on a day, and the use case behind each item's button.
 
 A finder returns `OverdueItem`s with their owner, the team manager responsible, the team, a label
 (which may carry the case reference: it is only shown in DMs), the due date and the button's
-words. To chase a new kind, add its rule to `ChaseRules` in the policy and an entry to
-`OVERDUE_KINDS`.
+words, and whether its owner may ask for more time for it (an audit not yet submitted). To chase
+a new kind, add its rule to `ChaseRules` in the policy and an entry to `OVERDUE_KINDS`.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from bot import audit, audit_followup, booking, reaudit, tac_tasks
 from bot.audit import alert_recipients
 from bot.calendar import WorkingCalendar
+from bot.extension_rules import more_time_refusal
 from bot.interactions import Reply
 from bot.months import Month
 from bot.policy import Policy
@@ -35,6 +36,7 @@ from models import (
     Team,
 )
 from models.booking import bookings_by_state
+from models.extension import waiting_for_decision
 
 MAX_LABEL = 150
 
@@ -50,6 +52,8 @@ class OverdueItem:
     due_on: date
     button: str
     case_ref: str | None = None  # the reference in the label, linked to the case system
+    # "Ask for more time" is offered beside the button (item_id is then the selection's id)
+    more_time: bool = False
 
     @property
     def key(self) -> str:
@@ -85,6 +89,16 @@ def _unaudited_selections(session: Session) -> list[tuple[Selection, Case, str]]
     )
 
 
+def _may_ask_for_more_time(session: Session, selection_ids: list[int]) -> set[int]:
+    """Those of the selections (unaudited: see above) whose manager may ask for more time."""
+    waiting = waiting_for_decision(session, selection_ids)
+    return {
+        selection_id
+        for selection_id in selection_ids
+        if more_time_refusal(submitted=False, waiting=selection_id in waiting) is None
+    }
+
+
 def _active(session: Session, staff_id: int | None) -> Staff | None:
     person = session.get(Staff, staff_id) if staff_id else None
     return person if person is not None and person.is_active else None
@@ -105,6 +119,7 @@ def find_discussions_not_booked(
         if row[2] == str(month) and row[0].due_on is not None and today <= row[0].due_on
     ]
     booked = bookings_by_state(session, [selection.id for selection, _, _ in rows])
+    extendable = _may_ask_for_more_time(session, [selection.id for selection, _, _ in rows])
     items = []
     for selection, case, _ in rows:
         manager = _active(session, selection.manager_id)
@@ -121,6 +136,7 @@ def find_discussions_not_booked(
                 case_ref=case.case_ref,
                 due_on=due_on,
                 button="Book the discussion",
+                more_time=selection.id in extendable,
             )
         )
     return items
@@ -129,10 +145,16 @@ def find_discussions_not_booked(
 def find_audits_overdue(
     session: Session, policy: Policy, calendar: WorkingCalendar, today: date
 ) -> list[OverdueItem]:
+    overdue = [
+        (selection, case, month)
+        for selection, case, month in _unaudited_selections(session)
+        if selection.due_on is not None and selection.due_on < today
+    ]
+    extendable = _may_ask_for_more_time(session, [selection.id for selection, _, _ in overdue])
     items = []
-    for selection, case, month in _unaudited_selections(session):
+    for selection, case, month in overdue:
         manager = _active(session, selection.manager_id)
-        if manager is None or selection.due_on is None or selection.due_on >= today:
+        if manager is None:
             continue
         items.append(
             OverdueItem(
@@ -146,6 +168,7 @@ def find_audits_overdue(
                 case_ref=case.case_ref,
                 due_on=selection.due_on,
                 button="Open the audit",
+                more_time=selection.id in extendable,
             )
         )
     return items

@@ -1,5 +1,6 @@
 """Listeners for extensions: the team manager's request, the service manager's decision."""
 
+import re
 from functools import partial
 
 from slack_bolt import App
@@ -10,7 +11,9 @@ from handlers.clicks import button_listener
 from handlers.forms import register_form, with_text
 
 BUTTONS = {
-    "extension.open": extensions.open_extension_form,
+    # On the selection DM; on the chasing DM one per audit (extension.open.1, …): Slack needs
+    # the action ids of a message unique.
+    re.compile(r"^extension\.open(\.\d+)?$"): extensions.open_extension_form,
     "extension.approve": extensions.approve_extension,
     "extension.refuse": extensions.open_refusal_form,
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.types import UTCDateTime
 
@@ -26,3 +26,14 @@ class Extension(SQLModel, table=True):
     decided_by: str | None = None
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+def waiting_for_decision(session: Session, selection_ids: list[int]) -> set[int]:
+    """Those of the selections with a request for more time still waiting for its decision."""
+    return set(
+        session.exec(
+            select(Extension.selection_id)
+            .where(col(Extension.selection_id).in_(selection_ids))
+            .where(Extension.status == "pending")
+        ).all()
+    )

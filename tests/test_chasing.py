@@ -14,7 +14,7 @@ from bot.chasing import snooze_chasing
 from bot.config import Settings
 from bot.policy import Policy
 from bot.slack_standin import SlackStandIn
-from models import AuditAction, ChaseSnooze, OutboxMessage, Selection
+from models import AuditAction, ChaseSnooze, Extension, OutboxMessage, Selection
 from models.audit import Audit
 from models.db import transaction
 from scheduler.jobs import run_due_work
@@ -181,6 +181,7 @@ def test_one_dm_a_day_lists_every_overdue_item_with_a_button_each(services, slac
     blocks = dms[-1]["blocks"]
     buttons = [b["accessory"] for b in blocks if "accessory" in b]
     assert [(b["action_id"], b["text"]["text"]) for b in buttons] == [("chase.act.1", "Mark done")]
+    assert "extension.open" not in json.dumps(blocks)  # an action, and the audit is submitted
     assert "Overdue in your team*, by practitioner" in json.dumps(blocks)
     assert "Action on CR-N" in json.dumps(blocks) and "Chronology" in json.dumps(blocks)
     assert len(chasing_dms(slack, people["north_worker"])) == 2  # 7 and 10 December
@@ -224,3 +225,48 @@ def test_a_snooze_needs_a_known_person_and_is_recorded(services, people):
             (people["south_tm"].id, date(2026, 12, 21))
         ]
         assert session.exec(select(func.count()).select_from(ChaseSnooze)).one() == 1
+
+
+def more_time_buttons(message: dict) -> list[tuple[str, str]]:
+    return [
+        (element["action_id"], element["value"])
+        for block in message["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["action_id"].startswith("extension.open")
+    ]
+
+
+def test_more_time_is_offered_for_an_unsubmitted_audit_unless_a_request_waits(
+    services, slack, people
+):
+    with transaction(services.make_session) as session:
+        selections = {s.manager_id: s.id for s in session.exec(select(Selection)).all()}
+        north = selections[people["north_tm"].id]
+        session.add(
+            Extension(
+                selection_id=north,
+                requested_by_id=people["north_tm"].id,
+                decider_id=people["service_manager"].id,
+                reason="The practitioner is on leave until the new year.",
+                old_due_on=date(2026, 12, 31),
+                new_due_on=date(2027, 1, 29),
+                working_days=20,
+                status="pending",
+                created_at=DRAW,
+            )
+        )
+    south = selections[people["south_tm"].id]
+    # The discussions not booked by the 10th, then the audits overdue from 4 January.
+    for day, button in ((date(2026, 12, 11), "Book the discussion"), (date(2027, 1, 4), "Open")):
+        tick(services, at(day))
+        [south_dm] = chasing_dms(slack, people["south_tm"])[-1:]
+        assert more_time_buttons(south_dm) == [("extension.open.1", str(south))]
+        assert button in json.dumps(south_dm["blocks"])
+        [north_dm] = chasing_dms(slack, people["north_tm"])[-1:]
+        assert more_time_buttons(north_dm) == []  # Nina's request waits for Sam
+        assert "chase.act.1" in json.dumps(north_dm["blocks"])
+    tick(services, at(date(2027, 1, 6)))  # the audits reach Sam
+    [sam_dm] = chasing_dms(slack, people["service_manager"])
+    assert "Submit the December 2026 audit of CR-S" in json.dumps(sam_dm["blocks"])
+    assert more_time_buttons(sam_dm) == []  # escalated: only the owner asks

@@ -1,4 +1,5 @@
-"""The rules of extensions at fixed dates: what a request must give, and which need approval."""
+"""The rules of extensions at fixed dates: when more time may be asked for, what a request must
+give, and which need approval."""
 
 from __future__ import annotations
 
@@ -6,7 +7,13 @@ from datetime import date
 
 import pytest
 
-from bot.extension_rules import extension_errors, needs_approval
+from bot.extension_rules import (
+    ALREADY_SUBMITTED,
+    WAITING,
+    extension_errors,
+    more_time_refusal,
+    needs_approval,
+)
 
 DUE = date(2026, 12, 31)  # Thursday
 REASON = "The practitioner is on leave until the new year."
@@ -45,3 +52,13 @@ def test_the_limit_is_counted_in_working_days(working_calendar, policy):
     assert working_calendar.working_days_between(DUE, date(2027, 1, 8)) == 5
     assert not needs_approval(5, limit)
     assert needs_approval(working_calendar.working_days_between(DUE, date(2027, 1, 11)), limit)
+
+
+@pytest.mark.parametrize(
+    ("submitted", "waiting", "expected"),
+    [(False, False, None), (False, True, WAITING), (True, False, ALREADY_SUBMITTED)],
+)
+def test_more_time_is_for_an_unsubmitted_audit_with_no_request_waiting(
+    submitted, waiting, expected
+):
+    assert more_time_refusal(submitted=submitted, waiting=waiting) == expected

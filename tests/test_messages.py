@@ -58,8 +58,11 @@ def big_status() -> ProgrammeStatus:
     )
 
 
-def overdue(n: int, holder: str = OWNER, kind: str = "action_overdue") -> Held:
-    """An overdue item with the longest label, escalated to `holder`."""
+def overdue(
+    n: int, holder: str = OWNER, kind: str = "action_overdue", more_time: bool = False
+) -> Held:
+    """An overdue item with the longest label, escalated to `holder`; `more_time`: an audit
+    whose manager may ask for more time."""
     someone = Obj(name=f"Person {n % 40} <x> & co", slack_user_id=None)
     item = OverdueItem(
         kind=kind,
@@ -70,17 +73,59 @@ def overdue(n: int, holder: str = OWNER, kind: str = "action_overdue") -> Held:
         label="&<>" * (MAX_LABEL // 3),
         due_on=date(2026, 12, 1),
         button="Mark done",
+        more_time=more_time,
     )
     return Held(item, Step(holder, date(2026, 12, 2)), working_days_overdue=n)
 
 
 def a_great_many_overdue_items() -> list[Held]:
-    """200 of a person's own and 600 escalated to them at every step of the ladder."""
+    """200 of a person's own (a third of them audits that may have more time) and 600
+    escalated to them at every step of the ladder."""
     holders = [OWNER, "team_manager", "service_manager", "head_of_service"]
+    kinds = ["audit_overdue", "tac_summary_overdue", "action_overdue"]
+    return [overdue(n, holders[n % 4], kinds[n % 3], more_time=n % 3 == 0) for n in range(800)]
+
+
+def buttons_of(rendered: dict) -> list[dict]:
     return [
-        overdue(n, holders[n % 4], "tac_summary_overdue" if n % 3 else "action_overdue")
-        for n in range(800)
+        element
+        for block in rendered["blocks"]
+        for element in [*block.get("elements", []), block.get("accessory") or {}]
+        if element.get("type") == "button"
     ]
+
+
+def test_an_audit_on_the_chasing_dm_offers_more_time_beside_its_own_button():
+    held = [
+        overdue(1, kind="audit_overdue", more_time=True),
+        overdue(2, kind="audit_overdue"),  # a request for more time is waiting
+        overdue(3, kind="action_overdue"),
+        overdue(4, "service_manager", "audit_overdue", more_time=True),  # the owner acts
+    ]
+    rendered = render("chase_dm", **chase_context(held))
+    assert [(b["action_id"], b["value"], b["text"]["text"]) for b in buttons_of(rendered)] == [
+        ("chase.act.1", "action_overdue:3", "Mark done"),
+        ("chase.act.2", "audit_overdue:1", "Mark done"),
+        ("extension.open.2", "1", "Ask for more time"),
+        ("chase.act.3", "audit_overdue:2", "Mark done"),
+        ("chase.snooze", "tomorrow", "Remind me tomorrow"),
+    ]
+    # A section holds one button: the audit's two go in an actions block under its text.
+    [section, actions] = rendered["blocks"][3:5]
+    assert "accessory" not in section and "&amp;&lt;&gt;" in section["text"]["text"]
+    assert actions["type"] == "actions" and len(actions["elements"]) == 2
+    assert "accessory" in rendered["blocks"][2] and "accessory" in rendered["blocks"][5]
+
+
+def test_a_great_many_audits_that_may_have_more_time_stay_within_50_blocks():
+    escalated = [h for h in a_great_many_overdue_items() if h.escalated]
+    own = [overdue(n, kind="audit_overdue", more_time=True) for n in range(200)]
+    rendered = render("chase_dm", **chase_context(own + escalated))
+    assert len(rendered["blocks"]) <= 50
+    action_ids = [b["action_id"] for b in buttons_of(rendered)]
+    assert len(action_ids) == len(set(action_ids))
+    assert sum(a.startswith("extension.open.") for a in action_ids) == 10
+    assert "…and 190 more (audit to submit: 190)" in json.dumps(rendered, ensure_ascii=False)
 
 
 SAMPLES = {
