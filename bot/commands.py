@@ -106,7 +106,7 @@ def _dispatch(
     if name == "status":
         no_selection = no_selection_reason(session, services.policy, month)
         if is_overseer(actor):
-            status = programme_status(session, month, today)
+            status = programme_status(session, month, today, now)
             status.no_selection = no_selection
             policy = services.policy  # issue 12: the month's audit rounds
             status.rounds = rounds_in(

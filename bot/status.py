@@ -1,4 +1,5 @@
-"""`/audit status`: the month's programme at a glance (counts), or a manager's own case."""
+"""`/audit status`: the month's programme at a glance (counts, and who of the ladder is away),
+or a manager's own case."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from typing import Any
 
 from sqlmodel import Session, col, func, or_, select
 
+from bot.cover import absences_in_force, route_dm
 from bot.manager_message import CASE_TYPE_NAMES
 from bot.months import Month
+from bot.policy import ESCALATION_LADDER
 from bot.selection import current_selection, explain_selection
 from models import (
     Audit,
@@ -25,6 +28,7 @@ from models import (
     Team,
 )
 from models.booking import bookings_by_state
+from models.db import rows_by_id
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,17 @@ class FailedDelivery:
     error: str
 
 
+@dataclass(frozen=True)
+class AwayNow:
+    """Someone on the escalation ladder who is away, and who gets their messages meanwhile."""
+
+    name: str
+    roles: tuple[str, ...]  # their ladder roles in words, lowest first: ("team manager",)
+    team: str | None
+    last_day: date
+    cover: str | None  # None: nobody covers, their messages wait for their return
+
+
 @dataclass
 class ProgrammeStatus:
     month: Month
@@ -68,6 +83,7 @@ class ProgrammeStatus:
     teams_without_channel: list[str] = field(default_factory=list)
     no_selection: str | None = None  # a paused month, or one the policy never audits
     rounds: list[Any] = field(default_factory=list)  # issue 12: RoundSummary, counts only
+    away: list[AwayNow] = field(default_factory=list)
 
     @property
     def totals(self) -> TeamCounts:
@@ -83,7 +99,12 @@ class ProgrammeStatus:
         )
 
 
-def programme_status(session: Session, month: Month, today: date) -> ProgrammeStatus:
+def programme_status(
+    session: Session, month: Month, today: date, now: datetime | None = None
+) -> ProgrammeStatus:
+    """The month's counts, and with `now` who of the ladder is away at that moment (without
+    it, as for the Home tab, `away` stays empty). A moment, not `today`: an absence cleared
+    during the day ends when it was cleared, and a date alone can't tell before from after."""
     selection_round = session.exec(
         select(SelectionRound).where(SelectionRound.month == str(month))
     ).first()
@@ -149,7 +170,41 @@ def programme_status(session: Session, month: Month, today: date) -> ProgrammeSt
     status.waiting_to_send = session.exec(
         select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")
     ).one()
+    if now is not None:
+        status.away = away_now(session, now)
     return status
+
+
+def away_now(session: Session, now: datetime) -> list[AwayNow]:
+    """Team managers, service managers and heads of service away at `now` (team managers
+    first, by team), each with who their DMs go to: bot/cover.py's routing, so a cover who is
+    away too passes it on, and with nobody left it is withheld."""
+    absences = absences_in_force(session, now)
+    if not absences:
+        return []
+    people = session.exec(
+        select(Staff).where(col(Staff.id).in_(absences), Staff.status == "active")
+    ).all()
+    teams = {
+        team_id: team.name
+        for team_id, team in rows_by_id(session, Team, (p.team_id for p in people)).items()
+    }
+    found: list[tuple[tuple[int, str, str], AwayNow]] = []
+    for person in people:
+        roles = [role for role in ESCALATION_LADDER if person.has_role(role)]
+        if not roles:
+            continue  # practitioners and administrators are not on the ladder
+        team = teams.get(person.team_id)
+        cover = route_dm(session, person, now).recipient
+        entry = AwayNow(
+            name=person.name,
+            roles=tuple(role.replace("_", " ") for role in roles),
+            team=team,
+            last_day=absences[person.id].ends_on,
+            cover=cover.name if cover else None,
+        )
+        found.append(((ESCALATION_LADDER.index(roles[0]), team or "", person.name), entry))
+    return [entry for _order, entry in sorted(found, key=lambda pair: pair[0])]
 
 
 def reaudit_counts(session: Session, month: Month, today: date) -> ReauditCounts | None:

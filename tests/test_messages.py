@@ -31,7 +31,7 @@ from bot.report.figures import (
 )
 from bot.report.period import Period
 from bot.selection import SelectionOutcome
-from bot.status import FailedDelivery, ManagerStatus, ProgrammeStatus, TeamCounts
+from bot.status import AwayNow, FailedDelivery, ManagerStatus, ProgrammeStatus, TeamCounts
 from messages import escape_mrkdwn, render, template_names
 
 LONG = "x" * 1000
@@ -55,6 +55,16 @@ def big_status() -> ProgrammeStatus:
         * 20,
         waiting_to_send=3,
         teams_without_channel=[f"Team {n} with a rather long name" for n in range(200)],
+        away=[
+            AwayNow(
+                name="Person <x> & co " * 10,
+                roles=("team manager", "service manager", "head of service"),
+                team="Team <x> & co " * 10,
+                last_day=date(2026, 12, 31),
+                cover=None if n % 2 else "Cover <x> & co " * 10,
+            )
+            for n in range(40)
+        ],
     )
 
 
@@ -694,6 +704,8 @@ def test_the_status_table_is_split_rather_than_truncated():
     )
     assert tables.count("Team ") >= 200
     assert "and 50 more" in str(rendered)
+    [away] = [b["text"]["text"] for b in rendered["blocks"] if "*Away now* (40)" in str(b)]
+    assert len(away) <= 3000
 
 
 many_domains = framework.model_copy(
