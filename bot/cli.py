@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.app import (
+    REQUEST_THREADS,
     DeliveryWorker,
     build_services,
     create_bolt_app,
@@ -160,7 +161,9 @@ def _serve(args: argparse.Namespace) -> int:
         socket_mode.connect()
         log.info("connected to Slack in Socket Mode")
     wsgi = create_wsgi_app(None if socket_mode else bolt_app, engine)
-    server = waitress.create_server(wsgi, host=args.host, port=settings.port, threads=8)
+    server = waitress.create_server(
+        wsgi, host=args.host, port=settings.port, threads=REQUEST_THREADS
+    )
     signal.signal(signal.SIGTERM, _interrupt)
     log.info("auditbot listening on %s:%s", args.host, settings.port)
     try:
@@ -173,6 +176,7 @@ def _serve(args: argparse.Namespace) -> int:
             scheduler.shutdown(wait=False)
         if socket_mode:
             socket_mode.close()
+        services.answers.shutdown()
         worker.stop()
     return 0
 
