@@ -1,6 +1,6 @@
 """The acknowledgement floor: a bare Bolt app whose listeners only ack, on the same server stack
-as `auditbot serve` (Bolt's WSGI adapter under waitress, 8 threads, signatures checked, the
-token checked with auth.test at start). Run by `benchmarks.run` as its own process:
+as `auditbot serve` (Bolt's WSGI adapter under waitress with as many threads, signatures checked,
+the token checked with auth.test at start). Run by `benchmarks.run` as its own process:
 
     SLACK_BOT_TOKEN=… SLACK_SIGNING_SECRET=… SLACK_API_URL=… PORT=… python -m benchmarks.bare_bolt
 """
@@ -18,6 +18,7 @@ import waitress
 from slack_bolt import Ack, App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot.app import REQUEST_THREADS
 from bot.slack_client import build_web_client
 
 
@@ -50,7 +51,8 @@ def main() -> int:
         os.environ["SLACK_SIGNING_SECRET"],
         os.environ["SLACK_API_URL"],
     )
-    server = waitress.create_server(wsgi, host="127.0.0.1", port=int(os.environ["PORT"]), threads=8)
+    port = int(os.environ["PORT"])
+    server = waitress.create_server(wsgi, host="127.0.0.1", port=port, threads=REQUEST_THREADS)
 
     def stop(*_: object) -> None:
         raise KeyboardInterrupt

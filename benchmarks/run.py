@@ -14,6 +14,8 @@ Per scale, on fresh copies of the generated database (`benchmarks.generate`, mad
 - acknowledgement latency p50/p99 of `/audit status` and of a button click, 20 concurrent
   signed requests against `auditbot serve` (a real process: waitress, the real Bolt app),
   against a bare Bolt app with no-op listeners on the same stack (`benchmarks.bare_bolt`);
+  `serve` answers after the ack (the table on the response_url, a form), and each round waits
+  for those answers before the next starts;
 - 500 DMs through the outbox sender against the stand-in enforcing a rate limit and injecting
   429s: time against the bound the limiter (and the injected Retry-After waits) allow, lost and
   duplicated messages;
@@ -483,7 +485,7 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _env(url: str, slack: SlackStandIn, port: int | None = None) -> dict[str, str]:
+def _env(url: str, slack: SlackStandIn | RemoteStandIn, port: int | None = None) -> dict[str, str]:
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -591,7 +593,34 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[index]
 
 
-def _ack_requests(url: str, slack: SlackStandIn, now: datetime) -> dict[str, list[str]]:
+class RemoteStandIn:
+    """`benchmarks.standin_process`: the stand-in in its own process (see there why)."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.standin_process"],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.api_url = json.loads(self.process.stdout.readline())["api_url"]
+
+    def response_url(self, token: str) -> str:
+        return self.api_url.removesuffix("api/") + f"respond/{token}"
+
+    def do(self, **command: Any) -> dict[str, Any]:
+        self.process.stdin.write(json.dumps(command) + "\n")
+        self.process.stdin.flush()
+        return json.loads(self.process.stdout.readline())
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait(timeout=20)
+
+
+def _ack_requests(url: str, slack: RemoteStandIn, now: datetime) -> dict[str, list[str]]:
     """Signed-request bodies: `/audit status` by an administrator for last month, and a click on
     "Ask for a different case" by team managers on last month's selection DMs."""
     engine = create_db_engine(url)
@@ -644,11 +673,39 @@ def _ack_requests(url: str, slack: SlackStandIn, now: datetime) -> dict[str, lis
     return {"status": status, "click": click}
 
 
-def measure_ack(
-    url: str, slack: SlackStandIn, now: datetime, per_thread: int, rounds: int
-) -> dict[str, Any]:
+def _answers(slack: RemoteStandIn) -> int:
+    """Requests answered after their ack so far: a reply on the response_url, or a form."""
+    return slack.do(do="count", methods=["response_url", "views.open"])["count"]
+
+
+def _await_answers(slack: RemoteStandIn, expected: int) -> float:
+    """Wait until `serve` has answered what it acknowledged, so that the next measurement does
+    not share the machine with that work; seconds waited."""
+    started = time.perf_counter()
+    deadline = started + 300
+    while (answered := _answers(slack)) < expected:
+        if time.perf_counter() > deadline:
+            raise RuntimeError(f"serve answered {answered} of {expected} requests")
+        time.sleep(0.02)
+    return time.perf_counter() - started
+
+
+def measure_ack(url: str, now: datetime, per_thread: int, rounds: int) -> dict[str, Any]:
     """Ack latency of `auditbot serve` and of the bare Bolt app, both running side by side;
-    the kinds and apps alternate in rounds so both see the same machine."""
+    the kinds and apps alternate in rounds so both see the same machine. `serve` answers after
+    the ack (the status table, a form); each round waits for those answers (their backlog is
+    reported as `<kind>_answers_after_s`, the longest) before the next one starts. The stand-in
+    runs in its own process (`benchmarks.standin_process`)."""
+    slack = RemoteStandIn()
+    try:
+        return _measure_ack(url, slack, now, per_thread, rounds)
+    finally:
+        slack.close()
+
+
+def _measure_ack(
+    url: str, slack: RemoteStandIn, now: datetime, per_thread: int, rounds: int
+) -> dict[str, Any]:
     bodies = _ack_requests(url, slack, now)
     serve_port, bare_port = _free_port(), _free_port()
     samples: dict[str, list[float]] = {}
@@ -661,19 +718,34 @@ def measure_ack(
     bare = _process(["-m", "benchmarks.bare_bolt"], _env(url, slack, bare_port), bare_port)
     with serve as serve_process, bare as bare_process:
         ports = {"serve": serve_port, "bare": bare_port}
+        expected = _answers(slack)
+
+        def answered(app: str, latencies: list[float]) -> float:
+            """Seconds `serve` still worked on its answers after the last ack (bare: none)."""
+            nonlocal expected
+            if app == "bare":
+                return 0.0
+            expected += len(latencies)
+            return _await_answers(slack, expected)
+
         for kind in ("status", "click"):  # warm both apps up
-            for port in ports.values():
-                _load(port, bodies[kind], 2)
+            for app, port in ports.items():
+                answered(app, _load(port, bodies[kind], 2))
         for kind in ("status", "click"):  # one request at a time: the cost of one
             for app, port in ports.items():
-                alone = [_post(port, bodies[kind][n % len(bodies[kind])]) for n in range(20)]
+                alone = []
+                for n in range(20):
+                    alone.append(_post(port, bodies[kind][n % len(bodies[kind])]))
+                    answered(app, alone[-1:])
                 result[f"{kind}_{app}_alone_ms"] = statistics.median(alone) * 1000
         for _ in range(rounds):
             for kind in ("status", "click"):
                 for app, port in ports.items():
-                    samples.setdefault(f"{kind}_{app}", []).extend(
-                        _load(port, bodies[kind], per_thread)
-                    )
+                    latencies = _load(port, bodies[kind], per_thread)
+                    samples.setdefault(f"{kind}_{app}", []).extend(latencies)
+                    waited = answered(app, latencies)
+                    key = f"{kind}_answers_after_s"
+                    result[key] = max(result.get(key, 0.0), waited)
         result["serve_peak_mb"] = _memory_mb(serve_process.pid)
         result["bare_peak_mb"] = _memory_mb(bare_process.pid)
     for name, values in samples.items():
@@ -734,30 +806,6 @@ def _recorded_rate_limit_sleeps() -> Iterator[_RetrySleeps]:
         yield sleeps
     finally:
         bot.slack_client.time = original
-
-
-class RemoteStandIn:
-    """`benchmarks.standin_process`: the stand-in in its own process (see there why)."""
-
-    def __init__(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.standin_process"],
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        self.api_url = json.loads(self.process.stdout.readline())["api_url"]
-
-    def do(self, **command: Any) -> dict[str, Any]:
-        self.process.stdin.write(json.dumps(command) + "\n")
-        self.process.stdin.flush()
-        return json.loads(self.process.stdout.readline())
-
-    def close(self) -> None:
-        self.process.stdin.close()
-        self.process.wait(timeout=20)
 
 
 def measure_dms(url: str, *, count: int, paced: bool) -> dict[str, Any]:
@@ -908,7 +956,7 @@ def measure_scale(
     if "ack" in options.parts:
         say("ack latency")
         result.update(
-            measure_ack(databases.fresh_copy(scale), slack, now, options.per_thread, options.rounds)
+            measure_ack(databases.fresh_copy(scale), now, options.per_thread, options.rounds)
         )
     if "dm" in options.parts:
         say(f"{DM_COUNT} DMs, paced")
@@ -1028,10 +1076,12 @@ ROWS = [
         "  one at a time: serve / bare",
         "{status_serve_alone_ms:.1f} / {status_bare_alone_ms:.1f} ms",
     ),
+    ("  last answer sent, after the last ack", "{status_answers_after_s:.1f} s"),
     ("**ack button click** p50 / p99", "{click_serve_p50_ms:.0f} / {click_serve_p99_ms:.0f} ms"),
     ("  bare Bolt p50 / p99 (floor)", "{click_bare_p50_ms:.0f} / {click_bare_p99_ms:.0f} ms"),
     ("  p99 ratio", "{click_p99_ratio:.2f}x"),
     ("  one at a time: serve / bare", "{click_serve_alone_ms:.1f} / {click_bare_alone_ms:.1f} ms"),
+    ("  last answer sent, after the last ack", "{click_answers_after_s:.1f} s"),
     ("**500 DMs**, sender paced: time / bound", "{dm_seconds:.1f} / {dm_bound_s:.1f} s"),
     (
         "  ratio (without the 429 jitter)",

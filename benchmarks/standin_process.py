@@ -1,8 +1,10 @@
-"""The Slack stand-in in a process of its own, for the delivery benchmark.
+"""The Slack stand-in in a process of its own, for the delivery and acknowledgement benchmarks.
 
 In the benchmark's own process the stand-in's server threads would share one interpreter lock
-with the sender they are timing, so a request could be looked at milliseconds late and the rate
-limiter would see two calls closer than they were sent. Here Slack is, as in life, elsewhere.
+with the sender or the clients they are timing, so a request could be looked at milliseconds
+late and the rate limiter would see two calls closer than they were sent, and an acknowledgement
+would be read late while the stand-in takes the answers that follow it. Here Slack is, as in
+life, elsewhere.
 
 Commands arrive as JSON lines on stdin; each is answered with one JSON line on stdout (the first
 line says where the Web API is):
@@ -10,6 +12,7 @@ line says where the Web API is):
     {"do": "rate_limit", "method": "chat.postMessage", "per_second": 50}
     {"do": "inject_429", "method": "chat.postMessage", "every": 100, "times": 4}
     {"do": "report", "method": "chat.postMessage"}
+    {"do": "count", "methods": ["response_url", "views.open"]}
     {"do": "clear"}
 """
 
@@ -64,6 +67,8 @@ def main() -> int:
             elif what == "report":
                 stop.set()
                 answer = _report(slack, command["method"])
+            elif what == "count":
+                answer["count"] = sum(len(slack.calls(method)) for method in command["methods"])
             elif what == "clear":
                 stop.set()
                 slack.clear()

@@ -19,6 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 import handlers
+from bot.answers import AnswerWorkers
 from bot.calendar import WorkingCalendar
 from bot.config import Settings
 from bot.errors import ConfigError
@@ -31,6 +32,9 @@ from messages import use_case_link
 from models.db import create_db_engine, session_factory, upgrade_database
 
 log = logging.getLogger(__name__)
+
+# Requests `serve` handles at once (waitress threads); as many answers may wait on Slack.
+REQUEST_THREADS = 8
 
 
 def system_clock() -> datetime:
@@ -83,6 +87,7 @@ def build_services(
         client=client,
         sender=sender,
         clock=clock,
+        answers=AnswerWorkers(show_threads=REQUEST_THREADS),
     )
 
 

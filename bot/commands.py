@@ -35,13 +35,24 @@ def notice(text: str, usage: str | None = None) -> dict[str, Any]:
     return render("notice", text=text, usage=usage)
 
 
+def usage_notice(error: UsageError) -> dict[str, Any]:
+    return notice(str(error), usage=error.usage)
+
+
 def run_audit_command(services: Services, slack_user_id: str, text: str) -> dict[str, Any]:
     """Answer one `/audit …` as an ephemeral message; bad input or missing rights change nothing."""
-    now = services.now()
     try:
         command = parse_audit_command(text)
     except UsageError as error:
-        return notice(str(error), usage=error.usage)
+        return usage_notice(error)
+    return answer_audit_command(services, slack_user_id, command)
+
+
+def answer_audit_command(
+    services: Services, slack_user_id: str, command: AuditCommand
+) -> dict[str, Any]:
+    """Run a parsed `/audit …` for the person, if their role allows it; the ephemeral answer."""
+    now = services.now()
     try:
         with transaction(services.make_session) as session:
             actor = find_actor(session, slack_user_id)
@@ -53,8 +64,8 @@ def run_audit_command(services: Services, slack_user_id: str, text: str) -> dict
         return notice(str(error))
     except IntegrityError:
         # Another instance did the same thing at the same moment: the other one won.
-        log.info("concurrent /audit %s lost a race; answering from the database", text)
-        return run_audit_command(services, slack_user_id, text)
+        log.info("concurrent /audit %s lost a race; answering from the database", command.spec.name)
+        return answer_audit_command(services, slack_user_id, command)
     if command.spec.name in ("select", "reaudit", "report", "away"):
         services.deliver_soon()
     return reply

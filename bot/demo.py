@@ -8,6 +8,7 @@ against the built-in Slack stand-in, on a throw-away SQLite database, with a sim
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import re
 import tempfile
@@ -77,6 +78,7 @@ class DemoMonth:
         )
         self.app: App = create_bolt_app(self.services, signing_secret=SECRET)
         self._seen_calls = 0
+        self._commands = itertools.count()
 
     @property
     def when(self) -> str:
@@ -102,24 +104,29 @@ class DemoMonth:
 
     def command(self, user_id: str, text: str, command: str = "/audit") -> None:
         """Type a slash command; its reply (or the form it opens) goes in the transcript."""
-        body = slash_command_body(
-            command, text, user_id=user_id, response_url=self.slack.response_url("cmd")
-        )
+        response_url = self.slack.response_url(f"cmd-{next(self._commands)}")
+        body = slash_command_body(command, text, user_id=user_id, response_url=response_url)
         shown = _MENTION.sub(lambda m: "@" + self.transcript.names.get(m.group(1), ""), text)
         self.say(f"{self.transcript.names[user_id]} types {command} {shown}")
         forms_before = len(self.slack.calls("views.open"))
         response = self._dispatch(body)
+        # A usage notice is the ack itself; any other reply follows on the response_url.
         if response.body:
-            self.transcript.add(
-                user_id,
-                self.now,
-                f"reply to {command} {shown}",
-                json.loads(response.body),
-                "message",
-            )
-            return
-        self.slack.wait_for(lambda: len(self.slack.calls("views.open")) > forms_before)
-        self.collect_slack_calls(opened_by=user_id)
+            reply = json.loads(response.body)
+        else:
+            if not self.slack.wait_for(
+                lambda: (
+                    self.slack.responses_to(response_url)
+                    or len(self.slack.calls("views.open")) > forms_before
+                )
+            ):
+                raise RuntimeError(f"the bot did not answer {command} {shown}")
+            replies = self.slack.responses_to(response_url)
+            if not replies:  # it opened a form
+                self.collect_slack_calls(opened_by=user_id)
+                return
+            reply = {"text": replies[0]["text"], "blocks": replies[0].get("blocks", [])}
+        self.transcript.add(user_id, self.now, f"reply to {command} {shown}", reply, "message")
 
     def click(self, user_id: str, action_id: str, message: dict[str, Any]) -> None:
         label = find_button(message, action_id)["text"]["text"]

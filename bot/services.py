@@ -9,6 +9,7 @@ from datetime import datetime
 
 from slack_sdk import WebClient
 
+from bot.answers import AnswerWorkers
 from bot.calendar import WorkingCalendar
 from bot.config import Settings
 from bot.policy import Policy
@@ -25,6 +26,7 @@ class Services:
     client: WebClient
     sender: OutboxSender
     clock: Callable[[], datetime]
+    answers: AnswerWorkers  # what listeners do after their ack
     # Set when something was queued, so the delivery worker sends it without waiting.
     outbox_signal: threading.Event = field(default_factory=threading.Event)
 

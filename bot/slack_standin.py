@@ -268,6 +268,15 @@ class SlackStandIn:
             if call.fault is None and call.params.get("channel") in targets
         ]
 
+    def responses_to(self, response_url: str) -> list[dict[str, Any]]:
+        """The messages posted to a `response_url` made by response_url(), oldest first."""
+        token = response_url.rsplit("/", 1)[-1]
+        return [
+            {key: value for key, value in call.params.items() if key != "token"}
+            for call in self.calls("response_url")
+            if call.fault is None and call.token == token
+        ]
+
     def homes_published(self, user_id: str) -> list[dict[str, Any]]:
         """The Home tab views published to a user (views.publish), oldest first."""
         return [

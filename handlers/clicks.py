@@ -1,6 +1,9 @@
-"""One listener shape for every button that opens a form or answers ephemerally."""
+"""The listener shape for buttons and commands that open a form or answer privately: ack at
+once, then compute the answer and show it on the answer workers."""
 
 from collections.abc import Callable
+from functools import partial
+from typing import TypeVar
 
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
@@ -8,29 +11,54 @@ from slack_sdk import WebClient
 from bot.home import answer_modal
 from bot.interactions import Reply
 from bot.services import Services
+from handlers.errors import failed_after_ack
 from messages import render
 
-ButtonUseCase = Callable[[Services, str, str], Reply]
+Answer = TypeVar("Answer")
+ButtonUseCase = Callable[[Services, str, str], Answer]
+ShowAnswer = Callable[[dict, WebClient, Respond | None, Answer], None]
 
 
-def button_listener(services: Services, use_case: ButtonUseCase) -> Callable[..., None]:
-    """Ack at once, run the use case with (clicker, button value), then open the form it
-    returns or answer the clicker privately."""
+def button_listener(
+    services: Services, use_case: ButtonUseCase, show: ShowAnswer | None = None
+) -> Callable[..., None]:
+    """Ack at once; then run the use case with (clicker, button value) and show what it
+    returns (`show_reply` by default: the form it opens, or the clicker's private answer)."""
+    show = show or show_reply
 
     def listener(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
         ack()
-        reply = use_case(services, body["user"]["id"], body["actions"][0].get("value") or "")
-        if reply.view is not None:
-            client.views_open(trigger_id=body["trigger_id"], view=reply.view)
-        else:
-            answer_privately(body, client, respond, render("notice", text=reply.text, usage=None))
+        value = body["actions"][0].get("value") or ""
+        answer_after_ack(
+            services,
+            respond,
+            compute=partial(use_case, services, body["user"]["id"], value),
+            show=partial(show, body, client, respond),
+        )
 
     return listener
 
 
+def answer_after_ack(
+    services: Services,
+    respond: Respond | None,
+    compute: Callable[[], Answer],
+    show: Callable[[Answer], None],
+) -> None:
+    """Hand the work after the ack to the answer workers, so the listener returns at once."""
+    services.answers.submit(compute, show, failed=partial(failed_after_ack, respond=respond))
+
+
+def show_reply(body: dict, client: WebClient, respond: Respond | None, reply: Reply) -> None:
+    if reply.view is not None:
+        client.views_open(trigger_id=body["trigger_id"], view=reply.view)
+    else:
+        answer_privately(body, client, respond, render("notice", text=reply.text, usage=None))
+
+
 def answer_privately(body: dict, client: WebClient, respond: Respond | None, answer: dict) -> None:
-    """An ephemeral reply under a message; a button on the Home tab has no conversation (and
-    no response_url), so its answer opens as a small modal instead."""
+    """An ephemeral reply to a slash command or under a message; a button on the Home tab has
+    no conversation (and no response_url), so its answer opens as a small modal instead."""
     if respond is not None and body.get("response_url"):
         respond(
             text=answer["text"],

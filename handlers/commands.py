@@ -1,23 +1,34 @@
 """Slash commands."""
 
-from slack_bolt import Ack, App
+from functools import partial
+
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.commands import notice, run_audit_command
+from bot.command_parser import UsageError, parse_audit_command
+from bot.commands import answer_audit_command, usage_notice
 from bot.rounds import asks_for_round_form, open_round_form
 from bot.services import Services
+from handlers.clicks import answer_after_ack, answer_privately, show_reply
 
 
 def register(app: App, services: Services) -> None:
     @app.command("/audit")
-    def audit(ack: Ack, command: dict, client: WebClient) -> None:
+    def audit(ack: Ack, command: dict, client: WebClient, respond: Respond) -> None:
         text = command.get("text") or ""
-        if asks_for_round_form(text):  # `/audit round new` answers with a form (issue 12)
-            reply = open_round_form(services, command["user_id"])
-            if reply.view is None:
-                ack(**notice(reply.text))
-                return
-            ack()
-            client.views_open(trigger_id=command["trigger_id"], view=reply.view)
+        try:
+            parsed = parse_audit_command(text)
+        except UsageError as error:
+            ack(**usage_notice(error))  # nothing to look up: the explanation is the ack
             return
-        ack(**run_audit_command(services, command["user_id"], text))
+        # Past parsing, answering needs the database: ack now, answer after (on the command's
+        # response_url, or with a form).
+        ack()
+        user_id = command["user_id"]
+        if asks_for_round_form(text):  # `/audit round new` answers with a form (issue 12)
+            compute = partial(open_round_form, services, user_id)
+            show = partial(show_reply, command, client, respond)
+        else:
+            compute = partial(answer_audit_command, services, user_id, parsed)
+            show = partial(answer_privately, command, client, respond)
+        answer_after_ack(services, respond, compute, show)

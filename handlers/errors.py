@@ -1,5 +1,10 @@
 """What a person sees when a listener fails: a database outage gets "please try again shortly"
-(at once, instead of Slack's timeout or a 500); anything else is logged as Bolt would."""
+(at once, instead of Slack's timeout or a 500); anything else is logged as Bolt would.
+
+A failure before the ack reaches Bolt's error handler, which puts the notice in the ack. Work
+after the ack runs on the answer workers (bot/answers.py), which report a failure to
+`failed_after_ack`.
+"""
 
 import json
 import logging
@@ -16,18 +21,28 @@ log = logging.getLogger(__name__)
 def register(app: App, services: Services) -> None:
     @app.error
     def listener_failed(
-        error: Exception, body: dict, respond: Respond | None, response: BoltResponse | None
+        error: Exception, body: dict, response: BoltResponse | None
     ) -> BoltResponse | None:
-        if not is_database_outage(error):
-            log.exception("Failed to run a listener: %s", type(error).__name__, exc_info=error)
+        if not _log_failure(error) or response is None:
             return None
-        log.warning("database unavailable while handling a Slack request: %s", error)
-        if response is not None:  # Slack is still waiting for the answer
-            return BoltResponse(
-                status=200,
-                body=json.dumps(unavailable_answer(body)),
-                headers={"content-type": "application/json;charset=utf-8"},
-            )
-        if respond is not None:  # already acknowledged (a button): answer privately
-            respond(text=TRY_AGAIN_SHORTLY, response_type="ephemeral", replace_original=False)
-        return None
+        return BoltResponse(  # Slack is still waiting for the answer
+            status=200,
+            body=json.dumps(unavailable_answer(body)),
+            headers={"content-type": "application/json;charset=utf-8"},
+        )
+
+
+def failed_after_ack(error: Exception, respond: Respond | None) -> None:
+    """An outage is answered privately (when the request has a response_url), as an ack can't
+    be any more."""
+    if _log_failure(error) and respond is not None:
+        respond(text=TRY_AGAIN_SHORTLY, response_type="ephemeral", replace_original=False)
+
+
+def _log_failure(error: Exception) -> bool:
+    """Log it as Bolt would, or as a database outage (True), which the person is told about."""
+    if not is_database_outage(error):
+        log.exception("Failed to run a listener: %s", type(error).__name__, exc_info=error)
+        return False
+    log.warning("database unavailable while handling a Slack request: %s", error)
+    return True

@@ -3,10 +3,12 @@ from the fixtures, talking to the Slack stand-in (errbot-style `testbot`)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -32,6 +34,7 @@ from models import OutboxMessage
 from models.db import transaction
 
 SECRET = "test-signing-secret"
+CLICKS = "click"  # the response_url token every click carries
 
 
 class Clock:
@@ -70,6 +73,7 @@ class RunningBot:
     services: Any
     engine: Any
     now: list[datetime] = field(default_factory=list)
+    _commands: Iterator[int] = field(default_factory=itertools.count)
 
     def post(self, body: str, headers: dict[str, str] | None = None) -> Answer:
         request = urllib.request.Request(
@@ -84,13 +88,28 @@ class RunningBot:
         return _send(urllib.request.Request(f"{self.url}{path}"))
 
     def command(self, user_id: str, text: str, command: str = "/audit") -> Answer:
-        body = slash_command_body(
-            command, text, user_id=user_id, response_url=self.slack.response_url("cmd")
+        """Type a slash command; the answer is what the person sees: the reply on the
+        command's own response_url, or else the ack itself (a usage notice in its body, or an
+        empty one when a form opens)."""
+        response_url = self.slack.response_url(f"cmd-{next(self._commands)}")
+        forms_before = len(self.slack.calls("views.open"))
+        ack = self.post(
+            slash_command_body(command, text, user_id=user_id, response_url=response_url)
         )
-        return self.post(body)
+        if ack.status != 200 or ack.body:
+            return ack
+
+        def answered() -> bool:
+            return bool(self.slack.responses_to(response_url)) or (
+                len(self.slack.calls("views.open")) > forms_before
+            )
+
+        assert self.slack.wait_for(answered), f"no answer to {command} {text}"
+        replies = self.slack.responses_to(response_url)
+        return Answer(ack.status, json.dumps(replies[0])) if replies else ack
 
     def click(self, user_id: str, message: dict[str, Any], action_id: str) -> Answer:
-        response_url = self.slack.response_url("click")
+        response_url = self.slack.response_url(CLICKS)
         return self.post(
             button_click_body(
                 user_id=user_id, message=message, action_id=action_id, response_url=response_url
@@ -206,6 +225,7 @@ def start_bot(database_url: str, slack: SlackStandIn, clock, policy: Policy | No
     def stop() -> None:
         worker.stop()
         stop_server(server, thread)
+        services.answers.shutdown()
         engine.dispose()
 
     return bot, stop
@@ -248,4 +268,5 @@ def updates_of(bot, ts):
 
 
 def ephemeral_replies(bot):
-    return [c.params["text"] for c in bot.slack.calls("response_url")]
+    """The private answers to clicks so far (a command is answered on its own response_url)."""
+    return [reply["text"] for reply in bot.slack.responses_to(bot.slack.response_url(CLICKS))]

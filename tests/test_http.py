@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import func, select
 
+import handlers.commands
 from bot.app import create_wsgi_app
+from bot.commands import answer_audit_command
 from bot.slack_requests import sign, slash_command_body
 from bot.slack_standin import SlackStandIn
 from models import AuditLogEntry, Selection, SelectionRound
 from models.db import create_db_engine, transaction
 from tests import factories
-from tests.harness import SECRET, start_bot
+from tests.harness import SECRET, ephemeral_replies, start_bot
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
@@ -119,6 +122,28 @@ def test_a_stale_request_is_rejected_and_changes_nothing(running):
     assert count_rows(running, SelectionRound) == 0
 
 
+def test_a_command_is_acknowledged_before_its_answer_is_worked_out(running, monkeypatch):
+    started, release = threading.Event(), threading.Event()
+
+    def slow_answer(*args):
+        started.set()
+        release.wait(10)
+        return answer_audit_command(*args)
+
+    monkeypatch.setattr(handlers.commands, "answer_audit_command", slow_answer)
+    response_url = running.slack.response_url("slow")
+    body = slash_command_body(
+        "/audit", "help", user_id=user(running, "admin"), response_url=response_url
+    )
+    ack = running.post(body)
+    assert ack.status == 200 and not ack.body  # the ack, while the answer is still being made
+    assert started.wait(5) and not running.slack.responses_to(response_url)
+    release.set()
+    assert running.slack.wait_for(lambda: running.slack.responses_to(response_url))
+    reply = running.slack.responses_to(response_url)[0]
+    assert reply["response_type"] == "ephemeral" and "/audit select" in json.dumps(reply)
+
+
 def test_unknown_sub_commands_and_bad_months_get_the_usage_line(running):
     for text in ("frobnicate", "select 2026-13", "status last-month"):
         answer = running.command(user(running, "admin"), text)
@@ -194,9 +219,8 @@ def test_another_manager_cannot_redraw_someone_elses_case(running):
     first = running.dms_to(user(running, "north_tm"))[0]
     intruder = user(running, "south_tm")
     running.click(intruder, first, "selection.request_redraw")
-    assert running.slack.wait_for(lambda: running.slack.calls("response_url"))
-    reply = running.slack.calls("response_url")[-1].params
-    assert "Only the team manager" in reply["text"]
+    assert running.slack.wait_for(lambda: ephemeral_replies(running))
+    assert "Only the team manager" in ephemeral_replies(running)[-1]
     assert not running.slack.calls("views.open")
     with running.services.make_session() as session:
         assert {s.status for s in session.exec(select(Selection)).all()} == {"selected"}

@@ -150,7 +150,7 @@ def test_while_the_database_is_down_people_are_asked_to_try_again_and_it_recover
     assert submitted.status == 200
     assert submitted.json == {"response_action": "errors", "errors": {"date": TRY_AGAIN_SHORTLY}}
     replies = len(bot.slack.calls("response_url"))
-    bot.click(manager, bot.dms_to(manager)[0], "booking.open")
+    assert bot.click(manager, bot.dms_to(manager)[0], "booking.open").status == 200  # the ack
     assert bot.slack.wait_for(lambda: len(bot.slack.calls("response_url")) > replies)
     assert bot.slack.calls("response_url")[-1].params["text"] == TRY_AGAIN_SHORTLY
     sweep(bot.services)  # the scheduler's wake-up fails quietly; the next one will catch up

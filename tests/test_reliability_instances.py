@@ -280,14 +280,17 @@ def test_two_serve_processes_and_concurrent_ticks_send_nothing_twice(engine, dat
             # The administrator's `/audit select` reaches both instances at once (e.g. a retry
             # through a load balancer); both delivery workers start on the DMs, and ticks at
             # December's moments run meanwhile.
+            response_url = slack.response_url("select")
             body = slash_command_body(
                 "/audit",
                 "select 2026-12",
                 user_id=people["admin"].slack_user_id,
-                response_url=slack.response_url("x"),
+                response_url=response_url,
             )
             with ThreadPoolExecutor(2) as pool:
                 assert list(pool.map(lambda p: post_command(p, body), ports)) == [200, 200]
+            # Both answered (after the ack): the draw is done before the ticks start.
+            assert slack.wait_for(lambda: len(slack.responses_to(response_url)) == 2)
             moments = [
                 datetime(2026, 12, 1, 8, 0, tzinfo=LONDON),  # the scheduled draw: already done
                 datetime(2026, 12, 8, 9, 0, tzinfo=LONDON),  # reminders two days before

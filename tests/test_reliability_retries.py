@@ -63,7 +63,8 @@ def count(bot, table, *where) -> int:
 
 
 def replies(bot) -> int:
-    """Clicks answered so far: each ends in an ephemeral reply or an opened form."""
+    """Clicks and commands answered so far (after their ack): each ends in an ephemeral reply
+    or an opened form."""
     return len(bot.slack.calls("response_url")) + len(bot.slack.calls("views.open"))
 
 
@@ -99,10 +100,10 @@ def click_burst(bot, body: str) -> None:
     assert bot.slack.wait_for(lambda: replies(bot) >= before + 3), "a click was not answered"
 
 
-def once_more_changes_nothing(bot, body: str, *, click: bool = False) -> None:
+def once_more_changes_nothing(bot, body: str, *, answered_after_ack: bool = False) -> None:
     """One more delivery (a late Slack retry) leaves every table as it was."""
     settled = snapshot(bot.engine)
-    if click:
+    if answered_after_ack:
         before = replies(bot)
         burst(bot, body, copies=0, retries=1)
         assert bot.slack.wait_for(lambda: replies(bot) > before)
@@ -129,19 +130,21 @@ def slot(day: str = "2026-12-15", at: str = "10:00") -> dict:
 
 
 def test_a_retried_audit_select_draws_once_and_sends_each_dm_once(bot):
+    response_url = bot.slack.response_url("select")
     body = slash_command_body(
-        "/audit", "select 2026-12", user_id=uid(bot, "admin"), response_url="http://x/"
+        "/audit", "select 2026-12", user_id=uid(bot, "admin"), response_url=response_url
     )
     answers = burst(bot, body, copies=2, retries=2)
 
     assert all(a.status == 200 for a in answers)
-    texts = [a.text for a in answers]
+    assert bot.slack.wait_for(lambda: len(bot.slack.responses_to(response_url)) == 4)
+    texts = [json.dumps(reply) for reply in bot.slack.responses_to(response_url)]
     assert sum("selection done" in t for t in texts) == 1
     assert all("selection done" in t or "already drawn" in t for t in texts)
     assert count(bot, SelectionRound) == 1
     assert count(bot, Selection) == 2
     assert audit_actions(bot.services.make_session) == ["selection.draw"]
-    once_more_changes_nothing(bot, body)
+    once_more_changes_nothing(bot, body, answered_after_ack=True)
     assert_no_message_twice(bot)
     assert len(bot.dms_to(uid(bot, "north_tm"))) == 1
 
@@ -156,7 +159,7 @@ def test_a_retried_supervision_command_opens_one_checkpoint(bot):
     first = bot.post(body)
     assert first.status == 200
     assert bot.slack.wait_for(lambda: views(bot, "tac.checkpoint"))
-    once_more_changes_nothing(bot, body)
+    once_more_changes_nothing(bot, body, answered_after_ack=True)
     assert count(bot, TacSupervision) == 1
     assert audit_actions(bot.services.make_session) == ["tac.checkpoint.start"]
 
@@ -246,7 +249,7 @@ def test_i_can_make_it_clicked_twice_and_retried_is_recorded_once(booked):
     body = click_body(bot, uid(bot, "north_worker"), bot.invite, "booking.can")
     click_burst(bot, body)
     assert new_actions(bot, before) == ["booking.practitioner_can"]
-    once_more_changes_nothing(bot, body, click=True)
+    once_more_changes_nothing(bot, body, answered_after_ack=True)
     assert_no_message_twice(bot)
 
 
@@ -279,7 +282,7 @@ def test_cancel_clicked_twice_and_retried_cancels_once(booked):
     click_burst(bot, body)
     assert new_actions(bot, before) == ["booking.cancel"]
     assert count(bot, Booking, Booking.status == "cancelled") == 1
-    once_more_changes_nothing(bot, body, click=True)
+    once_more_changes_nothing(bot, body, answered_after_ack=True)
     assert_no_message_twice(bot)
 
 
@@ -315,7 +318,7 @@ def test_did_it_happen_answered_twice_records_once(booked, clock, outcome):
         body = submit_body(bot, "north_tm", form, {"reason": "Called out to an emergency visit."})
         burst(bot, body)
     assert new_actions(bot, before) == [f"booking.{outcome}"]
-    once_more_changes_nothing(bot, body, click=outcome == "held")
+    once_more_changes_nothing(bot, body, answered_after_ack=outcome == "held")
     assert_no_message_twice(bot)
 
 

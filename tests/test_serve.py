@@ -46,14 +46,17 @@ def test_serve_answers_health_checks_and_signed_commands(database_url, tmp_path)
         try:
             base = f"http://127.0.0.1:{port}"
             assert slack.wait_for(lambda: _healthy(base), timeout=30), _stderr(process)
+            response_url = slack.response_url("c")
             body = slash_command_body(
-                "/audit", "help", user_id="U0NOBODY1", response_url=slack.response_url("c")
+                "/audit", "help", user_id="U0NOBODY1", response_url=response_url
             )
             request = urllib.request.Request(
                 f"{base}/slack/events", data=body.encode(), headers=sign("serve-secret", body)
             )
             with urllib.request.urlopen(request, timeout=10) as response:
-                assert "don't recognise you" in response.read().decode()
+                assert response.status == 200  # the ack; the answer follows on the response_url
+            assert slack.wait_for(lambda: slack.responses_to(response_url))
+            assert "don't recognise you" in slack.responses_to(response_url)[0]["text"]
             assert slack.calls("auth.test")  # the token was checked at start
         finally:
             process.send_signal(signal.SIGTERM)

@@ -257,6 +257,10 @@ def test_response_url_posts_are_recorded(slack: SlackStandIn) -> None:
             token="tok-1",
         )
     ]
+    assert slack.responses_to(slack.response_url("tok-1")) == [
+        {"text": "Booked", "replace_original": True}
+    ]
+    assert slack.responses_to(slack.response_url("tok-2")) == []
 
 
 def test_file_upload_v2(slack: SlackStandIn, client: WebClient) -> None:

@@ -14,7 +14,7 @@ from models import Case, TacDecision, TacSupervision, TacTask
 from models.db import transaction
 from scheduler.jobs import run_due_work
 from tests import factories
-from tests.harness import start_bot
+from tests.harness import ephemeral_replies, start_bot
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)  # Monday 30 November 2026
@@ -194,8 +194,8 @@ def test_the_checkpoint_from_command_to_task_to_completed_summary(running):
 
     # the button again: already done, said ephemerally
     running.click(worker, task_dm, "tac.task.complete")
-    assert running.slack.wait_for(lambda: running.slack.calls("response_url"))
-    assert "already been recorded" in running.slack.calls("response_url")[-1].params["text"]
+    assert running.slack.wait_for(lambda: ephemeral_replies(running))
+    assert "already been recorded" in ephemeral_replies(running)[-1]
 
 
 def test_many_cases_come_in_pages(running):
@@ -233,6 +233,6 @@ def test_the_monday_digest_button_opens_the_checkpoint(running):
 
     # another team's manager clicking a forwarded copy is refused
     running.click(user(running, "south_tm"), digest, "tac.checkpoint.open")
-    assert running.slack.wait_for(lambda: running.slack.calls("response_url"))
-    assert "is not in your team" in running.slack.calls("response_url")[-1].params["text"]
+    assert running.slack.wait_for(lambda: ephemeral_replies(running))
+    assert "is not in your team" in ephemeral_replies(running)[-1]
     assert len(running.slack.calls("views.open")) == 1
