@@ -4,8 +4,8 @@ A listener acks Slack at once and hands over the rest: `compute` (the use case: 
 and rendering) and `show` (the Slack call that shows its result: a form, or a reply on the
 response_url). Computing runs on one thread. Under the GIL only one thread runs Python at a
 time anyway, and every further thread computing answers makes each acknowledgement (which needs
-the GIL too) wait its turn longer: at 20 concurrent `/audit status` the ack p99 was 20x the
-bare Bolt app's with answers computed on Bolt's listener threads, about 1.2x with one thread.
+the GIL too) wait its turn longer: at 20 concurrent `/audit status` the ack p99 was 15-21x the
+bare Bolt app's with answers computed on Bolt's listener threads, 1.1-1.3x with one thread.
 Showing mostly waits on Slack, so it runs on several threads: a burst of clicks does not open
 its forms one Slack round trip after another (a form's trigger_id expires 3 s after the click).
 """
