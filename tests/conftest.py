@@ -13,11 +13,12 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
 
 from bot.calendar import WorkingCalendar
 from bot.policy import Policy
 from models.db import SessionFactory, create_db_engine, session_factory, upgrade_database
-from tests import privacy
+from tests import factories, privacy
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 FIXED_NOW = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)
@@ -165,3 +166,13 @@ def watch_channel_posts() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def no_personal_data_in_channels(request: pytest.FixtureRequest) -> Iterator[None]:
     yield from privacy.check_test(request)
+
+
+@pytest.fixture
+def people(make_session: SessionFactory) -> Iterator[tuple[Session, dict[str, object]]]:
+    """A session on the small authority of tests/factories.py (one case per team), and its
+    people by role name."""
+    with make_session() as session:
+        people = factories.authority(session, cases_per_team=1)
+        session.commit()
+        yield session, people

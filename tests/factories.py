@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from itertools import count
 
 from sqlmodel import Session, select
 
+from bot.away import answer_away
+from bot.away_command import AwayRequest
 from bot.months import Month
 from bot.policy import FrameworkPolicy
 from models import (
@@ -210,3 +212,21 @@ def tac_task(
     session.add(task)
     session.flush()
     return task
+
+
+def mark_away(
+    session: Session,
+    person: Staff,
+    first: date,
+    last: date,
+    *,
+    cover: Staff | None = None,
+    now: datetime,
+    timezone: tzinfo,
+) -> None:
+    """Set `person` away from `first` to `last` as `/audit away` does (themselves, at `now`)."""
+    request = AwayRequest(
+        starts_on=first, ends_on=last, cover_user_id=cover.slack_user_id if cover else None
+    )
+    answer_away(session, person, request, now, timezone)
+    session.flush()

@@ -47,20 +47,8 @@ def test_parse_away_refuses_bad_words(words, message):
         parse_away(words)
 
 
-@pytest.fixture
-def people(make_session):
-    with make_session() as session:
-        people = factories.authority(session, cases_per_team=1)
-        session.commit()
-        yield session, people
-
-
 def away(session, person, starts_on, ends_on, cover=None, now=SET_ON):
-    request = AwayRequest(
-        starts_on=starts_on, ends_on=ends_on, cover_user_id=cover.slack_user_id if cover else None
-    )
-    answer_away(session, person, request, now, LONDON)
-    session.flush()
+    factories.mark_away(session, person, starts_on, ends_on, cover=cover, now=now, timezone=LONDON)
 
 
 def test_dms_go_to_the_default_cover_only_while_the_absence_lasts(people):

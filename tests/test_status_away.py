@@ -27,20 +27,8 @@ DECEMBER = Month(2026, 12)
 WITHHELD = "nobody — their messages wait for their return"
 
 
-@pytest.fixture
-def people(make_session):
-    with make_session() as session:
-        people = factories.authority(session, cases_per_team=1)
-        session.commit()
-        yield session, people
-
-
 def away(session, person, first, last, cover=None, now=SET_ON):
-    request = AwayRequest(
-        starts_on=first, ends_on=last, cover_user_id=cover.slack_user_id if cover else None
-    )
-    answer_away(session, person, request, now, LONDON)
-    session.flush()
+    factories.mark_away(session, person, first, last, cover=cover, now=now, timezone=LONDON)
 
 
 def away_section(session, now=DURING) -> str | None:
