@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from bot import auditlog
@@ -121,6 +121,15 @@ def _send_chase(
         session.add(
             ChaseNotice(recipient_id=person.id, item_key=h.item.key, step=h.step.holder, day=today)
         )
+    # Only the day an item was last shown is read (`_last_shown`): the earlier days' notes go,
+    # so the table holds a note per person and item, not one per day it stayed overdue.
+    session.execute(
+        delete(ChaseNotice).where(
+            col(ChaseNotice.recipient_id) == person.id,
+            col(ChaseNotice.item_key).in_([h.item.key for h in held]),
+            col(ChaseNotice.day) < today,
+        )
+    )
 
 
 def ladder_person(

@@ -14,7 +14,7 @@ from bot.chasing import snooze_chasing
 from bot.config import Settings
 from bot.policy import Policy
 from bot.slack_standin import SlackStandIn
-from models import AuditAction, ChaseSnooze, Extension, OutboxMessage, Selection
+from models import AuditAction, ChaseNotice, ChaseSnooze, Extension, OutboxMessage, Selection
 from models.audit import Audit
 from models.db import transaction
 from scheduler.jobs import run_due_work
@@ -117,6 +117,9 @@ def test_the_ladder_over_six_weeks_with_christmas_new_year_and_a_snooze(services
         *["06 Jan", "08 Jan", "12 Jan", "14 Jan", "15 Jan"],
     ]
     assert chased["head"] == ["13 Jan", "15 Jan"]
+    with services.make_session() as session:  # one note per person and item: its last day
+        notes = session.exec(select(ChaseNotice.recipient_id, ChaseNotice.item_key)).all()
+        assert notes and len(notes) == len(set(notes))
 
 
 def test_a_snooze_never_holds_back_something_newly_escalated(services, slack, people):
