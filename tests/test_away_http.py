@@ -10,12 +10,16 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import func, select
 
-from bot.slack_standin import SlackStandIn
 from models import Absence
-from models.db import transaction
 from scheduler.jobs import run_due_work
 from tests import factories
-from tests.harness import Clock, click_for_view, ephemeral_replies, start_bot, views_opened
+from tests.harness import (
+    Clock,
+    click_for_view,
+    ephemeral_replies,
+    start_bot_with,
+    views_opened,
+)
 from tests.reliability import fill
 
 pytestmark = pytest.mark.integration
@@ -28,17 +32,15 @@ BACK = datetime(2026, 12, 14, 10, 30, tzinfo=UTC)  # Monday after an absence end
 @pytest.fixture
 def running(database_url):
     clock = Clock(FRIDAY_BEFORE)
-    slack = SlackStandIn().start()
-    bot, stop = start_bot(database_url, slack, clock=clock)
-    with transaction(bot.services.make_session) as session:
-        bot.people = factories.authority(session, cases_per_team=3)
+    bot, close = start_bot_with(
+        database_url, clock, lambda session: factories.authority(session, cases_per_team=3)
+    )
     bot.ids = {
         key: person.slack_user_id for key, person in bot.people.items() if hasattr(person, "email")
     }
     bot.clock = clock
     yield bot
-    stop()
-    slack.stop()
+    close()
 
 
 def tick(bot, now):

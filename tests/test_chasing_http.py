@@ -12,12 +12,16 @@ import pytest
 from sqlmodel import func, select
 
 from bot.slack_requests import find_button
-from bot.slack_standin import SlackStandIn
 from models import Booking, ChaseSnooze, Extension, Selection
-from models.db import transaction
 from scheduler.jobs import run_due_work
 from tests import factories
-from tests.harness import Clock, click_for_view, ephemeral_replies, start_bot, updates_of
+from tests.harness import (
+    Clock,
+    click_for_view,
+    ephemeral_replies,
+    start_bot_with,
+    updates_of,
+)
 
 pytestmark = pytest.mark.integration
 CHASED = datetime(2026, 12, 11, 10, 30, tzinfo=UTC)  # Friday: discussions not booked by the 10th
@@ -28,17 +32,15 @@ REASON = "The practitioner is on leave until the new year."
 @pytest.fixture
 def running(database_url):
     clock = Clock(datetime(2026, 11, 27, 10, 0, tzinfo=UTC))
-    slack = SlackStandIn().start()
-    bot, stop = start_bot(database_url, slack, clock=clock)
-    with transaction(bot.services.make_session) as session:
-        bot.people = factories.authority(session, cases_per_team=3)
+    bot, close = start_bot_with(
+        database_url, clock, lambda session: factories.authority(session, cases_per_team=3)
+    )
     bot.command(bot.people["admin"].slack_user_id, "select 2026-12")
     clock.now = CHASED
     run_due_work(bot.services, CHASED)
     bot.clock = clock
     yield bot
-    stop()
-    slack.stop()
+    close()
 
 
 def chasing_dm(bot, key="north_tm"):

@@ -15,12 +15,16 @@ from sqlmodel import select
 from bot.policy import Policy
 from bot.report.figures import compute_briefing
 from bot.report.period import Period
-from bot.slack_standin import SlackStandIn
 from models import Extension, Selection
-from models.db import transaction
 from scheduler.jobs import run_due_work
 from tests import factories
-from tests.harness import Clock, click_for_view, ephemeral_replies, start_bot, updates_of
+from tests.harness import (
+    Clock,
+    click_for_view,
+    ephemeral_replies,
+    start_bot_with,
+    updates_of,
+)
 
 pytestmark = pytest.mark.integration
 ASKED = datetime(2026, 12, 29, 11, 0, tzinfo=UTC)  # the December audit is due on Thursday 31st
@@ -30,19 +34,17 @@ REASON = "The practitioner is on leave until the new year."
 @pytest.fixture
 def running(database_url):
     clock = Clock(datetime(2026, 11, 27, 10, 0, tzinfo=UTC))
-    slack = SlackStandIn().start()
-    bot, stop = start_bot(database_url, slack, clock=clock)
-    with transaction(bot.services.make_session) as session:
-        people = factories.authority(session, cases_per_team=3)
-    bot.ids = {key: p.slack_user_id for key, p in people.items() if hasattr(p, "email")}
-    bot.nina_id = people["north_tm"].id
+    bot, close = start_bot_with(
+        database_url, clock, lambda session: factories.authority(session, cases_per_team=3)
+    )
+    bot.ids = {key: p.slack_user_id for key, p in bot.people.items() if hasattr(p, "email")}
+    bot.nina_id = bot.people["north_tm"].id
     bot.command(bot.ids["admin"], "select 2026-12")
     bot.selection_dm = bot.dms_containing(bot.ids["north_tm"], "CR-N")[0]
     clock.now = ASKED
     bot.clock = clock
     yield bot
-    stop()
-    slack.stop()
+    close()
 
 
 def ask(bot, until: str, reason: str = REASON):
