@@ -31,6 +31,7 @@ from bot.programme_calendar import is_paused, no_selection_reason, selection_day
 from messages import escape_mrkdwn, render
 from models import Case, Selection, SelectionRound, Staff, Team
 from models.booking import BOOKING_OPEN, latest_booking
+from models.db import rows_by_id
 
 MIN_REDRAW_REASON = 10
 
@@ -159,12 +160,10 @@ def _load_drawn(session: Session, case_ids: list[int]) -> list[object]:
     """The drawn cases, their practitioners and teams, in three queries rather than three per
     manager when the DMs are written (kept referenced, so the session's identity map holds
     them meanwhile)."""
-    cases = session.exec(select(Case).where(col(Case.id).in_(case_ids))).all()
-    workers = session.exec(
-        select(Staff).where(col(Staff.id).in_({case.worker_id for case in cases}))
-    ).all()
-    teams = session.exec(select(Team).where(col(Team.id).in_({case.team_id for case in cases})))
-    return [*cases, *workers, *teams.all()]
+    cases = rows_by_id(session, Case, case_ids).values()
+    workers = rows_by_id(session, Staff, (case.worker_id for case in cases))
+    teams = rows_by_id(session, Team, (case.team_id for case in cases))
+    return [*cases, *workers.values(), *teams.values()]
 
 
 def _pick(
