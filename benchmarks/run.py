@@ -275,9 +275,6 @@ class RenderTimer:
         for module, original in self._patched:
             module.render = original
 
-    def top(self, n: int = 8) -> list[list[Any]]:
-        return [[count, sql] for sql, count in self.statements.most_common(n)]
-
 
 class _NoDelivery:
     """Stands in for the sender while the sweep is timed: delivery is measured on its own."""
