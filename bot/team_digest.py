@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from bot import auditlog
@@ -24,7 +25,7 @@ from bot.chasing import claim_run
 from bot.months import Month
 from bot.outbox import queue_channel_post
 from bot.policy import Policy
-from bot.tac import tac_cases
+from bot.tac import count_needing_attention
 from messages import render
 from models import Audit, AuditAction, Reaudit, ReauditRound, Selection, SelectionRound, Team
 from models.booking import bookings_by_state
@@ -61,42 +62,43 @@ def _by_team(rows: Iterable[Sequence[Any]]) -> defaultdict[int, list[Sequence[An
 
 def count_audit_month(session: Session, week: DigestWeek) -> dict[int, list[Count]]:
     """This month's cases selected, discussions booked and held, audits completed; and audits
-    of any month past their due date."""
-    selected = (
-        select(Selection.team_id, Selection.id, SelectionRound.month, Selection.due_on)
-        .join(SelectionRound, col(SelectionRound.id) == Selection.round_id)
-        .where(col(Selection.team_id).in_(week.team_ids), Selection.status == "selected")
-        .where(col(Selection.case_id).is_not(None))
+    of any month past their due date. Only this month's and the overdue selections are read,
+    however many years of history there are."""
+    selected = select(Selection.team_id, Selection.id).where(
+        col(Selection.team_id).in_(week.team_ids),
+        Selection.status == "selected",
+        col(Selection.case_id).is_not(None),
     )
-    rows = _by_team(session.exec(selected).all())
     this_month = {
-        team_id: [selection_id for selection_id, month, _ in team_rows if month == str(week.month)]
-        for team_id, team_rows in rows.items()
+        team_id: [selection_id for (selection_id,) in rows]
+        for team_id, rows in _by_team(
+            session.exec(
+                selected.join(SelectionRound, col(SelectionRound.id) == Selection.round_id).where(
+                    SelectionRound.month == str(week.month)
+                )
+            ).all()
+        ).items()
     }
-    discussions = bookings_by_state(session, [i for ids in this_month.values() for i in ids])
-    submitted = set(
-        session.exec(
-            select(Audit.selection_id).where(
-                col(Audit.selection_id).in_(selected.with_only_columns(col(Selection.id))),
-                Audit.status == "submitted",
-            )
+    month_ids = [i for ids in this_month.values() for i in ids]
+    discussions = bookings_by_state(session, month_ids)
+    submitted = select(Audit.selection_id).where(Audit.status == "submitted")
+    completed = set(session.exec(submitted.where(col(Audit.selection_id).in_(month_ids))).all())
+    overdue = Counter(
+        team_id
+        for team_id, _ in session.exec(
+            selected.where(col(Selection.due_on) < week.today, col(Selection.id).not_in(submitted))
         ).all()
     )
     counts = {}
     for team_id in week.team_ids:
-        month_ids = this_month.get(team_id, [])
-        states = [discussions[i] for i in month_ids if i in discussions]
-        overdue = [
-            selection_id
-            for selection_id, _, due_on in rows.get(team_id, [])
-            if due_on is not None and due_on < week.today and selection_id not in submitted
-        ]
+        ids = this_month.get(team_id, [])
+        states = [discussions[i] for i in ids if i in discussions]
         counts[team_id] = [
-            Count("Cases selected this month", len(month_ids)),
+            Count("Cases selected this month", len(ids)),
             Count("Discussions booked", len(states)),
             Count("Discussions held", sum(1 for state in states if state == "held")),
-            Count("Audits completed", len(submitted.intersection(month_ids))),
-            Count("Audits overdue", len(overdue)),
+            Count("Audits completed", len(completed.intersection(ids))),
+            Count("Audits overdue", overdue[team_id]),
         ]
     return counts
 
@@ -122,41 +124,36 @@ def count_actions(session: Session, week: DigestWeek) -> dict[int, list[Count]]:
 
 
 def count_reaudits(session: Session, week: DigestWeek) -> dict[int, list[Count]]:
-    """Re-audits of the team's audits drawn this month and done; and any past their due date."""
+    """Re-audits of the team's audits drawn this month and done; and any past their due date.
+    Only this month's and the overdue re-audits are read."""
+    month = str(week.month)
+    overdue_now = and_(Reaudit.status != "submitted", col(Reaudit.due_on) < week.today)
     rows = _by_team(
         session.exec(
-            select(Selection.team_id, ReauditRound.month, Reaudit.status, Reaudit.due_on)
+            select(Selection.team_id, ReauditRound.month, Reaudit.status, overdue_now)
             .join(ReauditRound, col(ReauditRound.id) == Reaudit.round_id)
             .join(Audit, col(Audit.id) == Reaudit.audit_id)
             .join(Selection, col(Selection.id) == Audit.selection_id)
             .where(col(Selection.team_id).in_(week.team_ids))
+            .where(or_(ReauditRound.month == month, overdue_now))
         ).all()
     )
     counts = {}
     for team_id in week.team_ids:
         team_rows = rows.get(team_id, [])
-        this_month = [status for month, status, _ in team_rows if month == str(week.month)]
-        overdue = sum(
-            1 for _, status, due_on in team_rows if status != "submitted" and due_on < week.today
-        )
+        this_month = [status for row_month, status, _ in team_rows if row_month == month]
         counts[team_id] = [
             Count("Re-audits drawn this month", len(this_month)),
             Count("Re-audits done", sum(1 for status in this_month if status == "submitted")),
-            Count("Re-audits overdue", overdue),
+            Count("Re-audits overdue", sum(1 for *_, overdue in team_rows if overdue)),
         ]
     return counts
 
 
 def count_tac_summaries(session: Session, week: DigestWeek) -> dict[int, list[Count]]:
-    cases = tac_cases(
-        session,
-        policy=week.policy.tac,
-        today=week.today,
-        team_ids=week.team_ids,
-        with_decisions=False,
-        needing_attention=True,
+    due = count_needing_attention(
+        session, policy=week.policy.tac, today=week.today, team_ids=week.team_ids
     )
-    due = Counter(item.team.id for item in cases)
     label = (
         f"TAC summaries due (overdue, never done, or within {week.policy.tac.due_soon_days} days)"
     )
