@@ -185,6 +185,17 @@ def task_reminder_day(due_on: date, policy: TacPolicy, calendar: WorkingCalendar
     return calendar.add_working_days(due_on, -policy.task_reminder_working_days_before)
 
 
+def latest_due_reminded_by(
+    today: date, policy: TacPolicy, calendar: WorkingCalendar
+) -> date | None:
+    """The last due date whose reminder day is today or earlier (None: no reminders): a task
+    due later is reminded on a later working day, so the sweep need not load it."""
+    if policy.task_reminder_working_days_before == 0:
+        return None
+    after = calendar.add_working_days(today, policy.task_reminder_working_days_before + 1)
+    return after - timedelta(days=1)
+
+
 def task_reminder_due(
     *,
     due_on: date,

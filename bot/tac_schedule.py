@@ -32,6 +32,7 @@ from bot.services import Services
 from bot.tac import TacCase, tac_cases, task_message_key, team_ids_by_manager, team_managers
 from bot.tac_rules import (
     checkpoint_order,
+    latest_due_reminded_by,
     month_end_list_due,
     task_reminder_due,
     weekly_digest_due,
@@ -313,10 +314,13 @@ def send_task_reminders(
 ) -> int:
     local_now = now.astimezone(timezone).replace(tzinfo=None)
     today: date = local_now.date()
+    latest_due = latest_due_reminded_by(today, policy.tac, calendar)
+    if latest_due is None:
+        return 0
     tasks = session.exec(
         select(TacTask)
         .where(TacTask.status == "open", col(TacTask.reminded_at).is_(None))
-        .where(TacTask.due_on >= today)
+        .where(TacTask.due_on >= today, TacTask.due_on <= latest_due)
         .order_by(col(TacTask.id))
     ).all()
     sent = 0

@@ -14,6 +14,7 @@ from bot.tac_rules import (
     attention_cutoffs,
     cadence_words,
     checkpoint_order,
+    latest_due_reminded_by,
     month_end_list_due,
     page_bounds,
     summary_status,
@@ -201,6 +202,25 @@ def test_the_digest_day_and_time_come_from_the_policy():
 )
 def test_the_month_end_list_is_due_on_the_last_working_day(now, month):
     assert month_end_list_due(POLICY, CAL, at(now)) == month
+
+
+@pytest.mark.parametrize("days_before", [1, 2, 5])
+def test_no_task_due_after_the_sweeps_bound_is_reminded_today(days_before):
+    """The sweep loads only tasks due by `latest_due_reminded_by`: every task it leaves out
+    must have its reminder day after today. Every day of a year with Easter and Christmas, due
+    dates up to six weeks on."""
+    policy = TacPolicy(task_reminder_working_days_before=days_before)
+    for offset in range(366):
+        today = date(2026, 1, 1) + timedelta(days=offset)
+        bound = latest_due_reminded_by(today, policy, CAL)
+        assert bound >= today + timedelta(days=days_before)
+        for ahead in range(1, 43):
+            due_on = today + timedelta(days=ahead)
+            if due_on > bound:
+                assert task_reminder_day(due_on, policy, CAL) > today, (today, due_on)
+    assert (
+        latest_due_reminded_by(today, TacPolicy(task_reminder_working_days_before=0), CAL) is None
+    )
 
 
 def test_task_reminders_go_once_a_few_working_days_before():
