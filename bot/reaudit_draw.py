@@ -11,14 +11,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from bot import auditlog
 from bot.calendar import WorkingCalendar
 from bot.errors import InvalidRequest
 from bot.months import Month
 from bot.policy import Policy
-from bot.reaudit_messages import Original, queue_draw_messages
+from bot.reaudit_messages import Original, audit_actions_of, queue_draw_messages
 from bot.reaudit_sampling import (
     Candidate,
     Pick,
@@ -228,8 +228,10 @@ def _record_round(
         criteria=reaudit_round.criteria,
         reaudits=[r.id for r in reaudits],
     )
+    actions = audit_actions_of(session, [reaudit.audit_id for reaudit in reaudits])
     for reaudit in reaudits:
-        queue_draw_messages(session, policy, reaudit, originals[reaudit.audit_id], now)
+        original = originals[reaudit.audit_id]
+        queue_draw_messages(session, policy, reaudit, original, actions[original.audit.id], now)
     return _outcome_of(session, reaudit_round, created=True)
 
 
@@ -240,10 +242,18 @@ class ModeratorFinder:
     def __init__(self, session: Session, role: str) -> None:
         self.session = session
         self.role = role
+        # Everyone up any line, and whoever may hold the role: the lines are walked in memory.
         people = session.exec(
-            select(Staff).where(Staff.status == "active").order_by(Staff.email)
+            select(Staff)
+            .where(
+                or_(
+                    col(Staff.id).in_(select(Staff.manager_id)),
+                    col(Staff.roles).contains(role),
+                )
+            )
+            .order_by(Staff.email)
         ).all()
-        self.in_turn = [person for person in people if person.has_role(role)]
+        self.in_turn = [person for person in people if person.is_active and person.has_role(role)]
         self.turns = 0
 
     def for_manager(self, manager: Staff) -> Staff | None:

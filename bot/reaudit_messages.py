@@ -3,6 +3,7 @@ notice to the team manager and practitioner, and the outcome."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -61,16 +62,25 @@ def moderator_dm_key(reaudit: Reaudit) -> str:
     return f"reaudit:{reaudit.id}:moderator"
 
 
-def audit_actions(session: Session, audit_id: int) -> list[tuple[AuditAction, Staff]]:
+AuditActions = list[tuple[AuditAction, Staff]]
+
+
+def audit_actions(session: Session, audit_id: int) -> AuditActions:
     """The original audit's own actions (not those added by moderators), with their owners."""
-    return list(
-        session.exec(
-            select(AuditAction, Staff)
-            .join(Staff, col(Staff.id) == AuditAction.owner_id)
-            .where(AuditAction.audit_id == audit_id, col(AuditAction.reaudit_id).is_(None))
-            .order_by(AuditAction.id)
-        ).all()
-    )
+    return audit_actions_of(session, [audit_id])[audit_id]
+
+
+def audit_actions_of(session: Session, audit_ids: list[int]) -> defaultdict[int, AuditActions]:
+    """`audit_actions` of each audit, in one query however many (a month's re-audit draw)."""
+    found: defaultdict[int, AuditActions] = defaultdict(list)
+    for action, owner in session.exec(
+        select(AuditAction, Staff)
+        .join(Staff, col(Staff.id) == AuditAction.owner_id)
+        .where(col(AuditAction.audit_id).in_(audit_ids), col(AuditAction.reaudit_id).is_(None))
+        .order_by(AuditAction.id)
+    ).all():
+        found[action.audit_id].append((action, owner))
+    return found
 
 
 def is_annual(session: Session, reaudit: Reaudit) -> bool:
@@ -78,7 +88,7 @@ def is_annual(session: Session, reaudit: Reaudit) -> bool:
 
 
 def _moderator_message(
-    session: Session, policy: Policy, reaudit: Reaudit, original: Original
+    session: Session, policy: Policy, reaudit: Reaudit, original: Original, actions: AuditActions
 ) -> dict[str, Any]:
     return render(
         "reaudit_moderator_dm",
@@ -90,20 +100,25 @@ def _moderator_message(
             for domain in policy.framework.domains
         ],
         graded=bool(policy.framework.grades),
-        actions=audit_actions(session, original.audit.id),
+        actions=actions,
     )
 
 
 def queue_draw_messages(
-    session: Session, policy: Policy, reaudit: Reaudit, original: Original, now: datetime
+    session: Session,
+    policy: Policy,
+    reaudit: Reaudit,
+    original: Original,
+    actions: AuditActions,
+    now: datetime,
 ) -> None:
-    """Give the moderator the original audit with "Start the re-audit", and tell the team
-    manager and the practitioner that their audit was chosen."""
+    """Give the moderator the original audit (and its `actions`) with "Start the re-audit", and
+    tell the team manager and the practitioner that their audit was chosen."""
     queue_dm(
         session,
         key=moderator_dm_key(reaudit),
         recipient=session.get(Staff, reaudit.moderator_id),
-        message=_moderator_message(session, policy, reaudit, original),
+        message=_moderator_message(session, policy, reaudit, original, actions),
         concern=f"reaudit:{reaudit.id}",
         now=now,
     )
@@ -129,11 +144,13 @@ def refresh_moderator_message(
 ) -> None:
     """Queue an update of the moderator's DM after `change` (a key unique to that change)."""
     session.flush()
+    original = Original.of(session, reaudit)
+    actions = audit_actions(session, original.audit.id)
     queue_update(
         session,
         key=f"{moderator_dm_key(reaudit)}:{change}",
         update_of=moderator_dm_key(reaudit),
-        message=_moderator_message(session, policy, reaudit, Original.of(session, reaudit)),
+        message=_moderator_message(session, policy, reaudit, original, actions),
         concern=f"reaudit:{reaudit.id}",
         now=now,
     )
