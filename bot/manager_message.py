@@ -8,9 +8,10 @@ so the conversation reads as one thread of state rather than a pile of messages.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import date, datetime
+from typing import NamedTuple
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from bot.booking_rules import suggested_discussion_date
 from bot.calendar import WorkingCalendar
@@ -84,17 +85,39 @@ def render_selection_message(
     )
 
 
-OpenAction = tuple[AuditAction, Staff, Case]
+class ActionOwner(NamedTuple):
+    name: str
+    slack_user_id: str | None
+
+
+class OpenAction(NamedTuple):
+    """An action still open from one of the manager's earlier audits, as their DM lists it."""
+
+    what: str
+    due_on: date
+    owner: ActionOwner
+    case_ref: str
 
 
 def open_actions_of_earlier_audits(
     session: Session, selections: list[Selection], limit: int = 10
 ) -> dict[int, list[OpenAction]]:
-    """Per selection, its manager's actions still open from earlier audits, to review this
-    month (the most pressing `limit`); one query for however many selections."""
+    """Per selection, its manager's actions still open from their other audits, to review this
+    month: the most pressing `limit`, in one query for however many selections, and only the
+    columns the DM shows, however many years of actions a manager has."""
     managers = {selection.manager_id for selection in selections}
-    rows = session.exec(
-        select(AuditAction, Staff, Case, Audit.manager_id, Audit.selection_id)
+    ranked = (
+        select(
+            AuditAction.what,
+            AuditAction.due_on,
+            Staff.name,
+            Staff.slack_user_id,
+            Case.case_ref,
+            Audit.manager_id,
+            func.row_number()
+            .over(partition_by=Audit.manager_id, order_by=(AuditAction.due_on, AuditAction.id))
+            .label("rank"),
+        )
         .join(Audit, col(Audit.id) == AuditAction.audit_id)
         .join(Selection, col(Selection.id) == Audit.selection_id)
         .join(Case, col(Case.id) == Selection.case_id)
@@ -102,23 +125,23 @@ def open_actions_of_earlier_audits(
         # As a subquery: SQLite would otherwise walk every open action of every manager.
         .where(
             col(AuditAction.audit_id).in_(
-                select(Audit.id).where(col(Audit.manager_id).in_(managers))
+                select(Audit.id).where(
+                    col(Audit.manager_id).in_(managers),
+                    col(Audit.selection_id).not_in([selection.id for selection in selections]),
+                )
             )
         )
         .where(AuditAction.status == "open")
-        .order_by(AuditAction.due_on, AuditAction.id)
-    ).all()
-    by_manager: defaultdict[int, list[tuple[OpenAction, int]]] = defaultdict(list)
-    for action, owner, case, manager_id, of_selection in rows:
-        by_manager[manager_id].append(((action, owner, case), of_selection))
-    return {
-        selection.id: [
-            action
-            for action, of_selection in by_manager[selection.manager_id]
-            if of_selection != selection.id
-        ][:limit]
-        for selection in selections
-    }
+        .subquery()
+    )
+    by_manager: defaultdict[int, list[OpenAction]] = defaultdict(list)
+    for what, due_on, name, slack_user_id, case_ref, manager_id, _rank in session.exec(
+        select(*ranked.c).where(ranked.c.rank <= limit).order_by(ranked.c.manager_id, ranked.c.rank)
+    ).all():
+        by_manager[manager_id].append(
+            OpenAction(what, due_on, ActionOwner(name, slack_user_id), case_ref)
+        )
+    return {selection.id: by_manager[selection.manager_id] for selection in selections}
 
 
 def queue_selection_message(

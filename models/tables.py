@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.types import UTCDateTime
@@ -123,6 +123,10 @@ class OutboxMessage(SQLModel, table=True):
 
 class AuditLogEntry(SQLModel, table=True):
     """Who changed what, when."""
+
+    # Whether something was done (a month's briefing sent, say) is looked up by action and
+    # subject every tick: without this index each lookup reads the whole log.
+    __table_args__ = (Index("ix_auditlogentry_action_subject", "action", "subject"),)
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = _utc(index=True)

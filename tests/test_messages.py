@@ -171,7 +171,8 @@ SAMPLES = {
             status="submitted", submitted_at=datetime(2026, 12, 20, tzinfo=UTC), overall="Good"
         ),
         open_actions=[
-            (Obj(what=LONG[:500], due_on=date(2026, 12, 20)), person, case) for _ in range(10)
+            Obj(what=LONG[:500], due_on=date(2026, 12, 20), owner=person, case_ref=case.case_ref)
+            for _ in range(10)
         ],
     ),
     "selection_replaced": dict(case_ref="CR-1", month="December 2026", reason=LONG),

@@ -6,6 +6,7 @@ from sqlmodel import select
 
 from bot.booking_rules import suggested_discussion_date
 from bot.errors import InvalidRequest, NotAllowed
+from bot.manager_message import open_actions_of_earlier_audits
 from bot.months import Month
 from bot.policy import Policy
 from bot.selection import (
@@ -15,7 +16,7 @@ from bot.selection import (
     redraw_case,
     run_scheduled_draw,
 )
-from models import AuditLogEntry, OutboxMessage, Selection
+from models import AuditAction, AuditLogEntry, OutboxMessage, Selection
 from models.db import transaction
 from tests import factories
 
@@ -367,3 +368,42 @@ def test_run_at_is_a_policy_setting(working_calendar):
     assert policy.selection.run_at == time(10, 30)
     early = datetime(2026, 12, 1, 10, 0, tzinfo=LONDON)
     assert month_due_for_scheduled_draw(policy, working_calendar, LONDON, early) is None
+
+
+def test_the_dm_lists_the_managers_ten_most_pressing_open_actions_of_other_audits(people):
+    session, people = people
+    manager, worker = people["north_tm"], people["north_worker"]
+
+    def audit_on(day: date, *, by=manager, team="north", worker=worker):
+        case = factories.case(session, people[team], worker)
+        return factories.submitted_audit(
+            session, by, case, datetime.combine(day, time(10), UTC), with_action=False
+        )
+
+    def action(audit, what: str, due_on: date, status: str = "open") -> None:
+        session.add(
+            AuditAction(
+                audit_id=audit.id,
+                what=what,
+                owner_id=worker.id,
+                due_on=due_on,
+                status=status,
+                created_at=audit.submitted_at,
+            )
+        )
+
+    older, recent = audit_on(date(2025, 3, 3)), audit_on(date(2026, 10, 5))
+    for day in range(12, 0, -1):
+        action(older if day % 2 else recent, f"Action {day:02d}", date(2026, 11, day))
+    action(older, "Done already", date(2026, 10, 1), status="done")
+    current = audit_on(date(2026, 12, 1))
+    action(current, "This month's own", date(2026, 10, 2))
+    south = audit_on(
+        date(2026, 10, 5), by=people["south_tm"], team="south", worker=people["south_worker"]
+    )
+    action(south, "Another manager's", date(2026, 10, 3))
+    session.flush()
+    this_month = session.get(Selection, current.selection_id)
+    listed = open_actions_of_earlier_audits(session, [this_month])[this_month.id]
+    assert [item.what for item in listed] == [f"Action {day:02d}" for day in range(1, 11)]
+    assert listed[0].owner.name == worker.name and listed[0].case_ref.startswith("CR-")
