@@ -8,7 +8,14 @@ from sqlmodel import Session, select
 
 from benchmarks.floor import find_due_items
 from benchmarks.generate import BUSY_DAY, HISTORY_MONTHS, counts_for, generate
-from benchmarks.run import _NoDelivery, _queued_since, _services, _tick_items, same_items
+from benchmarks.run import (
+    _NoDelivery,
+    _queued_since,
+    _services,
+    _tick_items,
+    measure_tick_process,
+    same_items,
+)
 from bot.slack_standin import SlackStandIn
 from models import OutboxMessage, Selection, SelectionRound, Staff
 from models.db import create_db_engine
@@ -88,3 +95,14 @@ def test_the_busy_day_tick_finds_what_the_floor_finds(database_url):
 def _max_id(engine) -> int:
     with Session(engine) as session:
         return session.exec(select(func.max(OutboxMessage.id))).one() or 0
+
+
+def test_the_tick_process_reports_its_own_peak_memory(tmp_path):
+    """`auditbot tick` as the benchmark runs it: a real process that delivers, and writes the
+    peak of its own memory (not the peak carried over from the benchmark it was forked from)."""
+    url = f"sqlite:///{tmp_path / 'tiny.db'}"
+    generate(url, SCALE)
+    with SlackStandIn() as slack:
+        measured = measure_tick_process(url, slack, BUSY_DAY)
+    assert "drew the 2026-06 selection" in measured["summary"]
+    assert 20 < measured["tick_peak_mb"] < 1000
