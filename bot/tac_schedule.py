@@ -47,6 +47,9 @@ WEEKLY_DIGEST = "weekly_digest"
 MONTH_END_LIST = "month_end_list"
 DIGEST_MAX_PRACTITIONERS = 15  # at most 3 blocks each, under Slack's 50 blocks a message
 DIGEST_MAX_CASES = 25  # per practitioner; the checkpoint itself lists them all
+# Managers whose cases are loaded at once: a bounded batch, however large the authority, so the
+# digest's memory does not grow with it (a query set per batch, not per manager).
+DIGEST_BATCH = 50
 MONTH_END_MAX_LINES = 100  # per part of the DM; the CSV file has every row
 
 
@@ -123,47 +126,41 @@ def send_weekly_digests(
     sent = 0
     managers = team_managers(session)
     teams_of = team_ids_by_manager(session, managers)
-    # Every manager's cases in one go (not a query set per manager), grouped by team.
-    by_team: dict[int, list[TacCase]] = {}
-    for item in tac_cases(
-        session,
-        policy=policy.tac,
-        today=today,
-        team_ids=set().union(*teams_of.values()),
-        with_decisions=False,  # the digest does not show them
-        needing_attention=True,
-    ):
-        by_team.setdefault(item.case.team_id, []).append(item)
-    for manager in managers:
-        cases = sorted(
-            (
-                item
-                for team_id in teams_of[manager.id]
-                for item in by_team.get(team_id, [])
-                if item.worker.id != manager.id
-            ),
-            key=lambda item: checkpoint_order(item.status, item.case.case_ref),
+    for start in range(0, len(managers), DIGEST_BATCH):
+        batch = managers[start : start + DIGEST_BATCH]
+        by_team = _cases_needing_attention(
+            session, policy, today, set().union(*(teams_of[m.id] for m in batch))
         )
-        if not cases:
-            continue
-        groups = _by_practitioner(cases)
-        queue_dm(
-            session,
-            key=f"tac-digest:{manager.id}:{nominal.isoformat()}",
-            recipient=manager,
-            message=render(
-                "tac_weekly_digest",
-                groups=groups[:DIGEST_MAX_PRACTITIONERS],
-                more_practitioners=groups[DIGEST_MAX_PRACTITIONERS:],
-                max_cases=DIGEST_MAX_CASES,
-                total=len(cases),
-                today=today,
-                due_soon_days=policy.tac.due_soon_days,
-            ),
-            concern=f"tac-digest:{nominal.isoformat()}",
-            now=now,
-        )
-        sent += 1
+        for manager in batch:
+            cases = sorted(
+                (
+                    item
+                    for team_id in teams_of[manager.id]
+                    for item in by_team.get(team_id, [])
+                    if item.worker.id != manager.id
+                ),
+                key=lambda item: checkpoint_order(item.status, item.case.case_ref),
+            )
+            if not cases:
+                continue
+            groups = _by_practitioner(cases)
+            queue_dm(
+                session,
+                key=f"tac-digest:{manager.id}:{nominal.isoformat()}",
+                recipient=manager,
+                message=render(
+                    "tac_weekly_digest",
+                    groups=groups[:DIGEST_MAX_PRACTITIONERS],
+                    more_practitioners=groups[DIGEST_MAX_PRACTITIONERS:],
+                    max_cases=DIGEST_MAX_CASES,
+                    total=len(cases),
+                    today=today,
+                    due_soon_days=policy.tac.due_soon_days,
+                ),
+                concern=f"tac-digest:{nominal.isoformat()}",
+                now=now,
+            )
+            sent += 1
     run.recipients = sent
     session.add(run)
     auditlog.record(
@@ -175,6 +172,23 @@ def send_weekly_digests(
         managers=sent,
     )
     return sent
+
+
+def _cases_needing_attention(
+    session: Session, policy: Policy, today: date, team_ids: set[int]
+) -> dict[int, list[TacCase]]:
+    """The teams' cases needing attention, by team: one query set for a batch of managers."""
+    by_team: dict[int, list[TacCase]] = {}
+    for item in tac_cases(
+        session,
+        policy=policy.tac,
+        today=today,
+        team_ids=team_ids,
+        with_decisions=False,  # the digest does not show them
+        needing_attention=True,
+    ):
+        by_team.setdefault(item.case.team_id, []).append(item)
+    return by_team
 
 
 def _by_practitioner(cases: list[TacCase]) -> list[tuple[Staff, list[TacCase]]]:

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import Session, func, select
 
+from bot import tac_schedule
 from bot.app import build_services
 from bot.config import Settings
 from bot.errors import InvalidRequest, NotAllowed
@@ -551,6 +552,21 @@ def test_the_monday_digest_goes_once_to_managers_with_cases_to_consider(services
     # the next Monday's digest is a new one
     tick(services, "2026-12-07T09:30")
     assert len(digests_to(slack, world["nina"])) == 2
+
+
+def test_managers_in_different_batches_each_get_their_own_teams_cases(
+    services, slack, world, make_session, monkeypatch
+):
+    monkeypatch.setattr(tac_schedule, "DIGEST_BATCH", 1)  # Nina and Sol loaded apart
+    with transaction(make_session) as session:
+        tac_case(session, world["south"], world["rae"], "CR-RAE-NEVER")
+    assert tick(services, "2026-11-30T09:00").tac.digests == 2
+    [nina] = digests_to(slack, world["nina"])
+    [sol] = digests_to(slack, world["sol"])
+    assert nina["text"] == "3 TAC cases to consider in supervision this week"
+    assert sol["text"] == "1 TAC case to consider in supervision this week"
+    assert "CR-RAE-NEVER" in str(sol["blocks"]) and "CR-RAE-NEVER" not in str(nina["blocks"])
+    assert "CR-NEVER" not in str(sol["blocks"])
 
 
 def test_the_digest_waits_for_tuesday_after_a_bank_holiday_monday(services, slack, world):
