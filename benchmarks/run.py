@@ -216,15 +216,29 @@ def busy_day_of(url: str) -> datetime:
 
 
 class QueryCounter:
-    """Counts the statements an engine sends (SQLAlchemy's before_cursor_execute event), and
-    the time spent in the driver executing them."""
+    """Counts the statements an engine sends (SQLAlchemy's before_cursor_execute event), the
+    time spent in the driver executing them, and the commits and their time (each a write
+    to disk: SQLite's write-ahead log synced, and now and then copied back to the database)."""
 
     def __init__(self, engine: Engine) -> None:
         self.count = 0
         self.seconds = 0.0
+        self.commits = 0
+        self.commit_seconds = 0.0
         self.statements: Counter[str] = Counter()
         event.listen(engine, "before_cursor_execute", self._before)
         event.listen(engine, "after_cursor_execute", self._after)
+        commit = engine.dialect.do_commit
+
+        def timed_commit(dbapi_connection: Any) -> None:
+            started = time.perf_counter()
+            try:
+                commit(dbapi_connection)
+            finally:
+                self.commits += 1
+                self.commit_seconds += time.perf_counter() - started
+
+        engine.dialect.do_commit = timed_commit  # type: ignore[method-assign]
 
     def _before(self, conn, _cursor, statement, _params, _context, _many) -> None:  # noqa: ANN001
         self.count += 1
@@ -239,6 +253,8 @@ class QueryCounter:
     def reset(self) -> None:
         self.count = 0
         self.seconds = 0.0
+        self.commits = 0
+        self.commit_seconds = 0.0
         self.statements.clear()
 
     def top(self, n: int = 8) -> list[list[Any]]:
@@ -347,6 +363,7 @@ def measure_tick(url: str, slack: SlackStandIn, now: datetime) -> dict[str, Any]
             report = run_due_work(services, now)
             sweep = time.perf_counter() - started
         sweep_queries, sweep_sql, top = counter.count, counter.seconds, counter.top()
+        commits, commit_s = counter.commits, counter.commit_seconds
         queued = _queued_since(engine, before)
         write_s, written = write_floor(engine, before)
         services.sender = sender
@@ -360,6 +377,8 @@ def measure_tick(url: str, slack: SlackStandIn, now: datetime) -> dict[str, Any]
             "sweep_queries": sweep_queries,
             "sweep_sql_s": sweep_sql,
             "sweep_render_s": renders.seconds,
+            "sweep_commits": commits,
+            "sweep_commit_s": commit_s,
             "sweep_renders": renders.count,
             "sweep_top_statements": top,
             "floor_s": floor_seconds,
@@ -1061,6 +1080,7 @@ ROWS = [
     ("  queries issued", "{sweep_queries:,}"),
     ("  of which SQL in the driver", "{sweep_sql_s:.3f} s"),
     ("  of which rendering messages", "{sweep_render_s:.3f} s ({sweep_renders} msgs)"),
+    ("  of which committing", "{sweep_commit_s:.3f} s ({sweep_commits} commits)"),
     ("  floor: raw SQL, same due items", "{floor_ms:.1f} ms, {floor_queries} queries"),
     ("  ratio to floor", "{ratio_to_floor:.1f}x"),
     (
