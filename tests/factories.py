@@ -15,6 +15,8 @@ from models import (
     Audit,
     AuditAction,
     Case,
+    Reaudit,
+    ReauditRound,
     Selection,
     SelectionRound,
     Staff,
@@ -230,3 +232,38 @@ def mark_away(
     )
     answer_away(session, person, request, now, timezone)
     session.flush()
+
+
+def reaudit(
+    session: Session,
+    audit: Audit,
+    moderator: Staff,
+    *,
+    month: str,
+    due_on: date,
+    at: datetime,
+    status: str = "drawn",
+) -> Reaudit:
+    """A monthly re-audit of `audit` drawn in `month` (its round made if need be)."""
+    drawn = session.exec(
+        select(ReauditRound).where(ReauditRound.kind == "monthly", ReauditRound.month == month)
+    ).first() or ReauditRound(
+        kind="monthly", month=month, seed="test", drawn_at=at, drawn_by="test", criteria={}
+    )
+    session.add(drawn)
+    session.flush()
+    row = Reaudit(
+        round_id=drawn.id,
+        audit_id=audit.id,
+        moderator_id=moderator.id,
+        chosen_because="random",
+        pool_size=1,
+        draw_seed="test",
+        due_on=due_on,
+        status=status,
+        created_at=at,
+        updated_at=at,
+    )
+    session.add(row)
+    session.flush()
+    return row

@@ -16,12 +16,11 @@ from bot.outbox import HOME_PUBLISH, queue_dm
 from bot.selection import draw_monthly_selection
 from bot.slack_standin import SlackStandIn
 from models import (
+    Audit,
     AuditAction,
     Case,
     HomeTabViewer,
     OutboxMessage,
-    Reaudit,
-    ReauditRound,
     SafeguardingAlert,
     Staff,
     TacTask,
@@ -121,23 +120,13 @@ def test_oversight_shows_alerts_reaudits_and_overdue_work_only_in_the_readers_li
         audited = audited_case(session, people, "north_worker", "CR-ALERT")
         action = session.exec(select(AuditAction)).one()
         session.add(SafeguardingAlert(audit_id=action.audit_id, note="now", raised_at=AUDITED))
-        draw = ReauditRound(
-            kind="monthly", month="2026-12", seed="s", drawn_at=AUDITED, drawn_by="t", criteria={}
-        )
-        session.add(draw)
-        session.flush()
-        session.add(
-            Reaudit(
-                round_id=draw.id,
-                audit_id=action.audit_id,
-                moderator_id=people["service_manager"].id,
-                chosen_because="random",
-                pool_size=1,
-                draw_seed="s",
-                due_on=date(2026, 12, 31),
-                created_at=AUDITED,
-                updated_at=AUDITED,
-            )
+        factories.reaudit(
+            session,
+            session.get(Audit, action.audit_id),
+            people["service_manager"],
+            month="2026-12",
+            due_on=date(2026, 12, 31),
+            at=AUDITED,
         )
         assert audited.case_ref == "CR-ALERT"
     text = home_text(make_session, policy, working_calendar, people["service_manager"])

@@ -13,7 +13,7 @@ from bot.policy import TacInterval, TacPolicy
 from bot.tac import tac_cases
 from bot.tac_rules import TAC_CASE_TYPE
 from bot.team_digest import DigestWeek, count_audit_month, count_reaudits, count_tac_summaries
-from models import Audit, Reaudit, ReauditRound, Selection, SelectionRound
+from models import Audit, Selection, SelectionRound
 from tests import factories
 
 TODAY = date(2027, 1, 11)
@@ -56,28 +56,10 @@ def _open_selection(session, people, day: date, due_on: date) -> Selection:
 
 
 def _reaudit(session, people, audit: Audit, month: str, due_on: date, status: str) -> None:
-    drawn = session.exec(
-        select(ReauditRound).where(ReauditRound.kind == "monthly", ReauditRound.month == month)
-    ).first() or ReauditRound(
-        kind="monthly", month=month, seed="t", drawn_at=_at(due_on), drawn_by="t", criteria={}
+    moderator = people["service_manager"]
+    factories.reaudit(
+        session, audit, moderator, month=month, due_on=due_on, at=_at(due_on), status=status
     )
-    session.add(drawn)
-    session.flush()
-    session.add(
-        Reaudit(
-            round_id=drawn.id,
-            audit_id=audit.id,
-            moderator_id=people["service_manager"].id,
-            chosen_because="random",
-            pool_size=1,
-            draw_seed="t",
-            due_on=due_on,
-            status=status,
-            created_at=_at(due_on),
-            updated_at=_at(due_on),
-        )
-    )
-    session.flush()
 
 
 def _counts(counter, session, people, policy) -> dict[str, dict[str, int]]:
