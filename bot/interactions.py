@@ -26,6 +26,11 @@ class Reply:
     view: dict[str, Any] | None = None
     text: str | None = None
 
+    @property
+    def notice(self) -> dict[str, Any]:
+        """The answer as the rendered ephemeral message (bot/tac.py's Reply carries one)."""
+        return render("notice", text=self.text, usage=None)
+
 
 def open_redraw_request(services: Services, slack_user_id: str, selection_id: str) -> Reply:
     with services.make_session() as session:

@@ -3,28 +3,34 @@ once, then compute the answer and show it on the answer workers."""
 
 from collections.abc import Callable
 from functools import partial
-from typing import TypeVar
+from typing import Any, Protocol, TypeVar
 
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
 from bot.home import answer_modal
-from bot.interactions import Reply
 from bot.services import Services
 from handlers.errors import failed_after_ack
-from messages import render
 
 Answer = TypeVar("Answer")
-ButtonUseCase = Callable[[Services, str, str], Answer]
-ShowAnswer = Callable[[dict, WebClient, Respond | None, Answer], None]
 
 
-def button_listener(
-    services: Services, use_case: ButtonUseCase, show: ShowAnswer | None = None
-) -> Callable[..., None]:
+class Reply(Protocol):
+    """A use case's answer: a form to open, or a notice (bot/interactions.py, bot/tac.py)."""
+
+    @property
+    def view(self) -> dict[str, Any] | None: ...
+
+    @property
+    def notice(self) -> dict[str, Any] | None: ...
+
+
+ButtonUseCase = Callable[[Services, str, str], Reply]
+
+
+def button_listener(services: Services, use_case: ButtonUseCase) -> Callable[..., None]:
     """Ack at once; then run the use case with (clicker, button value) and show what it
-    returns (`show_reply` by default: the form it opens, or the clicker's private answer)."""
-    show = show or show_reply
+    returns: the form it opens, or the clicker's private answer."""
 
     def listener(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
         ack()
@@ -33,7 +39,7 @@ def button_listener(
             services,
             respond,
             compute=partial(use_case, services, body["user"]["id"], value),
-            show=partial(show, body, client, respond),
+            show=partial(show_reply, body, client, respond),
         )
 
     return listener
@@ -53,7 +59,7 @@ def show_reply(body: dict, client: WebClient, respond: Respond | None, reply: Re
     if reply.view is not None:
         client.views_open(trigger_id=body["trigger_id"], view=reply.view)
     else:
-        answer_privately(body, client, respond, render("notice", text=reply.text, usage=None))
+        answer_privately(body, client, respond, reply.notice)
 
 
 def answer_privately(body: dict, client: WebClient, respond: Respond | None, answer: dict) -> None:

@@ -6,9 +6,9 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.services import Services
-from bot.tac import Reply, start_checkpoint, start_checkpoint_for, submit_checkpoint
+from bot.tac import start_checkpoint, start_checkpoint_for, submit_checkpoint
 from bot.tac_tasks import open_summary_completed, submit_summary_completed
-from handlers.clicks import answer_after_ack, answer_privately, button_listener
+from handlers.clicks import answer_after_ack, button_listener, show_reply
 from handlers.forms import close_or_show_errors, form_values
 
 
@@ -21,10 +21,10 @@ def register(app: App, services: Services) -> None:
             services,
             respond,
             compute=partial(start_checkpoint, services, command["user_id"], text),
-            show=partial(_show, command, client, respond),
+            show=partial(show_reply, command, client, respond),
         )
 
-    app.action("tac.checkpoint.open")(button_listener(services, start_checkpoint_for, _show))
+    app.action("tac.checkpoint.open")(button_listener(services, start_checkpoint_for))
 
     @app.view("tac.checkpoint")
     def checkpoint_page(ack: Ack, body: dict, view: dict) -> None:
@@ -38,7 +38,7 @@ def register(app: App, services: Services) -> None:
         else:
             ack()
 
-    app.action("tac.task.complete")(button_listener(services, open_summary_completed, _show))
+    app.action("tac.task.complete")(button_listener(services, open_summary_completed))
 
     @app.view("tac.summary_completed")
     def summary_completed_submitted(ack: Ack, body: dict, view: dict) -> None:
@@ -49,10 +49,3 @@ def register(app: App, services: Services) -> None:
             form_values(view).get("completed_on"),
         )
         close_or_show_errors(ack, errors)
-
-
-def _show(body: dict, client: WebClient, respond: Respond | None, reply: Reply) -> None:
-    if reply.view is not None:
-        client.views_open(trigger_id=body["trigger_id"], view=reply.view)
-    else:
-        answer_privately(body, client, respond, reply.notice)
