@@ -30,11 +30,7 @@ class Original:
 
     @classmethod
     def of(cls, session: Session, reaudit: Reaudit) -> Original:
-        audit = session.get(Audit, reaudit.audit_id)
-        case = session.get(Case, session.get(Selection, audit.selection_id).case_id)
-        return cls(
-            audit, case, session.get(Staff, audit.manager_id), session.get(Staff, case.worker_id)
-        )
+        return cls.of_audits(session, [reaudit.audit_id])[reaudit.audit_id]
 
     @classmethod
     def of_audits(cls, session: Session, audit_ids: list[int]) -> dict[int, Original]:
