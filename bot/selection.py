@@ -140,7 +140,7 @@ def draw_monthly_selection(
         criteria=criteria.as_dict(),
     )
     loaded = _load_drawn(session, [selection.case_id for selection, _manager in drawn])
-    open_actions = open_actions_of_earlier_audits(session, [row[0] for row in drawn])
+    open_actions = open_actions_of_earlier_audits(session, [selection for selection, _ in drawn])
     for selection, manager in drawn:
         queue_selection_message(
             session,

@@ -141,26 +141,9 @@ def send_weekly_digests(
                 ),
                 key=lambda item: checkpoint_order(item.status, item.case.case_ref),
             )
-            if not cases:
-                continue
-            groups = _by_practitioner(cases)
-            queue_dm(
-                session,
-                key=f"tac-digest:{manager.id}:{nominal.isoformat()}",
-                recipient=manager,
-                message=render(
-                    "tac_weekly_digest",
-                    groups=groups[:DIGEST_MAX_PRACTITIONERS],
-                    more_practitioners=groups[DIGEST_MAX_PRACTITIONERS:],
-                    max_cases=DIGEST_MAX_CASES,
-                    total=len(cases),
-                    today=today,
-                    due_soon_days=policy.tac.due_soon_days,
-                ),
-                concern=f"tac-digest:{nominal.isoformat()}",
-                now=now,
-            )
-            sent += 1
+            if cases:
+                _queue_digest(session, policy, manager, cases, nominal.isoformat(), today, now)
+                sent += 1
     run.recipients = sent
     session.add(run)
     auditlog.record(
@@ -172,6 +155,34 @@ def send_weekly_digests(
         managers=sent,
     )
     return sent
+
+
+def _queue_digest(
+    session: Session,
+    policy: Policy,
+    manager: Staff,
+    cases: list[TacCase],
+    period: str,
+    today: date,
+    now: datetime,
+) -> None:
+    groups = _by_practitioner(cases)
+    queue_dm(
+        session,
+        key=f"tac-digest:{manager.id}:{period}",
+        recipient=manager,
+        message=render(
+            "tac_weekly_digest",
+            groups=groups[:DIGEST_MAX_PRACTITIONERS],
+            more_practitioners=groups[DIGEST_MAX_PRACTITIONERS:],
+            max_cases=DIGEST_MAX_CASES,
+            total=len(cases),
+            today=today,
+            due_soon_days=policy.tac.due_soon_days,
+        ),
+        concern=f"tac-digest:{period}",
+        now=now,
+    )
 
 
 def _cases_needing_attention(
