@@ -111,22 +111,15 @@ def authority(session: Session, cases_per_team: int = 5) -> dict[str, object]:
     }
 
 
-def submitted_audit(
-    session: Session,
-    manager: Staff,
-    case_row: Case,
-    submitted_at: datetime,
-    overall: str = "Good",
-    grade: str = "Good",
-    with_action: bool = True,
-) -> Audit:
-    """A completed audit of `case_row` by `manager`, graded `grade` in every default domain,
-    with one open action for the practitioner (or none)."""
-    month = str(Month.of(submitted_at.date()))
+def selected_case(
+    session: Session, manager: Staff, case_row: Case, drawn_at: datetime, due_on: date
+) -> Selection:
+    """`case_row` drawn for `manager` in the month of `drawn_at` (its round made if need be)."""
+    month = str(Month.of(drawn_at.date()))
     selection_round = session.exec(
         select(SelectionRound).where(SelectionRound.month == month)
     ).first() or SelectionRound(
-        month=month, seed="test", drawn_at=submitted_at, drawn_by="test", criteria={}
+        month=month, seed="test", drawn_at=drawn_at, drawn_by="test", criteria={}
     )
     session.add(selection_round)
     session.flush()
@@ -138,12 +131,27 @@ def submitted_audit(
         case_id=case_row.id,
         pool_size=1,
         draw_seed="test",
-        due_on=submitted_at.date(),
+        due_on=due_on,
         attempt=next(_numbers),
-        created_at=submitted_at,
+        created_at=drawn_at,
     )
     session.add(selection)
     session.flush()
+    return selection
+
+
+def submitted_audit(
+    session: Session,
+    manager: Staff,
+    case_row: Case,
+    submitted_at: datetime,
+    overall: str = "Good",
+    grade: str = "Good",
+    with_action: bool = True,
+) -> Audit:
+    """A completed audit of `case_row` by `manager`, graded `grade` in every default domain,
+    with one open action for the practitioner (or none)."""
+    selection = selected_case(session, manager, case_row, submitted_at, submitted_at.date())
     answers = {
         domain.id: {"grade": grade, "justification": JUSTIFICATION}
         for domain in FrameworkPolicy().domains

@@ -6,14 +6,12 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
-from sqlmodel import select
-
 from bot.months import Month
 from bot.policy import TacInterval, TacPolicy
 from bot.tac import tac_cases
 from bot.tac_rules import TAC_CASE_TYPE
 from bot.team_digest import DigestWeek, count_audit_month, count_reaudits, count_tac_summaries
-from models import Audit, Selection, SelectionRound
+from models import Audit, Selection
 from tests import factories
 
 TODAY = date(2027, 1, 11)
@@ -30,29 +28,8 @@ def _audit(session, people, day: date) -> Audit:
 
 def _open_selection(session, people, day: date, due_on: date) -> Selection:
     """A case drawn for North in `day`'s month whose audit is not submitted."""
-    month = str(Month.of(day))
-    drawn = session.exec(select(SelectionRound).where(SelectionRound.month == month)).first()
-    drawn = drawn or SelectionRound(
-        month=month, seed="t", drawn_at=_at(day), drawn_by="t", criteria={}
-    )
-    session.add(drawn)
-    session.flush()
     case = factories.case(session, people["north"], people["north_worker"])
-    selection = Selection(
-        round_id=drawn.id,
-        manager_id=people["north_tm"].id,
-        team_id=people["north"].id,
-        status="selected",
-        case_id=case.id,
-        pool_size=1,
-        draw_seed="t",
-        due_on=due_on,
-        attempt=1,
-        created_at=_at(day),
-    )
-    session.add(selection)
-    session.flush()
-    return selection
+    return factories.selected_case(session, people["north_tm"], case, _at(day), due_on)
 
 
 def _reaudit(session, people, audit: Audit, month: str, due_on: date, status: str) -> None:
