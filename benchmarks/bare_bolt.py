@@ -18,8 +18,8 @@ import waitress
 from slack_bolt import Ack, App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from bot.app import REQUEST_THREADS
-from bot.slack_client import build_web_client
+from bot.bootstrap import REQUEST_THREADS
+from bot.slack.client import build_web_client
 
 
 def build(token: str, secret: str, api_url: str) -> Callable[..., Iterable[bytes]]:

@@ -1,7 +1,7 @@
 """The floor of the daily tick: hand-written SQL that finds the same due items.
 
 One query per kind of scheduled work, each fetching only the columns the message needs, plus
-the same pure date rules the application applies (bot.booking_rules, bot.tac_rules…). It
+the same pure date rules the application applies (bot.booking.rules, bot.tac.rules…). It
 writes nothing and renders nothing: it is the least any implementation must do to know what is
 due, so the tick's time divided by this one says how much the application adds on top.
 """
@@ -18,11 +18,11 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from bot.booking_rules import due_reminder, engagement_prompt_due, follow_up_due
-from bot.calendar import WorkingCalendar
-from bot.policy import Policy, TacInterval
-from bot.selection import Criteria, month_due_for_scheduled_draw
-from bot.tac_rules import (
+from bot.booking.rules import due_reminder, engagement_prompt_due, follow_up_due
+from bot.core.calendar import WorkingCalendar
+from bot.policy.schema import Policy, TacInterval
+from bot.selection.draw import Criteria, month_due_for_scheduled_draw
+from bot.tac.rules import (
     add_interval,
     month_end_list_due,
     summary_status,
@@ -30,7 +30,7 @@ from bot.tac_rules import (
     weekly_digest_due,
 )
 
-HAS_AUDIT_SCHEDULE = importlib.util.find_spec("bot.audit_followup") is not None
+HAS_AUDIT_SCHEDULE = importlib.util.find_spec("bot.audit.followup") is not None
 
 Q_LOOKUPS = """
 SELECT id FROM staff

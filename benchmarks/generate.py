@@ -39,11 +39,11 @@ from sqlalchemy import bindparam, func, insert, inspect, select, text, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
-from bot.calendar import WorkingCalendar
-from bot.months import Month
-from bot.policy import Policy
-from bot.selection import Criteria
-from bot.tac_rules import TAC_CASE_TYPE, summary_status
+from bot.core.calendar import WorkingCalendar
+from bot.core.months import Month
+from bot.policy.schema import Policy
+from bot.selection.draw import Criteria
+from bot.tac.rules import TAC_CASE_TYPE, summary_status
 from models import (
     Audit,
     AuditAction,

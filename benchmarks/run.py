@@ -59,18 +59,18 @@ from sqlmodel import Session, col, select
 
 from benchmarks.floor import find_due_items, write_floor
 from benchmarks.generate import GENERATOR_ACTION, SEED, generate
-from bot.app import build_services, system_clock
-from bot.config import Settings
-from bot.months import Month
-from bot.outbox import queue_dm
-from bot.policy import Policy
+from bot.bootstrap import build_services, system_clock
+from bot.core.config import Settings
+from bot.core.months import Month
+from bot.core.outbox import queue_dm
+from bot.demo.slack_requests import button_click_body, sign, slash_command_body
+from bot.demo.slack_standin import SlackStandIn
+from bot.policy.schema import Policy
 from bot.report.figures import compute_briefing
 from bot.report.files import summary_files, table_files
 from bot.report.period import Period
-from bot.selection import draw_monthly_selection
-from bot.sender import DeliveryReport, OutboxSender
-from bot.slack_requests import button_click_body, sign, slash_command_body
-from bot.slack_standin import SlackStandIn
+from bot.selection.draw import draw_monthly_selection
+from bot.slack.sender import DeliveryReport, OutboxSender
 from models import AuditLogEntry, OutboxMessage, Selection, SelectionRound, Staff
 from models.db import create_db_engine, transaction, upgrade_database
 from scheduler.jobs import run_due_work
@@ -826,15 +826,15 @@ class _RetrySleeps:
 
 @contextlib.contextmanager
 def _recorded_rate_limit_sleeps() -> Iterator[_RetrySleeps]:
-    import bot.slack_client
+    import bot.slack.client
 
     sleeps = _RetrySleeps()
-    original = bot.slack_client.time
-    bot.slack_client.time = sleeps  # type: ignore[assignment]
+    original = bot.slack.client.time
+    bot.slack.client.time = sleeps  # type: ignore[assignment]
     try:
         yield sleeps
     finally:
-        bot.slack_client.time = original
+        bot.slack.client.time = original
 
 
 def measure_dms(url: str, *, count: int, paced: bool) -> dict[str, Any]:

@@ -24,7 +24,7 @@ import threading
 from collections import Counter
 from typing import Any
 
-from bot.slack_standin import SlackStandIn
+from bot.demo.slack_standin import SlackStandIn
 
 
 def _injector(slack: SlackStandIn, method: str, every: int, times: int, stop: threading.Event):

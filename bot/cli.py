@@ -11,7 +11,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from bot.app import (
+from bot.bootstrap import (
     REQUEST_THREADS,
     DeliveryWorker,
     build_services,
@@ -21,16 +21,16 @@ from bot.app import (
     system_clock,
     working_calendar,
 )
-from bot.config import Settings, load_settings
-from bot.errors import ConfigError
-from bot.importer import IMPORT_KINDS, import_csv
-from bot.policy import Policy, load_policy
-from bot.programme_calendar import months_without_selection
+from bot.core.config import Settings, load_settings
+from bot.core.errors import ConfigError
+from bot.people.importer import IMPORT_KINDS, import_csv
+from bot.policy.schema import Policy, load_policy
+from bot.privacy.subject_access import UnknownPerson, export_person
 from bot.report.figures import compute_briefing
 from bot.report.files import briefing_files, write_files
 from bot.report.markdown import briefing_headline
 from bot.report.period import Period, default_period
-from bot.subject_access import UnknownPerson, export_person
+from bot.selection.programme_calendar import months_without_selection
 from models.db import session_factory, transaction
 
 log = logging.getLogger("auditbot")
@@ -285,7 +285,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from bot.demo import run_demo
+    from bot.demo.month import run_demo
 
     try:
         return run_demo(sys.stdout, args.out)

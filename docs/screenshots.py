@@ -19,7 +19,7 @@ from pathlib import Path
 
 from PIL import Image, ImageChops
 
-from bot.demo import run_demo
+from bot.demo.month import run_demo
 
 IMAGES = Path(__file__).parent / "images"
 WIDTH = 760

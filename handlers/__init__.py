@@ -1,26 +1,26 @@
-"""Slack listeners only: parse the payload, call one use case, ack or respond."""
+"""Slack listeners only: parse the payload, call one use case, ack or respond. One module per
+feature, plus the listener shapes they share (clicks, forms, errors)."""
 
 from slack_bolt import App
 
-from bot.services import Services
+from bot.core.services import Services
 from handlers import (
-    actions,
     audit,
     booking,
     chasing,
     commands,
     errors,
-    extensions,  # extensions of audit due dates (issue 13)
+    extensions,
+    home,
     reaudit,
-    rounds,  # issue 12
-    supervision,
-    views,
+    rounds,
+    selection,
+    tac,
 )
-from handlers.home import register as register_home
+
+FEATURES = (commands, selection, booking, audit, reaudit, tac, chasing, rounds, extensions, home)
 
 
 def register_all(app: App, services: Services) -> None:
-    modules = (commands, actions, views, booking, audit, reaudit, supervision, chasing, rounds)
-    for module in (*modules, extensions, errors):
+    for module in (*FEATURES, errors):
         module.register(app, services)
-    register_home(app, services)  # the App Home tab (issue 11)

@@ -4,8 +4,9 @@ from functools import partial
 
 from slack_bolt import App
 
-from bot import audit, audit_followup
-from bot.services import Services
+from bot.audit import followup as audit_followup
+from bot.audit import form as audit
+from bot.core.services import Services
 from handlers.clicks import button_listener
 from handlers.forms import register_form, register_stepped_form, with_text
 

@@ -5,8 +5,9 @@ from functools import partial
 
 from slack_bolt import Ack, App
 
-from bot import booking, engagement
-from bot.services import Services
+from bot.booking import discussion as booking
+from bot.booking import family_contact as engagement
+from bot.core.services import Services
 from handlers.clicks import button_listener
 from handlers.forms import close_or_show_errors, form_values, register_form, with_text
 

@@ -4,8 +4,8 @@ import re
 
 from slack_bolt import App
 
-from bot import chasing
-from bot.services import Services
+from bot.chasing import nudges as chasing
+from bot.core.services import Services
 from handlers.clicks import button_listener
 
 

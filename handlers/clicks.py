@@ -8,15 +8,16 @@ from typing import Any, Protocol, TypeVar
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
-from bot.home import answer_modal
-from bot.services import Services
+from bot.core.services import Services
+from bot.home.tab import answer_modal
 from handlers.errors import failed_after_ack
 
 Answer = TypeVar("Answer")
 
 
 class Reply(Protocol):
-    """A use case's answer: a form to open, or a notice (bot/interactions.py, bot/tac.py)."""
+    """A use case's answer: a form to open, or a notice (bot/selection/redraw.py,
+    bot/tac/checkpoint.py)."""
 
     @property
     def view(self) -> dict[str, Any] | None: ...

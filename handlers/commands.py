@@ -5,10 +5,10 @@ from functools import partial
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.command_parser import UsageError, parse_audit_command
-from bot.commands import answer_audit_command, usage_notice
-from bot.rounds import asks_for_round_form, open_round_form
-from bot.services import Services
+from bot.commands.audit_command import answer_audit_command, usage_notice
+from bot.commands.parser import UsageError, parse_audit_command
+from bot.core.services import Services
+from bot.rounds.definition import asks_for_round_form, open_round_form
 from handlers.clicks import answer_after_ack, answer_privately, show_reply
 
 

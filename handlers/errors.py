@@ -2,7 +2,7 @@
 (at once, instead of Slack's timeout or a 500); anything else is logged as Bolt would.
 
 A failure before the ack reaches Bolt's error handler, which puts the notice in the ack. Work
-after the ack runs on the answer workers (bot/answers.py), which report a failure to
+after the ack runs on the answer workers (bot/slack/answers.py), which report a failure to
 `failed_after_ack`.
 """
 
@@ -12,8 +12,8 @@ import logging
 from slack_bolt import App, BoltResponse
 from slack_bolt.context.respond import Respond
 
-from bot.outage import TRY_AGAIN_SHORTLY, is_database_outage, unavailable_answer
-from bot.services import Services
+from bot.core.services import Services
+from bot.slack.outage import TRY_AGAIN_SHORTLY, is_database_outage, unavailable_answer
 
 log = logging.getLogger(__name__)
 

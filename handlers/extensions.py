@@ -5,8 +5,8 @@ from functools import partial
 
 from slack_bolt import App
 
-from bot import extensions
-from bot.services import Services
+from bot.core.services import Services
+from bot.extensions import requests as extensions
 from handlers.clicks import button_listener
 from handlers.forms import register_form, with_text
 

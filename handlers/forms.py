@@ -5,7 +5,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.services import Services
+from bot.core.services import Services
 
 
 def form_values(view: dict[str, Any]) -> dict[str, Any]:

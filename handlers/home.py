@@ -5,9 +5,9 @@ from functools import partial
 
 from slack_bolt import App
 
-from bot import home
-from bot.away_form import open_away_form, submit_away_form
-from bot.services import Services
+from bot.core.services import Services
+from bot.home import tab as home
+from bot.people.away_form import open_away_form, submit_away_form
 from handlers.clicks import button_listener
 from handlers.forms import register_form
 

@@ -4,8 +4,8 @@ from functools import partial
 
 from slack_bolt import App
 
-from bot import reaudit
-from bot.services import Services
+from bot.core.services import Services
+from bot.reaudit import form as reaudit
 from handlers.clicks import button_listener
 from handlers.forms import register_stepped_form
 

@@ -2,8 +2,9 @@
 
 from slack_bolt import App
 
-from bot import round_attendance, rounds
-from bot.services import Services
+from bot.core.services import Services
+from bot.rounds import attendance as round_attendance
+from bot.rounds import definition as rounds
 from handlers.clicks import button_listener
 from handlers.forms import register_form
 

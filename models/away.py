@@ -1,4 +1,4 @@
-"""Absences (see bot/away.py): while someone is away their DMs go to their cover.
+"""Absences (see bot/people/away.py): while someone is away their DMs go to their cover.
 
 `starts_at` and `ends_before` are the absence's first and last local days as UTC instants
 (local midnight), so routing a message needs only the `now` it is queued at. A cleared absence

@@ -1,4 +1,5 @@
-"""Tables of chasing and the weekly team digests (see bot/chasing.py, bot/team_digest.py).
+"""Tables of chasing and the weekly team digests (see bot/chasing/nudges.py and
+bot/chasing/team_digest.py).
 
 A `ChaseNotice` records that an overdue item was in a person's chasing DM on a day, so the next
 nudge waits for the rule's repeat interval and an escalation is known to be new. A `ChaseSnooze`

@@ -1,5 +1,5 @@
-"""Extensions of an audit's due date (see bot/extensions.py). The selection's `due_on` is moved
-when one is granted or approved; `old_due_on` keeps where it was."""
+"""Extensions of an audit's due date (see bot/extensions/requests.py). The selection's `due_on`
+is moved when one is granted or approved; `old_due_on` keeps where it was."""
 
 from __future__ import annotations
 

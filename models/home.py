@@ -1,4 +1,4 @@
-"""Who uses the App Home tab (see bot/home.py).
+"""Who uses the App Home tab (see bot/home/tab.py).
 
 Only people who have opened the Home tab get it re-published after a change: anyone else sees
 it fresh when they first open it, so publishing to them would be work nobody reads.

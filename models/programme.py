@@ -1,5 +1,5 @@
-"""Tables of the programme calendar and data retention (see bot/programme_calendar.py and
-bot/retention.py).
+"""Tables of the programme calendar and data retention (see bot/selection/programme_calendar.py and
+bot/privacy/retention.py).
 
 A `ProgrammePause` is a one-off month with no selection, set by an administrator with a reason.
 A `RetentionRun` marks the day's retention sweep done, with what it removed, so a re-run or a

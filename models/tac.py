@@ -1,4 +1,4 @@
-"""Tables of the TAC reflective case summary checkpoint (see bot/tac.py).
+"""Tables of the TAC reflective case summary checkpoint (see bot/tac/checkpoint.py).
 
 A supervision's checkpoint is a `TacSupervision` with one `TacDecision` per TAC case considered;
 a "complete by" decision becomes a `TacTask` for the practitioner; a completed summary is a

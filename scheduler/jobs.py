@@ -12,21 +12,21 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot.audit_followup import run_audit_schedule
-from bot.away import run_return_catch_ups
-from bot.booking import run_booking_schedule
-from bot.chasing import run_chasing
-from bot.directory import resolve_slack_ids
-from bot.engagement import run_engagement_schedule
-from bot.reaudit_draw import run_scheduled_reaudits
+from bot.audit.followup import run_audit_schedule
+from bot.booking.discussion import run_booking_schedule
+from bot.booking.family_contact import run_engagement_schedule
+from bot.chasing.nudges import run_chasing
+from bot.chasing.team_digest import send_team_digests
+from bot.core.services import Services
+from bot.people.away import run_return_catch_ups
+from bot.people.directory import resolve_slack_ids
+from bot.privacy.retention import run_retention
+from bot.reaudit.draw import run_scheduled_reaudits
 from bot.report.delivery import send_monthly_briefings
-from bot.retention import run_retention
-from bot.round_draw import RoundScheduleReport, run_round_schedule
-from bot.selection import run_scheduled_draw
-from bot.sender import DeliveryReport
-from bot.services import Services
-from bot.tac_schedule import TacScheduleReport, run_tac_schedule
-from bot.team_digest import send_team_digests
+from bot.rounds.draw import RoundScheduleReport, run_round_schedule
+from bot.selection.draw import run_scheduled_draw
+from bot.slack.sender import DeliveryReport
+from bot.tac.schedule import TacScheduleReport, run_tac_schedule
 from models.db import transaction
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ import logging
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.services import Services
+from bot.core.services import Services
 from scheduler.jobs import run_due_work
 
 log = logging.getLogger(__name__)

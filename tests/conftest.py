@@ -15,8 +15,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from bot.calendar import WorkingCalendar
-from bot.policy import Policy
+from bot.core.calendar import WorkingCalendar
+from bot.policy.schema import Policy
 from models.db import SessionFactory, create_db_engine, session_factory, upgrade_database
 from tests import factories, privacy
 

@@ -7,10 +7,10 @@ from itertools import count
 
 from sqlmodel import Session, select
 
-from bot.away import answer_away
-from bot.away_command import AwayRequest
-from bot.months import Month
-from bot.policy import FrameworkPolicy
+from bot.core.months import Month
+from bot.people.away import answer_away
+from bot.people.away_command import AwayRequest
+from bot.policy.schema import FrameworkPolicy
 from models import (
     Audit,
     AuditAction,

@@ -17,10 +17,15 @@ import waitress
 from sqlmodel import func, select
 from waitress import wasyncore
 
-from bot.app import DeliveryWorker, build_services, create_bolt_app, create_wsgi_app, open_database
-from bot.config import Settings
-from bot.policy import Policy
-from bot.slack_requests import (
+from bot.bootstrap import (
+    DeliveryWorker,
+    build_services,
+    create_bolt_app,
+    create_wsgi_app,
+    open_database,
+)
+from bot.core.config import Settings
+from bot.demo.slack_requests import (
     app_home_opened_body,
     button_click_body,
     home_click_body,
@@ -29,7 +34,8 @@ from bot.slack_requests import (
     view_closed_body,
     view_submission_body,
 )
-from bot.slack_standin import SlackStandIn
+from bot.demo.slack_standin import SlackStandIn
+from bot.policy.schema import Policy
 from models import OutboxMessage
 from models.db import transaction
 

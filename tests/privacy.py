@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from bot.slack_standin import Call, SlackStandIn
+from bot.demo.slack_standin import Call, SlackStandIn
 
 # Case references as the authorities write them (CR-1234) and as the test factories make them
 # (CR-N001, CR-L0001, CR-TAC0001 …), and email addresses.

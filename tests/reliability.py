@@ -21,8 +21,8 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
-import bot.slack_client
-from bot.slack_standin import SlackStandIn
+import bot.slack.client
+from bot.demo.slack_standin import SlackStandIn
 from models import OutboxMessage, Staff, Team
 from models.db import SessionFactory
 from tests import factories
@@ -145,7 +145,7 @@ def recorded_retry_sleeps(really_sleep: bool = False) -> Iterator[RetrySleeps]:
     """Record (and by default skip) the pauses of slack_sdk's retry handlers."""
     sleeps = RetrySleeps(really_sleep)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(bot.slack_client, "time", sleeps._sleeper("rate_limit"))
+        patch.setattr(bot.slack.client, "time", sleeps._sleeper("rate_limit"))
         patch.setattr(handler, "time", sleeps._sleeper("backoff"))
         yield sleeps
 
@@ -187,7 +187,7 @@ RETRY_HEADERS = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout
 def burst(bot: Any, body: str, *, copies: int = 2, retries: int = 1) -> list[Any]:
     """Deliver the same signed `body` `copies` times at once (a quick double click) plus
     `retries` times as Slack's retries (X-Slack-Retry-Num), all concurrently."""
-    from bot.slack_requests import sign
+    from bot.demo.slack_requests import sign
     from tests.harness import SECRET
 
     headers = [sign(SECRET, body) for _ in range(copies)]

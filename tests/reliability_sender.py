@@ -2,7 +2,7 @@
 
     python -m tests.reliability_sender DATABASE_URL SLACK_API_URL [--lease SECONDS] [--until-empty]
 
-It builds the production sender (bot.sender.OutboxSender with bot.slack_client's WebClient) on
+It builds the production sender (bot.slack.sender.OutboxSender with bot.slack.client's WebClient) on
 the real clock, delivers what is due, and prints its DeliveryReport as JSON. With
 --until-empty it keeps delivering until no row is pending (rows leased by a killed sender
 become due again when their lease ends). The tests kill it with SIGKILL part-way through.
@@ -20,8 +20,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import func, select
 
-from bot.sender import DeliveryReport, OutboxSender
-from bot.slack_client import build_web_client
+from bot.slack.client import build_web_client
+from bot.slack.sender import DeliveryReport, OutboxSender
 from models import OutboxMessage
 from models.db import create_db_engine, session_factory
 

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 
 from sqlmodel import Session
 
-from bot.policy import Policy
+from bot.policy.schema import Policy
 from models import (
     Audit,
     AuditAction,

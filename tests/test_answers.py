@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from bot.answers import AnswerWorkers
+from bot.slack.answers import AnswerWorkers
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ def test_a_failure_to_report_a_failure_is_logged(answers, caplog):
     def failed(error: Exception) -> None:
         raise ConnectionError("Slack is unreachable too")
 
-    with caplog.at_level(logging.ERROR, logger="bot.answers"):
+    with caplog.at_level(logging.ERROR, logger="bot.slack.answers"):
         answers.submit(lambda: 1 / 0, lambda _: None, failed)
         answers.shutdown()
     assert "could not report a failed answer (ZeroDivisionError)" in caplog.text

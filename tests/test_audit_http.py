@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import func, select
 
-from bot.calendar import LONDON
-from bot.policy import load_policy
-from bot.slack_standin import SlackStandIn
+from bot.core.calendar import LONDON
+from bot.demo.slack_standin import SlackStandIn
+from bot.policy.schema import load_policy
 from models import Audit, AuditAction, SafeguardingAlert
 from models.db import transaction
 from scheduler.jobs import run_due_work

@@ -1,8 +1,8 @@
 from datetime import datetime
 
-from bot.audit_rules import domain_errors, domain_steps, first_incomplete_step, step_count
-from bot.calendar import LONDON
-from bot.policy import Domain, FrameworkPolicy
+from bot.audit.rules import domain_errors, domain_steps, first_incomplete_step, step_count
+from bot.core.calendar import LONDON
+from bot.policy.schema import Domain, FrameworkPolicy
 
 
 def framework(domains: int, per_step: int = 2, grades=None) -> FrameworkPolicy:

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from bot.away import answer_away, catch_up_due_at, run_return_catch_ups
-from bot.away_command import AwayRequest, AwayUsageError, parse_away
-from bot.chasing import ladder_person
-from bot.cover import absent_ids, covers_for, route_dm
+from bot.chasing.nudges import ladder_person
+from bot.core.cover import absent_ids, covers_for, route_dm
+from bot.people.away import answer_away, catch_up_due_at, run_return_catch_ups
+from bot.people.away_command import AwayRequest, AwayUsageError, parse_away
 from models import Absence, OutboxMessage
 from tests import factories
 

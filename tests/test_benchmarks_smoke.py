@@ -16,7 +16,7 @@ from benchmarks.run import (
     measure_tick_process,
     same_items,
 )
-from bot.slack_standin import SlackStandIn
+from bot.demo.slack_standin import SlackStandIn
 from models import OutboxMessage, Selection, SelectionRound, Staff
 from models.db import create_db_engine
 from scheduler.jobs import run_due_work

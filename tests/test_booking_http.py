@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from bot.calendar import LONDON
-from bot.slack_standin import SlackStandIn
+from bot.core.calendar import LONDON
+from bot.demo.slack_standin import SlackStandIn
 from models import Booking, FamilyEngagement
 from models.db import transaction
 from scheduler.jobs import run_due_work

@@ -2,7 +2,7 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from bot.booking_rules import (
+from bot.booking.rules import (
     Slot,
     booking_reminders,
     due_reminder,
@@ -11,7 +11,7 @@ from bot.booking_rules import (
     follow_up_due,
     slot_errors,
 )
-from bot.calendar import LONDON
+from bot.core.calendar import LONDON
 
 NOW = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 DUE = date(2026, 12, 31)

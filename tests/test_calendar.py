@@ -1,7 +1,7 @@
 from datetime import date
 
-from bot.calendar import WorkingCalendar
-from bot.months import Month
+from bot.core.calendar import WorkingCalendar
+from bot.core.months import Month
 
 
 def test_christmas_2026_bank_holidays_are_not_working_days(working_calendar: WorkingCalendar):

@@ -12,11 +12,11 @@ import pytest
 from pydantic import ValidationError
 
 import messages
-from bot.chase_rules import OWNER, Step
-from bot.chasing import Held, chase_context
-from bot.overdue import OverdueItem
-from bot.policy import Policy, describe_validation_error
-from bot.slack_standin import SlackStandIn
+from bot.chasing.nudges import Held, chase_context
+from bot.chasing.overdue import OverdueItem
+from bot.chasing.rules import OWNER, Step
+from bot.demo.slack_standin import SlackStandIn
+from bot.policy.schema import Policy, describe_validation_error
 from messages import escape_mrkdwn, render, use_case_link
 from models.db import transaction
 from tests import factories

@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from bot.importer import import_csv
-from bot.policy import Policy
-from bot.slack_standin import SlackStandIn
+from bot.demo.slack_standin import SlackStandIn
+from bot.people.importer import import_csv
+from bot.policy.schema import Policy
 from models import Audit, AuditLogEntry, Case, Selection
 from models.db import transaction
 from tests import factories

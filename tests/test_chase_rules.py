@@ -4,11 +4,11 @@ from datetime import date, datetime
 
 import pytest
 
-from bot.calendar import WorkingCalendar
-from bot.chase_rules import OWNER, Step, chasing_day, ladder, reminder_due
-from bot.errors import ConfigError
-from bot.overdue import OVERDUE_KINDS
-from bot.policy import ChaseRule, ChaseRules, Policy, load_policy
+from bot.chasing.overdue import OVERDUE_KINDS
+from bot.chasing.rules import OWNER, Step, chasing_day, ladder, reminder_due
+from bot.core.calendar import WorkingCalendar
+from bot.core.errors import ConfigError
+from bot.policy.schema import ChaseRule, ChaseRules, Policy, load_policy
 
 CALENDAR = WorkingCalendar("ENG")
 

@@ -9,11 +9,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import func, select
 
-from bot.app import build_services
-from bot.chasing import snooze_chasing
-from bot.config import Settings
-from bot.policy import Policy
-from bot.slack_standin import SlackStandIn
+from bot.bootstrap import build_services
+from bot.chasing.nudges import snooze_chasing
+from bot.core.config import Settings
+from bot.demo.slack_standin import SlackStandIn
+from bot.policy.schema import Policy
 from models import AuditAction, ChaseNotice, ChaseSnooze, Extension, OutboxMessage, Selection
 from models.audit import Audit
 from models.db import transaction

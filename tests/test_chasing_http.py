@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import func, select
 
-from bot.slack_requests import find_button
+from bot.demo.slack_requests import find_button
 from models import Booking, ChaseSnooze, Extension, Selection
 from scheduler.jobs import run_due_work
 from tests import factories

@@ -12,15 +12,15 @@ import pytest
 from sqlmodel import func, select
 
 from bot.cli import main
+from bot.demo.slack_standin import SlackStandIn
 from bot.report.chart import COMPLETION_COLOURS
-from bot.slack_standin import SlackStandIn
 from models import OutboxMessage, SelectionRound, Staff, Team
 from models.db import create_db_engine, session_factory
 from tests.charts import bar_colours
 
 
 def sample(kind: str) -> str:
-    return str(resources.files("bot.sample") / f"{kind}.csv")
+    return str(resources.files("bot.demo.sample") / f"{kind}.csv")
 
 
 @pytest.fixture

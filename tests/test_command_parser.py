@@ -1,7 +1,7 @@
 import pytest
 
-from bot.command_parser import UsageError, parse_audit_command
-from bot.months import Month
+from bot.commands.parser import UsageError, parse_audit_command
+from bot.core.months import Month
 from bot.report.period import Period
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import _parser
-from bot.policy import Policy, load_policy
-from bot.policy_reference import DESCRIPTIONS, describe, reference_table, settings, with_reference
+from bot.policy.reference import DESCRIPTIONS, describe, reference_table, settings, with_reference
+from bot.policy.schema import Policy, load_policy
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -22,7 +22,7 @@ def read(name: str) -> str:
 
 def test_the_admin_guide_lists_every_policy_setting_with_its_current_default():
     guide = read("admin-guide.md")
-    assert with_reference(guide) == guide, "run: python -m bot.policy_reference docs/admin-guide.md"
+    assert with_reference(guide) == guide, "run: python -m bot.policy.reference docs/admin-guide.md"
     for path, _, _ in settings():
         assert f"| `{path}` |" in guide, path
 
@@ -66,8 +66,12 @@ def test_the_guides_name_only_commands_and_variables_that_exist():
     guides = {name: read(name) for name in ("admin-guide.md", "user-guide.md", "operator-guide.md")}
     guides["README.md"] = (ROOT / "README.md").read_text(encoding="utf-8")
     commands = set(_parser()._subparsers._group_actions[0].choices)
-    variables = set(re.findall(r"`([A-Z][A-Z_]{3,})`", (ROOT / "bot" / "config.py").read_text()))
-    variables |= set(re.findall(r'env.get\("([A-Z_]+)"', (ROOT / "bot" / "config.py").read_text()))
+    variables = set(
+        re.findall(r"`([A-Z][A-Z_]{3,})`", (ROOT / "bot" / "core" / "config.py").read_text())
+    )
+    variables |= set(
+        re.findall(r'env.get\("([A-Z_]+)"', (ROOT / "bot" / "core" / "config.py").read_text())
+    )
     for name, text in guides.items():
         for command in re.findall(r"(?:^\s*|[`(]|bin/)auditbot ([a-z]+)\b", text, re.M):
             assert command in commands, f"{name}: auditbot {command}"

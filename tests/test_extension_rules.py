@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from bot.extension_rules import (
+from bot.extensions.rules import (
     ALREADY_SUBMITTED,
     WAITING,
     extension_errors,

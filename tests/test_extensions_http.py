@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from bot.policy import Policy
+from bot.policy.schema import Policy
 from bot.report.figures import compute_briefing
 from bot.report.period import Period
 from models import Extension, Selection

@@ -10,11 +10,11 @@ from functools import partial
 import pytest
 from sqlmodel import Session, select
 
-from bot.home import MAX_BLOCKS, SHOWN, home_view, render_home_for, within_home_limit
-from bot.months import Month
-from bot.outbox import HOME_PUBLISH, queue_dm
-from bot.selection import draw_monthly_selection
-from bot.slack_standin import SlackStandIn
+from bot.core.months import Month
+from bot.core.outbox import HOME_PUBLISH, queue_dm
+from bot.demo.slack_standin import SlackStandIn
+from bot.home.tab import MAX_BLOCKS, SHOWN, home_view, render_home_for, within_home_limit
+from bot.selection.draw import draw_monthly_selection
 from models import (
     Audit,
     AuditAction,

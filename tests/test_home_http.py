@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import select
 
-from bot.slack_requests import app_home_opened_body
-from bot.slack_standin import SlackStandIn
+from bot.demo.slack_requests import app_home_opened_body
+from bot.demo.slack_standin import SlackStandIn
 from models import (
     AuditAction,
     Booking,

@@ -11,10 +11,10 @@ import pytest
 from sqlmodel import func, select
 
 import handlers.commands
-from bot.app import create_wsgi_app
-from bot.commands import answer_audit_command
-from bot.slack_requests import sign, slash_command_body
-from bot.slack_standin import SlackStandIn
+from bot.bootstrap import create_wsgi_app
+from bot.commands.audit_command import answer_audit_command
+from bot.demo.slack_requests import sign, slash_command_body
+from bot.demo.slack_standin import SlackStandIn
 from models import AuditLogEntry, Selection, SelectionRound
 from models.db import create_db_engine, transaction
 from tests import factories

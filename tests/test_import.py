@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot.importer import IMPORT_KINDS, ImportReport, import_csv
-from bot.policy import Policy
+from bot.people.importer import IMPORT_KINDS, ImportReport, import_csv
+from bot.policy.schema import Policy
 from models import AuditLogEntry, Case, Staff, Team
 from models.db import SessionFactory, transaction
 from tests.conftest import FIXED_NOW
 
-SAMPLE = Path(__file__).resolve().parent.parent / "bot" / "sample"
+SAMPLE = Path(__file__).resolve().parent.parent / "bot" / "demo" / "sample"
 
 TEAMS = """\
 team,service_area,team_type,channel_id

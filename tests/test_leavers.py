@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import col, select
 
-from bot.importer import import_csv
-from bot.months import Month
-from bot.outbox import queue_dm
-from bot.selection import draw_monthly_selection
-from bot.slack_standin import SlackStandIn
+from bot.core.months import Month
+from bot.core.outbox import queue_dm
+from bot.demo.slack_standin import SlackStandIn
+from bot.people.importer import import_csv
+from bot.selection.draw import draw_monthly_selection
 from models import AuditAction, OutboxMessage, Selection, SelectionRound
 from models.db import transaction
 from tests import factories

@@ -8,15 +8,16 @@ from types import SimpleNamespace as Obj
 
 import pytest
 
-from bot.audit_rules import CONCERNS
-from bot.chase_rules import OWNER, Step
-from bot.chasing import Held, chase_context
-from bot.months import Month
-from bot.overdue import MAX_LABEL, OverdueItem
-from bot.permissions import AUDIT_COMMANDS
-from bot.policy import Domain, Policy
-from bot.reaudit_draw import ReauditOutcome
-from bot.reaudit_rules import ADDRESSED, VERDICTS
+from bot.audit.rules import CONCERNS
+from bot.chasing.nudges import Held, chase_context
+from bot.chasing.overdue import MAX_LABEL, OverdueItem
+from bot.chasing.rules import OWNER, Step
+from bot.commands.status import AwayNow, FailedDelivery, ManagerStatus, ProgrammeStatus, TeamCounts
+from bot.core.months import Month
+from bot.core.permissions import AUDIT_COMMANDS
+from bot.policy.schema import Domain, Policy
+from bot.reaudit.draw import ReauditOutcome
+from bot.reaudit.rules import ADDRESSED, VERDICTS
 from bot.report.figures import (
     FAMILIES,
     MANAGERS,
@@ -30,8 +31,7 @@ from bot.report.figures import (
     TacSummaryCount,
 )
 from bot.report.period import Period
-from bot.selection import SelectionOutcome
-from bot.status import AwayNow, FailedDelivery, ManagerStatus, ProgrammeStatus, TeamCounts
+from bot.selection.draw import SelectionOutcome
 from messages import escape_mrkdwn, render, template_names
 
 LONG = "x" * 1000

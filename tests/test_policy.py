@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.errors import ConfigError
-from bot.policy import Policy, load_policy
+from bot.core.errors import ConfigError
+from bot.policy.schema import Policy, load_policy
 
 
 def write(tmp_path: Path, text: str) -> Path:

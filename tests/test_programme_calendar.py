@@ -8,13 +8,13 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import select
 
-from bot.calendar import WorkingCalendar
-from bot.errors import ConfigError
-from bot.months import Month
-from bot.policy import Policy, ProgrammeCalendarPolicy, load_policy
-from bot.programme_calendar import selection_day
-from bot.selection import month_due_for_scheduled_draw
-from bot.slack_standin import SlackStandIn
+from bot.core.calendar import WorkingCalendar
+from bot.core.errors import ConfigError
+from bot.core.months import Month
+from bot.demo.slack_standin import SlackStandIn
+from bot.policy.schema import Policy, ProgrammeCalendarPolicy, load_policy
+from bot.selection.draw import month_due_for_scheduled_draw
+from bot.selection.programme_calendar import selection_day
 from models import AuditLogEntry, ProgrammePause, SelectionRound
 from models.db import transaction
 from scheduler.jobs import run_due_work

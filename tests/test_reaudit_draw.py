@@ -6,14 +6,13 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import func, select
 
-from bot.errors import InvalidRequest
-from bot.months import Month
-from bot.overdue import find_reaudits_overdue
-from bot.policy import Policy
-from bot.reaudit_draw import draw_annual_moderation, draw_reaudits, run_scheduled_reaudits
-from bot.reaudit_report import moderation_figures
+from bot.chasing.overdue import find_reaudits_overdue
+from bot.core.errors import InvalidRequest
+from bot.core.months import Month
+from bot.policy.schema import Policy
+from bot.reaudit.draw import draw_annual_moderation, draw_reaudits, run_scheduled_reaudits
+from bot.report.moderation import moderation_figures, reaudit_agreement
 from bot.report.period import Period
-from bot.report.reaudit import reaudit_agreement
 from models import ModeratedJudgement, OutboxMessage, Reaudit, ReauditRound
 from models.db import transaction
 from tests import factories

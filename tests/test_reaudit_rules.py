@@ -4,11 +4,11 @@ from datetime import date
 
 import pytest
 
-from bot.audit_rules import ActionRow
-from bot.months import Month
-from bot.policy import FrameworkPolicy
-from bot.reaudit_rules import final_errors, first_incomplete_step, moved, verdict_errors
-from bot.reaudit_sampling import (
+from bot.audit.rules import ActionRow
+from bot.core.months import Month
+from bot.policy.schema import FrameworkPolicy
+from bot.reaudit.rules import final_errors, first_incomplete_step, moved, verdict_errors
+from bot.reaudit.sampling import (
     ALWAYS_INCLUDED,
     RANDOM,
     Candidate,

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_services
-from bot.commands import run_audit_command
-from bot.config import Settings
-from bot.policy import Policy
-from bot.slack_standin import SlackStandIn
+from bot.bootstrap import build_services
+from bot.commands.audit_command import run_audit_command
+from bot.core.config import Settings
+from bot.demo.slack_standin import SlackStandIn
+from bot.policy.schema import Policy
 from models.db import transaction
 from tests.harness import Clock
 from tests.reliability import deliveries, large_authority, outbox_statuses, report

@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlmodel import func, select
 
-from bot import selection
-from bot.outage import TRY_AGAIN_SHORTLY
-from bot.slack_standin import SlackStandIn
+from bot.demo.slack_standin import SlackStandIn
+from bot.selection import draw as selection
+from bot.slack.outage import TRY_AGAIN_SHORTLY
 from models import OutboxMessage, SelectionRound
 from models.db import create_db_engine, transaction
 from scheduler.runner import sweep

@@ -15,12 +15,12 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from bot.app import build_services
-from bot.command_parser import AuditCommand, UsageError, parse_audit_command
-from bot.commands import run_audit_command
-from bot.config import Settings
-from bot.importer import FORMATS, IMPORT_KINDS, import_csv
-from bot.policy import Policy
+from bot.bootstrap import build_services
+from bot.commands.audit_command import run_audit_command
+from bot.commands.parser import AuditCommand, UsageError, parse_audit_command
+from bot.core.config import Settings
+from bot.people.importer import FORMATS, IMPORT_KINDS, import_csv
+from bot.policy.schema import Policy
 from models.db import transaction
 from tests import factories
 from tests.reliability import snapshot

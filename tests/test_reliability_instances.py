@@ -26,9 +26,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
-from bot.calendar import LONDON, WorkingCalendar
-from bot.slack_requests import sign, slash_command_body, view_submission_body
-from bot.slack_standin import SlackStandIn
+from bot.core.calendar import LONDON, WorkingCalendar
+from bot.demo.slack_requests import sign, slash_command_body, view_submission_body
+from bot.demo.slack_standin import SlackStandIn
 from models import Booking, Case, OutboxMessage, Selection, Team
 from models.db import session_factory, transaction
 from scheduler.jobs import run_due_work

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.slack_standin import Call, SlackStandIn
+from bot.demo.slack_standin import Call, SlackStandIn
 from tests import privacy
 from tests.test_sender import FakeClock, add_staff, dm, make_sender, post
 

@@ -15,13 +15,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.slack_requests import (
+from bot.demo.slack_requests import (
     button_click_body,
     sign,
     slash_command_body,
     view_submission_body,
 )
-from bot.slack_standin import SlackStandIn
+from bot.demo.slack_standin import SlackStandIn
 from models.db import transaction
 from tests import factories
 from tests.harness import SECRET, Clock, start_bot

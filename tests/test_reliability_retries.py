@@ -13,9 +13,9 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import func, select
 
-from bot.calendar import LONDON
-from bot.slack_requests import button_click_body, slash_command_body, view_submission_body
-from bot.slack_standin import SlackStandIn
+from bot.core.calendar import LONDON
+from bot.demo.slack_requests import button_click_body, slash_command_body, view_submission_body
+from bot.demo.slack_standin import SlackStandIn
 from models import Booking, FamilyEngagement, Selection, SelectionRound, TacSupervision, TacTask
 from models.db import transaction
 from scheduler.jobs import run_due_work

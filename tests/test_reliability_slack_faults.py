@@ -13,12 +13,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from bot.app import build_services
-from bot.commands import run_audit_command
-from bot.config import Settings
-from bot.policy import Policy
-from bot.slack_client import CONNECTION_RETRIES, RATE_LIMIT_RETRIES, SERVER_ERROR_RETRIES
-from bot.slack_standin import SlackStandIn
+from bot.bootstrap import build_services
+from bot.commands.audit_command import run_audit_command
+from bot.core.config import Settings
+from bot.demo.slack_standin import SlackStandIn
+from bot.policy.schema import Policy
+from bot.slack.client import CONNECTION_RETRIES, RATE_LIMIT_RETRIES, SERVER_ERROR_RETRIES
 from models import OutboxMessage
 from models.db import transaction
 from tests.harness import Clock

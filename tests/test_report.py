@@ -8,9 +8,9 @@ import io
 
 import pytest
 
-from bot.calendar import LONDON
-from bot.months import Month
-from bot.policy import Domain, FrameworkPolicy, Policy
+from bot.core.calendar import LONDON
+from bot.core.months import Month
+from bot.policy.schema import Domain, FrameworkPolicy, Policy
 from bot.report.chart import COMPLETION_COLOURS, GRADE_COLOURS
 from bot.report.figures import Reason, compute_briefing
 from bot.report.files import briefing_files

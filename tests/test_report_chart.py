@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from bot.months import Month
+from bot.core.months import Month
 from bot.report.chart import COMPLETION_COLOURS, GRADE_COLOURS, briefing_chart, nice_ticks
 from bot.report.figures import OVERALL, Briefing, Completion, GradeCounts
 from bot.report.period import Period

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.slack_standin import SlackStandIn
+from bot.demo.slack_standin import SlackStandIn
 from models.db import transaction
 from scheduler.jobs import run_due_work
 from tests.charts import completion_bars_drawn

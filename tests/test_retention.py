@@ -10,14 +10,14 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from bot.calendar import WorkingCalendar
-from bot.months import Month
-from bot.outbox import queue_dm
-from bot.policy import Policy, RetentionPolicy
+from bot.core.calendar import WorkingCalendar
+from bot.core.months import Month
+from bot.core.outbox import queue_dm
+from bot.demo.slack_standin import SlackStandIn
+from bot.policy.schema import Policy, RetentionPolicy
+from bot.privacy.retention import run_retention
 from bot.report.figures import compute_briefing
 from bot.report.period import Period
-from bot.retention import run_retention
-from bot.slack_standin import SlackStandIn
 from models import (
     Audit,
     AuditAction,

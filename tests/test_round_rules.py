@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot.calendar import WorkingCalendar
-from bot.command_parser import UsageError, parse_audit_command
-from bot.errors import ConfigError
-from bot.policy import Policy, RoundDefinition, load_policy
-from bot.round_draw import run_round_schedule
-from bot.round_rules import (
+from bot.commands.parser import UsageError, parse_audit_command
+from bot.core.calendar import WorkingCalendar
+from bot.core.errors import ConfigError
+from bot.policy.schema import Policy, RoundDefinition, load_policy
+from bot.rounds.draw import run_round_schedule
+from bot.rounds.rules import (
     Candidate,
     assign_auditors,
     latest_due_reminder,

@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import select
 
-from bot.months import Month
-from bot.policy import Policy, RoundsPolicy, ThematicSchedule
+from bot.core.months import Month
+from bot.policy.schema import Policy, RoundsPolicy, ThematicSchedule
 from bot.report.delivery import briefing_as_of
 from bot.report.markdown import briefing_markdown
 from bot.report.period import Period

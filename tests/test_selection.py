@@ -4,18 +4,18 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from bot.booking_rules import suggested_discussion_date
-from bot.errors import InvalidRequest, NotAllowed
-from bot.manager_message import open_actions_of_earlier_audits
-from bot.months import Month
-from bot.policy import Policy
-from bot.selection import (
+from bot.booking.rules import suggested_discussion_date
+from bot.core.errors import InvalidRequest, NotAllowed
+from bot.core.months import Month
+from bot.policy.schema import Policy
+from bot.selection.draw import (
     draw_monthly_selection,
     explain_selection,
     month_due_for_scheduled_draw,
     redraw_case,
     run_scheduled_draw,
 )
+from bot.selection.manager_message import open_actions_of_earlier_audits
 from models import AuditAction, AuditLogEntry, OutboxMessage, Selection
 from models.db import transaction
 from tests import factories

@@ -13,11 +13,11 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from sqlmodel import col, func, select
 
-from bot.directory import ResolveReport, resolve_slack_ids
-from bot.outbox import queue_channel_post, queue_dm
-from bot.sender import DeliveryReport, OutboxSender
-from bot.slack_client import build_web_client
-from bot.slack_standin import SlackStandIn
+from bot.core.outbox import queue_channel_post, queue_dm
+from bot.demo.slack_standin import SlackStandIn
+from bot.people.directory import ResolveReport, resolve_slack_ids
+from bot.slack.client import build_web_client
+from bot.slack.sender import DeliveryReport, OutboxSender
 from models import OutboxMessage, Staff
 from models.db import SessionFactory, transaction
 from tests.conftest import FIXED_NOW
@@ -336,7 +336,7 @@ def test_permanent_error_fails_the_row_and_others_are_still_sent(
     post(make_session, "C2", "digest:two")
     slack.fail_next("chat.postMessage", error="channel_not_found")
 
-    with caplog.at_level(logging.WARNING, logger="bot.sender"):
+    with caplog.at_level(logging.WARNING, logger="bot.slack.sender"):
         report = make_sender(make_session, slack, clock).deliver_due()
 
     assert report == DeliveryReport(sent=2, failed=1)
@@ -446,7 +446,7 @@ def test_recipient_not_on_slack_fails(
     sw = add_staff(make_session, "sw@example.org")
     dm(make_session, sw, "nudge:sw")
 
-    with caplog.at_level(logging.WARNING, logger="bot.sender"):
+    with caplog.at_level(logging.WARNING, logger="bot.slack.sender"):
         assert make_sender(make_session, slack, clock).deliver_due() == DeliveryReport(failed=1)
 
     failed = row(make_session, "nudge:sw")

@@ -13,8 +13,8 @@ import urllib.request
 
 import pytest
 
-from bot.slack_requests import sign, slash_command_body
-from bot.slack_standin import SlackStandIn
+from bot.demo.slack_requests import sign, slash_command_body
+from bot.demo.slack_standin import SlackStandIn
 
 pytestmark = pytest.mark.integration
 

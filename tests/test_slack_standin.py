@@ -12,8 +12,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
-from bot.slack_client import PERMANENT_ERRORS, build_web_client
-from bot.slack_standin import Call, SlackStandIn
+from bot.demo.slack_standin import Call, SlackStandIn
+from bot.slack.client import PERMANENT_ERRORS, build_web_client
 
 BLOCKS = [{"type": "section", "text": {"type": "mrkdwn", "text": "*Audit* due"}}]
 

@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.away import answer_away
-from bot.away_command import AwayRequest
-from bot.commands import run_audit_command
-from bot.months import Month
-from bot.slack_standin import SlackStandIn
-from bot.status import programme_status
+from bot.commands.audit_command import run_audit_command
+from bot.commands.status import programme_status
+from bot.core.months import Month
+from bot.demo.slack_standin import SlackStandIn
+from bot.people.away import answer_away
+from bot.people.away_command import AwayRequest
 from messages import render
 from models.db import transaction
 from tests import factories

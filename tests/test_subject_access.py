@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from bot import auditlog
 from bot.cli import main
-from bot.outbox import queue_dm
+from bot.core import auditlog
+from bot.core.outbox import queue_dm
 from models import AuditLogEntry, Staff
 from models.db import create_db_engine, session_factory, transaction
 from tests.report_fixture import build_report_world

@@ -11,16 +11,16 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import Session, func, select
 
-from bot import tac_schedule
-from bot.app import build_services
-from bot.config import Settings
-from bot.errors import InvalidRequest, NotAllowed
-from bot.outbox import _queue
-from bot.policy import Policy
-from bot.sender import FILE_UPLOAD
-from bot.slack_standin import SlackStandIn
-from bot.tac import CASES_PER_PAGE, open_checkpoint, submit_checkpoint_page
-from bot.tac_tasks import record_summary_completed, summary_completed_view
+from bot.bootstrap import build_services
+from bot.core.config import Settings
+from bot.core.errors import InvalidRequest, NotAllowed
+from bot.core.outbox import _queue
+from bot.demo.slack_standin import SlackStandIn
+from bot.policy.schema import Policy
+from bot.slack.sender import FILE_UPLOAD
+from bot.tac import schedule as tac_schedule
+from bot.tac.checkpoint import CASES_PER_PAGE, open_checkpoint, submit_checkpoint_page
+from bot.tac.tasks import record_summary_completed, summary_completed_view
 from models import (
     AuditLogEntry,
     Case,

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import func, select
 
-from bot.slack_standin import SlackStandIn
+from bot.demo.slack_standin import SlackStandIn
 from models import Case, TacDecision, TacSupervision, TacTask
 from models.db import transaction
 from scheduler.jobs import run_due_work

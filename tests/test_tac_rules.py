@@ -6,10 +6,10 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from bot.calendar import WorkingCalendar
-from bot.months import Month
-from bot.policy import TacInterval, TacPolicy
-from bot.tac_rules import (
+from bot.core.calendar import WorkingCalendar
+from bot.core.months import Month
+from bot.policy.schema import TacInterval, TacPolicy
+from bot.tac.rules import (
     add_months,
     attention_cutoffs,
     cadence_words,

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import select
 
-from bot.commands import run_audit_command
-from bot.slack_standin import SlackStandIn
+from bot.commands.audit_command import run_audit_command
+from bot.demo.slack_standin import SlackStandIn
 from models import Case, Team
 from models.db import transaction
 from tests import factories

@@ -6,11 +6,16 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
-from bot.months import Month
-from bot.policy import TacInterval, TacPolicy
-from bot.tac import tac_cases
-from bot.tac_rules import TAC_CASE_TYPE
-from bot.team_digest import DigestWeek, count_audit_month, count_reaudits, count_tac_summaries
+from bot.chasing.team_digest import (
+    DigestWeek,
+    count_audit_month,
+    count_reaudits,
+    count_tac_summaries,
+)
+from bot.core.months import Month
+from bot.policy.schema import TacInterval, TacPolicy
+from bot.tac.checkpoint import tac_cases
+from bot.tac.rules import TAC_CASE_TYPE
 from models import Audit, Selection
 from tests import factories
 

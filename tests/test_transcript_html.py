@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.transcript import Transcript
-from bot.transcript_html import entry_anchor, transcript_page
+from bot.demo.transcript import Transcript
+from bot.demo.transcript_html import entry_anchor, transcript_page
 
 AT = datetime(2026, 12, 1, 9, 30, tzinfo=ZoneInfo("Europe/London"))
 NAMES = {"U1": "Gareth Lloyd", "C1": "#Northgate (team channel)"}

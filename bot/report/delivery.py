@@ -18,15 +18,15 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, or_, select
 
-from bot import auditlog
-from bot.errors import InvalidRequest
-from bot.months import Month
-from bot.outbox import queue_dm, queue_files_dm
-from bot.programme_calendar import months_without_selection, no_selection_reason
+from bot.core import auditlog
+from bot.core.errors import InvalidRequest
+from bot.core.months import Month
+from bot.core.outbox import queue_dm, queue_files_dm
+from bot.core.services import Services
 from bot.report.figures import Briefing, RegisterEntry, compute_briefing
 from bot.report.files import Files, register_file, summary_files, table_files
 from bot.report.period import Period
-from bot.services import Services
+from bot.selection.programme_calendar import months_without_selection, no_selection_reason
 from messages import render
 from models import AuditLogEntry, SelectionRound, Staff
 

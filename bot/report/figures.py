@@ -17,11 +17,11 @@ from sqlalchemy import and_, case
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
-from bot.months import Month
-from bot.policy import FrameworkPolicy, RoundsPolicy
+from bot.core.months import Month
+from bot.policy.schema import FrameworkPolicy, RoundsPolicy
+from bot.report.moderation import ReauditAgreement, reaudit_agreement
 from bot.report.period import Period
-from bot.report.reaudit import ReauditAgreement, reaudit_agreement
-from bot.round_status import RoundSummary, rounds_in
+from bot.rounds.status import RoundSummary, rounds_in
 from models import (
     Audit,
     AuditAction,

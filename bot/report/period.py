@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from bot.months import Month
+from bot.core.months import Month
 
 _QUARTER_PATTERN = re.compile(r"^(\d{4})-[Qq]([1-4])$")
 MONTH_EXAMPLE = "use YYYY-MM, e.g. 2026-12"

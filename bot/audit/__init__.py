@@ -1,0 +1,1 @@
+"""The guided audit, its rules, and what follows it: safeguarding alerts and actions."""

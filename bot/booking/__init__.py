@@ -1,0 +1,1 @@
+"""The practitioner discussion and the contact with the child and family."""

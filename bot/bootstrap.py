@@ -1,0 +1,182 @@
+"""The composition root: builds the services, the Bolt app, the HTTP app and the workers."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.error import BoltError
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+import handlers
+from bot.core.calendar import WorkingCalendar
+from bot.core.config import Settings
+from bot.core.errors import ConfigError
+from bot.core.services import Services
+from bot.home.tab import render_home_for
+from bot.policy.schema import Policy
+from bot.slack.answers import AnswerWorkers
+from bot.slack.client import build_web_client
+from bot.slack.sender import OutboxSender
+from messages import use_case_link
+from models.db import create_db_engine, session_factory, upgrade_database
+
+log = logging.getLogger(__name__)
+
+# Requests `serve` handles at once (waitress threads); as many answers may wait on Slack.
+REQUEST_THREADS = 8
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def open_database(settings: Settings) -> Engine:
+    """Connect and migrate: every command brings the database to the current schema first."""
+    engine = create_db_engine(settings.database_url)
+    upgrade_database(engine)
+    return engine
+
+
+def working_calendar(settings: Settings, policy: Policy) -> WorkingCalendar:
+    hours = policy.calendar.working_hours
+    return WorkingCalendar(
+        policy.calendar.holidays_subdivision, settings.timezone, (hours.start, hours.end)
+    )
+
+
+def build_services(
+    settings: Settings,
+    policy: Policy,
+    engine: Engine,
+    *,
+    token: str,
+    clock: Callable[[], datetime] = system_clock,
+    sleep: Callable[[float], None] = time.sleep,
+    per_channel_interval: float = 1.0,
+) -> Services:
+    make_session = session_factory(engine)
+    use_case_link(policy.case_link)
+    client = build_web_client(token, settings.slack_api_url)
+    calendar = working_calendar(settings, policy)
+    sender = OutboxSender(
+        make_session,
+        client,
+        clock,
+        instance_id=uuid.uuid4().hex[:12],
+        sleep=sleep,
+        per_channel_interval=per_channel_interval,
+        lease_clock=system_clock,  # leases on the wall clock, whatever `clock` says
+        render_home=partial(render_home_for, policy=policy, calendar=calendar),
+    )
+    return Services(
+        settings=settings,
+        policy=policy,
+        calendar=calendar,
+        make_session=make_session,
+        client=client,
+        sender=sender,
+        clock=clock,
+        answers=AnswerWorkers(show_threads=REQUEST_THREADS),
+    )
+
+
+def create_bolt_app(services: Services, *, signing_secret: str | None) -> App:
+    """The Bolt app; it checks the bot token with Slack (auth.test) before anything else."""
+    try:
+        app = App(
+            client=services.client,
+            signing_secret=signing_secret,
+            # Socket Mode has no HTTP signature to check; HTTP mode always checks it.
+            request_verification_enabled=signing_secret is not None,
+        )
+    except (BoltError, OSError) as error:
+        where = services.settings.slack_api_url
+        raise ConfigError(
+            f"could not check SLACK_BOT_TOKEN with Slack at {where}: {error}"
+        ) from error
+    handlers.register_all(app, services)
+    return app
+
+
+def database_is_reachable(engine: Engine) -> bool:
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return True
+    except Exception:  # any failure to reach it is "not reachable"
+        log.warning("health check: database not reachable", exc_info=True)
+        return False
+
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def create_wsgi_app(bolt_app: App | None, engine: Engine) -> WsgiApp:
+    """`POST /slack/events` goes to Bolt; `GET /healthz` answers 200 or 503 with JSON.
+
+    Without a Bolt app (Socket Mode) only the health check is served: events must never be
+    accepted over HTTP when no signature is being checked.
+    """
+    slack = SlackRequestHandler(bolt_app, path="/slack/events") if bolt_app else None
+
+    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") == "GET":
+            healthy = database_is_reachable(engine)
+            body = json.dumps(
+                {
+                    "status": "ok" if healthy else "unavailable",
+                    "database": "ok" if healthy else "unreachable",
+                }
+            ).encode()
+            start_response(
+                "200 OK" if healthy else "503 Service Unavailable",
+                [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+            )
+            return [body]
+        if slack is None:
+            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            return [b"Not Found"]
+        return slack(environ, start_response)
+
+    return application
+
+
+class DeliveryWorker:
+    """Sends the outbox in the background: at once when woken, and at least every `interval`."""
+
+    def __init__(self, services: Services, interval: float = 15.0) -> None:
+        self.services = services
+        self.interval = interval
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="outbox-delivery", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self.services.outbox_signal.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        signal = self.services.outbox_signal
+        while not self._stopping.is_set():
+            signal.wait(self.interval)
+            signal.clear()
+            if self._stopping.is_set():
+                return
+            try:
+                self.services.sender.deliver_due()
+            except Exception:  # the worker must survive; the rows stay queued
+                log.exception("outbox delivery failed; will retry")

@@ -1,0 +1,1 @@
+"""Chasing overdue work up the escalation ladder, and the weekly team digest."""

@@ -1,0 +1,334 @@
+"""Chasing overdue work, with escalation (the rules are in bot/chasing/rules.py, the kinds of
+overdue item in bot/chasing/overdue.py).
+
+Once a working day, from the policy's nudge time, every person who holds overdue items — as
+their owner, or as a step of the escalation ladder — and is due a reminder of any of them gets
+one DM listing all of them: their own, each with a button to act on it (and, for an audit not
+yet submitted, "Ask for more time", as on the selection DM), then those escalated to them (a
+team manager's by practitioner, a service manager's by manager, a head of service's by team),
+and "Remind me tomorrow". The day's run is claimed in a `ChaseRun` row and each DM has
+the key `chase:<person>:<date>`, so a re-run, a restart or a second instance sends nothing new.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, func
+from sqlmodel import Session, col, select
+
+from bot.chasing.overdue import OVERDUE_KINDS, OverdueItem, find_overdue
+from bot.chasing.rules import (
+    OWNER,
+    Step,
+    chasing_day,
+    next_working_day,
+    reminder_due,
+    steps_reached,
+)
+from bot.core import auditlog
+from bot.core.actor import STALE_BUTTON, require_actor
+from bot.core.calendar import WorkingCalendar
+from bot.core.cover import absent_ids
+from bot.core.errors import AuditbotError
+from bot.core.outbox import queue_dm
+from bot.core.services import Services
+from bot.policy.schema import ESCALATION_LADDER, Policy
+from bot.selection.redraw import Reply
+from messages import plain_date, render
+from models import ChaseNotice, ChaseRun, ChaseSnooze, Staff
+from models.db import transaction
+
+CHASE = "chase"
+# Slack allows 50 blocks a message: 6 groups per ladder step (a block each, plus a title and a
+# "more" line: 24 for the three steps) and 5 blocks of frame leave 21 for the person's own
+# items: at most 15, a block each, or two with "Ask for more time" (a section holds one button,
+# so both go in an actions block under it).
+MAX_OWN_ITEMS = 15
+OWN_ITEM_BLOCKS = 21
+MAX_GROUPS = 6
+MAX_GROUP_LINES = 10
+
+
+@dataclass(frozen=True)
+class Held:
+    """An overdue item as one person holds it: as its owner or at a step of the ladder."""
+
+    item: OverdueItem
+    step: Step
+    working_days_overdue: int
+
+    @property
+    def escalated(self) -> bool:
+        return self.step.holder != OWNER
+
+
+def run_chasing(
+    session: Session, *, policy: Policy, calendar: WorkingCalendar, now: datetime
+) -> int:
+    """Queue today's chasing DMs (once a day); returns how many."""
+    today = chasing_day(policy, calendar, calendar.local(now).replace(tzinfo=None))
+    run = claim_run(session, CHASE, today.isoformat(), now) if today is not None else None
+    if run is None:
+        return 0
+    holdings = _holdings(
+        session,
+        find_overdue(session, policy, calendar, today),
+        Rules(policy, calendar, today, away=absent_ids(session, now)),
+    )
+    last_shown = _last_shown(session)
+    snoozed = _snoozed_until(session, today)
+    for person, held in holdings.values():
+        seen = {h.item.key: last_shown.get((person.id, h.item.key)) for h in held}
+        if _dm_due(held, seen, snoozed.get(person.id), today, policy, calendar):
+            _send_chase(session, person, held, today, now)
+            run.recipients += 1
+    session.add(run)
+    auditlog.record(
+        session,
+        actor="scheduler",
+        action="chase.send",
+        subject=f"chase:{today}",
+        now=now,
+        people=run.recipients,
+    )
+    return run.recipients
+
+
+def claim_run(session: Session, kind: str, period: str, now: datetime) -> ChaseRun | None:
+    """The period's run row, new; None when that work was done already (a re-run). A
+    concurrent instance's insert fails here or at commit."""
+    done = session.exec(
+        select(ChaseRun.id).where(ChaseRun.kind == kind, ChaseRun.period == period)
+    ).first()
+    if done is not None:
+        return None
+    run = ChaseRun(kind=kind, period=period, ran_at=now)
+    session.add(run)
+    session.flush()
+    return run
+
+
+def _send_chase(
+    session: Session, person: Staff, held: list[Held], today: date, now: datetime
+) -> None:
+    """Queue the person's DM for today and note every item it shows."""
+    queue_dm(
+        session,
+        key=f"{CHASE}:{person.id}:{today.isoformat()}",
+        recipient=person,
+        message=chase_message(held),
+        concern=f"{CHASE}:{today.isoformat()}",
+        now=now,
+    )
+    for h in held:
+        session.add(
+            ChaseNotice(recipient_id=person.id, item_key=h.item.key, step=h.step.holder, day=today)
+        )
+    # Only the day an item was last shown is read (`_last_shown`): the earlier days' notes go,
+    # so the table holds a note per person and item, not one per day it stayed overdue.
+    session.execute(
+        delete(ChaseNotice).where(
+            col(ChaseNotice.recipient_id) == person.id,
+            col(ChaseNotice.item_key).in_([h.item.key for h in held]),
+            col(ChaseNotice.day) < today,
+        )
+    )
+
+
+def ladder_person(
+    session: Session, owner: Staff, role: str, away: AbstractSet[int] = frozenset()
+) -> Staff | None:
+    """The first active person above the owner, by line management, with the ladder role; None
+    when the owner has that role themselves (the step is their own) or nobody above has it.
+    When that person is away (`away`: their ids) the step skips to the next rung up: the first
+    person above them, not away, with a higher role of the ladder."""
+    if owner.has_role(role):
+        return None
+    roles = (role,)
+    seen = {owner.id}
+    person = owner
+    while person.manager_id is not None and person.manager_id not in seen:
+        person = session.get(Staff, person.manager_id)
+        seen.add(person.id)
+        if person.is_active and person.has_role(*roles):
+            if person.id not in away:
+                return person
+            roles = ESCALATION_LADDER[ESCALATION_LADDER.index(role) + 1 :]
+    return None
+
+
+@dataclass(frozen=True)
+class Rules:
+    policy: Policy
+    calendar: WorkingCalendar
+    today: date
+    away: AbstractSet[int]  # who is away today: escalation passes them by
+
+
+def _holdings(
+    session: Session, items: list[OverdueItem], rules: Rules
+) -> dict[int, tuple[Staff, list[Held]]]:
+    """Who holds which items today, by person id."""
+    policy, calendar, today = rules.policy, rules.calendar, rules.today
+    holdings: dict[int, tuple[Staff, list[Held]]] = {}
+    for item in items:
+        rule = getattr(policy.chasing.rules, item.kind)
+        overdue_by = calendar.working_days_between(item.due_on, today)
+        for step in steps_reached(item.due_on, rule, calendar, today):
+            person = (
+                item.owner
+                if step.holder == OWNER
+                else ladder_person(session, item.owner, step.holder, rules.away)
+            )
+            if person is None:
+                continue
+            _, held = holdings.setdefault(person.id, (person, []))
+            if all(h.item.key != item.key for h in held):
+                held.append(Held(item, step, overdue_by))
+    return holdings
+
+
+def _last_shown(session: Session) -> dict[tuple[int, str], date]:
+    rows = session.exec(
+        select(ChaseNotice.recipient_id, ChaseNotice.item_key, func.max(ChaseNotice.day)).group_by(
+            col(ChaseNotice.recipient_id), col(ChaseNotice.item_key)
+        )
+    ).all()
+    return {(recipient, key): day for recipient, key, day in rows}
+
+
+def _snoozed_until(session: Session, today: date) -> dict[int, date]:
+    rows = session.exec(
+        select(ChaseSnooze.staff_id, func.max(ChaseSnooze.until))
+        .where(ChaseSnooze.until >= today)
+        .group_by(col(ChaseSnooze.staff_id))
+    ).all()
+    return dict(rows)
+
+
+def _dm_due(
+    held: list[Held],
+    last_shown: dict[str, date | None],
+    snoozed_until: date | None,
+    today: date,
+    policy: Policy,
+    calendar: WorkingCalendar,
+) -> bool:
+    """A DM goes when any held item is due a reminder. A snooze holds reminders back until its
+    day (when one goes whatever the repeat interval), but never something newly escalated."""
+    newly_escalated = any(h.escalated and last_shown[h.item.key] is None for h in held)
+    if snoozed_until is not None and today < snoozed_until:
+        return newly_escalated
+    if snoozed_until == today:
+        return True
+    return any(
+        reminder_due(
+            last_shown[h.item.key], today, getattr(policy.chasing.rules, h.item.kind), calendar
+        )
+        for h in held
+    )
+
+
+# -- the message ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Group:
+    heading: Any  # a person or a team
+    items: list[Held]
+
+
+def _group_key(held: Held) -> Any:
+    item = held.item
+    if held.step.holder == "team_manager":
+        return item.owner
+    if held.step.holder == "service_manager":
+        return item.manager or item.owner
+    return item.team
+
+
+def _groups(held: list[Held]) -> list[Group]:
+    # Keyed by identity: within a session each row is one object.
+    by_heading: dict[int, Group] = {}
+    for h in held:
+        heading = _group_key(h)
+        by_heading.setdefault(id(heading), Group(heading, [])).items.append(h)
+    return sorted(by_heading.values(), key=lambda group: getattr(group.heading, "name", ""))
+
+
+def chase_message(held: list[Held]) -> dict[str, Any]:
+    return render("chase_dm", **chase_context(held))
+
+
+def chase_context(held: list[Held]) -> dict[str, Any]:
+    """Everything the person holds, most overdue first; summarised where it would not fit."""
+    ordered = sorted(held, key=lambda h: (h.item.due_on, h.item.key))
+    own = [h for h in ordered if not h.escalated]
+    sections = [
+        (step, _groups([h for h in ordered if h.step.holder == step]))
+        for step in ESCALATION_LADDER
+        if any(h.step.holder == step for h in ordered)
+    ]
+    shown = _own_shown(own)
+    return {
+        "own": shown,
+        "own_hidden": own[len(shown) :],
+        "sections": sections,
+        "max_groups": MAX_GROUPS,
+        "max_lines": MAX_GROUP_LINES,
+        "escalated_total": len(ordered) - len(own),
+    }
+
+
+def _own_shown(own: list[Held]) -> list[Held]:
+    """The first of the person's own items that fit in their share of the blocks."""
+    shown: list[Held] = []
+    blocks = 0
+    for held in own[:MAX_OWN_ITEMS]:
+        blocks += 2 if held.item.more_time else 1
+        if blocks > OWN_ITEM_BLOCKS:
+            break
+        shown.append(held)
+    return shown
+
+
+# -- the buttons --------------------------------------------------------------------------------
+
+
+def act_on_overdue_item(services: Services, slack_user_id: str, value: str) -> Reply:
+    """A chasing DM's button: the use case behind that kind of item (`kind:id`)."""
+    kind_name, _, item_id = value.partition(":")
+    kind = OVERDUE_KINDS.get(kind_name)
+    if kind is None or not item_id.isdigit():
+        return Reply(text=STALE_BUTTON)
+    return kind.act(services, slack_user_id, item_id)
+
+
+def snooze_chasing(services: Services, slack_user_id: str, _value: str) -> Reply:
+    """ "Remind me tomorrow": no chasing DM before the next working day, then one whatever the
+    repeat interval. Escalations to others are not affected."""
+    now = services.now()
+    today = services.calendar.local(now).date()
+    until = next_working_day(today, services.calendar)
+    try:
+        with transaction(services.make_session) as session:
+            actor = require_actor(session, slack_user_id)
+            session.add(ChaseSnooze(staff_id=actor.id, until=until, created_at=now))
+            auditlog.record(
+                session,
+                actor=actor.email,
+                action="chase.snooze",
+                subject=f"staff:{actor.id}",
+                now=now,
+                until=until.isoformat(),
+            )
+    except AuditbotError as error:
+        return Reply(text=str(error))
+    return Reply(
+        text=f"I'll remind you on {plain_date(until)}. "
+        "Your manager is still told on the usual dates."
+    )

@@ -1,0 +1,1 @@
+"""The `/audit` command: parsing, rights, and the programme status."""

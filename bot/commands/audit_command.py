@@ -1,0 +1,188 @@
+"""The `/audit` command: parse, check the person's rights, run one use case, render the reply."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bot.commands.parser import PROGRAMME_COMMANDS, AuditCommand, UsageError, parse_audit_command
+from bot.commands.status import manager_status, programme_status
+from bot.core.actor import UNKNOWN_PERSON, find_actor
+from bot.core.errors import AuditbotError
+from bot.core.months import Month
+from bot.core.permissions import commands_for, is_overseer, require_command
+from bot.core.services import Services
+from bot.people.away import answer_away
+from bot.reaudit.draw import draw_reaudits
+from bot.report.delivery import request_briefing
+from bot.report.period import Period
+from bot.rounds.status import current_rounds, named_round, round_summary, rounds_in
+from bot.selection.draw import draw_monthly_selection, explain_selection
+from bot.selection.programme_calendar import no_selection_reason, pause_month, unpause_month
+from messages import escape_mrkdwn, render
+from models import Selection, SelectionRound, Staff
+from models.db import transaction
+
+log = logging.getLogger(__name__)
+
+
+def notice(text: str, usage: str | None = None) -> dict[str, Any]:
+    return render("notice", text=text, usage=usage)
+
+
+def usage_notice(error: UsageError) -> dict[str, Any]:
+    return notice(str(error), usage=error.usage)
+
+
+def run_audit_command(services: Services, slack_user_id: str, text: str) -> dict[str, Any]:
+    """Answer one `/audit …` as an ephemeral message; bad input or missing rights change nothing."""
+    try:
+        command = parse_audit_command(text)
+    except UsageError as error:
+        return usage_notice(error)
+    return answer_audit_command(services, slack_user_id, command)
+
+
+def answer_audit_command(
+    services: Services, slack_user_id: str, command: AuditCommand
+) -> dict[str, Any]:
+    """Run a parsed `/audit …` for the person, if their role allows it; the ephemeral answer."""
+    now = services.now()
+    try:
+        with transaction(services.make_session) as session:
+            actor = find_actor(session, slack_user_id)
+            if actor is None:
+                return notice(UNKNOWN_PERSON)
+            require_command(actor, command.spec)
+            reply = _dispatch(services, session, actor, command, now)
+    except AuditbotError as error:
+        return notice(str(error))
+    except IntegrityError:
+        # Another instance did the same thing at the same moment: the other one won.
+        log.info("concurrent /audit %s lost a race; answering from the database", command.spec.name)
+        return answer_audit_command(services, slack_user_id, command)
+    if command.spec.name in ("select", "reaudit", "report", "away"):
+        services.deliver_soon()
+    return reply
+
+
+def _dispatch(
+    services: Services, session: Session, actor: Staff, command: AuditCommand, now: datetime
+) -> dict[str, Any]:
+    today = now.astimezone(services.settings.timezone).date()
+    name = command.spec.name
+    if name == "help":
+        return render("help_reply", commands=commands_for(actor))
+    if name == "select":
+        month = command.month or Month.of(today).plus(1)
+        outcome = draw_monthly_selection(
+            session,
+            month=month,
+            policy=services.policy,
+            calendar=services.calendar,
+            now=now,
+            actor=actor.email,
+        )
+        return render(
+            "select_reply",
+            outcome=outcome,
+            month=month.label,
+            month_key=str(month),
+            drawn_by=outcome.drawn_by,
+        )
+    if name == "away":
+        return notice(answer_away(session, actor, command.away, now, services.settings.timezone))
+    if name == "report":
+        period = command.period or Period.month(Month.of(today).plus(-1))
+        briefing = request_briefing(session, services, actor, period, now)
+        return render("report_reply", briefing=briefing)
+    if name == "round":
+        return _round_status(services, session, command, today)
+    month = command.month or Month.of(today)
+    if name == "reaudit":
+        outcome = draw_reaudits(
+            session,
+            month=month,
+            policy=services.policy,
+            calendar=services.calendar,
+            now=now,
+            actor=actor.email,
+        )
+        return render("reaudit_reply", outcome=outcome)
+    if name == "status":
+        no_selection = no_selection_reason(session, services.policy, month)
+        if is_overseer(actor):
+            status = programme_status(session, month, today, now)
+            status.no_selection = no_selection
+            policy = services.policy  # issue 12: the month's audit rounds
+            status.rounds = rounds_in(
+                session, policy.rounds, policy.framework, month.first_day, month.last_day
+            )
+            return render("status_programme", status=status)
+        own = dataclasses.replace(manager_status(session, actor, month), no_selection=no_selection)
+        return render("status_manager", status=own)
+    if name in PROGRAMME_COMMANDS:
+        return _programme_calendar(session, actor, command, today, now)
+    return _explain(session, command, month)
+
+
+def _round_status(
+    services: Services, session: Session, command: AuditCommand, today: date
+) -> dict[str, Any]:
+    """Audit rounds (issue 12): one round in detail, or the current ones in counts."""
+    if command.round_name:
+        rounds = [named_round(session, command.round_name)]
+    else:
+        rounds = current_rounds(session, today)
+    policy = services.policy
+    summaries = [round_summary(session, policy.rounds, policy.framework, r) for r in rounds]
+    return render("round_status_reply", summaries=summaries, detail=bool(command.round_name))
+
+
+def _explain(session: Session, command: AuditCommand, month: Month) -> dict[str, Any]:
+    manager = session.exec(select(Staff).where(Staff.slack_user_id == command.user_id)).first()
+    if manager is None or not manager.has_role("team_manager"):
+        return notice("That person is not a team manager on the staff list.")
+    selections = session.exec(
+        select(Selection)
+        .join(SelectionRound, col(SelectionRound.id) == Selection.round_id)
+        .where(SelectionRound.month == str(month), Selection.manager_id == manager.id)
+        .order_by(Selection.attempt)
+    ).all()
+    if not selections:
+        return notice(f"No case was drawn for {manager.name} for {month.label}.")
+    return render(
+        "explain_reply",
+        manager=manager,
+        month=month,
+        explanation=explain_selection(session, selections[-1]),
+        replaced=[s for s in selections if s.status == "replaced"],
+    )
+
+
+# --- the programme calendar: `/audit pause` and `/audit unpause` (issue 13) ---
+
+
+def _programme_calendar(
+    session: Session, actor: Staff, command: AuditCommand, today: date, now: datetime
+) -> dict[str, Any]:
+    month = command.month
+    if command.spec.name == "pause":
+        pause = pause_month(
+            session, month=month, reason=command.reason, actor=actor, today=today, now=now
+        )
+        return notice(
+            f"*{month.label} is paused:* no cases will be drawn for it. "
+            f"Reason: _{escape_mrkdwn(pause.reason)}_. To undo: `/audit unpause {month}`."
+        )
+    reason = unpause_month(session, month=month, actor=actor, now=now)
+    return notice(
+        f"*{month.label} is no longer paused* (it was: _{escape_mrkdwn(reason)}_). "
+        "Its cases will be drawn on the selection day, or now with "
+        f"`/audit select {month}`."
+    )

@@ -1,0 +1,288 @@
+"""Queue Slack writes in the outbox, in the same transaction as the change they report."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
+
+from bot.core.cover import Route, covering_note, route_dm
+from models import HomeTabViewer, OutboxMessage, Staff
+from models.db import transaction_memo
+
+
+def queue_dm(
+    session: Session,
+    *,
+    key: str,
+    recipient: Staff,
+    message: dict[str, Any],
+    concern: str,
+    now: datetime,
+) -> None:
+    """Queue a direct message to a member of staff (or their cover, while they are away: see
+    bot/core/cover.py); the channel is resolved when it is sent."""
+    route = route_dm(session, recipient, now)
+    _queue(
+        session,
+        idempotency_key=key,
+        method="chat.postMessage",
+        **_addressed(route),
+        payload=_marked_message(route, message),
+        concern=concern,
+        now=now,
+    )
+
+
+FILE_UPLOAD = "files.uploadV2"
+
+
+def queue_file_dm(
+    session: Session,
+    *,
+    key: str,
+    recipient: Staff,
+    filename: str,
+    title: str,
+    content: str,
+    comment: str,
+    concern: str,
+    now: datetime,
+) -> None:
+    """Queue a file (e.g. a CSV) to a member of staff's DM, with a comment."""
+    route = route_dm(session, recipient, now)
+    _queue(
+        session,
+        idempotency_key=key,
+        method=FILE_UPLOAD,
+        **_addressed(route),
+        payload={
+            "filename": filename,
+            "title": title,
+            "content": content,
+            "initial_comment": _marked_comment(route, comment),
+        },
+        concern=concern,
+        now=now,
+    )
+
+
+def queue_files_dm(
+    session: Session,
+    *,
+    key: str,
+    recipient: Staff,
+    files: dict[str, str | bytes],
+    comment: str,
+    concern: str,
+    now: datetime,
+) -> None:
+    """Queue several files (file name → text or bytes; at most 10, Slack's limit) to a member of
+    staff's DM as one message with a comment. Bytes are kept base64-encoded in the outbox."""
+    if not 0 < len(files) <= MAX_FILES_PER_UPLOAD:
+        raise ValueError(f"one upload takes 1 to {MAX_FILES_PER_UPLOAD} files, not {len(files)}")
+    route = route_dm(session, recipient, now)
+    _queue(
+        session,
+        idempotency_key=key,
+        method=FILE_UPLOAD,
+        **_addressed(route),
+        payload={
+            "files": [_file_item(name, content) for name, content in files.items()],
+            "initial_comment": _marked_comment(route, comment),
+        },
+        concern=concern,
+        now=now,
+    )
+
+
+MAX_FILES_PER_UPLOAD = 10
+MAX_BLOCKS = 50  # Slack's limit for a message
+WITHHELD = "withheld"  # for someone away with nobody to cover: never sent
+
+
+def _addressed(route: Route) -> dict[str, Any]:
+    """The outbox columns naming who gets a DM; a withheld DM keeps its key, so it is not
+    queued again when its work is re-run after the person is back."""
+    person = route.recipient or route.intended
+    values = {"recipient_staff_id": person.id, "channel": person.slack_user_id}
+    return values if route.recipient is not None else {**values, "status": WITHHELD}
+
+
+def _marked_message(route: Route, message: dict[str, Any]) -> dict[str, Any]:
+    if not route.covering:
+        return message
+    note = covering_note(route)
+    marked = {**message, "text": f"{note} {message.get('text', '')}".strip()}
+    blocks = message.get("blocks")
+    if blocks and len(blocks) < MAX_BLOCKS:
+        marked["blocks"] = [
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"_{note}_"}]},
+            *blocks,
+        ]
+    return marked
+
+
+def _marked_comment(route: Route, comment: str) -> str:
+    return f"{covering_note(route)}\n{comment}" if route.covering else comment
+
+
+def _file_item(name: str, content: str | bytes) -> dict[str, str]:
+    if isinstance(content, bytes):
+        return {"filename": name, "content_base64": base64.b64encode(content).decode("ascii")}
+    return {"filename": name, "content": content}
+
+
+def queue_channel_post(
+    session: Session,
+    *,
+    key: str,
+    channel: str,
+    message: dict[str, Any],
+    concern: str,
+    now: datetime,
+) -> None:
+    _queue(
+        session,
+        idempotency_key=key,
+        method="chat.postMessage",
+        recipient_staff_id=None,
+        channel=channel,
+        payload=message,
+        concern=concern,
+        now=now,
+    )
+
+
+def queue_update(
+    session: Session,
+    *,
+    key: str,
+    update_of: str,
+    message: dict[str, Any],
+    concern: str,
+    now: datetime,
+) -> None:
+    """Queue a chat.update of the message queued under the key `update_of`, so a conversation
+    reads as one thread of state. The sender waits until that message has been delivered; when
+    no such message was ever queued there is nothing to update and nothing is queued."""
+    original = select(OutboxMessage.id, OutboxMessage.recipient_staff_id).where(
+        OutboxMessage.idempotency_key == update_of
+    )
+    found = session.exec(original).first()
+    if found is None:
+        return
+    _queue(
+        session,
+        idempotency_key=key,
+        method="chat.update",
+        recipient_staff_id=None,
+        channel=None,
+        payload={**message, "update_of": update_of},
+        concern=concern,
+        now=now,
+    )
+    if found[1] is not None:  # the updated message is a DM: its reader's state changed
+        queue_home_refresh(session, found[1], change=key, now=now)
+
+
+def withdraw_pending(session: Session, concern: str) -> None:
+    """Stop messages about something that no longer holds (e.g. a moved booking's reminder)."""
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.concern == concern, OutboxMessage.status == "pending")
+        .values(status="withdrawn")
+    )
+
+
+# -- the App Home tab ----------------------------------------------------------------------------
+
+HOME_PUBLISH = "views.publish"
+
+
+def queue_home_refresh(session: Session, staff_id: int, *, change: str, now: datetime) -> None:
+    """Re-publish a person's Home tab after `change` (a key unique to the change, so a retried
+    change publishes nothing more). Every change that concerns a person tells them by DM or
+    updates a DM of theirs, so the refresh hooks in here, for the recipient of every DM queued
+    or updated, and in the audit log for the person who made the change (bot/core/auditlog.py).
+
+    The view is rendered by the sender when it sends (bot/home/tab.py), from the database as it then
+    stands, so one pending refresh covers every change made before it goes: no second one is
+    queued while it waits. People who have never opened the Home tab are skipped; they get a
+    fresh view when they open it."""
+    if staff_id not in home_tab_viewers(session):
+        return
+    waiting = select(OutboxMessage.id).where(
+        OutboxMessage.status == "pending",
+        OutboxMessage.method == HOME_PUBLISH,
+        OutboxMessage.recipient_staff_id == staff_id,
+        col(OutboxMessage.claimed_by).is_(None),  # not being rendered right now
+    )
+    if session.exec(waiting).first() is not None:
+        return
+    _insert(
+        session,
+        idempotency_key=f"home:{staff_id}:{change}",
+        method=HOME_PUBLISH,
+        recipient_staff_id=staff_id,
+        channel=None,
+        payload={},
+        concern=f"home:{staff_id}",
+        now=now,
+    )
+
+
+HOME_TAB_VIEWERS = "home tab viewers"
+
+
+def home_tab_viewers(session: Session) -> set[int]:
+    """Who has opened the Home tab, read once per transaction (every DM asks); bot/home/tab.py,
+    which records viewers, forgets it."""
+    return transaction_memo(
+        session,
+        (HOME_TAB_VIEWERS,),
+        lambda: set(session.exec(select(HomeTabViewer.staff_id)).all()),
+    )
+
+
+def queue_home_view(
+    session: Session, *, key: str, slack_user_id: str, view: dict[str, Any], now: datetime
+) -> None:
+    """Publish a fixed Home tab to someone who is not on the staff list (so no refresh)."""
+    _insert(
+        session,
+        idempotency_key=key,
+        method=HOME_PUBLISH,
+        recipient_staff_id=None,
+        channel=slack_user_id,
+        payload={"view": view},
+        concern=f"home:{slack_user_id}",
+        now=now,
+    )
+
+
+def _queue(session: Session, **values: Any) -> None:
+    _insert(session, **values)
+    recipient = values["recipient_staff_id"]
+    if recipient is not None:
+        queue_home_refresh(session, recipient, change=values["idempotency_key"], now=values["now"])
+
+
+def _insert(session: Session, **values: Any) -> None:
+    """Insert unless the idempotency key is already there (from a re-run or another instance).
+    One statement built once, run on the session's connection: a busy day queues ~1,000."""
+    now = values.pop("now")
+    row = {"status": "pending", **values, "attempts": 0, "next_attempt_at": now, "created_at": now}
+    connection = session.connection()
+    connection.execute(_INSERT_NEW[connection.dialect.name], row)
+
+
+_INSERT_NEW = {
+    name: insert(OutboxMessage.__table__).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}

@@ -1,0 +1,1 @@
+"""Extensions of an audit's due date: the request, the decision, the rules."""

@@ -1,0 +1,756 @@
+"""Import teams, staff and cases from CSV: the whole file is checked before anything is written.
+
+Every problem is reported as ``FILE:LINE: message`` (the header is line 1). When there is any,
+nothing is written. Rows are upserted by their key: team name, staff email, case reference.
+Auditbot stores case references, never a child's or family member's name, so a column that is
+not part of the format is refused.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, SQLModel, select
+
+from bot.core import auditlog
+from bot.core.calendar import WorkingCalendar
+from bot.people.leavers import hand_over_leavers
+from bot.policy.schema import Policy
+from bot.selection.transfers import CaseMove, follow_case_transfers
+from models import ROLES, TEAM_TYPES, Case, Staff, Team
+from models.db import SessionFactory, transaction
+
+IMPORT_KINDS = ("teams", "staff", "cases")
+
+CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{6,}")
+SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{6,}")
+EMAIL = re.compile(r"[a-z0-9._%+'-]+@[a-z0-9-]+(\.[a-z0-9-]+)+")
+# A reference, not a name: no spaces, and at least one digit.
+CASE_REF = re.compile(r"(?=.*[0-9])[A-Za-z0-9][A-Za-z0-9/_.-]{0,39}")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# People who work in a team's caseload, so must belong to one.
+TEAM_ROLES = frozenset({"practitioner", "team_manager"})
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    kind: str
+    path: Path
+    errors: list[str]
+    created: int
+    updated: int
+    unchanged: int
+    dry_run: bool
+    transfers: int = 0  # cases selected for audit that moved team or practitioner
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> str:
+        if self.errors:
+            return f"{self.path}: {_plural(len(self.errors), 'problem')}: nothing imported"
+        rows = self.created + self.updated + self.unchanged
+        text = (
+            f"{self.path}: {_plural(rows, 'row')} valid: {self.created} new, "
+            f"{self.updated} updated, {self.unchanged} unchanged"
+        )
+        if self.transfers:
+            text += (
+                f"; {_plural(self.transfers, 'selected case')} moved: the people affected are told"
+            )
+        return f"{text} (dry run: nothing written)" if self.dry_run else text
+
+
+def import_csv(
+    make_session: SessionFactory,
+    kind: str,
+    path: Path,
+    *,
+    policy: Policy,
+    now: datetime,
+    actor: str,
+    dry_run: bool = False,
+    calendar: WorkingCalendar | None = None,
+) -> ImportReport:
+    """Check the whole file against the database, then upsert it (unless any problem or dry run)."""
+    if kind not in IMPORT_KINDS:
+        raise ValueError(f"unknown import kind {kind!r}: expected one of {', '.join(IMPORT_KINDS)}")
+    problems = _Problems(path)
+    rows = _read_rows(path, FORMATS[kind], problems)
+    counts: Counter[str] = Counter()
+    transfers = 0
+    if rows is not None:
+        with transaction(make_session) as session:
+            plan = PLANNERS[kind](rows, _Context(session, policy, now.date(), problems))
+            counts = plan.counts()
+            if not problems and not dry_run:
+                moves = _case_moves(plan) if kind == "cases" else []
+                plan.write(session)
+                transfers = follow_case_transfers(
+                    session, moves, policy=policy, now=now, actor=actor,
+                    calendar=calendar or WorkingCalendar(policy.calendar.holidays_subdivision),
+                )  # fmt: skip
+                if kind == "staff":
+                    hand_over_leavers(session, now=now, actor=actor)
+                auditlog.record(
+                    session,
+                    actor=actor,
+                    action=f"import.{kind}",
+                    subject=path.name,
+                    now=now,
+                    created=counts["created"],
+                    updated=counts["updated"],
+                    unchanged=counts["unchanged"],
+                )
+    if problems:
+        counts = Counter()
+    return ImportReport(
+        kind=kind,
+        path=path,
+        errors=problems.lines(),
+        created=counts["created"],
+        updated=counts["updated"],
+        unchanged=counts["unchanged"],
+        dry_run=dry_run,
+        transfers=transfers,
+    )
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+# --- Reading: the file, its header and its rows ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Format:
+    required: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.required + self.optional
+
+
+FORMATS = {
+    "teams": _Format(("team", "service_area", "team_type", "channel_id")),
+    "staff": _Format(
+        ("email", "name", "role", "team", "manager_email"),
+        ("slack_user_id", "newly_qualified", "status"),
+    ),
+    "cases": _Format(
+        ("case_ref", "team", "worker_email", "case_type", "opened_on", "status"),
+        ("tac_last_summary_on",),
+    ),
+}
+
+
+@dataclass
+class _Problems:
+    """Problems found so far, each tied to a physical line of the file."""
+
+    path: Path
+    found: list[tuple[int, str]] = field(default_factory=list)
+
+    def add(self, line: int, message: str) -> None:
+        self.found.append((line, message))
+
+    @property
+    def count(self) -> int:
+        return len(self.found)
+
+    def __bool__(self) -> bool:
+        return bool(self.found)
+
+    def lines(self) -> list[str]:
+        in_file_order = sorted(self.found, key=lambda problem: problem[0])
+        return [f"{self.path}:{line}: {message}" for line, message in in_file_order]
+
+
+@dataclass(frozen=True)
+class _Row:
+    line: int
+    values: dict[str, str]
+
+    def __getitem__(self, column: str) -> str:
+        return self.values.get(column, "")
+
+
+def _read_rows(path: Path, fmt: _Format, problems: _Problems) -> list[_Row] | None:
+    """The data rows, or None when the file or its header is unusable (row checks would only
+    repeat that problem)."""
+    text = _read_text(path, problems)
+    if text is None:
+        return None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        records = list(_non_blank_records(reader))
+    except csv.Error as exc:
+        problems.add(reader.line_num, f"not valid CSV: {exc}")
+        return None
+    if not records:
+        problems.add(1, f"the file is empty: a header row is required ({', '.join(fmt.columns)})")
+        return None
+    (header_line, header), *data = records
+    while header and not header[-1]:  # spreadsheets sometimes add empty trailing cells
+        header.pop()
+    columns = _check_header(header, header_line, fmt, problems)
+    if columns is None:
+        return None
+    rows = (_make_row(line, values, columns, problems) for line, values in data)
+    return [row for row in rows if row is not None]
+
+
+def _read_text(path: Path, problems: _Problems) -> str | None:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.add(1, f"cannot read the file: {exc.strerror or exc}")
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        bad_line = data[: exc.start].count(b"\n") + 1
+        problems.add(
+            1,
+            f"the file is not UTF-8 text (first bad byte on line {bad_line}): "
+            "save it as 'CSV UTF-8' and import it again",
+        )
+        return None
+    if "\0" in text:
+        # The csv module lets NUL through, but PostgreSQL refuses it in text.
+        nul_line = text[: text.index("\0")].count("\n") + 1
+        problems.add(nul_line, "contains a NUL character: this is not a CSV text file")
+        return None
+    return text
+
+
+def _non_blank_records(reader: Any) -> Iterator[tuple[int, list[str]]]:
+    """Each record with the physical line it starts on, values stripped, blank records skipped."""
+    previous_end = 0
+    for values in reader:
+        start, previous_end = previous_end + 1, reader.line_num
+        stripped = [value.strip() for value in values]
+        if any(stripped):
+            yield start, stripped
+
+
+def _check_header(
+    header: list[str], line: int, fmt: _Format, problems: _Problems
+) -> list[str] | None:
+    columns = [name.lower() for name in header]
+    if not set(columns).intersection(fmt.columns):
+        problems.add(line, f"this is not a header row: the columns are {', '.join(fmt.columns)}")
+        return None
+    before = problems.count
+    for position, (name, shown) in enumerate(zip(columns, header, strict=True)):
+        if not name:
+            problems.add(line, f"column {position + 1} has no name")
+        elif name not in fmt.columns:
+            problems.add(line, _unknown_column(shown, fmt))
+        elif columns.index(name) < position:
+            problems.add(line, f"column '{shown}' appears twice")
+    for name in fmt.required:
+        if name not in columns:
+            problems.add(line, f"required column '{name}' is missing")
+    return columns if problems.count == before else None
+
+
+def _unknown_column(shown: str, fmt: _Format) -> str:
+    return (
+        f"column '{shown}' is not allowed: Auditbot stores case references, never a child's or "
+        f"family member's name; the columns are {', '.join(fmt.columns)}"
+    )
+
+
+def _make_row(line: int, values: list[str], columns: list[str], problems: _Problems) -> _Row | None:
+    # Empty trailing cells are allowed (see the header); anything else out of place is refused.
+    if len(values) < len(columns) or any(values[len(columns) :]):
+        problems.add(line, f"{len(values)} values but the header has {len(columns)} columns")
+        return None
+    return _Row(line, dict(zip(columns, values[: len(columns)], strict=True)))
+
+
+# --- Checking single values ------------------------------------------------------------------
+
+
+def _required(row: _Row, column: str, problems: _Problems) -> str | None:
+    value = row[column]
+    if not value:
+        problems.add(row.line, f"{column} is required")
+        return None
+    return value
+
+
+def _one_of(
+    row: _Row,
+    column: str,
+    allowed: Sequence[str],
+    problems: _Problems,
+    *,
+    default: str | None = None,
+) -> str | None:
+    """The allowed spelling of the value (matched case-insensitively), or the default when empty."""
+    value = row[column]
+    if not value and default is not None:
+        return default
+    for choice in allowed:
+        if value.lower() == choice.lower():
+            return choice
+    if value:
+        problems.add(row.line, f"{column} '{value}' is not one of {', '.join(allowed)}")
+    else:
+        problems.add(row.line, f"{column} is required: one of {', '.join(allowed)}")
+    return None
+
+
+def _optional_match(
+    row: _Row, column: str, pattern: re.Pattern[str], what: str, problems: _Problems
+) -> str | None:
+    value = row[column]
+    if not value:
+        return None
+    if not pattern.fullmatch(value):
+        problems.add(row.line, f"{column} '{value}' is not {what}")
+        return None
+    return value
+
+
+def _email(row: _Row, column: str, problems: _Problems) -> str | None:
+    value = row[column].lower()
+    if not value:
+        problems.add(row.line, f"{column} is required")
+        return None
+    if not EMAIL.fullmatch(value):
+        problems.add(row.line, f"{column} '{row[column]}' is not a valid email address")
+        return None
+    return value
+
+
+def _date(row: _Row, column: str, problems: _Problems, *, required: bool) -> date | None:
+    value = row[column]
+    if not value:
+        if required:
+            problems.add(row.line, f"{column} is required (YYYY-MM-DD)")
+        return None
+    try:
+        if ISO_DATE.fullmatch(value):
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    problems.add(row.line, f"{column} '{value}' is not a date in the form YYYY-MM-DD")
+    return None
+
+
+def _known_team(row: _Row, teams: dict[str, Team], problems: _Problems) -> Team | None:
+    name = _required(row, "team", problems)
+    if name is None:
+        return None
+    team = teams.get(name.lower())
+    if team is None:
+        problems.add(
+            row.line, f"team '{name}' does not exist: import teams first (auditbot import teams)"
+        )
+    return team
+
+
+class _FirstSeen:
+    """Refuses a key that an earlier line of the same file already used."""
+
+    def __init__(self, column: str, problems: _Problems) -> None:
+        self._column = column
+        self._problems = problems
+        self._lines: dict[str, int] = {}
+
+    def check(self, row: _Row, key: str, shown: str) -> None:
+        first = self._lines.setdefault(key, row.line)
+        if first != row.line:
+            self._problems.add(
+                row.line, f"{self._column} '{shown}' appears again (first on line {first})"
+            )
+
+
+# --- Planning: what the file would change ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Context:
+    session: Session
+    policy: Policy
+    today: date
+    problems: _Problems
+
+
+@dataclass
+class _Change:
+    existing: SQLModel | None
+    values: dict[str, Any]
+    # A difference the values do not show (a staff member's manager, linked by email).
+    also_changed: bool = False
+
+    @property
+    def outcome(self) -> str:
+        if self.existing is None:
+            return "created"
+        differs = any(getattr(self.existing, name) != value for name, value in self.values.items())
+        return "updated" if differs or self.also_changed else "unchanged"
+
+
+@dataclass
+class _Plan:
+    model: type[SQLModel]
+    changes: list[_Change] = field(default_factory=list)
+    # Staff only: email -> manager's email, linked once every person has a row.
+    managers: dict[str, str | None] = field(default_factory=dict)
+
+    def counts(self) -> Counter[str]:
+        return Counter(change.outcome for change in self.changes)
+
+    def write(self, session: Session) -> None:
+        for change in self.changes:
+            if change.existing is None:
+                session.add(self.model(**change.values))
+                continue
+            for name, value in change.values.items():
+                setattr(change.existing, name, value)
+            session.add(change.existing)
+        if self.managers:
+            _link_managers(session, self.managers)
+
+
+def _link_managers(session: Session, managers: dict[str, str | None]) -> None:
+    session.flush()
+    staff = _staff_by_email(session)
+    for email, manager_email in managers.items():
+        staff[email].manager_id = staff[manager_email].id if manager_email else None
+
+
+def _teams_by_name(session: Session) -> dict[str, Team]:
+    return {team.name.lower(): team for team in session.exec(select(Team))}
+
+
+def _staff_by_email(session: Session) -> dict[str, Staff]:
+    return {person.email.lower(): person for person in session.exec(select(Staff))}
+
+
+def _valid_rows(
+    rows: list[_Row], problems: _Problems, check: Callable[[_Row], dict[str, Any]]
+) -> Iterator[tuple[_Row, dict[str, Any]]]:
+    """Each row with its checked values, leaving out rows that had a problem."""
+    for row in rows:
+        before = problems.count
+        values = check(row)
+        if problems.count == before:
+            yield row, values
+
+
+# --- teams.csv -------------------------------------------------------------------------------
+
+
+def _plan_teams(rows: list[_Row], ctx: _Context) -> _Plan:
+    existing = _teams_by_name(ctx.session)
+    seen = _FirstSeen("team", ctx.problems)
+
+    def check(row: _Row) -> dict[str, Any]:
+        values = _team_values(row, ctx.problems)
+        if values["name"]:
+            seen.check(row, values["name"].lower(), values["name"])
+        return values
+
+    plan = _Plan(Team)
+    for _row, values in _valid_rows(rows, ctx.problems, check):
+        plan.changes.append(_Change(existing.get(values["name"].lower()), values))
+    return plan
+
+
+def _team_values(row: _Row, problems: _Problems) -> dict[str, Any]:
+    return {
+        "name": _required(row, "team", problems),
+        "service_area": _required(row, "service_area", problems),
+        "team_type": _one_of(row, "team_type", TEAM_TYPES, problems),
+        "channel_id": _optional_match(
+            row,
+            "channel_id",
+            CHANNEL_ID,
+            "a Slack channel ID (like C0123ABCD, shown in the channel's details; not its name)",
+            problems,
+        ),
+    }
+
+
+# --- staff.csv -------------------------------------------------------------------------------
+
+
+def _plan_staff(rows: list[_Row], ctx: _Context) -> _Plan:
+    teams = _teams_by_name(ctx.session)
+    existing = _staff_by_email(ctx.session)
+    seen = _FirstSeen("email", ctx.problems)
+
+    def check(row: _Row) -> dict[str, Any]:
+        values = _staff_values(row, teams, ctx.problems)
+        if values["email"]:
+            seen.check(row, values["email"], values["email"])
+        return values
+
+    valid = list(_valid_rows(rows, ctx.problems, check))
+    # Second pass: a manager may be on a later line of the file.
+    managers = _resolve_managers(rows, existing, ctx.problems)
+    _check_manager_loops(rows, managers, existing, ctx.problems)
+    _check_slack_ids_unique(valid, existing, ctx.problems)
+    current_manager = _current_managers(existing)
+    plan = _Plan(Staff)
+    for _row, values in valid:
+        email = values["email"]
+        person = existing.get(email)
+        moved = person is not None and current_manager.get(email) != managers.get(email)
+        plan.changes.append(_Change(person, values, also_changed=moved))
+        plan.managers[email] = managers.get(email)
+    return plan
+
+
+def _staff_values(row: _Row, teams: dict[str, Team], problems: _Problems) -> dict[str, Any]:
+    email = _email(row, "email", problems)
+    name = _required(row, "name", problems)
+    roles = _roles(row, problems)
+    team = _staff_team(row, roles, teams, problems)
+    values: dict[str, Any] = {
+        "email": email,
+        "name": name,
+        "roles": ";".join(roles),
+        "team_id": team.id if team else None,
+    }
+    slack_user_id = _optional_match(
+        row, "slack_user_id", SLACK_USER_ID, "a Slack user ID (like U0123ABCD)", problems
+    )
+    # An empty slack_user_id keeps the one already stored or found by users.lookupByEmail.
+    if slack_user_id:
+        values |= {"slack_user_id": slack_user_id, "slack_lookup": "found"}
+    newly_qualified = _one_of(row, "newly_qualified", ("yes", "no"), problems, default="no")
+    values["newly_qualified"] = newly_qualified == "yes"
+    values["status"] = _one_of(row, "status", ("active", "left"), problems, default="active")
+    return values
+
+
+def _roles(row: _Row, problems: _Problems) -> list[str]:
+    """The person's roles in the order of ROLES."""
+    given = [part.strip() for part in row["role"].split(";") if part.strip()]
+    if not given:
+        problems.add(
+            row.line, f"role is required: one or more of {', '.join(ROLES)}, separated by ';'"
+        )
+    for role in given:
+        if role.lower() not in ROLES:
+            problems.add(row.line, f"role '{role}' is not one of {', '.join(ROLES)}")
+    lowered = {role.lower() for role in given}
+    return [role for role in ROLES if role in lowered]
+
+
+def _staff_team(
+    row: _Row, roles: list[str], teams: dict[str, Team], problems: _Problems
+) -> Team | None:
+    if row["team"]:
+        return _known_team(row, teams, problems)
+    if TEAM_ROLES.intersection(roles):
+        problems.add(row.line, "team is required for a practitioner or team manager")
+    return None
+
+
+def _resolve_managers(
+    rows: list[_Row], existing: dict[str, Staff], problems: _Problems
+) -> dict[str, str | None]:
+    """Each person's manager email: someone in this file or already imported."""
+    in_file = {row["email"].lower() for row in rows}
+    managers: dict[str, str | None] = {}
+    for row in rows:
+        email, manager = row["email"].lower(), row["manager_email"].lower()
+        if manager == email and manager:
+            problems.add(row.line, "manager_email is the person's own email")
+        elif manager and manager not in in_file and manager not in existing:
+            problems.add(
+                row.line,
+                f"manager_email '{row['manager_email']}' is not a staff member in this file "
+                "or already imported",
+            )
+        managers[email] = manager or None
+    return managers
+
+
+def _current_managers(existing: dict[str, Staff]) -> dict[str, str | None]:
+    email_by_id = {person.id: email for email, person in existing.items()}
+    return {email: email_by_id.get(person.manager_id) for email, person in existing.items()}
+
+
+def _check_manager_loops(
+    rows: list[_Row],
+    managers: dict[str, str | None],
+    existing: dict[str, Staff],
+    problems: _Problems,
+) -> None:
+    """Escalation follows the manager chain, so it must end (someone's own email is reported
+    by _resolve_managers)."""
+    chain = _current_managers(existing) | managers
+    for row in rows:
+        email = row["email"].lower()
+        path = [email]
+        manager = chain.get(email)
+        while manager and manager not in path:
+            path.append(manager)
+            manager = chain.get(manager)
+        if manager == email and len(path) > 1:
+            loop = " -> ".join([*path, email])
+            problems.add(row.line, f"manager_email makes a loop: {loop}")
+
+
+def _check_slack_ids_unique(
+    valid: list[tuple[_Row, dict[str, Any]]], existing: dict[str, Staff], problems: _Problems
+) -> None:
+    """Two people must never share a Slack user ID: the bot finds a person's roles by it."""
+    given = {
+        values["email"]: (row, values["slack_user_id"])
+        for row, values in valid
+        if "slack_user_id" in values
+    }
+    holders = {
+        person.slack_user_id: email
+        for email, person in existing.items()
+        if person.slack_user_id and email not in given
+    }
+    for email, (row, slack_user_id) in given.items():
+        holder = holders.setdefault(slack_user_id, email)
+        if holder != email:
+            problems.add(row.line, f"slack_user_id '{slack_user_id}' already belongs to {holder}")
+
+
+# --- cases.csv -------------------------------------------------------------------------------
+
+
+def _plan_cases(rows: list[_Row], ctx: _Context) -> _Plan:
+    teams = _teams_by_name(ctx.session)
+    staff = _staff_by_email(ctx.session)
+    existing = {case.case_ref.lower(): case for case in ctx.session.exec(select(Case))}
+    seen = _FirstSeen("case_ref", ctx.problems)
+
+    def check(row: _Row) -> dict[str, Any]:
+        values = _case_values(row, ctx, teams, staff)
+        if values["case_ref"]:
+            seen.check(row, values["case_ref"].lower(), values["case_ref"])
+        return values
+
+    plan = _Plan(Case)
+    for _row, values in _valid_rows(rows, ctx.problems, check):
+        case = existing.get(values["case_ref"].lower())
+        if case is not None:
+            values["tac_last_summary_on"] = _later(
+                case.tac_last_summary_on, values["tac_last_summary_on"]
+            )
+        values["closed_on"] = _closed_on(case, values["status"], ctx.today)
+        plan.changes.append(_Change(case, values))
+    return plan
+
+
+def _case_moves(plan: _Plan) -> list[CaseMove]:
+    """Cases the import gives another team or practitioner (read before the plan is written)."""
+    return [
+        CaseMove(
+            case_id=change.existing.id,
+            old_team_id=change.existing.team_id,
+            old_worker_id=change.existing.worker_id,
+            new_team_id=change.values["team_id"],
+            new_worker_id=change.values["worker_id"],
+        )
+        for change in plan.changes
+        if change.existing is not None
+        and (change.existing.team_id, change.existing.worker_id)
+        != (change.values["team_id"], change.values["worker_id"])
+    ]
+
+
+def _closed_on(case: Case | None, status: str, today: date) -> date | None:
+    """When the case was first seen closed: data retention counts from it."""
+    if status != "closed":
+        return None
+    return case.closed_on if case is not None and case.closed_on else today
+
+
+def _case_values(
+    row: _Row, ctx: _Context, teams: dict[str, Team], staff: dict[str, Staff]
+) -> dict[str, Any]:
+    problems = ctx.problems
+    case_ref = _case_ref(row, problems)
+    team = _known_team(row, teams, problems)
+    worker = _known_worker(row, staff, problems)
+    case_type = _one_of(row, "case_type", ctx.policy.case_types, problems)
+    opened_on = _date(row, "opened_on", problems, required=True)
+    status = _one_of(row, "status", ("open", "closed"), problems)
+    summary_on = _date(row, "tac_last_summary_on", problems, required=False)
+    _check_case_dates(row, opened_on, summary_on, ctx.today, problems)
+    return {
+        "case_ref": case_ref,
+        "team_id": team.id if team else None,
+        "worker_id": worker.id if worker else None,
+        "case_type": case_type,
+        "opened_on": opened_on,
+        "status": status,
+        "tac_last_summary_on": summary_on,
+    }
+
+
+def _case_ref(row: _Row, problems: _Problems) -> str | None:
+    value = _required(row, "case_ref", problems)
+    if value and not CASE_REF.fullmatch(value):
+        problems.add(
+            row.line,
+            f"case_ref '{value}' is not a case reference: up to 40 letters, digits and - / _ . "
+            "with at least one digit (never a name)",
+        )
+        return None
+    return value
+
+
+def _known_worker(row: _Row, staff: dict[str, Staff], problems: _Problems) -> Staff | None:
+    email = _required(row, "worker_email", problems)
+    if email is None:
+        return None
+    worker = staff.get(email.lower())
+    if worker is None:
+        problems.add(
+            row.line,
+            f"worker_email '{email}' is not a staff member: import staff first "
+            "(auditbot import staff)",
+        )
+    return worker
+
+
+def _check_case_dates(
+    row: _Row, opened_on: date | None, summary_on: date | None, today: date, problems: _Problems
+) -> None:
+    if opened_on and opened_on > today:
+        problems.add(row.line, f"opened_on {opened_on} is after today ({today})")
+    if summary_on and summary_on > today:
+        problems.add(row.line, f"tac_last_summary_on {summary_on} is after today ({today})")
+    if opened_on and summary_on and summary_on < opened_on:
+        problems.add(row.line, f"tac_last_summary_on {summary_on} is before opened_on {opened_on}")
+
+
+def _later(stored: date | None, given: date | None) -> date | None:
+    """A TAC summary date never moves back: an older or empty value keeps the stored one."""
+    if stored is None or given is None:
+        return stored or given
+    return max(stored, given)
+
+
+PLANNERS: dict[str, Callable[[list[_Row], _Context], _Plan]] = {
+    "teams": _plan_teams,
+    "staff": _plan_staff,
+    "cases": _plan_cases,
+}

@@ -1,0 +1,281 @@
+"""Data retention: once a day, remove or redact what the policy no longer lets Auditbot keep.
+
+What goes (each period in the policy's `retention`, None keeps it):
+- `outbox_message_days`: the bodies of messages queued that long ago and sent, withdrawn or
+  failed for good; the row, its idempotency key and status stay, so nothing can be sent twice.
+- `free_text_days`: justifications, reasons and notes written that long ago become
+  "[removed after N days]"; grades, statuses and dates stay, so every count the reports need
+  stays too.
+- `closed_case_days`: a case closed that long ago loses its reference (it becomes
+  `closed-<id>`), and the free text about it goes whatever its age.
+
+The sweep is claimed once per local day (`RetentionRun`), logged in the audit log with what it
+removed, and only touches what is not yet removed: running it again changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, String, cast, update
+from sqlmodel import Session, SQLModel, col, select
+
+from bot.core import auditlog
+from bot.core.calendar import WorkingCalendar
+from bot.policy.schema import Policy
+from models import (
+    Audit,
+    AuditAction,
+    AuditLogEntry,
+    Booking,
+    Case,
+    Extension,
+    FamilyEngagement,
+    ModeratedJudgement,
+    OutboxMessage,
+    Reaudit,
+    RetentionRun,
+    RoundCase,
+    SafeguardingAlert,
+    Selection,
+    TacDecision,
+    TacSupervision,
+)
+
+CLOSED_CASE_PREFIX = "closed-"
+# Messages nothing will send again: their bodies can go once the period has passed.
+FINISHED_MESSAGES = ("sent", "withdrawn", "failed")
+# Keys of free text inside JSON answers and audit-log details (see the audit and re-audit forms).
+FREE_TEXT_KEYS = frozenset(
+    {"justification", "reason", "impact", "views", "concern_note", "no_actions", "addressed_note"}
+    | {"comment", "note"}
+)
+
+
+def removed_marker(days: int) -> str:
+    return f"[removed after {days} days]"
+
+
+@dataclass(frozen=True)
+class _TextColumns:
+    """Free-text columns of a table, and what dates them (older than the cutoff: removed)."""
+
+    model: type[SQLModel]
+    columns: tuple[str, ...]
+    written: Any  # a column, or a condition builder taking the cutoff
+
+    def older_than(self, cutoff: datetime) -> ColumnElement[bool]:
+        if callable(self.written):
+            return self.written(cutoff)
+        return self.written < cutoff
+
+
+FREE_TEXT_COLUMNS = (
+    _TextColumns(Selection, ("replaced_reason",), col(Selection.replaced_at)),
+    _TextColumns(Booking, ("practitioner_reason", "closed_reason"), col(Booking.created_at)),
+    _TextColumns(FamilyEngagement, ("reason", "summary"), col(FamilyEngagement.updated_at)),
+    _TextColumns(
+        AuditAction,
+        ("what", "done_note"),
+        lambda cutoff: (AuditAction.status == "done") & (col(AuditAction.done_at) < cutoff),
+    ),
+    _TextColumns(
+        SafeguardingAlert,
+        ("note",),
+        lambda cutoff: col(SafeguardingAlert.acknowledged_at) < cutoff,
+    ),
+    _TextColumns(
+        ModeratedJudgement,
+        ("reason",),
+        lambda cutoff: col(ModeratedJudgement.reaudit_id).in_(
+            select(Reaudit.id).where(Reaudit.status == "submitted", Reaudit.updated_at < cutoff)
+        ),
+    ),
+    _TextColumns(
+        Reaudit,
+        ("comment",),
+        lambda cutoff: (Reaudit.status == "submitted") & (Reaudit.updated_at < cutoff),
+    ),
+    _TextColumns(RoundCase, ("attendance_reason",), col(RoundCase.attendance_at)),
+    _TextColumns(Extension, ("reason", "refusal_reason"), col(Extension.created_at)),
+    _TextColumns(
+        TacDecision,
+        ("reason", "trigger_note"),
+        lambda cutoff: col(TacDecision.supervision_id).in_(
+            select(TacSupervision.id).where(col(TacSupervision.recorded_at) < cutoff)
+        ),
+    ),
+)
+
+
+def run_retention(
+    session: Session, *, policy: Policy, calendar: WorkingCalendar, now: datetime
+) -> dict[str, int] | None:
+    """The day's sweep, from the policy's time; None when not due or already done today."""
+    rules = policy.retention
+    local = calendar.local(now)
+    periods = (rules.outbox_message_days, rules.free_text_days, rules.closed_case_days)
+    if local.time() < rules.run_at or all(days is None for days in periods):
+        return None
+    day = local.date()
+    if session.exec(select(RetentionRun.id).where(RetentionRun.day == day)).first():
+        return None
+    run = RetentionRun(day=day, ran_at=now, removed={})
+    session.add(run)
+    session.flush()  # claims the day: a second instance's insert fails here
+    removed = sweep(session, policy, now)
+    run.removed = removed
+    auditlog.record(
+        session, actor="scheduler", action="retention.sweep", subject=str(day), now=now, **removed
+    )
+    return removed
+
+
+def sweep(session: Session, policy: Policy, now: datetime) -> dict[str, int]:
+    """Remove what has expired at `now`; returns how many of each thing went."""
+    rules = policy.retention
+    removed: dict[str, int] = {}
+    if rules.outbox_message_days is not None:
+        removed["outbox_bodies"] = _clear_sent_messages(session, now, rules.outbox_message_days)
+    if rules.closed_case_days is not None:
+        removed["closed_cases"] = _forget_closed_cases(session, now, rules.closed_case_days)
+    if rules.free_text_days is not None:
+        cutoff = now - timedelta(days=rules.free_text_days)
+        removed.update(_redact_free_text(session, cutoff, removed_marker(rules.free_text_days)))
+    return {name: count for name, count in removed.items() if count}
+
+
+def _clear_sent_messages(session: Session, now: datetime, days: int) -> int:
+    cutoff = now - timedelta(days=days)
+    result = session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.status).in_(FINISHED_MESSAGES))
+        .where(OutboxMessage.created_at < cutoff)
+        .where(cast(OutboxMessage.payload, String) != "{}")
+        .values(payload={})
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def _forget_closed_cases(session: Session, now: datetime, days: int) -> int:
+    """A case closed `days` ago keeps its row (the counts) but not its reference or the free
+    text about it."""
+    closed_before: date = (now - timedelta(days=days)).date()
+    cases = session.exec(
+        select(Case)
+        .where(Case.status == "closed", col(Case.closed_on) < closed_before)
+        .where(col(Case.case_ref).not_like(f"{CLOSED_CASE_PREFIX}%"))
+    ).all()
+    marker = removed_marker(days)
+    for case in cases:
+        _forget_reference_in_log(session, case.case_ref, f"{CLOSED_CASE_PREFIX}{case.id}")
+        case.case_ref = f"{CLOSED_CASE_PREFIX}{case.id}"
+        session.add(case)
+        selections = select(Selection.id).where(Selection.case_id == case.id)
+        _redact_case_text(session, case.id, selections, marker)
+    return len(cases)
+
+
+def _forget_reference_in_log(session: Session, case_ref: str, replacement: str) -> None:
+    """Re-draws log the references they swapped: those of a forgotten case are replaced."""
+    entries = session.exec(
+        select(AuditLogEntry).where(AuditLogEntry.action == "selection.redraw")
+    ).all()
+    for entry in entries:
+        if case_ref in entry.details.values():
+            entry.details = {
+                key: replacement if value == case_ref else value
+                for key, value in entry.details.items()
+            }
+
+
+def _redact_case_text(session: Session, case_id: int, selection_ids: Any, marker: str) -> None:
+    """Every free text about one case, whatever its age (its case has been forgotten)."""
+    audits = select(Audit.id).where(col(Audit.selection_id).in_(selection_ids))
+    by_case = {
+        Selection: col(Selection.id).in_(selection_ids),
+        Booking: col(Booking.selection_id).in_(selection_ids),
+        FamilyEngagement: col(FamilyEngagement.selection_id).in_(selection_ids),
+        AuditAction: col(AuditAction.audit_id).in_(audits),
+        SafeguardingAlert: col(SafeguardingAlert.audit_id).in_(audits),
+        Reaudit: col(Reaudit.audit_id).in_(audits),
+        ModeratedJudgement: col(ModeratedJudgement.reaudit_id).in_(
+            select(Reaudit.id).where(col(Reaudit.audit_id).in_(audits))
+        ),
+        TacDecision: TacDecision.case_id == case_id,
+        RoundCase: RoundCase.case_id == case_id,
+        Extension: col(Extension.selection_id).in_(selection_ids),
+    }
+    for text in FREE_TEXT_COLUMNS:
+        for column in text.columns:
+            _redact_column(session, text.model, column, by_case[text.model], marker)
+    for model, rows in (
+        (Audit, col(Audit.id).in_(audits)),
+        (Reaudit, col(Reaudit.audit_id).in_(audits)),
+    ):
+        _redact_answers(session.exec(select(model).where(rows)).all(), "answers", marker)
+
+
+def _redact_free_text(session: Session, cutoff: datetime, marker: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for text in FREE_TEXT_COLUMNS:
+        for column in text.columns:
+            changed = _redact_column(session, text.model, column, text.older_than(cutoff), marker)
+            if changed:
+                key = f"{text.model.__tablename__}.{column}"
+                counts[key] = counts.get(key, 0) + changed
+    for model, written, field in (
+        (Audit, col(Audit.updated_at), "answers"),
+        (Reaudit, col(Reaudit.updated_at), "answers"),
+        (AuditLogEntry, col(AuditLogEntry.at), "details"),
+    ):
+        rows = session.exec(select(model).where(written < cutoff)).all()
+        changed = _redact_answers(rows, field, marker)
+        if changed:
+            counts[f"{model.__tablename__}.{field}"] = changed
+    return counts
+
+
+def _redact_column(
+    session: Session, model: type[SQLModel], column: str, which: Any, marker: str
+) -> int:
+    field = getattr(model, column)
+    result = session.execute(
+        update(model)
+        .where(which, col(field).is_not(None), field != "", field != marker)
+        .values({column: marker})
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def _redact_answers(rows: Iterable[Any], field: str, marker: str) -> int:
+    """Free text inside JSON (answers, audit-log details): a new dict, so the column is written."""
+    changed = 0
+    for row in rows:
+        value = getattr(row, field)
+        redacted = _redact_json(value, marker)
+        if redacted != value:
+            setattr(row, field, redacted)
+            changed += 1
+    return changed
+
+
+def _redact_json(value: Any, marker: str) -> Any:
+    if isinstance(value, dict):
+        return {
+            key: marker if _is_free_text(key, item) else _redact_json(item, marker)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_redact_json(item, marker) for item in value]
+    return value
+
+
+def _is_free_text(key: str, value: Any) -> bool:
+    named = key in FREE_TEXT_KEYS or key.startswith("action_what_")
+    return named and isinstance(value, str) and value != "" and not value.startswith("[removed")

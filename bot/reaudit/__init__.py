@@ -1,0 +1,1 @@
+"""Re-audit and moderation: the draw, the sample, the moderator's form and messages."""

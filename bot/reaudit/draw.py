@@ -1,0 +1,397 @@
+"""Drawing the re-audits: the monthly moderation sample and the head of service's yearly one.
+
+Recorded like the monthly selection: the round keeps its seed and criteria, each re-audit its
+pool size and draw seed, and a second draw for the same month changes nothing.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, tzinfo
+
+from sqlmodel import Session, col, or_, select
+
+from bot.core import auditlog
+from bot.core.calendar import WorkingCalendar
+from bot.core.errors import InvalidRequest
+from bot.core.months import Month
+from bot.policy.schema import Policy
+from bot.reaudit.messages import Original, audit_actions_of, queue_draw_messages
+from bot.reaudit.sampling import (
+    Candidate,
+    Pick,
+    past_year_window,
+    per_manager_window,
+    previous_month_window,
+    sample_per_manager,
+    sample_share,
+)
+from models import Audit, Reaudit, ReauditRound, RoundCase, Staff
+from models.reaudit import ANNUAL, MONTHLY
+
+
+@dataclass
+class ReauditOutcome:
+    month: Month
+    kind: str
+    created: bool
+    drawn_at: datetime
+    drawn_by: str
+    criteria: dict[str, object]
+    moderators: list[Staff] = field(default_factory=list)  # one per re-audit drawn
+
+    @property
+    def count(self) -> int:
+        return len(self.moderators)
+
+    @property
+    def moderator_counts(self) -> list[tuple[str, int]]:
+        return sorted(Counter(person.name for person in self.moderators).items())
+
+    @property
+    def rule(self) -> str:
+        """How the sample was drawn, in words an administrator can check."""
+        criteria = self.criteria
+        start = date.fromisoformat(str(criteria["completed_from"]))
+        end = date.fromisoformat(str(criteria["completed_to"]))
+        pool = criteria["pool_size"]
+        if criteria["sampling"] == "per_manager":
+            return (
+                f"one per team manager, at random, from the {pool} audit(s) completed between "
+                f"{start:%-d %B} and {end:%-d %B %Y}"
+            )
+        if criteria["sampling"] == "annual":
+            return (
+                f"{criteria['percent']}% at random of the {pool} re-audit(s) completed from "
+                f"{Month.of(start).label} to {Month.of(end).label}"
+            )
+        always = " or ".join(criteria["always_include_overall"])  # type: ignore[arg-type]
+        including = f", including every one judged {always}" if always else ""
+        return (
+            f"{criteria['percent']}% of the {pool} audit(s) completed in "
+            f"{Month.of(start).label}{including}"
+        )
+
+
+def draw_reaudits(
+    session: Session,
+    *,
+    month: Month,
+    policy: Policy,
+    calendar: WorkingCalendar,
+    now: datetime,
+    actor: str,
+    seed: str | None = None,
+) -> ReauditOutcome:
+    """Draw the month's re-audits and tell the people concerned; a second run changes nothing."""
+    if month.first_day > calendar.local(now).date():
+        raise InvalidRequest(
+            f"Re-audits for {month.label} can be drawn from {month.first_day:%-d %B %Y}, "
+            "once the audits they are drawn from are complete. Nothing has been changed."
+        )
+    existing = _round(session, MONTHLY, month)
+    if existing is not None:
+        return _outcome_of(session, existing, created=False)
+    rules = policy.reaudit
+    seed = seed or secrets.token_hex(8)
+    if rules.sampling == "per_manager":
+        window = per_manager_window(month)
+        candidates = _completed_audits(session, calendar, window)
+        picks = sample_per_manager(candidates, seed)
+        criteria: dict[str, object] = {"sampling": "per_manager"}
+    else:
+        window = previous_month_window(month)
+        candidates = _completed_audits(session, calendar, window)
+        picks = sample_share(
+            candidates,
+            percent=rules.percent,
+            always_include=rules.always_include_overall,
+            seed=seed,
+        )
+        criteria = {
+            "sampling": "percent",
+            "percent": rules.percent,
+            "always_include_overall": list(rules.always_include_overall),
+        }
+    return _record_round(
+        session,
+        kind=MONTHLY,
+        month=month,
+        seed=seed,
+        criteria={**criteria, **_window(window), "pool_size": len(candidates)},
+        picks=picks,
+        moderator_role=rules.moderator_role,
+        policy=policy,
+        calendar=calendar,
+        now=now,
+        actor=actor,
+    )
+
+
+def draw_annual_moderation(
+    session: Session,
+    *,
+    month: Month,
+    policy: Policy,
+    calendar: WorkingCalendar,
+    now: datetime,
+    actor: str,
+    seed: str | None = None,
+) -> ReauditOutcome:
+    """The head of service's sample of the previous twelve months' completed re-audits."""
+    existing = _round(session, ANNUAL, month)
+    if existing is not None:
+        return _outcome_of(session, existing, created=False)
+    rules = policy.reaudit.annual
+    seed = seed or secrets.token_hex(8)
+    window = past_year_window(month)
+    candidates = _completed_reaudits(session, calendar, window)
+    return _record_round(
+        session,
+        kind=ANNUAL,
+        month=month,
+        seed=seed,
+        criteria={
+            "sampling": "annual",
+            "percent": rules.percent,
+            **_window(window),
+            "pool_size": len(candidates),
+        },
+        picks=sample_share(candidates, percent=rules.percent, always_include=[], seed=seed),
+        moderator_role="head_of_service",
+        policy=policy,
+        calendar=calendar,
+        now=now,
+        actor=actor,
+    )
+
+
+def _record_round(
+    session: Session,
+    *,
+    kind: str,
+    month: Month,
+    seed: str,
+    criteria: dict[str, object],
+    picks: list[Pick],
+    moderator_role: str,
+    policy: Policy,
+    calendar: WorkingCalendar,
+    now: datetime,
+    actor: str,
+) -> ReauditOutcome:
+    reaudit_round = ReauditRound(
+        kind=kind, month=str(month), seed=seed, drawn_at=now, drawn_by=actor, criteria=criteria
+    )
+    session.add(reaudit_round)
+    session.flush()
+    moderators = ModeratorFinder(session, moderator_role)
+    due_on = _due_on(policy, calendar, month, now)
+    originals = Original.of_audits(session, [pick.audit_id for pick in picks])
+    reaudits = []
+    unassigned = 0
+    for pick in picks:
+        manager = originals[pick.audit_id].manager
+        moderator = moderators.for_manager(manager)
+        if moderator is None:
+            unassigned += 1
+            continue
+        reaudits.append(
+            Reaudit(
+                round_id=reaudit_round.id,
+                audit_id=pick.audit_id,
+                moderator_id=moderator.id,
+                chosen_because=pick.chosen_because,
+                pool_size=pick.pool_size,
+                draw_seed=pick.draw_seed,
+                due_on=due_on,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    reaudit_round.criteria = {
+        **criteria,
+        "moderator_role": moderator_role,
+        "unassigned": unassigned,
+    }
+    session.add_all([reaudit_round, *reaudits])
+    session.flush()
+    auditlog.record(
+        session,
+        actor=actor,
+        action=f"reaudit.draw.{kind}",
+        subject=str(month),
+        now=now,
+        seed=seed,
+        criteria=reaudit_round.criteria,
+        reaudits=[r.id for r in reaudits],
+    )
+    actions = audit_actions_of(session, [reaudit.audit_id for reaudit in reaudits])
+    for reaudit in reaudits:
+        original = originals[reaudit.audit_id]
+        queue_draw_messages(session, policy, reaudit, original, actions[original.audit.id], now)
+    return _outcome_of(session, reaudit_round, created=True)
+
+
+class ModeratorFinder:
+    """Who moderates a team manager's audit: the first active person up their line with the
+    role; where the line has none, the active people with it, in turn (by email)."""
+
+    def __init__(self, session: Session, role: str) -> None:
+        self.session = session
+        self.role = role
+        # Everyone up any line, and whoever may hold the role: the lines are walked in memory.
+        people = session.exec(
+            select(Staff)
+            .where(
+                or_(
+                    col(Staff.id).in_(select(Staff.manager_id)),
+                    col(Staff.roles).contains(role),
+                )
+            )
+            .order_by(Staff.email)
+        ).all()
+        self.in_turn = [person for person in people if person.is_active and person.has_role(role)]
+        self.turns = 0
+
+    def for_manager(self, manager: Staff) -> Staff | None:
+        person, seen = manager, {manager.id}
+        while person.manager_id is not None and person.manager_id not in seen:
+            seen.add(person.manager_id)
+            person = self.session.get(Staff, person.manager_id)
+            if person.is_active and person.has_role(self.role):
+                return person
+        others = [person for person in self.in_turn if person.id != manager.id]
+        if not others:
+            return None
+        self.turns += 1
+        return others[(self.turns - 1) % len(others)]
+
+
+def _due_on(policy: Policy, calendar: WorkingCalendar, month: Month, now: datetime) -> date:
+    days = policy.reaudit.due_working_days
+    if days is None:
+        return calendar.last_working_day(month)
+    return calendar.add_working_days(calendar.local(now).date(), days)
+
+
+def _window(window: tuple[date, date]) -> dict[str, str]:
+    return {"completed_from": window[0].isoformat(), "completed_to": window[1].isoformat()}
+
+
+def _between(calendar: WorkingCalendar, window: tuple[date, date]) -> tuple[datetime, datetime]:
+    """The window's local days as moments: from the first day's start to the last day's end."""
+    return calendar.at(window[0], time(0)), calendar.at(window[1] + timedelta(days=1), time(0))
+
+
+def _completed_audits(
+    session: Session, calendar: WorkingCalendar, window: tuple[date, date]
+) -> list[Candidate]:
+    """Audits submitted within the window and not re-audited in an earlier month."""
+    start, end = _between(calendar, window)
+    already = (
+        select(Reaudit.audit_id)
+        .join(ReauditRound, col(ReauditRound.id) == Reaudit.round_id)
+        .where(ReauditRound.kind == MONTHLY)
+    )
+    rows = session.exec(
+        select(Audit.id, Staff.email, Audit.submitted_at, Audit.overall)
+        .join(Staff, col(Staff.id) == Audit.manager_id)
+        .where(Audit.status == "submitted", col(Audit.id).not_in(already))
+        .where(col(Audit.submitted_at) >= start, col(Audit.submitted_at) < end)
+        # A round's audit answers its own question set: not moderated with the monthly ones.
+        .where(col(Audit.selection_id).not_in(select(RoundCase.selection_id)))
+    ).all()
+    return [
+        Candidate(audit_id, email, calendar.local(submitted_at).date(), overall)
+        for audit_id, email, submitted_at, overall in rows
+    ]
+
+
+def _completed_reaudits(
+    session: Session, calendar: WorkingCalendar, window: tuple[date, date]
+) -> list[Candidate]:
+    start, end = _between(calendar, window)
+    rows = session.exec(
+        select(Reaudit.audit_id, Staff.email, Reaudit.submitted_at)
+        .join(ReauditRound, col(ReauditRound.id) == Reaudit.round_id)
+        .join(Audit, col(Audit.id) == Reaudit.audit_id)
+        .join(Staff, col(Staff.id) == Audit.manager_id)
+        .where(ReauditRound.kind == MONTHLY, Reaudit.status == "submitted")
+        .where(col(Reaudit.submitted_at) >= start, col(Reaudit.submitted_at) < end)
+    ).all()
+    return [
+        Candidate(audit_id, email, calendar.local(submitted_at).date())
+        for audit_id, email, submitted_at in rows
+    ]
+
+
+def _round(session: Session, kind: str, month: Month) -> ReauditRound | None:
+    return session.exec(
+        select(ReauditRound).where(ReauditRound.kind == kind, ReauditRound.month == str(month))
+    ).first()
+
+
+def _outcome_of(session: Session, reaudit_round: ReauditRound, *, created: bool) -> ReauditOutcome:
+    moderators = session.exec(
+        select(Staff)
+        .join(Reaudit, col(Reaudit.moderator_id) == Staff.id)
+        .where(Reaudit.round_id == reaudit_round.id)
+        .order_by(Reaudit.id)
+    ).all()
+    return ReauditOutcome(
+        month=Month.parse(reaudit_round.month),
+        kind=reaudit_round.kind,
+        created=created,
+        drawn_at=reaudit_round.drawn_at,
+        drawn_by=reaudit_round.drawn_by,
+        criteria=reaudit_round.criteria,
+        moderators=list(moderators),
+    )
+
+
+def month_due_for_scheduled_draw(
+    policy: Policy, calendar: WorkingCalendar, timezone: tzinfo, now: datetime
+) -> Month | None:
+    """The month whose re-audits the scheduler should draw at `now`, if any: from ``run_at``
+    on its first working day, catching up within ``catch_up_working_days`` after downtime."""
+    rules = policy.reaudit
+    local = now.astimezone(timezone)
+    month = Month.of(local.date())
+    first = calendar.first_working_day(month)
+    if local.replace(tzinfo=None) < datetime.combine(first, rules.run_at):
+        return None
+    late_by = calendar.working_days_between(first, local.date())
+    return month if late_by <= rules.catch_up_working_days else None
+
+
+def run_scheduled_reaudits(
+    session: Session,
+    *,
+    policy: Policy,
+    calendar: WorkingCalendar,
+    timezone: tzinfo,
+    now: datetime,
+) -> list[ReauditOutcome]:
+    """Draw this month's re-audits (and, in the policy's month, the yearly sample) if the
+    schedule says so and nobody has."""
+    month = month_due_for_scheduled_draw(policy, calendar, timezone, now)
+    if month is None:
+        return []
+    drawn = []
+    if _round(session, MONTHLY, month) is None:
+        drawn.append(
+            draw_reaudits(
+                session, month=month, policy=policy, calendar=calendar, now=now, actor="scheduler"
+            )
+        )
+    annual = policy.reaudit.annual
+    if annual.enabled and month.month == annual.month and _round(session, ANNUAL, month) is None:
+        drawn.append(
+            draw_annual_moderation(
+                session, month=month, policy=policy, calendar=calendar, now=now, actor="scheduler"
+            )
+        )
+    return drawn

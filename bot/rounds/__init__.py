@@ -1,0 +1,1 @@
+"""Audit rounds (thematic, whole-file, audit days): definition, draw, attendance, status."""

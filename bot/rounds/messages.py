@@ -1,0 +1,136 @@
+"""The messages of an audit round: the auditor's case DM and the practitioner's attendance DM,
+each kept up to date with chat.update (through the outbox) as attendance and the audit move on."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from bot.core.outbox import queue_dm, queue_update
+from bot.policy.schema import ROUND_KINDS, FrameworkPolicy, Policy
+from messages import render
+from models import Audit, AuditRound, Case, RoundCase, Selection, Staff, Team
+
+
+def round_framework(policy: Policy, audit_round: AuditRound) -> FrameworkPolicy:
+    """The round's question set: its theme's, or the main audit framework."""
+    return policy.rounds.framework_for(audit_round.theme, policy.framework)
+
+
+def framework_for_selection(session: Session, policy: Policy, selection_id: int) -> FrameworkPolicy:
+    """The question set an audit of this selection answers: its round's, or the main one."""
+    round_case = round_case_of_selection(session, selection_id)
+    if round_case is None:
+        return policy.framework
+    return round_framework(policy, session.get(AuditRound, round_case.round_id))
+
+
+def round_case_manager(session: Session, selection_id: int) -> list[Staff]:
+    """For a round's audit, the case's team manager (the auditor is usually someone else), who
+    must hear of an immediate concern at once as well as the auditor's line; else nobody."""
+    round_case = round_case_of_selection(session, selection_id)
+    if round_case is None:
+        return []
+    practitioner = session.get(Staff, session.get(Case, round_case.case_id).worker_id)
+    manager = session.get(Staff, practitioner.manager_id) if practitioner.manager_id else None
+    if manager is None or not manager.is_active or manager.id == round_case.auditor_id:
+        return []
+    return [manager]
+
+
+def round_case_of_selection(session: Session, selection_id: int) -> RoundCase | None:
+    return session.exec(select(RoundCase).where(RoundCase.selection_id == selection_id)).first()
+
+
+def auditor_dm_key(round_case: RoundCase) -> str:
+    return f"round-case:{round_case.id}:auditor"
+
+
+def attendance_dm_key(round_case: RoundCase) -> str:
+    return f"round-case:{round_case.id}:attendance"
+
+
+def attendance_reminder_key(round_case: RoundCase, number: int) -> str:
+    return f"{attendance_dm_key(round_case)}:reminder:{number}"
+
+
+def _context(session: Session, policy: Policy, round_case: RoundCase) -> dict[str, Any]:
+    audit_round = session.get(AuditRound, round_case.round_id)
+    case = session.get(Case, round_case.case_id)
+    audit = session.exec(select(Audit).where(Audit.selection_id == round_case.selection_id))
+    return {
+        "round": audit_round,
+        "kind": ROUND_KINDS[audit_round.kind],
+        "framework": round_framework(policy, audit_round),
+        "round_case": round_case,
+        "case": case,
+        "team": session.get(Team, case.team_id),
+        "auditor": session.get(Staff, round_case.auditor_id),
+        "practitioner": session.get(Staff, case.worker_id),
+        "audit": audit.first(),
+    }
+
+
+def queue_round_case_messages(
+    session: Session, policy: Policy, round_case: RoundCase, now: datetime
+) -> None:
+    """The auditor's DM with the case, and the practitioner's request to confirm attendance."""
+    context = _context(session, policy, round_case)
+    queue_dm(
+        session,
+        key=auditor_dm_key(round_case),
+        recipient=context["auditor"],
+        message=render("round_auditor_dm", **context),
+        concern=f"round-case:{round_case.id}",
+        now=now,
+    )
+    queue_attendance_request(session, policy, round_case, now, reminder=None)
+
+
+def queue_attendance_request(
+    session: Session, policy: Policy, round_case: RoundCase, now: datetime, reminder: int | None
+) -> None:
+    context = _context(session, policy, round_case)
+    queue_dm(
+        session,
+        key=attendance_reminder_key(round_case, reminder)
+        if reminder
+        else attendance_dm_key(round_case),
+        recipient=context["practitioner"],
+        message=render("round_attendance_dm", reminder=reminder, **context),
+        concern=f"round-case:{round_case.id}",
+        now=now,
+    )
+
+
+def refresh_round_case_messages(
+    session: Session, policy: Policy, round_case: RoundCase, change: str, now: datetime
+) -> None:
+    """Update the auditor's DM (attendance, audit progress) and the practitioner's request."""
+    session.flush()
+    context = _context(session, policy, round_case)
+    for update_of, template in (
+        (auditor_dm_key(round_case), "round_auditor_dm"),
+        (attendance_dm_key(round_case), "round_attendance_dm"),
+    ):
+        queue_update(
+            session,
+            key=f"{update_of}:{change}",
+            update_of=update_of,
+            message=render(template, reminder=None, **context),
+            concern=f"round-case:{round_case.id}",
+            now=now,
+        )
+
+
+def refresh_after_audit_change(
+    session: Session, policy: Policy, selection: Selection, change: str, now: datetime
+) -> bool:
+    """For a round's audit: refresh the round's messages and say so (True); False otherwise."""
+    round_case = round_case_of_selection(session, selection.id)
+    if round_case is None:
+        return False
+    refresh_round_case_messages(session, policy, round_case, change, now)
+    return True

@@ -1,0 +1,147 @@
+"""How audit rounds stand: cases drawn, attendance confirmed, audits done, findings per theme
+question and actions; for `/audit round status` and the monthly briefing."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlmodel import Session, col, func, select
+
+from bot.core.errors import InvalidRequest
+from bot.policy.schema import ROUND_KINDS, FrameworkPolicy, RoundsPolicy
+from models import Audit, AuditAction, AuditRound, Case, RoundCase, Staff
+
+
+@dataclass(frozen=True)
+class RoundCaseLine:
+    case_ref: str
+    service_area: str
+    auditor: Staff
+    practitioner: Staff
+    attendance: str
+    attendance_reason: str | None
+    audit_status: str  # not started | draft | submitted
+
+
+@dataclass
+class RoundSummary:
+    round: AuditRound
+    kind: str
+    question_set: str
+    drawn: int = 0
+    confirmed: int = 0
+    declined: int = 0
+    audited: int = 0
+    actions: int = 0
+    actions_done: int = 0
+    # question title → {grade or "answered": count}
+    findings: dict[str, Counter] = field(default_factory=dict)
+    cases: list[RoundCaseLine] = field(default_factory=list)
+
+    @property
+    def drawn_yet(self) -> bool:
+        return self.round.selection_round_id is not None
+
+    @property
+    def headline(self) -> str:
+        """The round and its counts in a line or two (no case references: fit for any reader
+        of `/audit status`)."""
+        audit_round = self.round
+        when = f"{audit_round.audit_on:%-d %B %Y}" + (
+            f" to {audit_round.audit_until:%-d %B %Y}" if audit_round.audit_until else ""
+        )
+        head = f"*{audit_round.name}* · {self.kind} · {self.question_set} · {when}"
+        if not self.drawn_yet:
+            return f"{head}\nCases to be drawn on {audit_round.selection_on:%A %-d %B %Y}."
+        declined = f", {self.declined} can't attend" if self.declined else ""
+        return (
+            f"{head}\n{self.drawn} case(s) drawn · {self.confirmed} attendance confirmed"
+            f"{declined} · {self.audited} audit(s) done · {self.actions} action(s), "
+            f"{self.actions_done} done"
+        )
+
+
+def round_summary(
+    session: Session, rounds: RoundsPolicy, main: FrameworkPolicy, audit_round: AuditRound
+) -> RoundSummary:
+    """The round's counts and findings; its question set is its theme's, or `main`."""
+    framework = rounds.framework_for(audit_round.theme, main)
+    summary = RoundSummary(
+        round=audit_round, kind=ROUND_KINDS[audit_round.kind], question_set=framework.name
+    )
+    rows = session.exec(
+        select(RoundCase, Case, Audit)
+        .join(Case, col(Case.id) == RoundCase.case_id)
+        .outerjoin(Audit, col(Audit.selection_id) == RoundCase.selection_id)
+        .where(RoundCase.round_id == audit_round.id)
+        .order_by(Case.case_ref)
+    ).all()
+    submitted = []
+    for round_case, case, audit in rows:
+        summary.drawn += 1
+        summary.confirmed += round_case.attendance == "yes"
+        summary.declined += round_case.attendance == "no"
+        status = audit.status if audit is not None else "not started"
+        if status == "submitted":
+            submitted.append(audit)
+        summary.cases.append(
+            RoundCaseLine(
+                case_ref=case.case_ref,
+                service_area=round_case.service_area,
+                auditor=session.get(Staff, round_case.auditor_id),
+                practitioner=session.get(Staff, case.worker_id),
+                attendance=round_case.attendance,
+                attendance_reason=round_case.attendance_reason,
+                audit_status=status,
+            )
+        )
+    summary.audited = len(submitted)
+    for domain in framework.domains:
+        answers = [audit.answers.get(domain.id) or {} for audit in submitted]
+        summary.findings[domain.title] = Counter(
+            answer.get("grade") or "answered" for answer in answers if answer
+        )
+    action_states = session.exec(
+        select(AuditAction.status, func.count())
+        .where(col(AuditAction.audit_id).in_([audit.id for audit in submitted]))
+        .group_by(AuditAction.status)
+    ).all()
+    counts = dict(action_states)
+    summary.actions = sum(counts.values())
+    summary.actions_done = counts.get("done", 0)
+    return summary
+
+
+def named_round(session: Session, name: str) -> AuditRound:
+    audit_round = session.exec(select(AuditRound).where(AuditRound.name == name)).first()
+    if audit_round is None:
+        raise InvalidRequest(f"There is no round called {name}. `/audit round status` lists them.")
+    return audit_round
+
+
+def rounds_between(session: Session, first: date, last: date) -> list[AuditRound]:
+    """Rounds whose audit date falls in [first, last], by date."""
+    return list(
+        session.exec(
+            select(AuditRound)
+            .where(AuditRound.audit_on >= first, AuditRound.audit_on <= last)
+            .order_by(col(AuditRound.audit_on), col(AuditRound.id))
+        ).all()
+    )
+
+
+def rounds_in(
+    session: Session, rounds: RoundsPolicy, main: FrameworkPolicy, first: date, last: date
+) -> list[RoundSummary]:
+    """The summaries of the rounds audited between `first` and `last` (a month, a quarter)."""
+    return [
+        round_summary(session, rounds, main, audit_round)
+        for audit_round in rounds_between(session, first, last)
+    ]
+
+
+def current_rounds(session: Session, today: date, recent_days: int = 62) -> list[AuditRound]:
+    """Rounds still to come or audited in the last two months, for the list."""
+    return rounds_between(session, date.fromordinal(today.toordinal() - recent_days), date.max)

@@ -1,0 +1,2 @@
+"""The monthly draw: eligibility, the draw and re-draw, the manager's DM, the programme calendar,
+case transfers."""

@@ -1,0 +1,1 @@
+"""Talking to Slack: the outbox sender, the Web API client, the answer workers, outages."""

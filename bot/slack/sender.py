@@ -1,0 +1,484 @@
+"""The outbox sender: delivers queued Slack writes once each, however many senders run.
+
+Each row is claimed with an atomic compare-and-set UPDATE that takes a lease (`claimed_by`,
+`claimed_until`), committed before Slack is called; another sender skips a row while its lease
+is valid. No database transaction is held open while Slack is being called. A sender that dies
+after Slack accepted a message but before the row was marked sent leaves the lease to expire,
+and the row is then sent again: at most one duplicate per crash, never a lost message.
+Leases are read on the wall clock (`lease_clock`), even when the sender's `clock` is a
+chosen moment (`auditbot tick --now`), so senders on different clocks still respect them.
+
+Retries: slack_sdk's handlers (see `bot.slack.client`) first retry 429s, connection errors and
+500/503s within one call. What still fails is rescheduled here with exponential backoff (30s,
+60s, 120s … capped at 1h) until `max_attempts`; permanent Slack errors fail the row at once.
+Logs name the row's concern and idempotency key, never the message text.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import or_, update
+from sqlmodel import Session, col, select
+
+from bot.core.outbox import FILE_UPLOAD, HOME_PUBLISH
+from bot.people.directory import lookup_one
+from bot.slack.client import PERMANENT_ERRORS
+from models import OutboxMessage, Staff
+from models.db import SessionFactory, transaction
+
+# Renders a person's Home tab (staff id, now) from the database as it stands; None when they
+# are no longer on the staff list. Injected by the composition root (bot/home/tab.py).
+HomeRenderer = Callable[[Session, int, datetime], dict[str, Any] | None]
+
+log = logging.getLogger(__name__)
+
+FIRST_RETRY_DELAY = timedelta(seconds=30)
+MAX_RETRY_DELAY = timedelta(hours=1)
+_MAX_ERROR_LENGTH = 500
+# An outbox method that is not one Web API call: payload {filename, content, title,
+# initial_comment}, or {files: [{filename, content or content_base64}], initial_comment} for
+# several files in one message, sent to the row's channel (a user id means their DM) with
+# files_upload_v2.
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+
+
+@dataclass(frozen=True)
+class _Row:
+    """What the sender needs of an outbox row, read once after claiming it."""
+
+    id: int
+    idempotency_key: str
+    method: str
+    concern: str
+    channel: str | None
+    recipient_staff_id: int | None
+    payload: dict[str, Any]
+    attempts: int
+
+
+_ROW_COLUMNS = [field.name for field in fields(_Row)]
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        make_session: SessionFactory,
+        client: WebClient,
+        clock: Callable[[], datetime],
+        *,
+        instance_id: str,
+        sleep: Callable[[float], None] = time.sleep,
+        per_channel_interval: float = 1.0,
+        max_per_second: float | None = None,
+        lease: timedelta = timedelta(minutes=2),
+        max_attempts: int = 8,
+        batch_size: int = 100,
+        lease_clock: Callable[[], datetime] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        render_home: HomeRenderer | None = None,
+    ) -> None:
+        self._render_home = render_home
+        self._make_session = make_session
+        self._client = client
+        self._clock = clock
+        # Leases are about live processes, so they run on the wall clock even when `clock` is
+        # a chosen moment (`auditbot tick --now`): every sender must read leases alike.
+        self._lease_clock = lease_clock or clock
+        self.instance_id = instance_id
+        self._sleep = sleep
+        # Pacing is about real seconds between calls to Slack, never the business clock
+        # (which stands still during `auditbot tick --now`).
+        self._monotonic = monotonic
+        self._per_channel_interval = per_channel_interval
+        # At most `max_per_second` writes in all (None: no limit of our own). Slack also limits
+        # posting workspace-wide: keeping under a known limit costs nothing, while every 429
+        # from it costs a Retry-After of a second or more.
+        self._write_interval = 1.0 / max_per_second if max_per_second else 0.0
+        self._next_write = 0.0
+        self._write_lock = threading.Lock()
+        self._lease = lease
+        self._max_attempts = max_attempts
+        self._batch_size = batch_size
+        # Last write per channel, and the DM channel Slack answered for a user id.
+        self._last_write: dict[str, float] = {}
+        self._channel_alias: dict[str, str] = {}
+
+    def deliver_due(self) -> DeliveryReport:
+        """Send every row due now, batch after batch, and return what happened.
+
+        A row that fails is rescheduled or marked failed; an unexpected error on one row is
+        logged and leaves the row claimed until its lease expires, so it is never lost.
+        """
+        report = DeliveryReport()
+        after_id = 0
+        while True:
+            row_ids = self._due_ids(self._clock(), after_id)
+            if not row_ids:
+                return report
+            for row_id in row_ids:
+                after_id = row_id
+                try:
+                    self._process(row_id, report)
+                except Exception:
+                    log.exception(
+                        "Outbox row %s: unexpected error; it will be retried when its lease ends",
+                        row_id,
+                    )
+
+    # -- claiming ------------------------------------------------------------------------------
+
+    def _due_ids(self, now: datetime, after_id: int) -> list[int]:
+        with self._make_session() as session:
+            ids = session.exec(
+                select(OutboxMessage.id)
+                .where(
+                    OutboxMessage.status == "pending",
+                    col(OutboxMessage.next_attempt_at) <= now,
+                    _lease_free(self._lease_clock()),
+                    col(OutboxMessage.id) > after_id,
+                )
+                .order_by(col(OutboxMessage.id))
+                .limit(self._batch_size)
+            ).all()
+        return [i for i in ids if i is not None]
+
+    def _claim(self, row_id: int, now: datetime) -> _Row | None:
+        """Take the row's lease and read what sending it needs, in one statement; None when it
+        was sent, rescheduled or claimed by another sender meanwhile."""
+        lease_now = self._lease_clock()
+        statement = (
+            update(OutboxMessage)
+            .where(
+                col(OutboxMessage.id) == row_id,
+                col(OutboxMessage.status) == "pending",
+                col(OutboxMessage.next_attempt_at) <= now,
+                _lease_free(lease_now),
+            )
+            .values(claimed_by=self.instance_id, claimed_until=lease_now + self._lease)
+            .returning(*(getattr(OutboxMessage, name) for name in _ROW_COLUMNS))
+        )
+        with transaction(self._make_session) as session:
+            claimed = session.connection().execute(statement).first()
+        if claimed is None:
+            return None
+        return _Row(**{**claimed._asdict(), "payload": dict(claimed.payload or {})})
+
+    # -- one row -------------------------------------------------------------------------------
+
+    def _process(self, row_id: int, report: DeliveryReport) -> None:
+        row = self._claim(row_id, self._clock())
+        if row is None:
+            return
+        if "update_of" in row.payload:
+            target = self._update_target(row.payload["update_of"])
+            if target is _NOT_YET:
+                self._retry(row, "the message to update is not delivered yet", None, report)
+                return
+            if isinstance(target, _NoChannel):
+                self._fail(row, target.reason, report)
+                return
+            row = replace(row, payload=_without_key(row.payload, "update_of") | target)
+        try:
+            channel = self._resolve_channel(row)
+        except Exception as exc:
+            self._retry(row, _describe(exc), None, report)
+            return
+        if isinstance(channel, _NoChannel):
+            self._fail(row, channel.reason, report)
+            return
+
+        payload = {**row.payload, "channel": channel}
+        # Slack's one-write-a-second pacing is per conversation; a Home tab is none.
+        paced = None if row.method == HOME_PUBLISH else channel
+        self._pace(paced)
+        slot = self._pace_overall()
+        try:
+            if row.method == FILE_UPLOAD:
+                response = self._upload_file(channel, row.payload)
+            elif row.method == HOME_PUBLISH:
+                view = self._home_view(row)
+                if view is None:
+                    self._fail(row, "not on the staff list any more", report)
+                    return
+                response = self._client.api_call(
+                    HOME_PUBLISH, json={"user_id": channel, "view": view}
+                )
+            else:
+                response = self._client.api_call(row.method, json=payload)
+        except SlackApiError as exc:
+            self._note_write(paced, None)
+            code = _error_code(exc)
+            if code in PERMANENT_ERRORS:
+                self._fail(row, code, report)
+            else:
+                self._retry(row, f"slack: {code or _status_text(exc)}", _retry_after(exc), report)
+            return
+        except Exception as exc:
+            self._note_write(paced, None)
+            self._retry(row, _describe(exc), None, report)
+            return
+        finally:
+            self._wrote(slot)
+        answered_channel = response.get("channel")
+        self._note_write(paced, answered_channel if isinstance(answered_channel, str) else None)
+        ts = response.get("ts")
+        self._mark_sent(
+            row,
+            slack_channel=str(answered_channel or channel),
+            slack_ts=str(ts) if ts is not None else None,
+        )
+        report.sent += 1
+
+    def _update_target(self, key: str) -> dict[str, str] | _NoChannel | object:
+        """Where the message queued under `key` landed (channel and ts), once it is sent."""
+        with self._make_session() as session:
+            target = session.exec(
+                select(OutboxMessage).where(OutboxMessage.idempotency_key == key)
+            ).first()
+        if target is None or target.status in ("failed", "withdrawn", "withheld"):
+            return _NoChannel(f"the message to update ({key}) was never delivered")
+        if target.status != "sent" or not target.slack_ts:
+            return _NOT_YET
+        return {"channel": target.slack_channel, "ts": target.slack_ts}
+
+    def _home_view(self, row: _Row) -> dict[str, Any] | None:
+        """A queued view as it is, or the person's Home tab rendered now (always the latest)."""
+        if "view" in row.payload:
+            return row.payload["view"]
+        if self._render_home is None or row.recipient_staff_id is None:
+            raise RuntimeError("no Home tab renderer for this sender")
+        with self._make_session() as session:
+            return self._render_home(session, row.recipient_staff_id, self._clock())
+
+    def _upload_file(self, channel: str, payload: dict[str, Any]) -> Any:
+        """Upload a file; a file for a person needs their DM's conversation id first."""
+        if channel[:1] in ("U", "W"):
+            channel = self._client.conversations_open(users=channel)["channel"]["id"]
+        if "files" in payload:
+            return self._client.files_upload_v2(
+                channel=channel,
+                file_uploads=[_file_upload(item) for item in payload["files"]],
+                initial_comment=payload.get("initial_comment"),
+            )
+        return self._client.files_upload_v2(
+            channel=channel,
+            filename=payload["filename"],
+            content=payload["content"],
+            title=payload.get("title"),
+            initial_comment=payload.get("initial_comment"),
+        )
+
+    def _resolve_channel(self, row: _Row) -> str | _NoChannel:
+        """The row's channel, else the recipient's Slack id, looked up by email if need be."""
+        if row.channel:
+            return row.channel
+        if row.payload.get("channel"):
+            return str(row.payload["channel"])
+        if row.recipient_staff_id is None:
+            return _NoChannel("no channel and no recipient")
+        with transaction(self._make_session) as session:
+            staff = session.get(Staff, row.recipient_staff_id)
+            if staff is None:
+                return _NoChannel(f"recipient {row.recipient_staff_id} not found")
+            if staff.slack_user_id:
+                return staff.slack_user_id
+            user_id = lookup_one(session, self._client, staff, self._clock())
+            if user_id is None:
+                return _NoChannel(f"not on Slack: {staff.email}")
+            return user_id
+
+    # -- pacing --------------------------------------------------------------------------------
+
+    def _pace(self, channel: str | None) -> None:
+        """Keep to about one write per channel per `per_channel_interval` (Slack's limit)."""
+        if self._per_channel_interval <= 0 or channel is None:
+            return
+        last = self._last_write.get(self._channel_alias.get(channel, channel))
+        if last is None:
+            return
+        elapsed = self._monotonic() - last
+        wait = min(self._per_channel_interval, self._per_channel_interval - elapsed)
+        if wait > 0:
+            self._sleep(wait)
+
+    def _pace_overall(self) -> float:
+        """Space all writes `1 / max_per_second` apart: wait for this write's slot."""
+        if not self._write_interval:
+            return 0.0
+        with self._write_lock:
+            now = time.monotonic()
+            slot = max(now, self._next_write)
+            self._next_write = slot + self._write_interval
+        if slot > now:
+            self._sleep(slot - now)
+        return slot
+
+    def _wrote(self, slot: float) -> None:
+        """A write that outlasted its slot (the client retried it, e.g. after a 429) moves the
+        next slot: its last attempt is the call Slack counted."""
+        if self._write_interval and time.monotonic() - slot > self._write_interval:
+            with self._write_lock:
+                self._next_write = max(self._next_write, time.monotonic() + self._write_interval)
+
+    def _note_write(self, channel: str | None, answered_channel: str | None) -> None:
+        if channel is None:
+            return
+        if answered_channel and answered_channel != channel:
+            self._channel_alias[channel] = answered_channel
+        key = self._channel_alias.get(channel, channel)
+        self._last_write[key] = self._monotonic()
+
+    # -- outcomes ------------------------------------------------------------------------------
+
+    def _mark_sent(self, row: _Row, *, slack_channel: str, slack_ts: str | None) -> None:
+        self._update(
+            row,
+            mine_only=False,  # sent by us: record it even if our lease ran out meanwhile
+            status="sent",
+            sent_at=self._clock(),
+            slack_channel=slack_channel,
+            slack_ts=slack_ts,
+            claimed_by=None,
+            claimed_until=None,
+        )
+
+    def _fail(self, row: _Row, error: str, report: DeliveryReport) -> None:
+        self._update(
+            row,
+            status="failed",
+            attempts=row.attempts + 1,
+            last_error=error[:_MAX_ERROR_LENGTH],
+            claimed_by=None,
+            claimed_until=None,
+        )
+        report.failed += 1
+        log.warning(
+            "Outbox message failed for good (%s): concern=%s key=%s",
+            _loggable(error),
+            row.concern,
+            row.idempotency_key,
+        )
+
+    def _retry(
+        self, row: _Row, error: str, retry_after: float | None, report: DeliveryReport
+    ) -> None:
+        attempts = row.attempts + 1
+        if attempts >= self._max_attempts:
+            self._fail(row, f"gave up after {attempts} attempts: {error}", report)
+            return
+        delay = min(FIRST_RETRY_DELAY * 2 ** (attempts - 1), MAX_RETRY_DELAY)
+        if retry_after is not None:
+            delay = max(delay, timedelta(seconds=retry_after))
+        now = self._clock()
+        self._update(
+            row,
+            attempts=attempts,
+            next_attempt_at=now + delay,
+            last_error=error[:_MAX_ERROR_LENGTH],
+            claimed_by=None,
+            claimed_until=None,
+        )
+        report.retried += 1
+        log.info(
+            "Outbox message will be retried in %ss (attempt %s): concern=%s key=%s error=%s",
+            int(delay.total_seconds()),
+            attempts,
+            row.concern,
+            row.idempotency_key,
+            _loggable(error),
+        )
+
+    def _update(self, row: _Row, *, mine_only: bool = True, **values: Any) -> None:
+        conditions = [col(OutboxMessage.id) == row.id, col(OutboxMessage.status) == "pending"]
+        if mine_only:
+            conditions.append(col(OutboxMessage.claimed_by) == self.instance_id)
+        statement = (
+            update(OutboxMessage)
+            .where(*conditions)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        with transaction(self._make_session) as session:
+            if session.exec(statement).rowcount != 1:
+                log.warning(
+                    "Outbox row %s changed under this sender (lease lost?): concern=%s key=%s",
+                    row.id,
+                    row.concern,
+                    row.idempotency_key,
+                )
+
+
+@dataclass(frozen=True)
+class _NoChannel:
+    reason: str
+
+
+_NOT_YET = object()
+
+
+def _without_key(payload: dict[str, Any], key: str) -> dict[str, Any]:
+    return {name: value for name, value in payload.items() if name != key}
+
+
+def _lease_free(now: datetime) -> Any:
+    return or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now)
+
+
+def _error_code(exc: SlackApiError) -> str | None:
+    data = getattr(exc.response, "data", None)
+    if isinstance(data, dict) and data.get("error"):
+        return str(data["error"])
+    return None
+
+
+def _status_text(exc: SlackApiError) -> str:
+    return f"HTTP {getattr(exc.response, 'status_code', '?')}"
+
+
+def _retry_after(exc: SlackApiError) -> float | None:
+    """Slack's Retry-After (seconds) when a 429 outlasted the client's own retries."""
+    headers = getattr(exc.response, "headers", None) or {}
+    for name, value in headers.items():
+        if name.lower() == "retry-after":
+            raw = value[0] if isinstance(value, list | tuple) else value
+            try:
+                return float(raw)
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+def _file_upload(item: dict[str, str]) -> dict[str, Any]:
+    """One file of a several-file upload, its content decoded when it was stored as base64."""
+    if "content_base64" in item:
+        content: str | bytes = base64.b64decode(item["content_base64"])
+    else:
+        content = item["content"]
+    return {"filename": item["filename"], "title": item["filename"], "content": content}
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, SlackApiError):
+        return f"slack: {_error_code(exc) or _status_text(exc)}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _loggable(error: str) -> str:
+    """The error's code, without details such as an email address."""
+    return error.split(":", 1)[0] if error.startswith("not on Slack") else error

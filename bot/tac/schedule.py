@@ -1,0 +1,397 @@
+"""Scheduled TAC work, computed from the database at `now` (see scheduler/jobs.py):
+
+- the weekly digest: each team manager with something to consider gets one DM listing their
+  teams' TAC cases that are never summarised, overdue or due soon, by practitioner;
+- the month-end list: each audit administrator gets the summaries completed that month as a DM
+  and a CSV file;
+- task reminders: a practitioner is reminded once, a few working days before a summary is due.
+
+Each is done once per period: a `TacScheduleRun` row (unique per kind and period) and the
+messages' idempotency keys make a re-run, or a second instance, send nothing new.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, or_, select
+
+from bot.core import auditlog
+from bot.core.calendar import WorkingCalendar
+from bot.core.months import Month
+from bot.core.outbox import queue_dm, queue_file_dm
+from bot.core.services import Services
+from bot.policy.schema import Policy
+from bot.tac.checkpoint import (
+    TacCase,
+    tac_cases,
+    task_message_key,
+    team_ids_by_manager,
+    team_managers,
+)
+from bot.tac.rules import (
+    checkpoint_order,
+    latest_due_reminded_by,
+    month_end_list_due,
+    task_reminder_due,
+    weekly_digest_due,
+)
+from messages import render
+from models import Case, Staff, TacScheduleRun, TacSummary, TacTask, Team
+from models.db import transaction
+
+log = logging.getLogger(__name__)
+
+WEEKLY_DIGEST = "weekly_digest"
+MONTH_END_LIST = "month_end_list"
+DIGEST_MAX_PRACTITIONERS = 15  # at most 3 blocks each, under Slack's 50 blocks a message
+DIGEST_MAX_CASES = 25  # per practitioner; the checkpoint itself lists them all
+# Managers whose cases are loaded at once: a bounded batch, however large the authority, so the
+# digest's memory does not grow with it (a query set per batch, not per manager).
+DIGEST_BATCH = 50
+MONTH_END_MAX_LINES = 100  # per part of the DM; the CSV file has every row
+
+
+@dataclass
+class TacScheduleReport:
+    digests: int = 0
+    month_end_lists: int = 0
+    reminders: int = 0
+
+    def describe(self) -> list[str]:
+        parts = []
+        if self.digests:
+            parts.append(f"queued {self.digests} TAC digest(s)")
+        if self.month_end_lists:
+            parts.append(f"queued {self.month_end_lists} TAC month-end list(s)")
+        if self.reminders:
+            parts.append(f"queued {self.reminders} TAC task reminder(s)")
+        return parts
+
+
+def run_tac_schedule(services: Services, now: datetime) -> TacScheduleReport:
+    """The TAC work due at `now`, each part in its own transaction."""
+    timezone = services.settings.timezone
+    local_now = now.astimezone(timezone).replace(tzinfo=None)
+
+    def run(part: Callable[[Session], int]) -> int:
+        try:
+            with transaction(services.make_session) as session:
+                return part(session)
+        except IntegrityError:
+            log.info("another instance did this scheduled TAC work first")
+            return 0
+
+    policy, calendar = services.policy, services.calendar
+    return TacScheduleReport(
+        digests=run(lambda s: send_weekly_digests(s, policy, calendar, local_now, now)),
+        month_end_lists=run(lambda s: send_month_end_lists(s, policy, calendar, local_now, now)),
+        reminders=run(lambda s: send_task_reminders(s, policy, calendar, timezone, now)),
+    )
+
+
+def _claim_period(session: Session, kind: str, period: str, now: datetime) -> TacScheduleRun | None:
+    """The period's run row, new; None when it was done already (a re-run)."""
+    done = session.exec(
+        select(TacScheduleRun.id).where(
+            TacScheduleRun.kind == kind, TacScheduleRun.period == period
+        )
+    ).first()
+    if done is not None:
+        return None
+    run = TacScheduleRun(kind=kind, period=period, ran_at=now)
+    session.add(run)
+    session.flush()  # a concurrent instance's insert fails here, or at commit
+    return run
+
+
+# -- the weekly digest ---------------------------------------------------------------------------
+
+
+def send_weekly_digests(
+    session: Session,
+    policy: Policy,
+    calendar: WorkingCalendar,
+    local_now: datetime,
+    now: datetime,
+) -> int:
+    nominal = weekly_digest_due(policy.tac, calendar, local_now)
+    if nominal is None:
+        return 0
+    run = _claim_period(session, WEEKLY_DIGEST, nominal.isoformat(), now)
+    if run is None:
+        return 0
+    today = local_now.date()
+    sent = 0
+    managers = team_managers(session)
+    teams_of = team_ids_by_manager(session, managers)
+    for start in range(0, len(managers), DIGEST_BATCH):
+        batch = managers[start : start + DIGEST_BATCH]
+        by_team = _cases_needing_attention(
+            session, policy, today, set().union(*(teams_of[m.id] for m in batch))
+        )
+        for manager in batch:
+            cases = sorted(
+                (
+                    item
+                    for team_id in teams_of[manager.id]
+                    for item in by_team.get(team_id, [])
+                    if item.worker.id != manager.id
+                ),
+                key=lambda item: checkpoint_order(item.status, item.case.case_ref),
+            )
+            if cases:
+                _queue_digest(session, policy, manager, cases, nominal.isoformat(), today, now)
+                sent += 1
+    run.recipients = sent
+    session.add(run)
+    auditlog.record(
+        session,
+        actor="scheduler",
+        action="tac.digest.send",
+        subject=f"tac-digest:{nominal.isoformat()}",
+        now=now,
+        managers=sent,
+    )
+    return sent
+
+
+def _queue_digest(
+    session: Session,
+    policy: Policy,
+    manager: Staff,
+    cases: list[TacCase],
+    period: str,
+    today: date,
+    now: datetime,
+) -> None:
+    groups = _by_practitioner(cases)
+    queue_dm(
+        session,
+        key=f"tac-digest:{manager.id}:{period}",
+        recipient=manager,
+        message=render(
+            "tac_weekly_digest",
+            groups=groups[:DIGEST_MAX_PRACTITIONERS],
+            more_practitioners=groups[DIGEST_MAX_PRACTITIONERS:],
+            max_cases=DIGEST_MAX_CASES,
+            total=len(cases),
+            today=today,
+            due_soon_days=policy.tac.due_soon_days,
+        ),
+        concern=f"tac-digest:{period}",
+        now=now,
+    )
+
+
+def _cases_needing_attention(
+    session: Session, policy: Policy, today: date, team_ids: set[int]
+) -> dict[int, list[TacCase]]:
+    """The teams' cases needing attention, by team: one query set for a batch of managers."""
+    by_team: dict[int, list[TacCase]] = {}
+    for item in tac_cases(
+        session,
+        policy=policy.tac,
+        today=today,
+        team_ids=team_ids,
+        with_decisions=False,  # the digest does not show them
+        needing_attention=True,
+    ):
+        by_team.setdefault(item.case.team_id, []).append(item)
+    return by_team
+
+
+def _by_practitioner(cases: list[TacCase]) -> list[tuple[Staff, list[TacCase]]]:
+    groups: dict[int, tuple[Staff, list[TacCase]]] = {}
+    for item in cases:
+        groups.setdefault(item.worker.id, (item.worker, []))[1].append(item)
+    return sorted(groups.values(), key=lambda group: (group[0].name, group[0].id))
+
+
+# -- the month-end list ---------------------------------------------------------------------------
+
+
+def send_month_end_lists(
+    session: Session,
+    policy: Policy,
+    calendar: WorkingCalendar,
+    local_now: datetime,
+    now: datetime,
+) -> int:
+    month = month_end_list_due(policy.tac, calendar, local_now)
+    if month is None:
+        return 0
+    run = _claim_period(session, MONTH_END_LIST, str(month), now)
+    if run is None:
+        return 0
+    admins = [
+        person
+        for person in session.exec(
+            select(Staff)
+            .where(Staff.status == "active", col(Staff.roles).contains("admin"))
+            .order_by(Staff.email)
+        ).all()
+        if person.has_role("admin")
+    ]
+    rows = session.exec(
+        select(TacSummary, Case, Staff, Team)
+        .join(Case, col(Case.id) == TacSummary.case_id)
+        .join(Staff, col(Staff.id) == TacSummary.practitioner_id)
+        .join(Team, col(Team.id) == TacSummary.team_id)
+        .where(TacSummary.completed_on <= month.last_day)
+        .where(
+            or_(
+                col(TacSummary.listed_in_month).is_(None),
+                col(TacSummary.listed_in_month) == str(month),
+            )
+        )
+        .order_by(col(TacSummary.completed_on), col(Case.case_ref))
+    ).all()
+    if not admins:
+        log.warning("no active administrator to send the %s TAC summary list to", month)
+    for summary, *_ in rows if admins else []:
+        summary.listed_in_month = str(month)  # listed once: a late recording goes in the next
+        session.add(summary)
+    message = render(
+        "tac_month_end_list",
+        month=month,
+        rows=[row for row in rows if row[0].completed_on >= month.first_day],
+        late_rows=[row for row in rows if row[0].completed_on < month.first_day],
+        max_lines=MONTH_END_MAX_LINES,
+    )
+    for admin in admins:
+        queue_dm(
+            session,
+            key=f"tac-month-end:{month}:{admin.id}",
+            recipient=admin,
+            message=message,
+            concern=f"tac-month-end:{month}",
+            now=now,
+        )
+        if rows:
+            _queue_csv(session, admin, month, rows, now)
+    run.recipients = len(admins)
+    session.add(run)
+    auditlog.record(
+        session,
+        actor="scheduler",
+        action="tac.month_end.send",
+        subject=f"tac-month-end:{month}",
+        now=now,
+        summaries=len(rows),
+        admins=len(admins),
+    )
+    return len(admins)
+
+
+def _queue_csv(
+    session: Session, admin: Staff, month: Month, rows: list[Any], now: datetime
+) -> None:
+    queue_file_dm(
+        session,
+        key=f"tac-month-end-csv:{month}:{admin.id}",
+        recipient=admin,
+        filename=f"tac-summaries-{month}.csv",
+        title=f"TAC summaries completed, {month.label}",
+        content=month_end_csv(rows),
+        comment=f"TAC reflective case summaries completed in {month.label} (CSV).",
+        concern=f"tac-month-end:{month}",
+        now=now,
+    )
+
+
+def month_end_csv(rows: list[Any]) -> str:
+    """case_ref, practitioner, team, completed_on, recorded_on, recorded_by."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(
+        ["case_ref", "practitioner", "team", "completed_on", "recorded_on", "recorded_by"]
+    )
+    for summary, case, practitioner, team in rows:
+        writer.writerow(
+            [
+                _cell(case.case_ref),
+                _cell(practitioner.name),
+                _cell(team.name),
+                summary.completed_on.isoformat(),
+                summary.recorded_at.date().isoformat(),
+                _cell(summary.recorded_by),
+            ]
+        )
+    return out.getvalue()
+
+
+def _cell(value: str) -> str:
+    """Text a spreadsheet will not run as a formula."""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@") else value
+
+
+# -- task reminders -------------------------------------------------------------------------------
+
+
+def send_task_reminders(
+    session: Session,
+    policy: Policy,
+    calendar: WorkingCalendar,
+    timezone: tzinfo,
+    now: datetime,
+) -> int:
+    local_now = now.astimezone(timezone).replace(tzinfo=None)
+    today: date = local_now.date()
+    latest_due = latest_due_reminded_by(today, policy.tac, calendar)
+    if latest_due is None:
+        return 0
+    tasks = session.exec(
+        select(TacTask)
+        .where(TacTask.status == "open", col(TacTask.reminded_at).is_(None))
+        .where(TacTask.due_on >= today, TacTask.due_on <= latest_due)
+        .order_by(col(TacTask.id))
+    ).all()
+    sent = 0
+    for task in tasks:
+        if not task_reminder_due(
+            due_on=task.due_on,
+            created_on=task.created_at.astimezone(timezone).date(),
+            policy=policy.tac,
+            calendar=calendar,
+            local_now=local_now,
+        ):
+            continue
+        task.reminded_at = now
+        session.add(task)
+        case = session.get(Case, task.case_id)
+        queue_dm(
+            session,
+            key=f"tac-task-reminder:{task.id}",
+            recipient=session.get(Staff, task.practitioner_id),
+            message=render(
+                "tac_task_dm",
+                case_ref=case.case_ref,
+                manager=session.get(Staff, task.manager_id),
+                held_on=None,
+                due_on=task.due_on,
+                task_id=task.id,
+                replaces=None,
+                reminder=True,
+            ),
+            concern=task_message_key(task),
+            now=now,
+        )
+        auditlog.record(
+            session,
+            actor="scheduler",
+            action="tac.task.remind",
+            subject=f"tac-task:{task.id}",
+            now=now,
+            case=case.case_ref,
+            due_on=task.due_on.isoformat(),
+        )
+        sent += 1
+    return sent
