@@ -18,7 +18,7 @@ from sqlmodel import Session
 from bot.core.calendar import WorkingCalendar
 from bot.policy.schema import Policy
 from models.db import SessionFactory, create_db_engine, session_factory, upgrade_database
-from tests import factories, privacy
+from tests.support import factories, privacy
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 FIXED_NOW = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)
@@ -158,7 +158,7 @@ def working_calendar() -> WorkingCalendar:
 
 @pytest.fixture(scope="session", autouse=True)
 def watch_channel_posts() -> Iterator[None]:
-    """Privacy, across the whole suite: see tests/privacy.py."""
+    """Privacy, across the whole suite: see tests/support/privacy.py."""
     with privacy.watching():
         yield
 
@@ -170,7 +170,7 @@ def no_personal_data_in_channels(request: pytest.FixtureRequest) -> Iterator[Non
 
 @pytest.fixture
 def people(make_session: SessionFactory) -> Iterator[tuple[Session, dict[str, object]]]:
-    """A session on the small authority of tests/factories.py (one case per team), and its
+    """A session on the small authority of tests/support/factories.py (one case per team), and its
     people by role name."""
     with make_session() as session:
         people = factories.authority(session, cases_per_team=1)

@@ -2,7 +2,7 @@
 cannot drift: every setting, its default (read from the models) and what it is for.
 
 `python -m bot.policy.reference docs/admin-guide.md` rewrites the table between the markers;
-tests/test_docs.py fails when a setting is added without a description here, or the guide is
+tests/unit/test_docs.py fails when a setting is added without a description here, or the guide is
 not regenerated.
 """
 

@@ -1,0 +1,215 @@
+"""Data retention (issue 13, part 6): the daily sweep at fixed `now`s removes or redacts what
+has expired, keeps every count the QA briefing needs, logs what it did, and changes nothing
+when run again."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from bot.core.calendar import WorkingCalendar
+from bot.core.months import Month
+from bot.core.outbox import queue_dm
+from bot.demo.slack_standin import SlackStandIn
+from bot.policy.schema import Policy, RetentionPolicy
+from bot.privacy.retention import run_retention
+from bot.report.figures import compute_briefing
+from bot.report.period import Period
+from models import (
+    Audit,
+    AuditAction,
+    AuditLogEntry,
+    Case,
+    FamilyEngagement,
+    OutboxMessage,
+    RetentionRun,
+    Selection,
+    Staff,
+)
+from models.db import transaction
+from scheduler.jobs import run_due_work
+from tests.support import factories
+from tests.support.harness import start_bot
+from tests.support.report_fixture import AS_OF, build_report_world
+
+CALENDAR = WorkingCalendar("ENG")
+DECEMBER = Period.month(Month(2026, 12))
+KEEP_A_YEAR = Policy(
+    retention=RetentionPolicy(outbox_message_days=30, free_text_days=365, closed_case_days=730)
+)
+# December 2027, after the 02:00 sweep time: December 2026's free text is a year old.
+LATER = datetime(2027, 12, 21, 3, 0, tzinfo=UTC)
+REMOVED = "[removed after 365 days]"
+
+
+@pytest.fixture
+def world(make_session):
+    with transaction(make_session) as session:
+        people = build_report_world(session)
+        nina = session.get(Staff, people["nina"].id)
+        for key, sent_at in (("old", datetime(2026, 12, 2, tzinfo=UTC)), ("new", LATER)):
+            queue_dm(
+                session, key=key, recipient=nina, message={"text": "CR-1 is yours"},
+                concern="selection:1", now=sent_at,
+            )  # fmt: skip
+        session.flush()
+        for message in session.exec(select(OutboxMessage)):
+            message.status = "sent"
+        queue_dm(
+            session, key="failed", recipient=nina, message={"text": "CR-2 is yours"},
+            concern="selection:2", now=datetime(2026, 12, 2, tzinfo=UTC),
+        )  # fmt: skip
+        session.flush()
+        session.exec(
+            select(OutboxMessage).where(OutboxMessage.idempotency_key == "failed")
+        ).one().status = "failed"
+        redrawn = session.exec(select(Selection).where(Selection.status == "replaced")).one()
+        redrawn.replaced_reason = "The case is transferring to another authority."
+        redrawn.replaced_by, redrawn.replaced_at = "sol@example.gov.uk", redrawn.created_at
+        # A closed case, closed long ago, and one closed recently.
+        north, worker = session.get(Staff, people["nina"].id).team_id, people["pat"]
+        for ref, closed_on in (("CR-OLD-CLOSED", date(2025, 6, 1)), ("CR-NEW", date(2027, 6, 1))):
+            session.add(
+                Case(
+                    case_ref=ref, team_id=north, worker_id=worker.id, case_type="CP",
+                    opened_on=date(2024, 1, 1), status="closed", closed_on=closed_on,
+                )
+            )  # fmt: skip
+    return people
+
+
+def sweep(make_session, now, policy=KEEP_A_YEAR):
+    with transaction(make_session) as session:
+        return run_retention(session, policy=policy, calendar=CALENDAR, now=now)
+
+
+def counts(make_session):
+    """The figures the briefing is built from (not its free-text reasons)."""
+    with make_session() as session:
+        briefing = compute_briefing(
+            session, DECEMBER, framework=Policy().framework, timezone=CALENDAR.timezone,
+            as_of=AS_OF,
+        )  # fmt: skip
+    return (
+        briefing.completion, briefing.grades, briefing.concerns, briefing.actions,
+        [(row.group, row.engaged, row.not_engaged) for row in briefing.engagement],
+        len(briefing.reasons), len(briefing.register),
+    )  # fmt: skip
+
+
+def snapshot(make_session):
+    with make_session() as session:
+        return [
+            [row.model_dump() for row in session.exec(select(model).order_by(model.id))]
+            for model in (Audit, AuditAction, FamilyEngagement, Selection, OutboxMessage, Case)
+        ]
+
+
+def test_expired_text_is_redacted_and_the_counts_are_kept(make_session, world):
+    before = counts(make_session)
+    removed = sweep(make_session, LATER)
+    assert removed["outbox_bodies"] == 2
+    assert removed["closed_cases"] == 1
+    assert removed["audit.answers"] >= 4 and removed["familyengagement.reason"] >= 1
+    assert counts(make_session) == before
+
+    with make_session() as session:
+        audits = session.exec(select(Audit).where(Audit.status == "submitted")).all()
+        for audit in audits:
+            graded = [v for k, v in audit.answers.items() if k != "final"]
+            assert all(answer["justification"] == REMOVED for answer in graded)
+            assert all(answer["grade"] for answer in graded)  # the judgements stay
+        redrawn = session.exec(select(Selection).where(Selection.status == "replaced")).one()
+        assert redrawn.replaced_reason == REMOVED and redrawn.replaced_by  # who and when stay
+        done = session.exec(select(AuditAction).where(AuditAction.status == "done")).all()
+        assert done and all(action.done_note == REMOVED for action in done)
+        messages = {m.idempotency_key: m for m in session.exec(select(OutboxMessage))}
+        assert messages["old"].payload == {} and messages["old"].status == "sent"
+        assert messages["failed"].payload == {} and messages["failed"].concern == "selection:2"
+        assert messages["new"].payload == {"text": "CR-1 is yours"}
+        refs = set(session.exec(select(Case.case_ref)).all())
+        assert "CR-OLD-CLOSED" not in refs and "CR-NEW" in refs
+        assert any(ref.startswith("closed-") for ref in refs)
+        [logged] = session.exec(
+            select(AuditLogEntry).where(AuditLogEntry.action == "retention.sweep")
+        ).all()
+        assert logged.details == removed and logged.subject == "2027-12-21"
+
+
+def test_running_again_changes_nothing(make_session, world):
+    sweep(make_session, LATER)
+    after_first = snapshot(make_session)
+    assert sweep(make_session, LATER) is None  # the same day: already done
+    assert sweep(make_session, datetime(2027, 12, 22, 3, 0, tzinfo=UTC)) == {}
+    assert snapshot(make_session) == after_first
+    with make_session() as session:
+        assert len(session.exec(select(RetentionRun)).all()) == 2
+
+
+def test_nothing_goes_before_its_time(make_session, world):
+    before = snapshot(make_session)
+    assert sweep(make_session, datetime(2027, 12, 21, 1, 0, tzinfo=UTC)) is None  # before 02:00
+    assert sweep(make_session, LATER, policy=Policy()) is None  # the default keeps everything
+    # January 2027: only the bodies of the messages of December (30 days) have expired.
+    removed = sweep(make_session, datetime(2027, 1, 11, 3, 0, tzinfo=UTC))
+    assert removed == {"outbox_bodies": 2}
+    after = snapshot(make_session)
+    assert after[0] == before[0] and after[1] == before[1]  # audits and actions untouched
+
+
+def test_a_second_instance_cannot_claim_the_same_day(make_session, world):
+    sweep(make_session, LATER)
+    with pytest.raises(IntegrityError), transaction(make_session) as session:
+        session.add(RetentionRun(day=date(2027, 12, 21), ran_at=LATER, removed={}))
+        session.flush()
+
+
+def test_a_case_closed_long_ago_loses_its_reference_and_its_free_text(make_session, world):
+    closed_only = Policy(retention=RetentionPolicy(closed_case_days=730))
+    with transaction(make_session) as session:
+        case = session.exec(select(Case).where(Case.case_ref == "CR-OLD-CLOSED")).one()
+        manager = session.get(Staff, world["nina"].id)
+        audit_id = factories.submitted_audit(
+            session, manager, case, datetime(2025, 3, 3, 10, 0, tzinfo=UTC)
+        ).id
+        session.add(
+            AuditLogEntry(
+                at=LATER, actor=manager.email, action="selection.redraw", subject="selection:1",
+                details={"reason": "moved away", "replaced_case": "CR-OLD-CLOSED"},
+            )
+        )  # fmt: skip
+    before = snapshot(make_session)
+    assert sweep(make_session, LATER, policy=closed_only) == {"closed_cases": 1}
+    with make_session() as session:
+        audit = session.get(Audit, audit_id)
+        assert {a["justification"] for k, a in audit.answers.items() if k != "final"} == {
+            "[removed after 730 days]"
+        }
+        [action] = session.exec(select(AuditAction).where(AuditAction.audit_id == audit_id)).all()
+        assert action.what == "[removed after 730 days]"
+        others = session.exec(select(Audit).where(Audit.id != audit_id)).all()
+        assert [a.model_dump() for a in others] == [
+            row for row in before[0] if row["id"] != audit_id
+        ]
+        [logged] = session.exec(
+            select(AuditLogEntry).where(AuditLogEntry.action == "selection.redraw")
+        ).all()
+        assert logged.details["replaced_case"].startswith("closed-")
+        assert logged.details["reason"] == "moved away"  # free text within its own period
+
+
+def test_the_tick_sweeps_once_a_day(database_url):
+    with SlackStandIn() as slack:
+        bot, stop = start_bot(database_url, slack, clock=lambda: LATER, policy=KEEP_A_YEAR)
+        try:
+            with transaction(bot.services.make_session) as session:
+                build_report_world(session)
+            first = run_due_work(bot.services, LATER)
+            again = run_due_work(bot.services, LATER)
+        finally:
+            stop()
+    assert first.retention and "retention: removed" in first.summary()
+    assert again.retention is None and "retention" not in again.summary()

@@ -1,0 +1,1 @@
+"""The guarantees of docs/reliability.md: crashes, outages, retries, races, several instances."""

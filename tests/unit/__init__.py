@@ -1,0 +1,1 @@
+"""Fast tests of plain rules and renderings: no database, no HTTP."""
