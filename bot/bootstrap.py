@@ -23,12 +23,12 @@ from bot.core.calendar import WorkingCalendar
 from bot.core.config import Settings
 from bot.core.errors import ConfigError
 from bot.core.services import Services
+from bot.core.tick import random_seed
 from bot.home.tab import render_home_for
 from bot.policy.schema import Policy
 from bot.slack.answers import AnswerWorkers
 from bot.slack.client import build_web_client
 from bot.slack.sender import OutboxSender
-from messages import use_case_link
 from models.db import create_db_engine, session_factory, upgrade_database
 
 log = logging.getLogger(__name__)
@@ -64,9 +64,9 @@ def build_services(
     clock: Callable[[], datetime] = system_clock,
     sleep: Callable[[float], None] = time.sleep,
     per_channel_interval: float = 1.0,
+    new_seed: Callable[[], str] = random_seed,
 ) -> Services:
     make_session = session_factory(engine)
-    use_case_link(policy.case_link)
     client = build_web_client(token, settings.slack_api_url)
     calendar = working_calendar(settings, policy)
     sender = OutboxSender(
@@ -88,6 +88,7 @@ def build_services(
         sender=sender,
         clock=clock,
         answers=AnswerWorkers(show_threads=REQUEST_THREADS),
+        new_seed=new_seed,
     )
 
 

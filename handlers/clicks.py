@@ -3,33 +3,21 @@ once, then compute the answer and show it on the answer workers."""
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any, Protocol, TypeVar
+from typing import TypeVar
 
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
+from bot.core.replies import Reply
 from bot.core.services import Services
+from bot.core.use_cases import ClickUseCase
 from bot.home.tab import answer_modal
 from handlers.errors import failed_after_ack
 
 Answer = TypeVar("Answer")
 
 
-class Reply(Protocol):
-    """A use case's answer: a form to open, or a notice (bot/selection/redraw.py,
-    bot/tac/checkpoint.py)."""
-
-    @property
-    def view(self) -> dict[str, Any] | None: ...
-
-    @property
-    def notice(self) -> dict[str, Any] | None: ...
-
-
-ButtonUseCase = Callable[[Services, str, str], Reply]
-
-
-def button_listener(services: Services, use_case: ButtonUseCase) -> Callable[..., None]:
+def button_listener(services: Services, use_case: ClickUseCase) -> Callable[..., None]:
     """Ack at once; then run the use case with (clicker, button value) and show what it
     returns: the form it opens, or the clicker's private answer."""
 
@@ -60,12 +48,13 @@ def show_reply(body: dict, client: WebClient, respond: Respond | None, reply: Re
     if reply.view is not None:
         client.views_open(trigger_id=body["trigger_id"], view=reply.view)
     else:
-        answer_privately(body, client, respond, reply.notice)
+        answer_privately(body, client, respond, reply)
 
 
-def answer_privately(body: dict, client: WebClient, respond: Respond | None, answer: dict) -> None:
+def answer_privately(body: dict, client: WebClient, respond: Respond | None, reply: Reply) -> None:
     """An ephemeral reply to a slash command or under a message; a button on the Home tab has
     no conversation (and no response_url), so its answer opens as a small modal instead."""
+    answer = reply.notice
     if respond is not None and body.get("response_url"):
         respond(
             text=answer["text"],

@@ -1,11 +1,14 @@
-"""Flatten a submitted view's state into {block_id: value} for the use cases; stepped forms."""
+"""The listener shape for forms: read the submitted view, hand it to one use case, and answer
+with its Reply: the errors inline on their fields, the form's next step, or close it."""
 
-from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App
 
+from bot.core.replies import Reply
 from bot.core.services import Services
+from bot.core.stepped_form import SteppedForm
+from bot.core.use_cases import FormUseCase, Submission
 
 
 def form_values(view: dict[str, Any]) -> dict[str, Any]:
@@ -30,58 +33,37 @@ def _value_of(element: dict[str, Any]) -> Any:
     return str(option["value"]) if option else None
 
 
-StepHandler = Callable[[str, str, dict[str, Any]], Any]
-FormHandler = Callable[[str, str, dict[str, Any]], dict[str, str] | None]
-
-
-def register_form(app: App, callback_id: str, submit: FormHandler) -> None:
-    """A one-step form: `submit` takes (slack_user_id, private_metadata, values) and returns
-    inline errors by block, or None when done (the form closes)."""
-
-    @app.view(callback_id)
-    def submitted(ack: Ack, body: dict, view: dict) -> None:
-        errors = submit(body["user"]["id"], view.get("private_metadata") or "", form_values(view))
-        close_or_show_errors(ack, errors)
-
-
-def with_text(
-    services: Services, use_case: Callable[..., Any], block_id: str = "reason"
-) -> FormHandler:
-    """The form handler of a use case taking (services, user, metadata, the text typed in
-    `block_id`): a reason or a note."""
-    return lambda user_id, metadata, values: use_case(
-        services, user_id, metadata, values.get(block_id) or ""
+def submission(view: dict[str, Any]) -> Submission:
+    return Submission(
+        values=form_values(view),
+        private_metadata=view.get("private_metadata") or "",
+        view_id=view.get("id") or "",
     )
 
 
-def close_or_show_errors(ack: Ack, errors: dict[str, str] | None) -> None:
-    """Answer a form's submission: its errors inline, on their fields, or close it."""
-    if errors:
-        ack(response_action="errors", errors=errors)
-    else:
+def register_form(app: App, services: Services, callback_id: str, use_case: FormUseCase) -> None:
+    """A form whose submission runs `use_case`, answered before Slack's 3 seconds are up."""
+
+    @app.view(callback_id)
+    def submitted(ack: Ack, body: dict, view: dict) -> None:
+        answer_submission(ack, use_case(services, body["user"]["id"], submission(view)))
+
+
+def register_stepped_form(app: App, services: Services, form: SteppedForm) -> None:
+    """A form in steps: each submission moves it on; closing it keeps the step's answers."""
+    register_form(app, services, form.callback_id, form.on_step_submitted)
+
+    @app.view_closed(form.callback_id)
+    def closed(ack: Ack, body: dict, view: dict) -> None:
+        # Saved before the ack, so a quick "Resume" finds the answers already there.
+        form.on_closed(services, body["user"]["id"], submission(view))
         ack()
 
 
-def register_stepped_form(
-    app: App, callback_id: str, submit_step: StepHandler, save_closed: StepHandler
-) -> None:
-    """A form in steps (the audit, the re-audit): each submission saves the step and answers
-    with the next step, the errors, or nothing when done; closing it keeps the step's answers.
-
-    `submit_step` and `save_closed` take (slack_user_id, private_metadata, values)."""
-
-    @app.view(callback_id)
-    def step_submitted(ack: Ack, body: dict, view: dict) -> None:
-        result = submit_step(body["user"]["id"], view["private_metadata"], form_values(view))
-        if result.errors:
-            ack(response_action="errors", errors=result.errors)
-        elif result.next_view:
-            ack(response_action="update", view=result.next_view)
-        else:
-            ack()
-
-    @app.view_closed(callback_id)
-    def step_closed(ack: Ack, body: dict, view: dict) -> None:
-        # Saved before the ack, so a quick "Resume" finds the answers already there.
-        save_closed(body["user"]["id"], view["private_metadata"], form_values(view))
+def answer_submission(ack: Ack, reply: Reply) -> None:
+    if reply.errors:
+        ack(response_action="errors", errors=reply.errors)
+    elif reply.view is not None:
+        ack(response_action="update", view=reply.view)
+    else:
         ack()

@@ -1,7 +1,6 @@
 """The App Home tab: publish it when opened, and its administrator command buttons."""
 
 import re
-from functools import partial
 
 from slack_bolt import App
 
@@ -22,4 +21,4 @@ def register(app: App, services: Services) -> None:
         button_listener(services, home.run_home_command)
     )
     app.action("home.away")(button_listener(services, open_away_form))
-    register_form(app, "away.submit", partial(submit_away_form, services))
+    register_form(app, services, "away.submit", submit_away_form)

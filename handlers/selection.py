@@ -5,9 +5,9 @@ from slack_bolt import App
 from bot.core.services import Services
 from bot.selection.redraw import open_redraw_request, submit_redraw_request
 from handlers.clicks import button_listener
-from handlers.forms import register_form, with_text
+from handlers.forms import register_form
 
 
 def register(app: App, services: Services) -> None:
     app.action("selection.request_redraw")(button_listener(services, open_redraw_request))
-    register_form(app, "selection.redraw", with_text(services, submit_redraw_request))
+    register_form(app, services, "selection.redraw", submit_redraw_request)

@@ -7,6 +7,9 @@ screen-reader fallback) and ``blocks``; views are complete ``view`` objects.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, time
 from typing import Any
 from urllib.parse import quote
@@ -73,14 +76,20 @@ def listing(items: list[str], limit: int = 30) -> str:
     return f"{shown} and {extra} more" if extra > 0 else shown
 
 
-# --- links to the case system (issue 13): the policy's `case_link`, set by the composition root ---
+# --- links to the case system: the policy's `case_link`, while a request or a tick runs ---
 
-_case_link: dict[str, str | None] = {"template": None}
+_case_link: ContextVar[str | None] = ContextVar("case_link", default=None)
 
 
-def use_case_link(template: str | None) -> None:
-    """Link every case reference in DMs and modals with this URL template (None: bare)."""
-    _case_link["template"] = template
+@contextmanager
+def linking_cases(template: str | None) -> Iterator[None]:
+    """While inside, every case reference in DMs and modals is linked with this URL template
+    (None: bare). Scoped to the work at hand (a unit of work, a tick), not set for the process."""
+    token = _case_link.set(template)
+    try:
+        yield
+    finally:
+        _case_link.reset(token)
 
 
 def case_link(case_ref: object) -> str:
@@ -88,7 +97,7 @@ def case_link(case_ref: object) -> str:
     (the reference URL-encoded), otherwise the escaped reference. Plain-text fields (headers,
     notification text) can't hold links and keep using the bare reference."""
     label = escape_mrkdwn(case_ref)
-    template = _case_link["template"]
+    template = _case_link.get()
     if template is None:
         return label
     return f"<{template.replace('{case_ref}', quote(str(case_ref), safe=''))}|{label}>"

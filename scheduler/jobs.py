@@ -1,5 +1,11 @@
 """Scheduled work, computed from the database at a given `now`: nothing is kept in memory,
-so a restart, a late wake-up or a second instance neither loses nor repeats anything."""
+so a restart, a late wake-up or a second instance neither loses nor repeats anything.
+
+Every job has one shape, `job(session, tick) -> what it did` (bot/core/tick.py), and runs in its
+own transaction: a job whose work another instance claimed first (its insert of the period's
+run row fails) does nothing. `auditbot tick` and the in-process scheduler both call
+`run_due_work`.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +13,19 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot.audit.followup import run_audit_schedule
+from bot.audit.actions import remind_actions
+from bot.audit.alerts import chase_alerts
 from bot.booking.discussion import run_booking_schedule
 from bot.booking.family_contact import run_engagement_schedule
 from bot.chasing.nudges import run_chasing
 from bot.chasing.team_digest import send_team_digests
 from bot.core.services import Services
+from bot.core.tick import Tick
 from bot.people.away import run_return_catch_ups
 from bot.people.directory import resolve_slack_ids
 from bot.privacy.retention import run_retention
@@ -26,11 +34,27 @@ from bot.report.delivery import send_monthly_briefings
 from bot.rounds.draw import RoundScheduleReport, run_round_schedule
 from bot.selection.draw import run_scheduled_draw
 from bot.slack.sender import DeliveryReport
-from bot.tac.schedule import TacScheduleReport, run_tac_schedule
+from bot.tac.schedule import (
+    TacScheduleReport,
+    send_month_end_lists,
+    send_task_reminders,
+    send_weekly_digests,
+)
+from messages import linking_cases
 from models.db import transaction
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+Job = Callable[[Session, Tick], T]
+
+# Reminders before discussions, "did it happen?" after them, family-contact outcomes,
+# unacknowledged safeguarding alerts and actions coming due.
+FOLLOW_UPS: tuple[Job[int], ...] = (
+    run_booking_schedule,
+    run_engagement_schedule,
+    chase_alerts,
+    remind_actions,
+)
 
 
 @dataclass
@@ -46,7 +70,7 @@ class TickReport:
     chasing_dms: int = 0
     team_digests: int = 0
     retention: dict[str, int] | None = None  # what the day's retention sweep removed
-    rounds: RoundScheduleReport = field(default_factory=RoundScheduleReport)  # issue 12
+    rounds: RoundScheduleReport = field(default_factory=RoundScheduleReport)
     catch_ups: int = 0  # away and cover
 
     def summary(self) -> str:
@@ -77,42 +101,34 @@ class TickReport:
 
 
 def run_due_work(services: Services, now: datetime) -> TickReport:
-    """Everything due at `now`, once; `auditbot tick` and the in-process scheduler both call it."""
+    """Everything due at `now`, once: find people on Slack, run every job, deliver."""
+    tick = services.tick(now)
     report = TickReport(now=now)
     report.slack_ids_found = resolve_slack_ids(
         services.make_session, services.client, now=now
     ).found
-    rules = {"policy": services.policy, "calendar": services.calendar, "now": now}
-    draw_rules = {**rules, "timezone": services.settings.timezone}
-    drawn = _once(services, "the month's draw", lambda s: run_scheduled_draw(s, **draw_rules))
+
+    def run(job: Job[T]) -> T | None:
+        return _once(services, tick, job)
+
+    drawn = run(run_scheduled_draw)
     report.drew_month = str(drawn.month) if drawn else None
-    reaudits = _once(
-        services, "the re-audit draw", lambda s: run_scheduled_reaudits(s, **draw_rules)
-    )
     report.drew_reaudits = [
         f"drew {outcome.count} {outcome.kind} re-audit(s) for {outcome.month}"
-        for outcome in reaudits or []
+        for outcome in run(run_scheduled_reaudits) or []
     ]
-    report.tac = run_tac_schedule(services, now)
-    report.rounds = (
-        _once(services, "the audit rounds", lambda s: run_round_schedule(s, **rules))
-        or RoundScheduleReport()
+    report.tac = TacScheduleReport(
+        digests=run(send_weekly_digests) or 0,
+        month_end_lists=run(send_month_end_lists) or 0,
+        reminders=run(send_task_reminders) or 0,
     )
-    report.follow_ups = _follow_up_schedule(services, **rules)
-    report.briefings = (
-        _once(services, "the monthly briefings", lambda s: send_monthly_briefings(s, services, now))
-        or 0
-    )
-    report.chasing_dms = _once(services, "chasing", lambda s: run_chasing(s, **rules)) or 0
-    report.team_digests = (
-        _once(services, "the team digests", lambda s: send_team_digests(s, **rules)) or 0
-    )
-    # Issue 13: data retention, once a day.
-    report.retention = _once(services, "data retention", lambda s: run_retention(s, **rules))
-    # -- away and cover --
-    report.catch_ups = (
-        _once(services, "the catch-ups", lambda s: run_return_catch_ups(s, **rules)) or 0
-    )
+    report.rounds = run(run_round_schedule) or RoundScheduleReport()
+    report.follow_ups = sum(run(job) or 0 for job in FOLLOW_UPS)
+    report.briefings = run(send_monthly_briefings) or 0
+    report.chasing_dms = run(run_chasing) or 0
+    report.team_digests = run(send_team_digests) or 0
+    report.retention = run(run_retention)
+    report.catch_ups = run(run_return_catch_ups) or 0
     report.delivery = services.sender.deliver_due()
     return report
 
@@ -123,23 +139,12 @@ def describe_retention(removed: dict[str, int]) -> str:
     return "retention: removed " + ", ".join(f"{count} {what}" for what, count in removed.items())
 
 
-def _follow_up_schedule(services: Services, **rules: Any) -> int:
-    """Reminders before discussions, "did it happen?" after them, family-contact outcomes,
-    unacknowledged safeguarding alerts and actions coming due."""
-    with transaction(services.make_session) as session:
-        return (
-            run_booking_schedule(session, **rules)
-            + run_engagement_schedule(session, **rules)
-            + run_audit_schedule(session, services, **rules)
-        )
-
-
-def _once(services: Services, what: str, work: Callable[[Session], T]) -> T | None:
-    """Work claimed for its period in its own transaction: when another instance claimed it
-    first, this one's insert fails and it does nothing (None)."""
+def _once(services: Services, tick: Tick, job: Job[T]) -> T | None:
+    """The job in its own transaction: when another instance claimed its work first, this
+    one's insert fails and it does nothing (None)."""
     try:
-        with transaction(services.make_session) as session:
-            return work(session)
+        with linking_cases(tick.policy.case_link), transaction(services.make_session) as session:
+            return job(session, tick)
     except IntegrityError:
-        log.info("another instance did %s first", what)
+        log.info("another instance did %s first", job.__name__)
         return None

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import or_, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.booking.rules import (
@@ -21,18 +19,20 @@ from bot.booking.rules import (
     suggested_discussion_date,
 )
 from bot.core import auditlog
-from bot.core.actor import parse_id, require_actor, require_managed_selection
 from bot.core.calendar import WorkingCalendar
 from bot.core.errors import AuditbotError, InvalidRequest, NotAllowed
 from bot.core.outbox import queue_dm, queue_update, withdraw_pending
+from bot.core.replies import Reply
 from bot.core.services import Services
+from bot.core.tick import Tick
+from bot.core.unit_of_work import UnitOfWork
+from bot.core.use_cases import Submission, on_click, on_submit
 from bot.policy.schema import Policy
+from bot.selection.access import ONLY_THE_MANAGER, require_managed_selection
 from bot.selection.manager_message import refresh_selection_message, selection_month
-from bot.selection.redraw import Reply
 from messages import render
 from models import Booking, Case, Selection, Staff
 from models.booking import BOOKING_OPEN
-from models.db import lock_row, transaction
 
 DURATIONS = (30, 45, 60, 90, 120)
 MIN_REASON = 5
@@ -43,30 +43,25 @@ _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 # -- the booking form -------------------------------------------------------------------------
 
 
-def open_booking_form(
-    services: Services, slack_user_id: str, *, selection_id: str = "", booking_id: str = ""
-) -> Reply:
-    """The form to book (from the selection) or re-book (from a booking) the discussion."""
-    try:
-        with services.make_session() as session:
-            actor = require_actor(session, slack_user_id)
-            replacing = _open_booking(session, booking_id) if booking_id else None
-            selection = require_managed_selection(
-                session,
-                actor,
-                replacing.selection_id if replacing else parse_id(selection_id),
-                services.now(),
-            )
-            return Reply(view=_booking_form(session, services, selection, replacing))
-    except AuditbotError as error:
-        return Reply(text=str(error))
+@on_click(Selection, missing=ONLY_THE_MANAGER)
+def open_booking_form(uow: UnitOfWork, selection: Selection) -> Reply:
+    """The form to book the discussion, from the selection DM."""
+    require_managed_selection(uow.session, uow.actor, selection, uow.now)
+    return Reply(view=_booking_form(uow, selection, None))
 
 
-def _booking_form(
-    session: Session, services: Services, selection: Selection, replacing: Booking | None
-) -> dict:
-    calendar, policy = services.calendar, services.policy
-    now_local = calendar.local(services.now())
+@on_click(Booking, missing=BOOKING_CHANGED)
+def open_rebooking_form(uow: UnitOfWork, booking: Booking) -> Reply:
+    """The form to move a booked discussion."""
+    _require_open(booking)
+    selection = uow.session.get(Selection, booking.selection_id)
+    require_managed_selection(uow.session, uow.actor, selection, uow.now)
+    return Reply(view=_booking_form(uow, selection, booking))
+
+
+def _booking_form(uow: UnitOfWork, selection: Selection, replacing: Booking | None) -> dict:
+    session, calendar, policy = uow.session, uow.calendar, uow.policy
+    now_local = calendar.local(uow.now)
     case = session.get(Case, selection.case_id)
     if replacing:
         starts = calendar.local(replacing.starts_at)
@@ -93,41 +88,22 @@ def _booking_form(
     )
 
 
-def submit_booking_form(
-    services: Services,
-    slack_user_id: str,
-    view_id: str,
-    private_metadata: str,
-    values: dict[str, str | None],
-) -> dict[str, str] | None:
-    """Book (or re-book); returns inline errors by field, or None when done."""
-    metadata = json.loads(private_metadata)
-    now = services.now()
-    slot, errors = _parse_slot(values)
-    place = (values.get("place") or "").strip() or None
-    try:
-        with transaction(services.make_session) as session:
-            # Two forms submitted at once (a double click opens two) book one after the other.
-            lock_row(session, Selection, int(metadata["selection_id"]))
-            actor = require_actor(session, slack_user_id)
-            selection = require_managed_selection(
-                session, actor, int(metadata["selection_id"]), now
-            )
-            if _already_booked_from(session, view_id):
-                return None  # the same form submitted twice: the first one booked it
-            if slot is not None:
-                errors = slot_errors(
-                    slot, now=now, due_on=selection.due_on, calendar=services.calendar
-                )
-            if errors:
-                return errors
-            replacing = _booking_to_replace(session, selection, metadata.get("replacing"))
-            _book(session, services, selection, actor, slot, place, view_id, replacing, now)
-    except AuditbotError as error:
-        return {"date": str(error)}
-    except IntegrityError:
-        return None  # a concurrent double submit: the other one booked it
-    services.deliver_soon()
+@on_submit(Selection, key="selection_id", field="date", missing=ONLY_THE_MANAGER)
+def submit_booking_form(uow: UnitOfWork, selection: Selection, form: Submission) -> Reply | None:
+    """Book (or re-book). The selection is locked: two forms submitted at once (a double click
+    opens two) book one after the other."""
+    session, now = uow.session, uow.now
+    slot, errors = _parse_slot(form.values)
+    place = (form.values.get("place") or "").strip() or None
+    require_managed_selection(session, uow.actor, selection, now)
+    if _already_booked_from(session, form.view_id):
+        return None  # the same form submitted twice: the first one booked it
+    if slot is not None:
+        errors = slot_errors(slot, now=now, due_on=selection.due_on, calendar=uow.calendar)
+    if errors:
+        return Reply(errors=errors)
+    replacing = _booking_to_replace(session, selection, form.metadata.get("replacing"))
+    _book(session, uow.services, selection, uow.actor, slot, place, form.view_id, replacing, now)
     return None
 
 
@@ -236,26 +212,21 @@ def _practitioner_message(
 # -- the practitioner's reply ------------------------------------------------------------------
 
 
-def practitioner_can_make_it(services: Services, slack_user_id: str, booking_id: str) -> Reply:
-    now = services.now()
+@on_click(Booking, missing=BOOKING_CHANGED)
+def practitioner_can_make_it(uow: UnitOfWork, booking: Booking) -> Reply:
     try:
-        with transaction(services.make_session) as session:
-            actor = require_actor(session, slack_user_id)
-            booking = _open_booking(session, booking_id)
-            _require_practitioner(session, actor, booking)
-            _record_reply(session, services, booking, actor, "can", None, now)
+        _record_reply(uow, booking, "can", None)
     except AuditbotError as error:
-        return Reply(text=_already_answered(services, booking_id, "can") or str(error))
-    services.deliver_soon()
-    return Reply(text="Thanks: your manager can see that you can make it.")
+        return Reply.say(_already_answered(booking, "can") or str(error))
+    return Reply.say("Thanks: your manager can see that you can make it.")
 
 
-def open_cannot_make_it_form(services: Services, slack_user_id: str, booking_id: str) -> Reply:
+@on_click(Booking, missing=BOOKING_CHANGED)
+def open_cannot_make_it_form(uow: UnitOfWork, booking: Booking) -> Reply:
+    _require_open(booking)
+    _require_practitioner(uow.session, uow.actor, booking)
     return _reason_form(
-        services,
-        slack_user_id,
-        booking_id,
-        _require_practitioner,
+        booking,
         callback_id="booking.cannot",
         title="Can't make it",
         submit="Tell my manager",
@@ -265,70 +236,41 @@ def open_cannot_make_it_form(services: Services, slack_user_id: str, booking_id:
     )
 
 
-def _reason_form(
-    services: Services,
-    slack_user_id: str,
-    booking_id: str,
-    may_answer: Callable[[Session, Staff, Booking], object],
-    **wording: str,
-) -> Reply:
-    """A form asking why, about an open booking, for someone `may_answer` lets through."""
-    try:
-        with services.make_session() as session:
-            actor = require_actor(session, slack_user_id)
-            booking = _open_booking(session, booking_id)
-            may_answer(session, actor, booking)
-    except AuditbotError as error:
-        return Reply(text=str(error))
+def _reason_form(booking: Booking, **wording: str) -> Reply:
+    """A form asking why, about an open booking."""
     metadata = json.dumps({"booking_id": booking.id})
     return Reply(
         view=render("reason_modal", private_metadata=metadata, min_length=MIN_REASON, **wording)
     )
 
 
-def submit_cannot_make_it(
-    services: Services, slack_user_id: str, private_metadata: str, reason: str
-) -> dict[str, str] | None:
-    reason = reason.strip()
+@on_submit(Booking, key="booking_id", missing=BOOKING_CHANGED)
+def submit_cannot_make_it(uow: UnitOfWork, booking: Booking, form: Submission) -> Reply | None:
+    reason = form.text("reason").strip()
     if len(reason) < MIN_REASON:
-        return {"reason": "Please say briefly why, so your manager can find a better time."}
-    now = services.now()
+        return Reply.error(
+            "reason", "Please say briefly why, so your manager can find a better time."
+        )
     try:
-        with transaction(services.make_session) as session:
-            actor = require_actor(session, slack_user_id)
-            booking = _open_booking(session, str(json.loads(private_metadata)["booking_id"]))
-            _require_practitioner(session, actor, booking)
-            _record_reply(session, services, booking, actor, "cannot", reason, now)
+        _record_reply(uow, booking, "cannot", reason)
     except AuditbotError as error:
-        booking_id = str(json.loads(private_metadata)["booking_id"])
-        if _already_answered(services, booking_id, "cannot"):
+        if _already_answered(booking, "cannot"):
             return None  # the same answer submitted twice
-        return {"reason": str(error)}
-    services.deliver_soon()
+        return Reply.error("reason", str(error))
     return None
 
 
-def _already_answered(services: Services, booking_id: str, reply: str) -> str | None:
-    with services.make_session() as session:
-        booking = session.get(Booking, int(booking_id)) if booking_id.isdigit() else None
-    if (
-        booking is not None
-        and booking.status == BOOKING_OPEN
-        and booking.practitioner_reply == reply
-    ):
+def _already_answered(booking: Booking, reply: str) -> str | None:
+    if booking.status == BOOKING_OPEN and booking.practitioner_reply == reply:
         return "Thanks, you've already told your manager."
     return None
 
 
-def _record_reply(
-    session: Session,
-    services: Services,
-    booking: Booking,
-    practitioner: Staff,
-    reply: str,
-    reason: str | None,
-    now: datetime,
-) -> None:
+def _record_reply(uow: UnitOfWork, booking: Booking, reply: str, reason: str | None) -> None:
+    """The practitioner's answer to a booking: they can make it, or can't (and why)."""
+    _require_open(booking)
+    _require_practitioner(uow.session, uow.actor, booking)
+    session, services, practitioner, now = uow.session, uow.services, uow.actor, uow.now
     _change_booking(
         session,
         booking,
@@ -375,51 +317,49 @@ def _record_reply(
 # -- the manager's changes ---------------------------------------------------------------------
 
 
-def cancel_booking(services: Services, slack_user_id: str, booking_id: str) -> Reply:
-    now = services.now()
-    try:
-        with transaction(services.make_session) as session:
-            actor = require_actor(session, slack_user_id)
-            booking = _open_booking(session, booking_id)
-            selection = require_managed_selection(session, actor, booking.selection_id)
-            _close(session, booking, "cancelled", None, now)
-            auditlog.record(
-                session,
-                actor=actor.email,
-                action="booking.cancel",
-                subject=f"booking:{booking.id}",
-                now=now,
-            )
-            queue_dm(
-                session,
-                key=f"booking:{booking.id}:cancelled",
-                recipient=_practitioner(session, selection),
-                message=_practitioner_message(session, services, booking, "cancelled"),
-                concern=f"booking-cancelled:{booking.id}",
-                now=now,
-            )
-            refresh_selection_message(
-                session, services, selection, f"booking:{booking.id}:cancelled", now
-            )
-    except AuditbotError as error:
-        return Reply(text=str(error))
-    services.deliver_soon()
-    return Reply(text="The booking is cancelled and the practitioner has been told.")
+@on_click(Booking, missing=BOOKING_CHANGED)
+def cancel_booking(uow: UnitOfWork, booking: Booking) -> Reply:
+    session, now = uow.session, uow.now
+    _require_open(booking)
+    selection = require_managed_selection(
+        session, uow.actor, session.get(Selection, booking.selection_id)
+    )
+    _close(session, booking, "cancelled", None, now)
+    auditlog.record(
+        session,
+        actor=uow.actor.email,
+        action="booking.cancel",
+        subject=f"booking:{booking.id}",
+        now=now,
+    )
+    queue_dm(
+        session,
+        key=f"booking:{booking.id}:cancelled",
+        recipient=_practitioner(session, selection),
+        message=_practitioner_message(session, uow.services, booking, "cancelled"),
+        concern=f"booking-cancelled:{booking.id}",
+        now=now,
+    )
+    refresh_selection_message(
+        session, uow.services, selection, f"booking:{booking.id}:cancelled", now
+    )
+    return Reply.say("The booking is cancelled and the practitioner has been told.")
 
 
-def record_held(services: Services, slack_user_id: str, booking_id: str) -> Reply:
-    error = _record_outcome(services, slack_user_id, booking_id, "held", None)
-    return Reply(text=error or "Thanks: the discussion is recorded as held.")
+@on_click(Booking, missing=BOOKING_CHANGED)
+def record_held(uow: UnitOfWork, booking: Booking) -> Reply:
+    _record_outcome(uow, booking, "held", None)
+    return Reply.say("Thanks: the discussion is recorded as held.")
 
 
-def open_not_held_form(services: Services, slack_user_id: str, booking_id: str) -> Reply:
+@on_click(Booking, missing=BOOKING_CHANGED)
+def open_not_held_form(uow: UnitOfWork, booking: Booking) -> Reply:
+    _require_open(booking)
+    require_managed_selection(
+        uow.session, uow.actor, uow.session.get(Selection, booking.selection_id)
+    )
     return _reason_form(
-        services,
-        slack_user_id,
-        booking_id,
-        lambda session, actor, booking: require_managed_selection(
-            session, actor, booking.selection_id
-        ),
+        booking,
         callback_id="booking.not_held",
         title="Didn't happen",
         submit="Save",
@@ -429,46 +369,37 @@ def open_not_held_form(services: Services, slack_user_id: str, booking_id: str) 
     )
 
 
-def submit_not_held(
-    services: Services, slack_user_id: str, private_metadata: str, reason: str
-) -> dict[str, str] | None:
-    reason = reason.strip()
+@on_submit(Booking, key="booking_id", missing=BOOKING_CHANGED)
+def submit_not_held(uow: UnitOfWork, booking: Booking, form: Submission) -> Reply | None:
+    reason = form.text("reason").strip()
     if len(reason) < MIN_REASON:
-        return {"reason": "Please say briefly why the discussion didn't happen."}
-    booking_id = str(json.loads(private_metadata)["booking_id"])
-    error = _record_outcome(services, slack_user_id, booking_id, "not_held", reason)
-    return {"reason": error} if error else None
-
-
-def _record_outcome(
-    services: Services, slack_user_id: str, booking_id: str, outcome: str, reason: str | None
-) -> str | None:
-    """Record whether the discussion happened; returns a message when it cannot be."""
-    now = services.now()
-    try:
-        with transaction(services.make_session) as session:
-            actor = require_actor(session, slack_user_id)
-            booking = _open_booking(session, booking_id)
-            selection = require_managed_selection(session, actor, booking.selection_id)
-            if booking.starts_at > now:
-                raise InvalidRequest("The discussion hasn't started yet.")
-            _close(session, booking, outcome, reason, now)
-            auditlog.record(
-                session,
-                actor=actor.email,
-                action=f"booking.{outcome}",
-                subject=f"booking:{booking.id}",
-                now=now,
-                reason=reason,
-            )
-            _answer_follow_up(session, services, booking, outcome, now)
-            refresh_selection_message(
-                session, services, selection, f"booking:{booking.id}:{outcome}", now
-            )
-    except AuditbotError as error:
-        return str(error)
-    services.deliver_soon()
+        return Reply.error("reason", "Please say briefly why the discussion didn't happen.")
+    _record_outcome(uow, booking, "not_held", reason)
     return None
+
+
+def _record_outcome(uow: UnitOfWork, booking: Booking, outcome: str, reason: str | None) -> None:
+    """Record whether the discussion happened."""
+    session, now = uow.session, uow.now
+    _require_open(booking)
+    selection = require_managed_selection(
+        session, uow.actor, session.get(Selection, booking.selection_id)
+    )
+    if booking.starts_at > now:
+        raise InvalidRequest("The discussion hasn't started yet.")
+    _close(session, booking, outcome, reason, now)
+    auditlog.record(
+        session,
+        actor=uow.actor.email,
+        action=f"booking.{outcome}",
+        subject=f"booking:{booking.id}",
+        now=now,
+        reason=reason,
+    )
+    _answer_follow_up(session, uow.services, booking, outcome, now)
+    refresh_selection_message(
+        session, uow.services, selection, f"booking:{booking.id}:{outcome}", now
+    )
 
 
 def _answer_follow_up(
@@ -517,10 +448,9 @@ def _close(
 # -- scheduled: reminders and "did it happen?" ------------------------------------------------
 
 
-def run_booking_schedule(
-    session: Session, *, policy: Policy, calendar: WorkingCalendar, now: datetime
-) -> int:
-    """Queue the reminders and follow-up questions due at `now`; returns how many."""
+def run_booking_schedule(session: Session, tick: Tick) -> int:
+    """Queue the reminders and follow-up questions due at `tick.now`; returns how many."""
+    now = tick.now
     queued = 0
     open_bookings = session.exec(
         select(Booking)
@@ -529,8 +459,8 @@ def run_booking_schedule(
         .order_by(Booking.id)
     ).all()
     for booking in open_bookings:
-        queued += _queue_reminder(session, booking, policy, calendar, now)
-        queued += _queue_follow_up(session, booking, calendar, now)
+        queued += _queue_reminder(session, booking, tick.policy, tick.calendar, now)
+        queued += _queue_follow_up(session, booking, tick.calendar, now)
     return queued
 
 
@@ -593,11 +523,9 @@ def _queue_follow_up(
 # -- shared checks -----------------------------------------------------------------------------
 
 
-def _open_booking(session: Session, booking_id: str) -> Booking:
-    booking = session.get(Booking, parse_id(booking_id))
-    if booking is None or booking.status != BOOKING_OPEN:
+def _require_open(booking: Booking) -> None:
+    if booking.status != BOOKING_OPEN:
         raise InvalidRequest(BOOKING_CHANGED)
-    return booking
 
 
 def _practitioner(session: Session, selection: Selection) -> Staff:

@@ -30,17 +30,18 @@ from bot.chasing.rules import (
     steps_reached,
 )
 from bot.core import auditlog
-from bot.core.actor import STALE_BUTTON, require_actor
+from bot.core.actor import STALE_BUTTON
 from bot.core.calendar import WorkingCalendar
 from bot.core.cover import absent_ids
-from bot.core.errors import AuditbotError
 from bot.core.outbox import queue_dm
+from bot.core.replies import Reply
 from bot.core.services import Services
+from bot.core.tick import Tick
+from bot.core.unit_of_work import UnitOfWork
+from bot.core.use_cases import on_click
 from bot.policy.schema import ESCALATION_LADDER, Policy
-from bot.selection.redraw import Reply
 from messages import plain_date, render
 from models import ChaseNotice, ChaseRun, ChaseSnooze, Staff
-from models.db import transaction
 
 CHASE = "chase"
 # Slack allows 50 blocks a message: 6 groups per ladder step (a block each, plus a title and a
@@ -66,10 +67,9 @@ class Held:
         return self.step.holder != OWNER
 
 
-def run_chasing(
-    session: Session, *, policy: Policy, calendar: WorkingCalendar, now: datetime
-) -> int:
+def run_chasing(session: Session, tick: Tick) -> int:
     """Queue today's chasing DMs (once a day); returns how many."""
+    policy, calendar, now = tick.policy, tick.calendar, tick.now
     today = chasing_day(policy, calendar, calendar.local(now).replace(tzinfo=None))
     run = claim_run(session, CHASE, today.isoformat(), now) if today is not None else None
     if run is None:
@@ -304,31 +304,24 @@ def act_on_overdue_item(services: Services, slack_user_id: str, value: str) -> R
     kind_name, _, item_id = value.partition(":")
     kind = OVERDUE_KINDS.get(kind_name)
     if kind is None or not item_id.isdigit():
-        return Reply(text=STALE_BUTTON)
+        return Reply.say(STALE_BUTTON)
     return kind.act(services, slack_user_id, item_id)
 
 
-def snooze_chasing(services: Services, slack_user_id: str, _value: str) -> Reply:
+@on_click()
+def snooze_chasing(uow: UnitOfWork, _value: str) -> Reply:
     """ "Remind me tomorrow": no chasing DM before the next working day, then one whatever the
     repeat interval. Escalations to others are not affected."""
-    now = services.now()
-    today = services.calendar.local(now).date()
-    until = next_working_day(today, services.calendar)
-    try:
-        with transaction(services.make_session) as session:
-            actor = require_actor(session, slack_user_id)
-            session.add(ChaseSnooze(staff_id=actor.id, until=until, created_at=now))
-            auditlog.record(
-                session,
-                actor=actor.email,
-                action="chase.snooze",
-                subject=f"staff:{actor.id}",
-                now=now,
-                until=until.isoformat(),
-            )
-    except AuditbotError as error:
-        return Reply(text=str(error))
-    return Reply(
-        text=f"I'll remind you on {plain_date(until)}. "
-        "Your manager is still told on the usual dates."
+    until = next_working_day(uow.calendar.local(uow.now).date(), uow.calendar)
+    uow.session.add(ChaseSnooze(staff_id=uow.actor.id, until=until, created_at=uow.now))
+    auditlog.record(
+        uow.session,
+        actor=uow.actor.email,
+        action="chase.snooze",
+        subject=f"staff:{uow.actor.id}",
+        now=uow.now,
+        until=until.isoformat(),
+    )
+    return Reply.say(
+        f"I'll remind you on {plain_date(until)}. Your manager is still told on the usual dates."
     )

@@ -15,17 +15,16 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
-from bot.audit import followup as audit_followup
-from bot.audit import form as audit
-from bot.audit.form import alert_recipients
+from bot.audit import actions, alerts
+from bot.audit import form as audit_form
+from bot.audit.alerts import alert_recipients
 from bot.booking import discussion as booking
 from bot.core.calendar import WorkingCalendar
 from bot.core.months import Month
-from bot.core.services import Services
+from bot.core.use_cases import ClickUseCase
 from bot.extensions.rules import more_time_refusal
 from bot.policy.schema import Policy
-from bot.reaudit import form as reaudit
-from bot.selection.redraw import Reply
+from bot.reaudit import form as reaudit_form
 from bot.tac import tasks as tac_tasks
 from models import (
     Audit,
@@ -65,13 +64,12 @@ class OverdueItem:
 
 
 Finder = Callable[[Session, Policy, WorkingCalendar, date], list[OverdueItem]]
-ButtonUseCase = Callable[[Services, str, str], Reply]
 
 
 @dataclass(frozen=True)
 class OverdueKind:
     find: Finder
-    act: ButtonUseCase
+    act: ClickUseCase
 
 
 def _short(text: str) -> str:
@@ -317,23 +315,18 @@ def find_reaudits_overdue(
     return items
 
 
-def _open_tac_summary_form(services: Services, slack_user_id: str, task_id: str) -> Reply:
-    reply = tac_tasks.open_summary_completed(services, slack_user_id, task_id)
-    return Reply(view=reply.view, text=reply.notice["text"] if reply.notice else None)
-
-
 OVERDUE_KINDS: dict[str, OverdueKind] = {
     "discussion_not_booked": OverdueKind(
         find_discussions_not_booked,
-        lambda services, user, value: booking.open_booking_form(services, user, selection_id=value),
+        booking.open_booking_form,
     ),
-    "audit_overdue": OverdueKind(find_audits_overdue, audit.open_audit),
-    "reaudit_overdue": OverdueKind(find_reaudits_overdue, reaudit.open_reaudit),
-    "action_overdue": OverdueKind(find_actions_overdue, audit_followup.open_mark_done_form),
-    "tac_summary_overdue": OverdueKind(find_tac_summaries_overdue, _open_tac_summary_form),
-    "alert_unacknowledged": OverdueKind(
-        find_alerts_unacknowledged, audit_followup.acknowledge_alert
+    "audit_overdue": OverdueKind(find_audits_overdue, audit_form.open_audit),
+    "reaudit_overdue": OverdueKind(find_reaudits_overdue, reaudit_form.open_reaudit),
+    "action_overdue": OverdueKind(find_actions_overdue, actions.open_mark_done_form),
+    "tac_summary_overdue": OverdueKind(
+        find_tac_summaries_overdue, tac_tasks.open_summary_completed
     ),
+    "alert_unacknowledged": OverdueKind(find_alerts_unacknowledged, alerts.acknowledge_alert),
 }
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import and_, or_
@@ -21,11 +21,11 @@ from sqlmodel import Session, col, select
 
 from bot.chasing.nudges import claim_run
 from bot.core import auditlog
-from bot.core.calendar import WorkingCalendar
 from bot.core.months import Month
 from bot.core.outbox import queue_channel_post
+from bot.core.tick import Tick
 from bot.policy.schema import Policy
-from bot.tac.checkpoint import count_needing_attention
+from bot.tac.cases import count_needing_attention
 from messages import render
 from models import Audit, AuditAction, Reaudit, ReauditRound, Selection, SelectionRound, Team
 from models.booking import bookings_by_state
@@ -176,10 +176,9 @@ def _digest_counts(session: Session, week: DigestWeek) -> dict[int, list[Count]]
     return counts
 
 
-def send_team_digests(
-    session: Session, *, policy: Policy, calendar: WorkingCalendar, now: datetime
-) -> int:
+def send_team_digests(session: Session, tick: Tick) -> int:
     """Post this week's digest to every team channel, once; returns how many."""
+    policy, calendar, now = tick.policy, tick.calendar, tick.now
     local_now = calendar.local(now).replace(tzinfo=None)
     digest = policy.team_digest
     nominal = calendar.weekly_slot_due(digest.weekday, digest.post_time, local_now)

@@ -7,17 +7,18 @@ import logging
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.commands.parser import PROGRAMME_COMMANDS, AuditCommand, UsageError, parse_audit_command
 from bot.commands.status import manager_status, programme_status
-from bot.core.actor import UNKNOWN_PERSON, find_actor
-from bot.core.errors import AuditbotError
 from bot.core.months import Month
 from bot.core.permissions import commands_for, is_overseer, require_command
+from bot.core.replies import Reply
 from bot.core.services import Services
+from bot.core.unit_of_work import UnitOfWork
+from bot.core.use_cases import answer
 from bot.people.away import answer_away
+from bot.policy.schema import Policy
 from bot.reaudit.draw import draw_reaudits
 from bot.report.delivery import request_briefing
 from bot.report.period import Period
@@ -26,7 +27,6 @@ from bot.selection.draw import draw_monthly_selection, explain_selection
 from bot.selection.programme_calendar import no_selection_reason, pause_month, unpause_month
 from messages import escape_mrkdwn, render
 from models import Selection, SelectionRound, Staff
-from models.db import transaction
 
 log = logging.getLogger(__name__)
 
@@ -39,42 +39,28 @@ def usage_notice(error: UsageError) -> dict[str, Any]:
     return notice(str(error), usage=error.usage)
 
 
-def run_audit_command(services: Services, slack_user_id: str, text: str) -> dict[str, Any]:
-    """Answer one `/audit …` as an ephemeral message; bad input or missing rights change nothing."""
+def run_audit_command(services: Services, slack_user_id: str, text: str) -> Reply:
+    """Answer one `/audit …` privately; bad input or missing rights change nothing."""
     try:
         command = parse_audit_command(text)
     except UsageError as error:
-        return usage_notice(error)
+        return Reply(notice=usage_notice(error))
     return answer_audit_command(services, slack_user_id, command)
 
 
-def answer_audit_command(
-    services: Services, slack_user_id: str, command: AuditCommand
-) -> dict[str, Any]:
-    """Run a parsed `/audit …` for the person, if their role allows it; the ephemeral answer."""
-    now = services.now()
-    try:
-        with transaction(services.make_session) as session:
-            actor = find_actor(session, slack_user_id)
-            if actor is None:
-                return notice(UNKNOWN_PERSON)
-            require_command(actor, command.spec)
-            reply = _dispatch(services, session, actor, command, now)
-    except AuditbotError as error:
-        return notice(str(error))
-    except IntegrityError:
-        # Another instance did the same thing at the same moment: the other one won.
-        log.info("concurrent /audit %s lost a race; answering from the database", command.spec.name)
-        return answer_audit_command(services, slack_user_id, command)
-    if command.spec.name in ("select", "reaudit", "report", "away"):
-        services.deliver_soon()
-    return reply
+def answer_audit_command(services: Services, slack_user_id: str, command: AuditCommand) -> Reply:
+    """Run a parsed `/audit …` for the person, if their role allows it."""
+
+    def work(uow: UnitOfWork) -> Reply:
+        require_command(uow.actor, command.spec)
+        return Reply(notice=_dispatch(uow, command))
+
+    return answer(services, slack_user_id, work)
 
 
-def _dispatch(
-    services: Services, session: Session, actor: Staff, command: AuditCommand, now: datetime
-) -> dict[str, Any]:
-    today = now.astimezone(services.settings.timezone).date()
+def _dispatch(uow: UnitOfWork, command: AuditCommand) -> dict[str, Any]:
+    session, actor, now, policy = uow.session, uow.actor, uow.now, uow.policy
+    today = uow.calendar.local(now).date()
     name = command.spec.name
     if name == "help":
         return render("help_reply", commands=commands_for(actor))
@@ -83,10 +69,11 @@ def _dispatch(
         outcome = draw_monthly_selection(
             session,
             month=month,
-            policy=services.policy,
-            calendar=services.calendar,
+            policy=policy,
+            calendar=uow.calendar,
             now=now,
             actor=actor.email,
+            new_seed=uow.services.new_seed,
         )
         return render(
             "select_reply",
@@ -96,30 +83,29 @@ def _dispatch(
             drawn_by=outcome.drawn_by,
         )
     if name == "away":
-        return notice(answer_away(session, actor, command.away, now, services.settings.timezone))
+        return notice(answer_away(session, actor, command.away, now, uow.calendar.timezone))
     if name == "report":
         period = command.period or Period.month(Month.of(today).plus(-1))
-        briefing = request_briefing(session, services, actor, period, now)
-        return render("report_reply", briefing=briefing)
+        return render("report_reply", briefing=request_briefing(uow, period))
     if name == "round":
-        return _round_status(services, session, command, today)
+        return _round_status(policy, session, command, today)
     month = command.month or Month.of(today)
     if name == "reaudit":
         outcome = draw_reaudits(
             session,
             month=month,
-            policy=services.policy,
-            calendar=services.calendar,
+            policy=policy,
+            calendar=uow.calendar,
             now=now,
             actor=actor.email,
+            new_seed=uow.services.new_seed,
         )
         return render("reaudit_reply", outcome=outcome)
     if name == "status":
-        no_selection = no_selection_reason(session, services.policy, month)
+        no_selection = no_selection_reason(session, policy, month)
         if is_overseer(actor):
             status = programme_status(session, month, today, now)
             status.no_selection = no_selection
-            policy = services.policy  # issue 12: the month's audit rounds
             status.rounds = rounds_in(
                 session, policy.rounds, policy.framework, month.first_day, month.last_day
             )
@@ -132,14 +118,13 @@ def _dispatch(
 
 
 def _round_status(
-    services: Services, session: Session, command: AuditCommand, today: date
+    policy: Policy, session: Session, command: AuditCommand, today: date
 ) -> dict[str, Any]:
     """Audit rounds (issue 12): one round in detail, or the current ones in counts."""
     if command.round_name:
         rounds = [named_round(session, command.round_name)]
     else:
         rounds = current_rounds(session, today)
-    policy = services.policy
     summaries = [round_summary(session, policy.rounds, policy.framework, r) for r in rounds]
     return render("round_status_reply", summaries=summaries, detail=bool(command.round_name))
 

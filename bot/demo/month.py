@@ -10,9 +10,11 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import random
 import re
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -46,7 +48,15 @@ LONDON = ZoneInfo("Europe/London")
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)\|[^>]*>")
 _MENTION_ID = re.compile(r"<@([UW][A-Z0-9]+)>")
 SECRET = "demo-signing-secret"
+# The draws' seeds come from this, so two runs print the same transcript, byte for byte.
+DEMO_SEED = 1
 DEMO_TITLE = "Auditbot demo: the December 2026 audit month for a sample authority"
+
+
+def seeded_draws(seed: int) -> Callable[[], str]:
+    """Seeds for the draws from a seeded generator: the same cases drawn on every run."""
+    generator = random.Random(seed)
+    return lambda: f"{generator.getrandbits(64):016x}"
 
 
 class DemoMonth:
@@ -75,6 +85,7 @@ class DemoMonth:
             token="xoxb-demo",
             clock=lambda: self.now,
             per_channel_interval=0,
+            new_seed=seeded_draws(DEMO_SEED),
         )
         self.app: App = create_bolt_app(self.services, signing_secret=SECRET)
         self._seen_calls = 0
@@ -730,7 +741,14 @@ def _monthly_briefing(demo: DemoMonth, folder: Path) -> None:
     demo.at(2027, 1, 4, 9, 0)
     demo.tick()
     with demo.services.make_session() as session:
-        briefing = briefing_as_of(session, demo.services, Period.parse("2026-12"), demo.now.date())
+        services = demo.services
+        briefing = briefing_as_of(
+            session,
+            services.policy,
+            services.calendar.timezone,
+            Period.parse("2026-12"),
+            demo.now.date(),
+        )
     written = write_files(folder, briefing_files(briefing, briefing.register))
     demo.say(briefing_headline(briefing))
     demo.say(f"auditbot report monthly --month 2026-12 wrote {len(written)} files:")

@@ -15,38 +15,32 @@ from sqlmodel import Session, select
 
 from bot.chasing.nudges import ladder_person
 from bot.core import auditlog
-from bot.core.actor import STALE_BUTTON, parse_id, require_actor, require_managed_selection
 from bot.core.cover import covers_for
-from bot.core.errors import AuditbotError, InvalidRequest, NotAllowed
+from bot.core.errors import InvalidRequest, NotAllowed
 from bot.core.outbox import queue_dm, queue_update
-from bot.core.services import Services
+from bot.core.replies import Reply
+from bot.core.unit_of_work import UnitOfWork
+from bot.core.use_cases import Submission, on_click, on_submit
 from bot.extensions.rules import (
     MIN_REASON,
     extension_errors,
     more_time_refusal,
     needs_approval,
 )
+from bot.selection.access import ONLY_THE_MANAGER, require_managed_selection
 from bot.selection.manager_message import refresh_selection_message, selection_month
-from bot.selection.redraw import Reply
 from messages import plain_date, render
 from models import Audit, Case, Extension, Selection, Staff
-from models.db import lock_row, transaction
 from models.extension import waiting_for_decision
 
 ALREADY_DECIDED = "This request has already been decided: see the latest message."
 
 
-def open_extension_form(services: Services, slack_user_id: str, selection_id: str) -> Reply:
-    try:
-        with services.make_session() as session:
-            actor = require_actor(session, slack_user_id)
-            selection = require_managed_selection(
-                session, actor, parse_id(selection_id), services.now()
-            )
-            _check_open(session, selection)
-            return Reply(view=_form(session, services, selection))
-    except AuditbotError as error:
-        return Reply(text=str(error))
+@on_click(Selection, missing=ONLY_THE_MANAGER)
+def open_extension_form(uow: UnitOfWork, selection: Selection) -> Reply:
+    require_managed_selection(uow.session, uow.actor, selection, uow.now)
+    _check_open(uow.session, selection)
+    return Reply(view=_form(uow, selection))
 
 
 def _check_open(session: Session, selection: Selection) -> None:
@@ -59,42 +53,33 @@ def _check_open(session: Session, selection: Selection) -> None:
         raise InvalidRequest(refusal)
 
 
-def _form(session: Session, services: Services, selection: Selection) -> dict[str, Any]:
-    limit = services.policy.audit.extension_limit_working_days
+def _form(uow: UnitOfWork, selection: Selection) -> dict[str, Any]:
+    limit = uow.policy.audit.extension_limit_working_days
     return render(
         "extension_modal",
-        case_ref=session.get(Case, selection.case_id).case_ref,
+        case_ref=uow.session.get(Case, selection.case_id).case_ref,
         due_on=selection.due_on,
-        initial_date=services.calendar.add_working_days(selection.due_on, max(limit, 1)),
+        initial_date=uow.calendar.add_working_days(selection.due_on, max(limit, 1)),
         limit=limit,
         min_reason=MIN_REASON,
         private_metadata=json.dumps({"selection_id": selection.id}),
     )
 
 
-def submit_extension_form(
-    services: Services, slack_user_id: str, private_metadata: str, values: dict[str, Any]
-) -> dict[str, str] | None:
-    """Grant or ask; inline errors by block id, or None when done."""
-    now = services.now()
-    reason = (values.get("reason") or "").strip()
-    try:
-        with transaction(services.make_session) as session:
-            selection_id = int(json.loads(private_metadata)["selection_id"])
-            lock_row(session, Selection, selection_id)  # two quick submissions: one request
-            actor = require_actor(session, slack_user_id)
-            selection = require_managed_selection(session, actor, selection_id, now)
-            _check_open(session, selection)
-            new_due_on = _date(values.get("until"))
-            errors = extension_errors(new_due_on, selection.due_on, reason, services.calendar)
-            if errors:
-                return errors
-            decider = _service_manager(session, selection)
-            extension = _record(session, services, selection, actor, decider, new_due_on, reason)
-            _announce(session, services, extension, now)
-    except AuditbotError as error:
-        return {"reason": str(error)}
-    services.deliver_soon()
+@on_submit(Selection, key="selection_id", missing=ONLY_THE_MANAGER)
+def submit_extension_form(uow: UnitOfWork, selection: Selection, form: Submission) -> Reply | None:
+    """Grant or ask (the selection is locked: two quick submissions make one request)."""
+    session = uow.session
+    reason = form.text("reason").strip()
+    require_managed_selection(session, uow.actor, selection, uow.now)
+    _check_open(session, selection)
+    new_due_on = _date(form.values.get("until"))
+    errors = extension_errors(new_due_on, selection.due_on, reason, uow.calendar)
+    if errors:
+        return Reply(errors=errors)
+    decider = _service_manager(session, selection)
+    extension = _record(uow, selection, decider, new_due_on, reason)
+    _announce(session, extension, uow.now)
     return None
 
 
@@ -117,20 +102,14 @@ def _service_manager(session: Session, selection: Selection) -> Staff:
 
 
 def _record(
-    session: Session,
-    services: Services,
-    selection: Selection,
-    actor: Staff,
-    decider: Staff,
-    new_due_on: date,
-    reason: str,
+    uow: UnitOfWork, selection: Selection, decider: Staff, new_due_on: date, reason: str
 ) -> Extension:
-    now = services.now()
-    working_days = services.calendar.working_days_between(selection.due_on, new_due_on)
-    limit = services.policy.audit.extension_limit_working_days
+    session, now = uow.session, uow.now
+    working_days = uow.calendar.working_days_between(selection.due_on, new_due_on)
+    limit = uow.policy.audit.extension_limit_working_days
     extension = Extension(
         selection_id=selection.id,
-        requested_by_id=actor.id,
+        requested_by_id=uow.actor.id,
         decider_id=decider.id,
         reason=reason,
         old_due_on=selection.due_on,
@@ -143,7 +122,7 @@ def _record(
     session.flush()
     auditlog.record(
         session,
-        actor=actor.email,
+        actor=uow.actor.email,
         action=f"extension.{extension.status}",
         subject=f"selection:{selection.id}",
         now=now,
@@ -151,20 +130,16 @@ def _record(
         working_days=working_days,
     )
     if extension.status == "granted":
-        _move_due_date(session, services, selection, extension, now)
+        _move_due_date(uow, selection, extension)
     return extension
 
 
-def _move_due_date(
-    session: Session,
-    services: Services,
-    selection: Selection,
-    extension: Extension,
-    now: datetime,
-) -> None:
+def _move_due_date(uow: UnitOfWork, selection: Selection, extension: Extension) -> None:
     selection.due_on = extension.new_due_on
-    session.add(selection)
-    refresh_selection_message(session, services, selection, f"extension:{extension.id}", now)
+    uow.session.add(selection)
+    refresh_selection_message(
+        uow.session, uow.services, selection, f"extension:{extension.id}", uow.now
+    )
 
 
 def _context(session: Session, extension: Extension, **more: Any) -> dict[str, Any]:
@@ -179,7 +154,7 @@ def _context(session: Session, extension: Extension, **more: Any) -> dict[str, A
     }
 
 
-def _announce(session: Session, services: Services, extension: Extension, now: datetime) -> None:
+def _announce(session: Session, extension: Extension, now: datetime) -> None:
     """Within the limit the service manager is told; beyond it they are asked to decide."""
     kind = "ask" if extension.status == "pending" else "granted"
     _queue_extension_dm(session, extension, extension.decider_id, kind, now)
@@ -201,16 +176,11 @@ def _queue_extension_dm(
 # -- the service manager's decision ----------------------------------------------------------
 
 
-def approve_extension(services: Services, slack_user_id: str, extension_id: str) -> Reply:
-    try:
-        with transaction(services.make_session) as session:
-            extension = _decide(session, services, slack_user_id, extension_id, "approved")
-            case_ref = _case_ref(session, extension)
-    except AuditbotError as error:
-        return Reply(text=str(error))
-    services.deliver_soon()
-    return Reply(
-        text=f"Approved: the audit of {case_ref} is now due by "
+@on_click(Extension)
+def approve_extension(uow: UnitOfWork, extension: Extension) -> Reply:
+    _decide(uow, extension, "approved")
+    return Reply.say(
+        f"Approved: the audit of {_case_ref(uow.session, extension)} is now due by "
         f"{plain_date(extension.new_due_on)}. The team manager is told."
     )
 
@@ -220,16 +190,13 @@ def _case_ref(session: Session, extension: Extension) -> str:
     return session.get(Case, selection.case_id).case_ref
 
 
-def open_refusal_form(services: Services, slack_user_id: str, extension_id: str) -> Reply:
-    try:
-        with services.make_session() as session:
-            extension = _decidable(session, services, slack_user_id, extension_id)
-            prompt = (
-                f"Refuse the request for more time for the audit of "
-                f"*{_case_ref(session, extension)}*. The team manager is told your reason."
-            )
-    except AuditbotError as error:
-        return Reply(text=str(error))
+@on_click(Extension)
+def open_refusal_form(uow: UnitOfWork, extension: Extension) -> Reply:
+    _require_decidable(uow, extension)
+    prompt = (
+        f"Refuse the request for more time for the audit of "
+        f"*{_case_ref(uow.session, extension)}*. The team manager is told your reason."
+    )
     return Reply(
         view=render(
             "reason_modal",
@@ -245,53 +212,36 @@ def open_refusal_form(services: Services, slack_user_id: str, extension_id: str)
     )
 
 
-def submit_refusal(
-    services: Services, slack_user_id: str, private_metadata: str, reason: str
-) -> dict[str, str] | None:
-    if len(reason.strip()) < MIN_REASON:
-        return {"reason": f"Say why (at least {MIN_REASON} characters): the team manager sees it."}
-    try:
-        with transaction(services.make_session) as session:
-            extension_id = str(json.loads(private_metadata)["extension_id"])
-            _decide(session, services, slack_user_id, extension_id, "refused", reason.strip())
-    except AuditbotError as error:
-        return {"reason": str(error)}
-    services.deliver_soon()
+@on_submit(Extension, key="extension_id")
+def submit_refusal(uow: UnitOfWork, extension: Extension, form: Submission) -> Reply | None:
+    reason = form.text("reason").strip()
+    if len(reason) < MIN_REASON:
+        return Reply.error(
+            "reason", f"Say why (at least {MIN_REASON} characters): the team manager sees it."
+        )
+    _decide(uow, extension, "refused", reason)
     return None
 
 
-def _decidable(
-    session: Session, services: Services, slack_user_id: str, extension_id: str
-) -> Extension:
-    actor = require_actor(session, slack_user_id)
-    extension = session.get(Extension, parse_id(extension_id))
-    if extension is None:
-        raise InvalidRequest(STALE_BUTTON)
-    if actor.id != extension.decider_id and not covers_for(
-        session, actor, extension.decider_id, services.now()
+def _require_decidable(uow: UnitOfWork, extension: Extension) -> None:
+    if uow.actor.id != extension.decider_id and not covers_for(
+        uow.session, uow.actor, extension.decider_id, uow.now
     ):
         raise NotAllowed("Only the service manager asked can decide this request.")
     if extension.status != "pending":
         raise InvalidRequest(ALREADY_DECIDED)
-    return extension
 
 
 def _decide(
-    session: Session,
-    services: Services,
-    slack_user_id: str,
-    extension_id: str,
-    outcome: str,
-    refusal_reason: str | None = None,
-) -> Extension:
+    uow: UnitOfWork, extension: Extension, outcome: str, refusal_reason: str | None = None
+) -> None:
     """Record the decision, move the due date when approved, tell the team manager and show
-    the decision in the request DM."""
-    lock_row(session, Extension, parse_id(extension_id))  # approve and refuse at once: one wins
-    extension = _decidable(session, services, slack_user_id, extension_id)
-    now = services.now()
+    the decision in the request DM. The request is locked: approve and refuse at once, one wins."""
+    _require_decidable(uow, extension)
+    session, now = uow.session, uow.now
     extension.status = outcome
     extension.refusal_reason = refusal_reason
-    extension.decided_by = require_actor(session, slack_user_id).email
+    extension.decided_by = uow.actor.email
     extension.decided_at = now
     session.add(extension)
     auditlog.record(
@@ -303,7 +253,7 @@ def _decide(
     )
     selection = session.get(Selection, extension.selection_id)
     if outcome == "approved":
-        _move_due_date(session, services, selection, extension, now)
+        _move_due_date(uow, selection, extension)
     _queue_extension_dm(session, extension, selection.manager_id, outcome, now)
     queue_update(
         session,
@@ -313,4 +263,3 @@ def _decide(
         concern=f"extension:{extension.id}",
         now=now,
     )
-    return extension

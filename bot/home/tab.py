@@ -23,23 +23,23 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, func, or_, select
 
-from bot.audit.form import alert_recipients
+from bot.audit.alerts import alert_recipients
 from bot.chasing.nudges import ladder_person
 from bot.chasing.overdue import find_overdue
 from bot.commands.audit_command import run_audit_command
 from bot.commands.status import programme_status
-from bot.core.actor import UNKNOWN_PERSON, find_actor
+from bot.core.actor import UNKNOWN_PERSON, active_staff_member
 from bot.core.calendar import WorkingCalendar
 from bot.core.months import Month
 from bot.core.outbox import HOME_TAB_VIEWERS, queue_home_refresh, queue_home_view
 from bot.core.permissions import COMMANDS_BY_NAME, may_use
+from bot.core.replies import Reply
 from bot.core.services import Services
 from bot.people.away import open_absence
 from bot.policy.schema import Policy
 from bot.selection.draw import current_selection
 from bot.selection.manager_message import render_selection_message
-from bot.selection.redraw import Reply
-from messages import render
+from messages import linking_cases, render
 from models import (
     Audit,
     AuditAction,
@@ -73,7 +73,8 @@ def render_home_for(
     person = session.get(Staff, staff_id)
     if person is None or not person.is_active:
         return None
-    return home_view(session, person, now, policy=policy, calendar=calendar)
+    with linking_cases(policy.case_link):  # rendered by the sender, as it sends
+        return home_view(session, person, now, policy=policy, calendar=calendar)
 
 
 def home_view(
@@ -317,7 +318,7 @@ def open_home(services: Services, slack_user_id: str, event_id: str) -> None:
     now = services.now()
     change = f"opened:{event_id}"
     with transaction(services.make_session) as session:
-        person = find_actor(session, slack_user_id)
+        person = active_staff_member(session, slack_user_id)
         if person is None:
             queue_home_view(
                 session,
@@ -350,9 +351,9 @@ def run_home_command(services: Services, slack_user_id: str, name: str) -> Reply
     """A command button on the Home tab: exactly `/audit <name>`, with its permission checks;
     the answer is shown in a modal, since a Home tab has no conversation to answer in."""
     if name not in HOME_COMMANDS:
-        return Reply(text="That button is not valid any more: please reopen the Home tab.")
+        return Reply.say("That button is not valid any more: please reopen the Home tab.")
     answer = run_audit_command(services, slack_user_id, name)
-    return Reply(view=answer_modal(f"/audit {name}", answer["blocks"]))
+    return Reply(view=answer_modal(f"/audit {name}", answer.notice["blocks"]))
 
 
 def answer_modal(title: str, blocks: Iterable[dict[str, Any]]) -> dict[str, Any]:

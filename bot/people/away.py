@@ -19,6 +19,7 @@ from bot.core.calendar import WorkingCalendar
 from bot.core.cover import forget_absences, named_or_default_cover
 from bot.core.errors import InvalidRequest, NotAllowed
 from bot.core.outbox import queue_dm
+from bot.core.tick import Tick
 from bot.people.away_command import AwayRequest
 from bot.people.open_items import listing, open_items
 from bot.policy.schema import Policy
@@ -185,11 +186,10 @@ def catch_up_due_at(absence: Absence, policy: Policy, calendar: WorkingCalendar)
     return calendar.at(back_on, policy.chasing.nudge_time)
 
 
-def run_return_catch_ups(
-    session: Session, *, policy: Policy, calendar: WorkingCalendar, now: datetime
-) -> int:
+def run_return_catch_ups(session: Session, tick: Tick) -> int:
     """Queue the catch-up DM of everyone back from an absence; returns how many. Each goes once
     (its key, and `caught_up_at`), however often and on however many instances this runs."""
+    policy, calendar, now = tick.policy, tick.calendar, tick.now
     ended = session.exec(
         select(Absence)
         .where(

@@ -25,6 +25,7 @@ from bot.core.calendar import WorkingCalendar
 from bot.people.leavers import hand_over_leavers
 from bot.policy.schema import Policy
 from bot.selection.transfers import CaseMove, follow_case_transfers
+from messages import linking_cases
 from models import ROLES, TEAM_TYPES, Case, Staff, Team
 from models.db import SessionFactory, transaction
 
@@ -89,7 +90,7 @@ def import_csv(
     counts: Counter[str] = Counter()
     transfers = 0
     if rows is not None:
-        with transaction(make_session) as session:
+        with linking_cases(policy.case_link), transaction(make_session) as session:
             plan = PLANNERS[kind](rows, _Context(session, policy, now.date(), problems))
             counts = plan.counts()
             if not problems and not dry_run:

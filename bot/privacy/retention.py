@@ -24,7 +24,7 @@ from sqlalchemy import ColumnElement, String, cast, update
 from sqlmodel import Session, SQLModel, col, select
 
 from bot.core import auditlog
-from bot.core.calendar import WorkingCalendar
+from bot.core.tick import Tick
 from bot.policy.schema import Policy
 from models import (
     Audit,
@@ -111,10 +111,9 @@ FREE_TEXT_COLUMNS = (
 )
 
 
-def run_retention(
-    session: Session, *, policy: Policy, calendar: WorkingCalendar, now: datetime
-) -> dict[str, int] | None:
+def run_retention(session: Session, tick: Tick) -> dict[str, int] | None:
     """The day's sweep, from the policy's time; None when not due or already done today."""
+    policy, calendar, now = tick.policy, tick.calendar, tick.now
     rules = policy.retention
     local = calendar.local(now)
     periods = (rules.outbox_message_days, rules.free_text_days, rules.closed_case_days)

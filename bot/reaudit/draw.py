@@ -6,8 +6,8 @@ pool size and draw seed, and a second draw for the same month changes nothing.
 
 from __future__ import annotations
 
-import secrets
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 
@@ -17,6 +17,7 @@ from bot.core import auditlog
 from bot.core.calendar import WorkingCalendar
 from bot.core.errors import InvalidRequest
 from bot.core.months import Month
+from bot.core.tick import Tick, random_seed
 from bot.policy.schema import Policy
 from bot.reaudit.messages import Original, audit_actions_of, queue_draw_messages
 from bot.reaudit.sampling import (
@@ -83,7 +84,7 @@ def draw_reaudits(
     calendar: WorkingCalendar,
     now: datetime,
     actor: str,
-    seed: str | None = None,
+    new_seed: Callable[[], str] = random_seed,
 ) -> ReauditOutcome:
     """Draw the month's re-audits and tell the people concerned; a second run changes nothing."""
     if month.first_day > calendar.local(now).date():
@@ -95,7 +96,7 @@ def draw_reaudits(
     if existing is not None:
         return _outcome_of(session, existing, created=False)
     rules = policy.reaudit
-    seed = seed or secrets.token_hex(8)
+    seed = new_seed()
     if rules.sampling == "per_manager":
         window = per_manager_window(month)
         candidates = _completed_audits(session, calendar, window)
@@ -138,14 +139,14 @@ def draw_annual_moderation(
     calendar: WorkingCalendar,
     now: datetime,
     actor: str,
-    seed: str | None = None,
+    new_seed: Callable[[], str] = random_seed,
 ) -> ReauditOutcome:
     """The head of service's sample of the previous twelve months' completed re-audits."""
     existing = _round(session, ANNUAL, month)
     if existing is not None:
         return _outcome_of(session, existing, created=False)
     rules = policy.reaudit.annual
-    seed = seed or secrets.token_hex(8)
+    seed = new_seed()
     window = past_year_window(month)
     candidates = _completed_reaudits(session, calendar, window)
     return _record_round(
@@ -367,16 +368,10 @@ def month_due_for_scheduled_draw(
     return month if late_by <= rules.catch_up_working_days else None
 
 
-def run_scheduled_reaudits(
-    session: Session,
-    *,
-    policy: Policy,
-    calendar: WorkingCalendar,
-    timezone: tzinfo,
-    now: datetime,
-) -> list[ReauditOutcome]:
+def run_scheduled_reaudits(session: Session, tick: Tick) -> list[ReauditOutcome]:
     """Draw this month's re-audits (and, in the policy's month, the yearly sample) if the
     schedule says so and nobody has."""
+    policy, calendar, timezone, now = tick.policy, tick.calendar, tick.timezone, tick.now
     month = month_due_for_scheduled_draw(policy, calendar, timezone, now)
     if month is None:
         return []
@@ -384,14 +379,26 @@ def run_scheduled_reaudits(
     if _round(session, MONTHLY, month) is None:
         drawn.append(
             draw_reaudits(
-                session, month=month, policy=policy, calendar=calendar, now=now, actor="scheduler"
+                session,
+                month=month,
+                policy=policy,
+                calendar=calendar,
+                now=now,
+                actor="scheduler",
+                new_seed=tick.new_seed,
             )
         )
     annual = policy.reaudit.annual
     if annual.enabled and month.month == annual.month and _round(session, ANNUAL, month) is None:
         drawn.append(
             draw_annual_moderation(
-                session, month=month, policy=policy, calendar=calendar, now=now, actor="scheduler"
+                session,
+                month=month,
+                policy=policy,
+                calendar=calendar,
+                now=now,
+                actor="scheduler",
+                new_seed=tick.new_seed,
             )
         )
     return drawn

@@ -1,27 +1,22 @@
-"""The re-audit: a modal that shows the moderator each domain's original grade and
-justification, step by step as in the audit, saving a draft at every step; submitted exactly
-once, beside the original audit, which is never changed."""
+"""The re-audit: a stepped form that shows the moderator each domain's original grade and
+justification, a group of domains a step as in the audit, keeping a draft at every step;
+submitted exactly once, beside the original audit, which is never changed."""
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import Session, col
+from sqlmodel import col
 
-from bot.audit.form import (
-    FormResult,
-    active_slack_ids,
-    create_actions,
-    queue_action_dm,
-)
+from bot.audit.actions import active_slack_ids, create_actions, queue_action_dm
 from bot.audit.rules import action_rows, domain_steps, step_count, with_step_answers
 from bot.core import auditlog
-from bot.core.actor import parse_id, require_actor
-from bot.core.errors import AuditbotError, InvalidRequest, NotAllowed
-from bot.core.services import Services
+from bot.core.errors import InvalidRequest, NotAllowed
+from bot.core.replies import Reply
+from bot.core.stepped_form import SteppedForm, Values
+from bot.core.unit_of_work import UnitOfWork
+from bot.core.use_cases import on_click
 from bot.policy.schema import FrameworkPolicy
 from bot.reaudit.messages import (
     Original,
@@ -39,41 +34,118 @@ from bot.reaudit.rules import (
     moved,
     verdict_errors,
 )
-from bot.selection.redraw import Reply
 from messages import render
 from models import ModeratedJudgement, Reaudit, Staff
-from models.db import transaction
 
 ALREADY_SUBMITTED = "This re-audit has already been submitted: it can't be changed now."
 ONLY_THE_MODERATOR = "Only the moderator this re-audit was given to can do that."
 
 
-def open_reaudit(services: Services, slack_user_id: str, reaudit_id: str) -> Reply:
-    """Start the re-audit, or resume it at the first step with a missing answer."""
-    now = services.now()
-    try:
-        with transaction(services.make_session) as session:
-            reaudit = _own_draft(session, slack_user_id, reaudit_id)
-            if reaudit.status == "drawn":
-                _start(session, services, reaudit, now)
-            original = Original.of(session, reaudit)
-            step = first_incomplete_step(
-                services.policy.framework, reaudit.answers, original.audit.answers
+class ReauditForm(SteppedForm[Reaudit]):
+    callback_id = "reaudit.step"
+    draft_model = Reaudit
+    draft_key = "reaudit_id"
+    missing = ONLY_THE_MODERATOR
+
+    def admit(self, uow: UnitOfWork, reaudit: Reaudit) -> bool:
+        if reaudit.moderator_id != uow.actor.id:
+            raise NotAllowed(ONLY_THE_MODERATOR)
+        if reaudit.status == "submitted":
+            raise InvalidRequest(ALREADY_SUBMITTED)
+        return True
+
+    def step_count(self, uow: UnitOfWork, reaudit: Reaudit) -> int:
+        return step_count(uow.policy.framework)
+
+    def resume_at(self, uow: UnitOfWork, reaudit: Reaudit) -> int:
+        original = Original.of(uow.session, reaudit)
+        return first_incomplete_step(uow.policy.framework, reaudit.answers, original.audit.answers)
+
+    def keep(self, uow: UnitOfWork, reaudit: Reaudit, step: int, values: Values) -> None:
+        framework = uow.policy.framework
+        reaudit.answers = with_step_answers(reaudit.answers, framework, step, values, _moderated)
+        reaudit.updated_at = uow.now
+
+    def problems(
+        self, uow: UnitOfWork, reaudit: Reaudit, step: int, values: Values
+    ) -> dict[str, str]:
+        framework = uow.policy.framework
+        original = Original.of(uow.session, reaudit)
+        if step < len(domain_steps(framework)):
+            errors: dict[str, str] = {}
+            for domain in domain_steps(framework)[step]:
+                grade = (original.audit.answers.get(domain.id) or {}).get("grade")
+                errors |= verdict_errors(framework, domain, grade, reaudit.answers[domain.id])
+            return errors
+        incomplete = first_incomplete_step(framework, reaudit.answers, original.audit.answers)
+        if incomplete < len(domain_steps(framework)):
+            return {
+                "comment": f"Step {incomplete + 1} still has a missing answer: please resume it."
+            }
+        actions = action_rows(values, uow.policy.audit.action_slots)
+        return final_errors(
+            values,
+            actions,
+            audit_had_actions=bool(audit_actions(uow.session, original.audit.id)),
+            today=uow.calendar.local(uow.now).date(),
+            owner_known=active_slack_ids(uow.session, actions),
+        )
+
+    def finish(self, uow: UnitOfWork, reaudit: Reaudit, values: Values) -> None:
+        _submit(uow, reaudit, values)
+
+    def error_field(self, step: int, values: Values) -> str:
+        return next((block for block in values if block.startswith("verdict__")), "comment")
+
+    def view(self, uow: UnitOfWork, reaudit: Reaudit, step: int) -> dict[str, Any]:
+        session, framework = uow.session, uow.policy.framework
+        original = Original.of(session, reaudit)
+        common = {
+            "private_metadata": self.metadata_for(reaudit, step),
+            "step_number": step + 1,
+            "steps": step_count(framework),
+            "case": original.case,
+            "framework": framework,
+            "verdicts": VERDICTS,
+            "title": "Moderation" if is_annual(session, reaudit) else "Re-audit",
+        }
+        if step < len(domain_steps(framework)):
+            return render(
+                "reaudit_step_modal",
+                domains=domain_steps(framework)[step],
+                original=original.audit.answers,
+                answers=reaudit.answers,
+                **common,
             )
-            return Reply(view=_step_view(session, services, reaudit, step))
-    except AuditbotError as error:
-        return Reply(text=str(error))
+        return render(
+            "reaudit_final_modal",
+            final=reaudit.answers.get("final", {}),
+            audit=original.audit,
+            actions=audit_actions(session, original.audit.id),
+            addressed=ADDRESSED,
+            practitioner=original.practitioner,
+            slots=range(1, uow.policy.audit.action_slots + 1),
+            **common,
+        )
 
 
-def _start(session: Session, services: Services, reaudit: Reaudit, now: datetime) -> None:
-    started = session.execute(
-        update(Reaudit)
-        .where(col(Reaudit.id) == reaudit.id, Reaudit.status == "drawn")
-        .values(status="started", updated_at=now)
-    ).rowcount
-    session.refresh(reaudit)
-    if started != 1:  # a quick second click started it meanwhile
-        return
+REAUDIT_FORM = ReauditForm()
+
+
+@on_click(Reaudit, missing=ONLY_THE_MODERATOR)
+def open_reaudit(uow: UnitOfWork, reaudit: Reaudit) -> Reply:
+    """Start the re-audit, or resume it at the first step with a missing answer."""
+    REAUDIT_FORM.admit(uow, reaudit)
+    if reaudit.status == "drawn":
+        _start(uow, reaudit)
+    return REAUDIT_FORM.show(uow, reaudit)
+
+
+def _start(uow: UnitOfWork, reaudit: Reaudit) -> None:
+    session, now = uow.session, uow.now
+    reaudit.status = "started"
+    reaudit.updated_at = now
+    session.add(reaudit)
     moderator = session.get(Staff, reaudit.moderator_id)
     auditlog.record(
         session,
@@ -82,73 +154,10 @@ def _start(session: Session, services: Services, reaudit: Reaudit, now: datetime
         subject=f"reaudit:{reaudit.id}",
         now=now,
     )
-    refresh_moderator_message(session, services.policy, reaudit, "started", now)
+    refresh_moderator_message(session, uow.policy, reaudit, "started", now)
 
 
-def submit_step(
-    services: Services, slack_user_id: str, private_metadata: str, values: dict[str, str | None]
-) -> FormResult:
-    """Save this step; move on to the next one, or submit the re-audit after the last."""
-    metadata = json.loads(private_metadata)
-    framework = services.policy.framework
-    now = services.now()
-    try:
-        with transaction(services.make_session) as session:
-            reaudit = _own_draft(session, slack_user_id, metadata["reaudit_id"])
-            step = int(metadata["step"])
-            _save_answers(reaudit, framework, step, values, now)
-            if step < len(domain_steps(framework)):
-                errors = _domain_step_errors(session, framework, reaudit, step)
-                if errors:
-                    return FormResult(errors=errors)
-                return FormResult(next_view=_step_view(session, services, reaudit, step + 1))
-            errors = _final_step_errors(session, services, reaudit, values, now)
-            if errors:
-                return FormResult(errors=errors)
-            _submit(session, services, reaudit, values, now)
-    except AuditbotError as error:
-        return FormResult(errors={_first_block(metadata, framework): str(error)})
-    services.deliver_soon()
-    return FormResult()
-
-
-def save_closed_step(
-    services: Services, slack_user_id: str, private_metadata: str, values: dict[str, str | None]
-) -> None:
-    """The form was closed: keep what was typed in this step, unchecked, for later."""
-    metadata = json.loads(private_metadata)
-    try:
-        with transaction(services.make_session) as session:
-            reaudit = _own_draft(session, slack_user_id, metadata["reaudit_id"])
-            _save_answers(
-                reaudit, services.policy.framework, int(metadata["step"]), values, services.now()
-            )
-    except AuditbotError:
-        return  # submitted meanwhile, or not theirs: nothing to keep
-
-
-def _own_draft(session: Session, slack_user_id: str, reaudit_id: str | int) -> Reaudit:
-    actor = require_actor(session, slack_user_id)
-    reaudit = session.get(Reaudit, parse_id(reaudit_id))
-    if reaudit is None or reaudit.moderator_id != actor.id:
-        raise NotAllowed(ONLY_THE_MODERATOR)
-    if reaudit.status == "submitted":
-        raise InvalidRequest(ALREADY_SUBMITTED)
-    return reaudit
-
-
-def _save_answers(
-    reaudit: Reaudit,
-    framework: FrameworkPolicy,
-    step: int,
-    values: dict[str, str | None],
-    now: datetime,
-) -> None:
-    reaudit.answers = with_step_answers(reaudit.answers, framework, step, values, _moderated)
-    reaudit.updated_at = now
-
-
-def _moderated(domain_id: str, values: dict[str, str | None]) -> dict[str, Any]:
+def _moderated(domain_id: str, values: Values) -> dict[str, Any]:
     return {
         "verdict": values.get(f"verdict__{domain_id}"),
         "grade": values.get(f"grade__{domain_id}"),
@@ -156,53 +165,15 @@ def _moderated(domain_id: str, values: dict[str, str | None]) -> dict[str, Any]:
     }
 
 
-def _domain_step_errors(
-    session: Session, framework: FrameworkPolicy, reaudit: Reaudit, step: int
-) -> dict[str, str]:
-    original = Original.of(session, reaudit).audit.answers
-    errors: dict[str, str] = {}
-    for domain in domain_steps(framework)[step]:
-        grade = (original.get(domain.id) or {}).get("grade")
-        errors |= verdict_errors(framework, domain, grade, reaudit.answers[domain.id])
-    return errors
-
-
-def _final_step_errors(
-    session: Session,
-    services: Services,
-    reaudit: Reaudit,
-    values: dict[str, str | None],
-    now: datetime,
-) -> dict[str, str]:
-    framework = services.policy.framework
-    original = Original.of(session, reaudit)
-    incomplete = first_incomplete_step(framework, reaudit.answers, original.audit.answers)
-    if incomplete < len(domain_steps(framework)):
-        return {"comment": f"Step {incomplete + 1} still has a missing answer: please resume it."}
-    actions = action_rows(values, services.policy.audit.action_slots)
-    return final_errors(
-        values,
-        actions,
-        audit_had_actions=bool(audit_actions(session, original.audit.id)),
-        today=services.calendar.local(now).date(),
-        owner_known=active_slack_ids(session, actions),
-    )
-
-
-def _submit(
-    session: Session,
-    services: Services,
-    reaudit: Reaudit,
-    values: dict[str, str | None],
-    now: datetime,
-) -> None:
-    """Freeze the re-audit (compare-and-set, so a double click submits once), store the
+def _submit(uow: UnitOfWork, reaudit: Reaudit, values: Values) -> None:
+    """Freeze the re-audit (its row is locked: a double click submits once), store the
     moderated judgements beside the audit, set any new actions and tell people."""
+    session, now, policy = uow.session, uow.now, uow.policy
     original = Original.of(session, reaudit)
     had_actions = bool(audit_actions(session, original.audit.id))
-    changed = session.execute(
+    session.execute(
         update(Reaudit)
-        .where(col(Reaudit.id) == reaudit.id, Reaudit.status != "submitted")
+        .where(col(Reaudit.id) == reaudit.id)
         .values(
             status="submitted",
             submitted_at=now,
@@ -211,15 +182,13 @@ def _submit(
             comment=(values.get("comment") or "").strip(),
             updated_at=now,
         )
-    ).rowcount
-    if changed != 1:
-        raise InvalidRequest(ALREADY_SUBMITTED)
+    )
     session.refresh(reaudit)
-    judgements = _record_judgements(session, services.policy.framework, reaudit, original)
+    judgements = _record_judgements(session, policy.framework, reaudit, original)
     actions = create_actions(
         session,
         original.audit.id,
-        action_rows(values, services.policy.audit.action_slots),
+        action_rows(values, policy.audit.action_slots),
         now,
         reaudit_id=reaudit.id,
     )
@@ -233,14 +202,14 @@ def _submit(
         disagreed=[j.domain_id for j in judgements if not j.agreed],
         actions=[a.id for a in actions],
     )
-    queue_outcome_messages(session, services.policy, reaudit, judgements, actions, now)
+    queue_outcome_messages(session, policy, reaudit, judgements, actions, now)
     for action in actions:
-        queue_action_dm(session, services, action, original.case, now)
-    refresh_moderator_message(session, services.policy, reaudit, "submitted", now)
+        queue_action_dm(session, action, original.case, now)
+    refresh_moderator_message(session, policy, reaudit, "submitted", now)
 
 
 def _record_judgements(
-    session: Session, framework: FrameworkPolicy, reaudit: Reaudit, original: Original
+    session, framework: FrameworkPolicy, reaudit: Reaudit, original: Original
 ) -> list[ModeratedJudgement]:
     judgements = []
     for domain in framework.domains:
@@ -262,41 +231,3 @@ def _record_judgements(
     session.add_all(judgements)
     session.flush()
     return judgements
-
-
-def _first_block(metadata: dict, framework: FrameworkPolicy) -> str:
-    step = int(metadata.get("step", 0))
-    steps = domain_steps(framework)
-    return f"verdict__{steps[step][0].id}" if step < len(steps) else "comment"
-
-
-def _step_view(session: Session, services: Services, reaudit: Reaudit, step: int) -> dict[str, Any]:
-    framework = services.policy.framework
-    original = Original.of(session, reaudit)
-    common = {
-        "private_metadata": json.dumps({"reaudit_id": reaudit.id, "step": step}),
-        "step_number": step + 1,
-        "steps": step_count(framework),
-        "case": original.case,
-        "framework": framework,
-        "verdicts": VERDICTS,
-        "title": "Moderation" if is_annual(session, reaudit) else "Re-audit",
-    }
-    if step < len(domain_steps(framework)):
-        return render(
-            "reaudit_step_modal",
-            domains=domain_steps(framework)[step],
-            original=original.audit.answers,
-            answers=reaudit.answers,
-            **common,
-        )
-    return render(
-        "reaudit_final_modal",
-        final=reaudit.answers.get("final", {}),
-        audit=original.audit,
-        actions=audit_actions(session, original.audit.id),
-        addressed=ADDRESSED,
-        practitioner=original.practitioner,
-        slots=range(1, services.policy.audit.action_slots + 1),
-        **common,
-    )

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 
 from sqlmodel import Session, col, or_, select
 
@@ -22,7 +22,9 @@ from bot.core import auditlog
 from bot.core.errors import InvalidRequest
 from bot.core.months import Month
 from bot.core.outbox import queue_dm, queue_files_dm
-from bot.core.services import Services
+from bot.core.tick import Tick
+from bot.core.unit_of_work import UnitOfWork
+from bot.policy.schema import Policy
 from bot.report.figures import Briefing, RegisterEntry, compute_briefing
 from bot.report.files import Files, register_file, summary_files, table_files
 from bot.report.period import Period
@@ -36,14 +38,13 @@ MONTHLY_RECIPIENT_ROLES = ("admin", "head_of_service")
 MONTHLY_SEND = "report.monthly.send"
 
 
-def request_briefing(
-    session: Session, services: Services, person: Staff, period: Period, now: datetime
-) -> Briefing:
-    """Compute the period's briefing and queue it to the person's DM."""
-    today = services.calendar.local(now).date()
+def request_briefing(uow: UnitOfWork, period: Period) -> Briefing:
+    """Compute the period's briefing and queue it to the DM of the person who asked."""
+    session, person, now = uow.session, uow.actor, uow.now
+    today = uow.calendar.local(now).date()
     if period.first_day > today:
         raise InvalidRequest(f"{period.label} has not started yet: there is nothing to report.")
-    briefing = briefing_as_of(session, services, period, today)
+    briefing = briefing_as_of(session, uow.policy, uow.calendar.timezone, period, today)
     # Keyed to the minute: the same command typed twice at once sends one briefing.
     key = f"qa-briefing:{period}:{person.id}:{now:%Y%m%dT%H%M}"
     queue_briefing(session, briefing, person, key=key, now=now)
@@ -53,38 +54,40 @@ def request_briefing(
     return briefing
 
 
-def briefing_as_of(session: Session, services: Services, period: Period, today: date) -> Briefing:
+def briefing_as_of(
+    session: Session, policy: Policy, timezone: tzinfo, period: Period, today: date
+) -> Briefing:
     briefing = compute_briefing(
         session,
         period,
-        framework=services.policy.framework,
-        timezone=services.settings.timezone,
+        framework=policy.framework,
+        timezone=timezone,
         as_of=today,
-        rounds=services.policy.rounds,
+        rounds=policy.rounds,
     )
-    briefing.no_selection = months_without_selection(session, services.policy, period.months)
+    briefing.no_selection = months_without_selection(session, policy, period.months)
     return briefing
 
 
-def send_monthly_briefings(session: Session, services: Services, now: datetime) -> int:
+def send_monthly_briefings(session: Session, tick: Tick) -> int:
     """On the first working day of a month, from the policy's time, send last month's briefing
     to the administrators and heads of service, once: a later run finds it sent (the audit log
     says so) and does nothing. A month without a selection round has nothing to report."""
-    local = services.calendar.local(now)
+    policy, calendar, now = tick.policy, tick.calendar, tick.now
+    local = calendar.local(now)
     month = Month.of(local.date())
-    first = services.calendar.first_working_day(month)
-    if local < services.calendar.at(first, services.policy.report.monthly_send_time):
+    first = calendar.first_working_day(month)
+    if local < calendar.at(first, policy.report.monthly_send_time):
         return 0
     period = Period.month(month.plus(-1))
     if _already_sent(session, period) or not (
-        _was_drawn(session, period.first)
-        or no_selection_reason(session, services.policy, period.first)
+        _was_drawn(session, period.first) or no_selection_reason(session, policy, period.first)
     ):
         return 0
     recipients = _monthly_recipients(session)
     if not recipients:
         log.warning("no administrator or head of service to send the %s QA briefing to", period)
-    briefing = briefing_as_of(session, services, period, local.date())
+    briefing = briefing_as_of(session, policy, tick.timezone, period, local.date())
     files = BriefingFiles.of(briefing)  # the same chart and tables for everyone: made once
     for person in recipients:
         key = f"qa-briefing:{period}:{person.id}"

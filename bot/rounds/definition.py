@@ -7,19 +7,18 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.core import auditlog
-from bot.core.actor import require_actor
 from bot.core.errors import AuditbotError
+from bot.core.replies import Reply
 from bot.core.services import Services
+from bot.core.unit_of_work import UnitOfWork
+from bot.core.use_cases import Submission, answer, on_submit
 from bot.policy.schema import ROUND_KINDS, Policy, RoundDefinition
 from bot.rounds.rules import selection_date_of
-from bot.selection.redraw import Reply
 from messages import render
 from models import AuditRound, Staff, Team
-from models.db import transaction
 
 ADMINS_ONLY = "Sorry, only admins can define an audit round. Nothing has been changed."
 # The form's blocks, by the RoundDefinition field they fill.
@@ -137,57 +136,51 @@ def asks_for_round_form(text: str) -> bool:
 
 def open_round_form(services: Services, slack_user_id: str) -> Reply:
     """`/audit round new`: the form, for administrators only."""
-    try:
-        with services.make_session() as session:
-            actor = require_actor(session, slack_user_id)
-            if not actor.has_role("admin"):
-                return Reply(text=ADMINS_ONLY)
-            teams = session.exec(select(Team).order_by(Team.name)).all()
-            return Reply(
-                view=render(
-                    "round_modal",
-                    kinds=list(ROUND_KINDS.items()),
-                    themes=[(key, fw.name) for key, fw in services.policy.rounds.themes.items()],
-                    case_types=_pairs(services.policy.case_types),
-                    service_areas=_pairs(sorted({team.service_area for team in teams})),
-                    teams=_pairs([team.name for team in teams]),
-                )
-            )
-    except AuditbotError as error:
-        return Reply(text=str(error))
+    return answer(services, slack_user_id, _round_form)
+
+
+def _round_form(uow: UnitOfWork) -> Reply:
+    if not uow.actor.has_role("admin"):
+        return Reply.say(ADMINS_ONLY)
+    teams = uow.session.exec(select(Team).order_by(Team.name)).all()
+    rounds = uow.policy.rounds
+    return Reply(
+        view=render(
+            "round_modal",
+            kinds=list(ROUND_KINDS.items()),
+            themes=[(key, framework.name) for key, framework in rounds.themes.items()],
+            case_types=_pairs(uow.policy.case_types),
+            service_areas=_pairs(sorted({team.service_area for team in teams})),
+            teams=_pairs([team.name for team in teams]),
+        )
+    )
 
 
 def _pairs(values: list[str]) -> list[tuple[str, str]]:
     return [(value, value) for value in values]
 
 
-def submit_round_form(
-    services: Services, slack_user_id: str, values: dict[str, Any]
-) -> dict[str, str] | None:
+def _refused_block(_form: Submission, refusal: AuditbotError) -> str:
+    if isinstance(refusal, RoundProblem):
+        return FIELD_BLOCKS.get(refusal.field, "name")
+    return "name"
+
+
+@on_submit(field=_refused_block)
+def submit_round_form(uow: UnitOfWork, _nothing: None, form: Submission) -> Reply | None:
     """Define the round; inline errors by form block, or None when it is saved."""
-    now = services.now()
-    today = services.calendar.local(now).date()
-    try:
-        with transaction(services.make_session) as session:
-            actor = require_actor(session, slack_user_id)
-            if not actor.has_role("admin"):
-                return {"name": ADMINS_ONLY}
-            definition = definition_from_form(session, values, services.policy)
-            create_round(
-                session,
-                definition,
-                services.policy,
-                source="slack",
-                actor=actor.email,
-                today=today,
-                now=now,
-            )
-    except RoundProblem as problem:
-        return {FIELD_BLOCKS.get(problem.field, "name"): str(problem)}
-    except AuditbotError as error:
-        return {"name": str(error)}
-    except IntegrityError:  # a double submit: the first one defined it
-        return {"name": "A round with this name was just defined."}
+    if not uow.actor.has_role("admin"):
+        return Reply.error("name", ADMINS_ONLY)
+    definition = definition_from_form(uow.session, form.values, uow.policy)
+    create_round(
+        uow.session,
+        definition,
+        uow.policy,
+        source="slack",
+        actor=uow.actor.email,
+        today=uow.calendar.local(uow.now).date(),
+        now=uow.now,
+    )
     return None
 
 

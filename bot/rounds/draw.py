@@ -8,7 +8,7 @@ it), and one Selection per case, which is what the guided audit works on."""
 from __future__ import annotations
 
 import logging
-import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -19,6 +19,7 @@ from bot.core import auditlog
 from bot.core.calendar import WorkingCalendar
 from bot.core.months import Month
 from bot.core.outbox import queue_dm
+from bot.core.tick import Tick, random_seed
 from bot.policy.schema import ROUND_KINDS, Policy, RoundDefinition
 from bot.rounds.definition import RoundProblem, create_round, round_auditors
 from bot.rounds.messages import (
@@ -67,7 +68,13 @@ def selection_round_key(audit_round: AuditRound) -> str:
 
 
 def draw_round(
-    session: Session, policy: Policy, audit_round: AuditRound, *, now: datetime, actor: str
+    session: Session,
+    policy: Policy,
+    audit_round: AuditRound,
+    *,
+    now: datetime,
+    actor: str,
+    new_seed: Callable[[], str] = random_seed,
 ) -> list[RoundCase]:
     """Draw the round's cases, give each to an auditor and queue the DMs; once only."""
     if audit_round.selection_round_id is not None:
@@ -88,7 +95,7 @@ def draw_round(
     }
     selection_round = SelectionRound(
         month=selection_round_key(audit_round),
-        seed=secrets.token_hex(8),
+        seed=new_seed(),
         drawn_at=now,
         drawn_by=actor,
         criteria=criteria,
@@ -223,11 +230,10 @@ def _candidates(session: Session, criteria: dict) -> list[Candidate]:
     return [Candidate(*row) for row in session.exec(query).all()]
 
 
-def run_round_schedule(
-    session: Session, *, policy: Policy, calendar: WorkingCalendar, now: datetime
-) -> RoundScheduleReport:
+def run_round_schedule(session: Session, tick: Tick) -> RoundScheduleReport:
     """Everything about rounds that is due at `now`, once (keys and unique names make a re-run
     or a second instance a no-op)."""
+    policy, calendar, now = tick.policy, tick.calendar, tick.now
     report = RoundScheduleReport()
     local = calendar.local(now)
     today = local.date()
@@ -242,7 +248,7 @@ def run_round_schedule(
         .order_by(col(AuditRound.id))
     ).all()
     for audit_round in due:
-        draw_round(session, policy, audit_round, now=now, actor="scheduler")
+        draw_round(session, policy, audit_round, now=now, actor="scheduler", new_seed=tick.new_seed)
         report.drawn.append(audit_round.name)
     report.reminders = _remind_unconfirmed(session, policy, calendar, today, now)
     return report

@@ -7,65 +7,27 @@ manager's pool sorted by case reference, and the round stores its seed and crite
 from __future__ import annotations
 
 import random
-import secrets
-from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, tzinfo
 
-from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from bot.core import auditlog
 from bot.core.calendar import WorkingCalendar
-from bot.core.errors import InvalidRequest, NotAllowed
+from bot.core.errors import InvalidRequest
 from bot.core.months import Month
-from bot.core.outbox import queue_update
+from bot.core.tick import Tick, random_seed
 from bot.policy.schema import Policy
+from bot.selection.eligibility import Criteria, eligible_pools
 from bot.selection.manager_message import (
     open_actions_of_earlier_audits,
     queue_selection_message,
-    selection_dm_key,
 )
 from bot.selection.programme_calendar import is_paused, no_selection_reason, selection_day
-from messages import escape_mrkdwn, render
+from messages import escape_mrkdwn
 from models import Case, Selection, SelectionRound, Staff, Team
-from models.booking import BOOKING_OPEN, latest_booking
 from models.db import rows_by_id
-
-MIN_REDRAW_REASON = 10
-
-
-@dataclass(frozen=True)
-class Criteria:
-    """What made a case eligible for a month's draw (stored with the round)."""
-
-    case_types: list[str]
-    opened_on_or_before: date
-    not_selected_since: str  # first month of the look-back window, YYYY-MM
-
-    @classmethod
-    def for_month(cls, policy: Policy, month: Month) -> Criteria:
-        rules = policy.selection
-        return cls(
-            case_types=list(rules.eligible_case_types),
-            opened_on_or_before=month.first_day - timedelta(days=rules.min_open_days),
-            not_selected_since=str(month.plus(-rules.exclude_selected_within_months)),
-        )
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "case_types": self.case_types,
-            "opened_on_or_before": self.opened_on_or_before.isoformat(),
-            "not_selected_since": self.not_selected_since,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, object]) -> Criteria:
-        return cls(
-            case_types=list(data["case_types"]),  # type: ignore[arg-type]
-            opened_on_or_before=date.fromisoformat(str(data["opened_on_or_before"])),
-            not_selected_since=str(data["not_selected_since"]),
-        )
 
 
 @dataclass
@@ -91,7 +53,7 @@ def draw_monthly_selection(
     calendar: WorkingCalendar,
     now: datetime,
     actor: str,
-    seed: str | None = None,
+    new_seed: Callable[[], str] = random_seed,
 ) -> SelectionOutcome:
     """Draw the month's cases and queue each manager's DM; a second run changes nothing."""
     existing = session.exec(
@@ -108,21 +70,21 @@ def draw_monthly_selection(
     criteria = Criteria.for_month(policy, month)
     selection_round = SelectionRound(
         month=str(month),
-        seed=seed or secrets.token_hex(8),
+        seed=new_seed(),
         drawn_at=now,
         drawn_by=actor,
         criteria=criteria.as_dict(),
     )
     session.add(selection_round)
     session.flush()
-    pools = _eligible_pools(session, criteria, month)
+    pools = eligible_pools(session, criteria, month)
     due_on = calendar.last_working_day(month)
     taken: set[int] = set()
     drawn: list[tuple[Selection, Staff]] = []
     for manager in _team_managers(session):
         pool = [case_id for case_id in pools.get(manager.team_id, []) if case_id not in taken]
         draw_seed = f"{selection_round.seed}:{manager.email}:1"
-        selection = _pick(
+        selection = pick(
             selection_round, manager, pool, draw_seed, attempt=1, due_on=due_on, now=now
         )
         session.add(selection)
@@ -165,7 +127,7 @@ def _load_drawn(session: Session, case_ids: list[int]) -> list[object]:
     return [*cases, *workers.values(), *teams.values()]
 
 
-def _pick(
+def pick(
     selection_round: SelectionRound,
     manager: Staff,
     pool: list[int],
@@ -201,35 +163,6 @@ def _team_managers(session: Session) -> list[Staff]:
     return [person for person in people if person.has_role("team_manager")]
 
 
-def _eligible_pools(
-    session: Session, criteria: Criteria, month: Month, team_id: int | None = None
-) -> dict[int, list[int]]:
-    """Eligible open cases per team (or of one team), each list sorted by case reference: only
-    their ids, streamed, as most of them are only counted (120,000 at scale 4)."""
-    recently_selected = (
-        sa_select(Selection.case_id)
-        .join(SelectionRound, col(SelectionRound.id) == Selection.round_id)
-        .where(Selection.status == "selected", col(Selection.case_id).is_not(None))
-        .where(
-            SelectionRound.month >= criteria.not_selected_since, SelectionRound.month < str(month)
-        )
-    )
-    eligible = (
-        select(Case.id, Case.team_id)
-        .where(Case.status == "open")
-        .where(col(Case.case_type).in_(criteria.case_types))
-        .where(Case.opened_on <= criteria.opened_on_or_before)
-        .where(col(Case.id).not_in(recently_selected))
-        .order_by(Case.case_ref)
-    )
-    if team_id is not None:
-        eligible = eligible.where(Case.team_id == team_id)
-    pools: dict[int, list[int]] = defaultdict(list)
-    for case_id, case_team_id in session.exec(eligible):
-        pools[case_team_id].append(case_id)
-    return pools
-
-
 def _outcome_of(
     session: Session, selection_round: SelectionRound, month: Month, *, created: bool
 ) -> SelectionOutcome:
@@ -263,114 +196,6 @@ def current_selection(session: Session, manager: Staff, month: Month) -> Selecti
         .where(SelectionRound.month == str(month), Selection.manager_id == manager.id)
         .where(Selection.status != "replaced")
     ).first()
-
-
-def redraw_refusal(session: Session, selection: Selection) -> str | None:
-    """Why this selection can't be re-drawn now, or None when it can."""
-    if selection.status != "selected":
-        return "This case has already been replaced: see your latest message."
-    booking = latest_booking(session, selection.id)
-    if booking is not None and booking.status in (BOOKING_OPEN, "held"):
-        return (
-            "The discussion for this case is already booked or held. If the case must change, "
-            "cancel the booking first, then ask for a different case."
-        )
-    return None
-
-
-def redraw_case(
-    session: Session,
-    *,
-    selection_id: int,
-    actor: Staff,
-    reason: str,
-    policy: Policy,
-    calendar: WorkingCalendar,
-    now: datetime,
-) -> tuple[Selection, Case]:
-    """Replace a manager's case with another eligible one, recording why."""
-    reason = reason.strip()
-    if len(reason) < MIN_REDRAW_REASON:
-        raise InvalidRequest("Please say why you need a different case (a sentence is enough).")
-    current = session.get(Selection, selection_id)
-    if current is None or current.manager_id != actor.id:
-        raise NotAllowed(
-            "Only the team manager this case was drawn for can ask for a different case."
-        )
-    refusal = redraw_refusal(session, current)
-    if refusal:
-        raise InvalidRequest(refusal)
-    selection_round = session.get(SelectionRound, current.round_id)
-    old_case = session.get(Case, current.case_id)
-    month = Month.parse(selection_round.month)
-    criteria = Criteria.from_dict(selection_round.criteria)
-    drawn_this_round = set(
-        session.exec(
-            select(Selection.case_id).where(
-                Selection.round_id == selection_round.id, col(Selection.case_id).is_not(None)
-            )
-        ).all()
-    )
-    pool = [
-        case_id
-        for case_id in _eligible_pools(session, criteria, month, current.team_id)[current.team_id]
-        if case_id not in drawn_this_round
-    ]
-    if not pool:
-        team = session.get(Team, current.team_id)
-        raise InvalidRequest(
-            f"There is no other eligible case in {team.name} this month, so {old_case.case_ref} "
-            "stays your case. If it cannot be audited, please tell your audit administrator."
-        )
-    attempt = next_attempt(session, selection_round.id, actor.id)
-    replacement = _pick(
-        selection_round,
-        actor,
-        pool,
-        f"{selection_round.seed}:{actor.email}:{attempt}",
-        attempt=attempt,
-        due_on=current.due_on,
-        now=now,
-    )
-    new_case = session.get(Case, replacement.case_id)
-    current.status = "replaced"
-    current.replaced_reason = reason
-    current.replaced_by = actor.email
-    current.replaced_at = now
-    session.add(current)
-    session.add(replacement)
-    session.flush()
-    auditlog.record(
-        session,
-        actor=actor.email,
-        action="selection.redraw",
-        subject=f"selection:{current.id}",
-        now=now,
-        reason=reason,
-        replaced_case=old_case.case_ref,
-        new_case=new_case.case_ref,
-        new_selection=replacement.id,
-    )
-    queue_selection_message(
-        session,
-        replacement,
-        actor,
-        policy=policy,
-        calendar=calendar,
-        now=now,
-        replaces=(old_case, reason),
-    )
-    queue_update(
-        session,
-        key=f"selection-replaced:{current.id}",
-        update_of=selection_dm_key(month, current),
-        message=render(
-            "selection_replaced", case_ref=old_case.case_ref, month=month.label, reason=reason
-        ),
-        concern=f"selection:{current.id}",
-        now=now,
-    )
-    return replacement, new_case
 
 
 def next_attempt(session: Session, round_id: int, manager_id: int) -> int:
@@ -425,21 +250,21 @@ def month_due_for_scheduled_draw(
     return month if late_by <= policy.selection.catch_up_working_days else None
 
 
-def run_scheduled_draw(
-    session: Session,
-    *,
-    policy: Policy,
-    calendar: WorkingCalendar,
-    timezone: tzinfo,
-    now: datetime,
-) -> SelectionOutcome | None:
+def run_scheduled_draw(session: Session, tick: Tick) -> SelectionOutcome | None:
     """Draw this month's cases if the schedule says so and nobody has; None when nothing to do."""
-    month = month_due_for_scheduled_draw(policy, calendar, timezone, now)
+    policy, calendar = tick.policy, tick.calendar
+    month = month_due_for_scheduled_draw(policy, calendar, tick.timezone, tick.now)
     if month is None or not _team_managers(session):
         return None
     already = session.exec(select(SelectionRound.id).where(SelectionRound.month == str(month)))
     if already.first() is not None or no_selection_reason(session, policy, month):
         return None
     return draw_monthly_selection(
-        session, month=month, policy=policy, calendar=calendar, now=now, actor="scheduler"
+        session,
+        month=month,
+        policy=policy,
+        calendar=calendar,
+        now=tick.now,
+        actor="scheduler",
+        new_seed=tick.new_seed,
     )

@@ -1,12 +1,11 @@
 """The TAC reflective case summary checkpoint, a standing item of every supervision.
 
-`/supervision @practitioner` (or a button in the weekly digest) opens a modal listing the
-practitioner's open TAC cases, most urgent first, a page of `CASES_PER_PAGE` at a time. For each
-case the team manager records that it was considered and the decision: a summary to be completed
-by a date (a task for the practitioner) or not needed now, with the reason. The checkpoint is a
-small state machine:
-
-    opened ──page answered──▶ draft (answers kept per page) ──last page──▶ recorded (once)
+`/supervision @practitioner` (or a button in the weekly digest) opens a form listing the
+practitioner's open TAC cases, most urgent first, a page of `CASES_PER_PAGE` at a time: a
+stepped form (bot/core/stepped_form.py) whose steps are the pages. For each case the team
+manager records that it was considered and the decision: a summary to be completed by a date (a
+task for the practitioner) or not needed now, with the reason. A page's answers are kept once
+they are checked; the last page records the checkpoint, once.
 
 Only team managers may run it, for practitioners in their teams (their own team, or a team of
 someone they line-manage). The practitioner records "Summary completed" from the task message
@@ -15,41 +14,26 @@ someone they line-manage). The practitioner records "Summary completed" from the
 
 from __future__ import annotations
 
-import json
-import logging
 import re
-from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
-from typing import Any, TypeVar
+from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.commands.audit_command import UNKNOWN_PERSON, find_actor, notice
 from bot.core import auditlog
-from bot.core.errors import AuditbotError, InvalidRequest, NotAllowed
+from bot.core.errors import InvalidRequest, NotAllowed
 from bot.core.outbox import queue_dm
+from bot.core.replies import Reply
 from bot.core.services import Services
+from bot.core.stepped_form import SteppedForm, Values
+from bot.core.unit_of_work import UnitOfWork
+from bot.core.use_cases import answer, on_click
 from bot.policy.schema import TacPolicy
-from bot.tac.rules import (
-    LONG_TERM,
-    TAC_CASE_TYPE,
-    SummaryStatus,
-    attention_cutoffs,
-    cadence_for,
-    cadence_words,
-    checkpoint_order,
-    page_bounds,
-    summary_status,
-)
+from bot.tac.cases import TacCase, manager_team_ids, tac_cases
+from bot.tac.rules import page_bounds
 from messages import escape_mrkdwn, render
-from models import Case, Staff, TacDecision, TacSupervision, TacTask, Team
-from models.db import lock_row, transaction
-
-log = logging.getLogger(__name__)
+from models import Case, Staff, TacDecision, TacSupervision, TacTask
 
 USAGE = "/supervision @practitioner"
 CASES_PER_PAGE = 15  # 6 blocks a case: 15 cases and the page's own 2 blocks stay under 100
@@ -61,36 +45,6 @@ _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 
 
 @dataclass(frozen=True)
-class Reply:
-    """A modal to open, or an ephemeral notice (a rendered message)."""
-
-    view: dict[str, Any] | None = None
-    notice: dict[str, Any] | None = None
-
-
-@dataclass(frozen=True)
-class PageOutcome:
-    """Inline errors, or the next page to show; neither: done, close the modal."""
-
-    errors: dict[str, str] | None = None
-    next_view: dict[str, Any] | None = None
-
-
-@dataclass(frozen=True)
-class TacCase:
-    """An open TAC case as the checkpoint and the digest show it."""
-
-    case: Case
-    team: Team
-    worker: Staff
-    cadence: str
-    status: SummaryStatus
-    open_task: TacTask | None
-    last_decision: TacDecision | None
-    last_considered_on: date | None
-
-
-@dataclass(frozen=True)
 class _Answer:
     decision: str
     complete_by: date | None
@@ -99,43 +53,188 @@ class _Answer:
     trigger_note: str | None
 
 
-# -- who may, and which cases --------------------------------------------------------------------
+class TacCheckpointForm(SteppedForm[TacSupervision]):
+    """The checkpoint's pages. A page's answers are kept only once checked; a repeated last
+    page (a double submit, Slack's retry) finds the checkpoint recorded and simply closes."""
 
+    callback_id = "tac.checkpoint"
+    draft_model = TacSupervision
+    draft_key = "supervision_id"
+    missing = "Only the team manager who started this checkpoint can complete it."
+    keeps_answers_with_errors = False
 
-def team_managers(session: Session) -> list[Staff]:
-    people = session.exec(
-        select(Staff)
-        .where(Staff.status == "active", col(Staff.roles).contains("team_manager"))
-        .order_by(Staff.email)
-    ).all()
-    return [person for person in people if person.has_role("team_manager")]
+    def admit(self, uow: UnitOfWork, supervision: TacSupervision) -> bool:
+        if supervision.manager_id != uow.actor.id:
+            raise NotAllowed(self.missing)
+        return supervision.status != "recorded"
 
+    def step_count(self, uow: UnitOfWork, supervision: TacSupervision) -> int:
+        return len(page_bounds(len(supervision.case_ids), CASES_PER_PAGE))
 
-def team_ids_by_manager(session: Session, managers: list[Staff]) -> dict[int, set[int]]:
-    """`manager_team_ids` of each manager, in one query."""
-    teams = {manager.id: {manager.team_id} if manager.team_id else set() for manager in managers}
-    rows = session.exec(
-        select(Staff.manager_id, Staff.team_id).where(
-            col(Staff.manager_id).in_(list(teams)), Staff.status == "active"
+    def problems(
+        self, uow: UnitOfWork, supervision: TacSupervision, step: int, values: Values
+    ) -> dict[str, str]:
+        return _checked_page(uow, supervision, step, values).errors
+
+    def accept(
+        self, uow: UnitOfWork, supervision: TacSupervision, step: int, values: Values
+    ) -> None:
+        page = _checked_page(uow, supervision, step, values)
+        _keep_page(uow.session, supervision, page)
+        auditlog.record(
+            uow.session,
+            actor=uow.actor.email,
+            action="tac.checkpoint.page",
+            subject=f"tac-supervision:{supervision.id}",
+            now=uow.now,
+            page=step + 1,
+            cases=[item.case.case_ref for item in page.cases],
         )
-    ).all()
-    for manager_id, team_id in rows:
-        if team_id is not None:
-            teams[manager_id].add(team_id)
-    return teams
+
+    def finish(self, uow: UnitOfWork, supervision: TacSupervision, values: Values) -> None:
+        last = self.step_count(uow, supervision) - 1
+        page = _checked_page(uow, supervision, last, values)
+        supervision.status, supervision.recorded_at = "recorded", uow.now
+        _keep_page(uow.session, supervision, page)
+        _record(uow.session, supervision, uow.actor, uow.policy.tac, uow.now)
+
+    def error_field(self, step: int, values: Values) -> str:
+        if step == 0:
+            return "held_on"
+        return next((key for key in values if key.startswith("decision-")), "decision")
+
+    def view(self, uow: UnitOfWork, supervision: TacSupervision, step: int) -> dict[str, Any]:
+        policy = uow.policy.tac
+        bounds = page_bounds(len(supervision.case_ids), CASES_PER_PAGE)
+        start, end = bounds[step]
+        today = uow.calendar.local(uow.now).date()
+        everything = tac_cases(
+            uow.session, policy=policy, today=today, case_ids=supervision.case_ids
+        )
+        return render(
+            "tac_checkpoint_modal",
+            private_metadata=self.metadata_for(supervision, step),
+            practitioner=uow.session.get(Staff, supervision.practitioner_id),
+            page=step + 1,
+            pages=len(bounds),
+            first_number=start + 1,
+            last_number=end,
+            total=len(everything),
+            never=sum(1 for item in everything if item.status.never),
+            overdue=sum(1 for item in everything if item.status.overdue),
+            due_soon=sum(1 for item in everything if item.status.due_soon),
+            ask_held_on=step == 0,
+            today=today,
+            cases=everything[start:end],
+            triggers=policy.triggers,
+            due_soon_days=policy.due_soon_days,
+            min_reason=MIN_REASON,
+        )
 
 
-def manager_team_ids(session: Session, manager: Staff) -> set[int]:
-    """The manager's own team and the teams of the people they line-manage."""
-    teams = {manager.team_id} if manager.team_id else set()
-    teams.update(
-        team_id
-        for team_id in session.exec(
-            select(Staff.team_id).where(Staff.manager_id == manager.id, Staff.status == "active")
-        ).all()
-        if team_id is not None
+TAC_CHECKPOINT = TacCheckpointForm()
+
+
+@dataclass(frozen=True)
+class _Page:
+    """A page's answers, checked: the supervision's date (asked on the first page), each case's
+    answer, and what is wrong with them."""
+
+    held_on: date | None
+    cases: list[TacCase]
+    answers: dict[int, _Answer | None]
+    errors: dict[str, str]
+
+
+def _checked_page(uow: UnitOfWork, supervision: TacSupervision, step: int, values: Values) -> _Page:
+    policy = uow.policy.tac
+    today = uow.calendar.local(uow.now).date()
+    start, end = page_bounds(len(supervision.case_ids), CASES_PER_PAGE)[step]
+    on_page = tac_cases(
+        uow.session, policy=policy, today=today, case_ids=supervision.case_ids[start:end]
     )
-    return teams
+    errors: dict[str, str] = {}
+    held_on = _held_on(values.get("held_on"), today, errors) if step == 0 else supervision.held_on
+    answers = {
+        item.case.id: _answer(item.case.id, values, policy, today, errors) for item in on_page
+    }
+    return _Page(held_on, on_page, answers, errors)
+
+
+def _keep_page(session: Session, supervision: TacSupervision, page: _Page) -> None:
+    supervision.held_on = page.held_on
+    session.add(supervision)
+    for item in page.cases:
+        _keep_answer(session, supervision, item, page.answers[item.case.id])
+    session.flush()
+
+
+# -- opening it ------------------------------------------------------------------------------------
+
+
+def start_checkpoint(services: Services, slack_user_id: str, text: str) -> Reply:
+    """`/supervision @practitioner`: the first page of the checkpoint, or a notice."""
+    match = _MENTION.match(text.strip())
+    if match is None:
+        return Reply.say("Say whose supervision this is, e.g. `/supervision @Sam`.", USAGE)
+    return answer(
+        services,
+        slack_user_id,
+        lambda uow: open_checkpoint(uow, _staff_by_slack(uow.session, match[1])),
+    )
+
+
+@on_click()
+def start_checkpoint_for(uow: UnitOfWork, practitioner_id: str) -> Reply:
+    """The digest's button: the same checkpoint, for the practitioner the button names."""
+    if not practitioner_id.isdigit():
+        raise InvalidRequest("That button no longer works: try `/supervision @name`.")
+    return open_checkpoint(uow, uow.session.get(Staff, int(practitioner_id)))
+
+
+def _staff_by_slack(session: Session, slack_user_id: str) -> Staff | None:
+    return session.exec(select(Staff).where(Staff.slack_user_id == slack_user_id)).first()
+
+
+def open_checkpoint(uow: UnitOfWork, practitioner: Staff | None) -> Reply:
+    """Start a checkpoint (a draft with its page plan) and show its first page."""
+    session, actor, now = uow.session, uow.actor, uow.now
+    team_ids = require_supervisor(session, actor, practitioner)
+    today = uow.calendar.local(now).date()
+    cases = tac_cases(
+        session, policy=uow.policy.tac, today=today, team_ids=team_ids, worker_id=practitioner.id
+    )
+    if not cases:
+        raise InvalidRequest(
+            f"{escape_mrkdwn(practitioner.name)} holds no open TAC cases in your team, so there "
+            "is nothing to consider."
+        )
+    case_ids = [item.case.id for item in cases]
+    uow.lock(Staff, actor.id)  # the same command twice at once starts one checkpoint
+    unanswered = _unanswered_draft(session, actor, practitioner)
+    if unanswered is not None:  # opened again (or Slack retried the command): carry on with it
+        if unanswered.case_ids != case_ids:
+            unanswered.case_ids = case_ids
+            session.add(unanswered)
+        return Reply(view=TAC_CHECKPOINT.view(uow, unanswered, 0))
+    supervision = TacSupervision(
+        manager_id=actor.id,
+        practitioner_id=practitioner.id,
+        case_ids=case_ids,
+        started_at=now,
+    )
+    session.add(supervision)
+    session.flush()
+    auditlog.record(
+        session,
+        actor=actor.email,
+        action="tac.checkpoint.start",
+        subject=f"tac-supervision:{supervision.id}",
+        now=now,
+        practitioner=practitioner.email,
+        cases=len(cases),
+    )
+    return Reply(view=TAC_CHECKPOINT.view(uow, supervision, 0))
 
 
 def require_supervisor(session: Session, actor: Staff, practitioner: Staff | None) -> set[int]:
@@ -164,212 +263,6 @@ def require_supervisor(session: Session, actor: Staff, practitioner: Staff | Non
     return teams
 
 
-def tac_cases(
-    session: Session,
-    *,
-    policy: TacPolicy,
-    today: date,
-    team_ids: Iterable[int] | None = None,
-    worker_id: int | None = None,
-    case_ids: list[int] | None = None,
-    with_decisions: bool = True,
-    needing_attention: bool = False,
-) -> list[TacCase]:
-    """Open TAC cases of the teams (and worker), most urgent first; or exactly `case_ids`, in
-    that order (a checkpoint's page plan, whatever has changed since). Without
-    `with_decisions` the last decisions are not looked up (left None); `needing_attention`
-    keeps only the cases never summarised, overdue or due soon (the digests')."""
-    query = _with_team_and_worker(select(Case, Team, Staff))
-    if case_ids is not None:
-        query = query.where(col(Case.id).in_(case_ids))
-    else:
-        query = _open_tac_cases_of(query, team_ids or [])
-        if worker_id is not None:
-            query = query.where(Case.worker_id == worker_id)
-    if needing_attention:
-        query = query.where(_may_need_attention(policy, today))
-    rows = session.exec(query).all()
-    # The same cases as a subquery: no bound parameter per case, however many there are.
-    ids = query.with_only_columns(col(Case.id))
-    # Joined, not `IN (subquery)`: SQLite then checks each open task's case by its primary key
-    # (the digests' task queries: 2 ms instead of 20 at scale 1, 37 instead of 120 at scale 4).
-    cases = ids.subquery()
-    open_tasks = {
-        task.case_id: task
-        for task in session.exec(
-            select(TacTask)
-            .join(cases, col(TacTask.case_id) == cases.c.id)
-            .where(TacTask.status == "open")
-        ).all()
-    }
-    latest = _latest_decisions(session, ids) if with_decisions else {}
-    found = []
-    for case, team, worker in rows:
-        decision, considered_on = latest.get(case.id, (None, None))
-        found.append(
-            TacCase(
-                case=case,
-                team=team,
-                worker=worker,
-                cadence=cadence_words(cadence_for(team.team_type, policy)),
-                status=summary_status(
-                    case.tac_last_summary_on,
-                    team_type=team.team_type,
-                    newly_qualified=worker.newly_qualified,
-                    today=today,
-                    policy=policy,
-                ),
-                open_task=open_tasks.get(case.id),
-                last_decision=decision,
-                last_considered_on=considered_on,
-            )
-        )
-    if needing_attention:
-        found = [item for item in found if item.status.needs_attention]
-    if case_ids is not None:
-        position = {case_id: index for index, case_id in enumerate(case_ids)}
-        return sorted(found, key=lambda item: position[item.case.id])
-    return sorted(found, key=lambda item: checkpoint_order(item.status, item.case.case_ref))
-
-
-def count_needing_attention(
-    session: Session, *, policy: TacPolicy, today: date, team_ids: Iterable[int]
-) -> Counter[int]:
-    """How many open TAC cases of each team need attention today (the team digest's count),
-    from four columns per case rather than the cases, their teams and workers."""
-    rows = session.exec(
-        _open_tac_cases_of(
-            _with_team_and_worker(
-                select(
-                    Case.team_id, Case.tac_last_summary_on, Team.team_type, Staff.newly_qualified
-                )
-            ),
-            team_ids,
-        ).where(_may_need_attention(policy, today))
-    ).all()
-    return Counter(
-        team_id
-        for team_id, last_summary_on, team_type, newly_qualified in rows
-        if summary_status(
-            last_summary_on,
-            team_type=team_type,
-            newly_qualified=newly_qualified,
-            today=today,
-            policy=policy,
-        ).needs_attention
-    )
-
-
-Query = TypeVar("Query", bound=Select)
-
-
-def _with_team_and_worker(query: Query) -> Query:
-    return query.join(Team, col(Team.id) == Case.team_id).join(
-        Staff, col(Staff.id) == Case.worker_id
-    )
-
-
-def _open_tac_cases_of(query: Query, team_ids: Iterable[int]) -> Query:
-    return query.where(
-        Case.status == "open",
-        Case.case_type == TAC_CASE_TYPE,
-        col(Case.team_id).in_(list(team_ids)),
-    )
-
-
-def _may_need_attention(policy: TacPolicy, today: date) -> ColumnElement[bool]:
-    """Leaves out the cases summarised since their cadence's cutoff, unloaded."""
-    cutoffs = attention_cutoffs(policy, today)
-    last = col(Case.tac_last_summary_on)
-    long_term = col(Team.team_type) == LONG_TERM
-    may = [
-        last.is_(None),
-        and_(long_term, last <= cutoffs.long_term),
-        and_(~long_term, last <= cutoffs.short_term),
-    ]
-    if cutoffs.newly_qualified is not None:
-        may.append(and_(col(Staff.newly_qualified), last <= cutoffs.newly_qualified))
-    return or_(*may)
-
-
-def _latest_decisions(
-    session: Session, case_ids: Any
-) -> dict[int, tuple[TacDecision, date | None]]:
-    """Each case's latest recorded decision (only that one is loaded, whatever the history)."""
-    ranked = (
-        select(
-            col(TacDecision.id).label("decision_id"),
-            col(TacSupervision.held_on).label("held_on"),
-            func.row_number()
-            .over(
-                partition_by=col(TacDecision.case_id),
-                order_by=(col(TacSupervision.recorded_at).desc(), col(TacDecision.id).desc()),
-            )
-            .label("newest_first"),
-        )
-        .join(TacSupervision, col(TacSupervision.id) == TacDecision.supervision_id)
-        .where(TacSupervision.status == "recorded", col(TacDecision.case_id).in_(case_ids))
-        .subquery()
-    )
-    rows = session.exec(
-        select(TacDecision, ranked.c.held_on)
-        .join(ranked, ranked.c.decision_id == TacDecision.id)
-        .where(ranked.c.newest_first == 1)
-    ).all()
-    return {decision.case_id: (decision, held_on) for decision, held_on in rows}
-
-
-# -- the checkpoint --------------------------------------------------------------------------------
-
-
-def open_checkpoint(
-    session: Session,
-    *,
-    actor: Staff,
-    practitioner: Staff | None,
-    policy: TacPolicy,
-    now: datetime,
-    timezone: tzinfo,
-) -> dict[str, Any]:
-    """Start a checkpoint (a draft with its page plan) and return its first page."""
-    team_ids = require_supervisor(session, actor, practitioner)
-    today = now.astimezone(timezone).date()
-    cases = tac_cases(
-        session, policy=policy, today=today, team_ids=team_ids, worker_id=practitioner.id
-    )
-    if not cases:
-        raise InvalidRequest(
-            f"{escape_mrkdwn(practitioner.name)} holds no open TAC cases in your team, so there "
-            "is nothing to consider."
-        )
-    case_ids = [item.case.id for item in cases]
-    lock_row(session, Staff, actor.id)  # the same command twice at once starts one checkpoint
-    unanswered = _unanswered_draft(session, actor, practitioner)
-    if unanswered is not None:  # opened again (or Slack retried the command): carry on with it
-        if unanswered.case_ids != case_ids:
-            unanswered.case_ids = case_ids
-            session.add(unanswered)
-        return _page_view(session, unanswered, 1, policy, today)
-    supervision = TacSupervision(
-        manager_id=actor.id,
-        practitioner_id=practitioner.id,
-        case_ids=case_ids,
-        started_at=now,
-    )
-    session.add(supervision)
-    session.flush()
-    auditlog.record(
-        session,
-        actor=actor.email,
-        action="tac.checkpoint.start",
-        subject=f"tac-supervision:{supervision.id}",
-        now=now,
-        practitioner=practitioner.email,
-        cases=len(cases),
-    )
-    return _page_view(session, supervision, 1, policy, today)
-
-
 def _unanswered_draft(session: Session, actor: Staff, practitioner: Staff) -> TacSupervision | None:
     """The manager's draft checkpoint for this practitioner with no answer kept yet."""
     answered = select(TacDecision.supervision_id).where(
@@ -387,88 +280,7 @@ def _unanswered_draft(session: Session, actor: Staff, practitioner: Staff) -> Ta
     ).first()
 
 
-def _page_view(
-    session: Session, supervision: TacSupervision, page: int, policy: TacPolicy, today: date
-) -> dict[str, Any]:
-    bounds = page_bounds(len(supervision.case_ids), CASES_PER_PAGE)
-    start, end = bounds[page - 1]
-    everything = tac_cases(session, policy=policy, today=today, case_ids=supervision.case_ids)
-    return render(
-        "tac_checkpoint_modal",
-        private_metadata=json.dumps({"supervision_id": supervision.id, "page": page}),
-        practitioner=session.get(Staff, supervision.practitioner_id),
-        page=page,
-        pages=len(bounds),
-        first_number=start + 1,
-        last_number=end,
-        total=len(everything),
-        never=sum(1 for item in everything if item.status.never),
-        overdue=sum(1 for item in everything if item.status.overdue),
-        due_soon=sum(1 for item in everything if item.status.due_soon),
-        ask_held_on=page == 1,
-        today=today,
-        cases=everything[start:end],
-        triggers=policy.triggers,
-        due_soon_days=policy.due_soon_days,
-        min_reason=MIN_REASON,
-    )
-
-
-def submit_checkpoint_page(
-    session: Session,
-    *,
-    actor: Staff,
-    supervision_id: int,
-    page: int,
-    values: dict[str, Any],
-    policy: TacPolicy,
-    now: datetime,
-    timezone: tzinfo,
-) -> PageOutcome:
-    """Check a page's answers; keep them and show the next page, or record the checkpoint."""
-    supervision = session.get(TacSupervision, supervision_id)
-    if supervision is None or supervision.manager_id != actor.id:
-        raise NotAllowed("Only the team manager who started this checkpoint can complete it.")
-    if supervision.status == "recorded":
-        return PageOutcome()  # a second submit of the last page: it is already recorded
-    bounds = page_bounds(len(supervision.case_ids), CASES_PER_PAGE)
-    if not 1 <= page <= len(bounds):
-        raise InvalidRequest("This page of the checkpoint no longer exists: please start again.")
-    today = now.astimezone(timezone).date()
-    start, end = bounds[page - 1]
-    on_page = tac_cases(
-        session, policy=policy, today=today, case_ids=supervision.case_ids[start:end]
-    )
-    errors: dict[str, str] = {}
-    held_on = supervision.held_on
-    if page == 1:
-        held_on = _held_on(values.get("held_on"), today, errors)
-    answers = {
-        item.case.id: _answer(item.case.id, values, policy, today, errors) for item in on_page
-    }
-    if errors:
-        return PageOutcome(errors=errors)
-    last_page = page == len(bounds)
-    if last_page and not _claim_for_recording(session, supervision, now):
-        return PageOutcome()  # a double submit: the other one is recording it
-    supervision.held_on = held_on
-    session.add(supervision)
-    for item in on_page:
-        _keep_answer(session, supervision, item, answers[item.case.id])
-    session.flush()
-    if not last_page:
-        auditlog.record(
-            session,
-            actor=actor.email,
-            action="tac.checkpoint.page",
-            subject=f"tac-supervision:{supervision.id}",
-            now=now,
-            page=page,
-            cases=[item.case.case_ref for item in on_page],
-        )
-        return PageOutcome(next_view=_page_view(session, supervision, page + 1, policy, today))
-    _record(session, supervision, actor, policy, now)
-    return PageOutcome()
+# -- the answers --------------------------------------------------------------------------------
 
 
 def _held_on(text: Any, today: date, errors: dict[str, str]) -> date | None:
@@ -517,18 +329,6 @@ def parse_date(text: Any) -> date | None:
         return date.fromisoformat(str(text)) if text else None
     except ValueError:
         return None
-
-
-def _claim_for_recording(session: Session, supervision: TacSupervision, now: datetime) -> bool:
-    """Mark the draft recorded, as the first write: of two identical submits only one wins."""
-    claimed = session.exec(
-        update(TacSupervision)
-        .where(col(TacSupervision.id) == supervision.id, col(TacSupervision.status) == "draft")
-        .values(status="recorded", recorded_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    supervision.status, supervision.recorded_at = "recorded", now
-    return claimed == 1
 
 
 def _keep_answer(
@@ -702,80 +502,3 @@ def _close_task(
 def task_message_key(task: TacTask) -> str:
     """The idempotency key of a task's DM; marking it done later updates that message."""
     return f"tac-task:{task.id}"
-
-
-# -- entrypoints for the handlers: each runs one use case in one transaction ----------------------
-
-
-def start_checkpoint(services: Services, slack_user_id: str, text: str) -> Reply:
-    """`/supervision @practitioner`: the first page of the checkpoint, or a notice."""
-    match = _MENTION.match(text.strip())
-    if match is None:
-        return Reply(
-            notice=notice("Say whose supervision this is, e.g. `/supervision @Sam`.", USAGE)
-        )
-    return _start(services, slack_user_id, lambda session: _staff_by_slack(session, match[1]))
-
-
-def start_checkpoint_for(services: Services, slack_user_id: str, practitioner_id: str) -> Reply:
-    """The digest's button: the same checkpoint, for the practitioner the button names."""
-    if not practitioner_id.isdigit():
-        return Reply(notice=notice("That button no longer works: try `/supervision @name`."))
-    return _start(services, slack_user_id, lambda session: session.get(Staff, int(practitioner_id)))
-
-
-def _start(services: Services, slack_user_id: str, find_practitioner: Any) -> Reply:
-    try:
-        with transaction(services.make_session) as session:
-            actor = find_actor(session, slack_user_id)
-            if actor is None:
-                return Reply(notice=notice(UNKNOWN_PERSON))
-            view = open_checkpoint(
-                session,
-                actor=actor,
-                practitioner=find_practitioner(session),
-                policy=services.policy.tac,
-                now=services.now(),
-                timezone=services.settings.timezone,
-            )
-    except AuditbotError as error:
-        return Reply(notice=notice(str(error)))
-    return Reply(view=view)
-
-
-def _staff_by_slack(session: Session, slack_user_id: str) -> Staff | None:
-    return session.exec(select(Staff).where(Staff.slack_user_id == slack_user_id)).first()
-
-
-def submit_checkpoint(
-    services: Services, slack_user_id: str, private_metadata: str, values: dict[str, Any]
-) -> PageOutcome:
-    metadata = json.loads(private_metadata or "{}")
-    page = int(metadata.get("page", 1))
-    first_input = "held_on" if page == 1 else _first_decision_block(values)
-    try:
-        with transaction(services.make_session) as session:
-            actor = find_actor(session, slack_user_id)
-            if actor is None:
-                return PageOutcome(errors={first_input: UNKNOWN_PERSON})
-            outcome = submit_checkpoint_page(
-                session,
-                actor=actor,
-                supervision_id=int(metadata.get("supervision_id", 0)),
-                page=page,
-                values=values,
-                policy=services.policy.tac,
-                now=services.now(),
-                timezone=services.settings.timezone,
-            )
-    except AuditbotError as error:
-        return PageOutcome(errors={first_input: str(error)})
-    except IntegrityError:
-        log.info("a concurrent submit of the same TAC checkpoint page lost the race")
-        return PageOutcome()
-    services.deliver_soon()
-    return outcome
-
-
-def _first_decision_block(values: dict[str, Any]) -> str:
-    return next((key for key in values if key.startswith("decision-")), "decision")

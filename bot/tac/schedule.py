@@ -15,27 +15,19 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, or_, select
 
 from bot.core import auditlog
-from bot.core.calendar import WorkingCalendar
 from bot.core.months import Month
 from bot.core.outbox import queue_dm, queue_file_dm
-from bot.core.services import Services
+from bot.core.tick import Tick
 from bot.policy.schema import Policy
-from bot.tac.checkpoint import (
-    TacCase,
-    tac_cases,
-    task_message_key,
-    team_ids_by_manager,
-    team_managers,
-)
+from bot.tac.cases import TacCase, tac_cases, team_ids_by_manager, team_managers
+from bot.tac.checkpoint import task_message_key
 from bot.tac.rules import (
     checkpoint_order,
     latest_due_reminded_by,
@@ -45,7 +37,6 @@ from bot.tac.rules import (
 )
 from messages import render
 from models import Case, Staff, TacScheduleRun, TacSummary, TacTask, Team
-from models.db import transaction
 
 log = logging.getLogger(__name__)
 
@@ -76,27 +67,6 @@ class TacScheduleReport:
         return parts
 
 
-def run_tac_schedule(services: Services, now: datetime) -> TacScheduleReport:
-    """The TAC work due at `now`, each part in its own transaction."""
-    timezone = services.settings.timezone
-    local_now = now.astimezone(timezone).replace(tzinfo=None)
-
-    def run(part: Callable[[Session], int]) -> int:
-        try:
-            with transaction(services.make_session) as session:
-                return part(session)
-        except IntegrityError:
-            log.info("another instance did this scheduled TAC work first")
-            return 0
-
-    policy, calendar = services.policy, services.calendar
-    return TacScheduleReport(
-        digests=run(lambda s: send_weekly_digests(s, policy, calendar, local_now, now)),
-        month_end_lists=run(lambda s: send_month_end_lists(s, policy, calendar, local_now, now)),
-        reminders=run(lambda s: send_task_reminders(s, policy, calendar, timezone, now)),
-    )
-
-
 def _claim_period(session: Session, kind: str, period: str, now: datetime) -> TacScheduleRun | None:
     """The period's run row, new; None when it was done already (a re-run)."""
     done = session.exec(
@@ -115,13 +85,8 @@ def _claim_period(session: Session, kind: str, period: str, now: datetime) -> Ta
 # -- the weekly digest ---------------------------------------------------------------------------
 
 
-def send_weekly_digests(
-    session: Session,
-    policy: Policy,
-    calendar: WorkingCalendar,
-    local_now: datetime,
-    now: datetime,
-) -> int:
+def send_weekly_digests(session: Session, tick: Tick) -> int:
+    policy, calendar, local_now, now = tick.policy, tick.calendar, tick.local_now, tick.now
     nominal = weekly_digest_due(policy.tac, calendar, local_now)
     if nominal is None:
         return 0
@@ -218,13 +183,8 @@ def _by_practitioner(cases: list[TacCase]) -> list[tuple[Staff, list[TacCase]]]:
 # -- the month-end list ---------------------------------------------------------------------------
 
 
-def send_month_end_lists(
-    session: Session,
-    policy: Policy,
-    calendar: WorkingCalendar,
-    local_now: datetime,
-    now: datetime,
-) -> int:
+def send_month_end_lists(session: Session, tick: Tick) -> int:
+    policy, calendar, local_now, now = tick.policy, tick.calendar, tick.local_now, tick.now
     month = month_end_list_due(policy.tac, calendar, local_now)
     if month is None:
         return 0
@@ -336,13 +296,8 @@ def _cell(value: str) -> str:
 # -- task reminders -------------------------------------------------------------------------------
 
 
-def send_task_reminders(
-    session: Session,
-    policy: Policy,
-    calendar: WorkingCalendar,
-    timezone: tzinfo,
-    now: datetime,
-) -> int:
+def send_task_reminders(session: Session, tick: Tick) -> int:
+    policy, calendar, timezone, now = tick.policy, tick.calendar, tick.timezone, tick.now
     local_now = now.astimezone(timezone).replace(tzinfo=None)
     today: date = local_now.date()
     latest_due = latest_due_reminded_by(today, policy.tac, calendar)

@@ -15,6 +15,7 @@ from bot.people.away import answer_away, catch_up_due_at, run_return_catch_ups
 from bot.people.away_command import AwayRequest, AwayUsageError, parse_away
 from models import Absence, OutboxMessage
 from tests.support import factories
+from tests.support.acting import tick_at
 
 LONDON = ZoneInfo("Europe/London")
 SET_ON = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -140,12 +141,11 @@ def test_the_catch_up_goes_at_the_nudge_time_of_the_first_working_day_back(
 def test_the_catch_up_is_queued_once(people, policy, working_calendar):
     session, p = people
     away(session, p["north_tm"], date(2026, 12, 14), date(2026, 12, 18))
-    rules = {"policy": policy, "calendar": working_calendar}
     monday_early = datetime(2026, 12, 21, 9, 0, tzinfo=UTC)
     monday = datetime(2026, 12, 21, 10, 0, tzinfo=UTC)
-    assert run_return_catch_ups(session, now=monday_early, **rules) == 0
-    assert run_return_catch_ups(session, now=monday, **rules) == 1
-    assert run_return_catch_ups(session, now=monday, **rules) == 0
+    assert run_return_catch_ups(session, tick_at(monday_early, policy, working_calendar)) == 0
+    assert run_return_catch_ups(session, tick_at(monday, policy, working_calendar)) == 1
+    assert run_return_catch_ups(session, tick_at(monday, policy, working_calendar)) == 0
     keys = session.exec(select(OutboxMessage.idempotency_key)).all()
     assert len([key for key in keys if key.startswith("away:back:")]) == 1
 
@@ -156,5 +156,4 @@ def test_no_catch_up_while_away_again(people, policy, working_calendar):
     away(session, p["north_tm"], date(2026, 12, 21), date(2026, 12, 22), now=DURING)
     # The second absence changed the first (one absence at a time): no return on the 21st.
     monday = datetime(2026, 12, 21, 10, 0, tzinfo=UTC)
-    rules = {"policy": policy, "calendar": working_calendar}
-    assert run_return_catch_ups(session, now=monday, **rules) == 0
+    assert run_return_catch_ups(session, tick_at(monday, policy, working_calendar)) == 0

@@ -17,6 +17,7 @@ from models import ModeratedJudgement, OutboxMessage, Reaudit, ReauditRound
 from models.db import transaction
 from tests.database.test_selection import LONDON
 from tests.support import factories
+from tests.support.acting import tick_at
 
 DECEMBER = Month(2026, 12)
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=LONDON)
@@ -24,7 +25,13 @@ NOW = datetime(2026, 12, 1, 9, 0, tzinfo=LONDON)
 
 def draw(session, policy, calendar, month=DECEMBER, seed="fixed-seed", now=NOW):
     return draw_reaudits(
-        session, month=month, policy=policy, calendar=calendar, now=now, actor="ada@x", seed=seed
+        session,
+        month=month,
+        policy=policy,
+        calendar=calendar,
+        now=now,
+        actor="ada@x",
+        new_seed=lambda: seed,
     )
 
 
@@ -198,11 +205,11 @@ def test_the_scheduler_draws_on_the_first_working_day(
     with transaction(make_session) as session:
         people = factories.authority(session, cases_per_team=0)
         audit_at(session, people, datetime(2026, 10, 5, 12, tzinfo=UTC))
-    schedule = dict(policy=policy, calendar=working_calendar, timezone=LONDON, now=moment)
+    tick = tick_at(moment, policy, working_calendar)
     with transaction(make_session) as session:
-        assert bool(run_scheduled_reaudits(session, **schedule)) is draws
+        assert bool(run_scheduled_reaudits(session, tick)) is draws
     with transaction(make_session) as session:
-        assert run_scheduled_reaudits(session, **schedule) == []
+        assert run_scheduled_reaudits(session, tick) == []
 
 
 def test_the_head_of_service_moderates_a_yearly_sample_of_re_audits(make_session, working_calendar):
@@ -221,7 +228,7 @@ def test_the_head_of_service_moderates_a_yearly_sample_of_re_audits(make_session
     january = datetime(2027, 1, 4, 9, 0, tzinfo=LONDON)
     with transaction(make_session) as session:
         [monthly, yearly] = run_scheduled_reaudits(
-            session, policy=policy, calendar=working_calendar, timezone=LONDON, now=january
+            session, tick_at(january, policy, working_calendar)
         )
     assert monthly.kind == "monthly" and monthly.count == 0
     with transaction(make_session) as session:

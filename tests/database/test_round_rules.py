@@ -24,6 +24,7 @@ from bot.rounds.rules import (
 )
 from models import AuditRound, RoundCase
 from tests.support import factories
+from tests.support.acting import tick_at
 
 CALENDAR = WorkingCalendar()
 HALTON_DAY = """
@@ -167,9 +168,7 @@ def test_policy_rounds_are_defined_once_and_a_bad_one_is_skipped(make_session, t
     defined = []
     for _ in range(2):
         with make_session() as session:
-            defined.append(
-                run_round_schedule(session, policy=policy, calendar=CALENDAR, now=monday).defined
-            )
+            defined.append(run_round_schedule(session, tick_at(monday, policy, CALENDAR)).defined)
             session.commit()
     assert defined == [["audit-day-2027-q1"], []]
     with make_session() as session:
@@ -177,7 +176,7 @@ def test_policy_rounds_are_defined_once_and_a_bad_one_is_skipped(make_session, t
     assert audit_round.source == "policy" and audit_round.selection_on == date(2026, 12, 7)
     drawn_day = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
     with make_session() as session:
-        report = run_round_schedule(session, policy=policy, calendar=CALENDAR, now=drawn_day)
+        report = run_round_schedule(session, tick_at(drawn_day, policy, CALENDAR))
         session.commit()
     assert report.drawn == ["audit-day-2027-q1"]
     with make_session() as session:

@@ -12,13 +12,14 @@ from bot.selection.draw import (
     draw_monthly_selection,
     explain_selection,
     month_due_for_scheduled_draw,
-    redraw_case,
     run_scheduled_draw,
 )
 from bot.selection.manager_message import open_actions_of_earlier_audits
+from bot.selection.redraw import redraw_case
 from models import AuditAction, AuditLogEntry, OutboxMessage, Selection
 from models.db import transaction
 from tests.support import factories
+from tests.support.acting import tick_at
 
 DECEMBER = Month(2026, 12)
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
@@ -33,7 +34,7 @@ def draw(session, policy, calendar, month=DECEMBER, seed="fixed-seed", now=NOW):
         calendar=calendar,
         now=now,
         actor="ada@example",
-        seed=seed,
+        new_seed=lambda: seed,
     )
 
 
@@ -331,22 +332,12 @@ def test_the_scheduler_draws_once(make_session, policy, working_calendar):
     now = datetime(2026, 12, 1, 8, 0, tzinfo=LONDON)
     with transaction(make_session) as session:
         assert (
-            run_scheduled_draw(
-                session, policy=policy, calendar=working_calendar, timezone=LONDON, now=now
-            )
-            is None
+            run_scheduled_draw(session, tick_at(now, policy, working_calendar)) is None
         )  # nobody to draw for yet
         factories.authority(session)
-        outcome = run_scheduled_draw(
-            session, policy=policy, calendar=working_calendar, timezone=LONDON, now=now
-        )
+        outcome = run_scheduled_draw(session, tick_at(now, policy, working_calendar))
         assert outcome.created and outcome.drawn_by == "scheduler"
-        assert (
-            run_scheduled_draw(
-                session, policy=policy, calendar=working_calendar, timezone=LONDON, now=now
-            )
-            is None
-        )
+        assert run_scheduled_draw(session, tick_at(now, policy, working_calendar)) is None
 
 
 @pytest.mark.parametrize(

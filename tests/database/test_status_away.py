@@ -152,10 +152,10 @@ def test_the_status_command_shows_it_to_overseers_only(engine, database_url, sla
         away(session, p["north_tm"], date(2026, 12, 14), date(2026, 12, 18), cover=p["admin"])
         admin, manager = p["admin"].slack_user_id, p["south_tm"].slack_user_id
     services.moment[0] = DURING
-    reply = json.dumps(run_audit_command(services, admin, "status"), ensure_ascii=False)
+    reply = json.dumps(run_audit_command(services, admin, "status").notice, ensure_ascii=False)
     assert "• *Nina North* (team manager, North): away until Friday 18 December 2026; " in reply
     assert "cover: Ada Admin" in reply
     services.moment[0] = datetime(2026, 12, 19, 9, 0, tzinfo=UTC)
-    assert "Away now" not in json.dumps(run_audit_command(services, admin, "status"))
+    assert "Away now" not in json.dumps(run_audit_command(services, admin, "status").notice)
     services.moment[0] = DURING
-    assert "Away now" not in json.dumps(run_audit_command(services, manager, "status"))
+    assert "Away now" not in json.dumps(run_audit_command(services, manager, "status").notice)

@@ -19,7 +19,7 @@ from bot.demo.slack_standin import SlackStandIn
 from bot.policy.schema import Policy
 from bot.slack.sender import FILE_UPLOAD
 from bot.tac import schedule as tac_schedule
-from bot.tac.checkpoint import CASES_PER_PAGE, open_checkpoint, submit_checkpoint_page
+from bot.tac.checkpoint import CASES_PER_PAGE, TAC_CHECKPOINT, open_checkpoint
 from bot.tac.tasks import record_summary_completed, summary_completed_view
 from models import (
     AuditLogEntry,
@@ -34,6 +34,7 @@ from models import (
 from models.db import transaction
 from scheduler.jobs import run_due_work
 from tests.support import factories
+from tests.support.acting import acting_as
 
 LONDON = Settings().timezone
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)  # Monday 30 November 2026 (GMT)
@@ -80,30 +81,16 @@ def world(make_session):
 
 
 def open_for(make_session, actor: Staff, practitioner: Staff | None, now=NOW) -> dict:
-    with transaction(make_session) as session:
-        return open_checkpoint(
-            session,
-            actor=actor,
-            practitioner=practitioner,
-            policy=POLICY,
-            now=now,
-            timezone=LONDON,
-        )
+    with acting_as(make_session, actor, now) as uow:
+        return open_checkpoint(uow, practitioner).view
 
 
 def submit(make_session, actor: Staff, view: dict, values: dict, now=NOW):
+    """A page of the checkpoint submitted: its Reply (errors, the next page, or neither)."""
     metadata = json.loads(view["private_metadata"])
-    with transaction(make_session) as session:
-        return submit_checkpoint_page(
-            session,
-            actor=actor,
-            supervision_id=metadata["supervision_id"],
-            page=metadata["page"],
-            values=values,
-            policy=POLICY,
-            now=now,
-            timezone=LONDON,
-        )
+    with acting_as(make_session, actor, now) as uow:
+        supervision = uow.lock(TacSupervision, metadata["supervision_id"])
+        return TAC_CHECKPOINT.submit_step(uow, supervision, metadata["step"], values)
 
 
 def case_ids_in(view: dict) -> list[int]:
@@ -324,7 +311,7 @@ def test_a_double_submit_records_once(make_session, world):
     values = answers(view, "complete_by")
     assert submit(make_session, world["nina"], view, values).errors is None
     again = submit(make_session, world["nina"], view, values)
-    assert again.errors is None and again.next_view is None
+    assert again.errors is None and again.view is None
     assert count(make_session, TacSupervision, TacSupervision.status == "recorded") == 1
     assert count(make_session, TacDecision) == 4
     assert count(make_session, TacTask) == 4
@@ -382,9 +369,9 @@ def test_sixty_cases_are_shown_on_pages_within_slacks_limits_and_all_recorded(ma
             assert list(broken.errors) == [f"decision-{first}"]
         outcome = submit(make_session, world["nina"], view, answers(view))
         assert outcome.errors is None
-        if outcome.next_view is None:
+        if outcome.view is None:
             break
-        view = outcome.next_view
+        view = outcome.view
         assert view["submit"]["text"] in ("Next page", "Record decisions")
     assert pages == 4
     assert len(seen) == len(set(seen)) == 60
@@ -411,24 +398,20 @@ def set_tasks(make_session, world, due="2026-12-16") -> list[TacTask]:
 
 
 def complete(make_session, actor, task, on, now=NOW):
-    with transaction(make_session) as session:
-        return record_summary_completed(
-            session,
-            actor=actor,
-            task_id=task.id,
-            completed_on_text=on,
-            policy=POLICY,
-            now=now,
-            timezone=LONDON,
-        )
+    """Record the summary completed; the form's inline errors, or None when recorded."""
+    with acting_as(make_session, actor, now) as uow:
+        reply = record_summary_completed(uow, uow.lock(TacTask, task.id), on)
+    return reply.errors if reply else None
+
+
+def completed_form(make_session, actor, task, now=NOW) -> dict:
+    with acting_as(make_session, actor, now) as uow:
+        return summary_completed_view(uow, uow.session.get(TacTask, task.id))
 
 
 def test_completing_a_summary_sets_the_next_due_date_and_tells_the_manager(make_session, world):
     overdue_task = set_tasks(make_session, world)[1]
-    with make_session() as session:
-        view = summary_completed_view(
-            session, actor=world["pat"], task_id=overdue_task.id, now=NOW, timezone=LONDON
-        )
+    view = completed_form(make_session, world["pat"], overdue_task)
     assert view["blocks"][1]["element"]["initial_date"] == "2026-11-30"
     assert complete(make_session, world["pat"], overdue_task, "2026-12-01") == {
         "completed_on": "The date can't be in the future."
@@ -442,14 +425,7 @@ def test_completing_a_summary_sets_the_next_due_date_and_tells_the_manager(make_
         case = session.get(Case, overdue_task.case_id)
         task = session.get(TacTask, overdue_task.id)
         summaries = session.exec(select(TacSummary)).all()
-        nina_view = open_checkpoint(
-            session,
-            actor=world["nina"],
-            practitioner=world["pat"],
-            policy=POLICY,
-            now=NOW,
-            timezone=LONDON,
-        )
+    nina_view = open_for(make_session, world["nina"], world["pat"])
     assert case.tac_last_summary_on == date(2026, 11, 27)
     assert task.status == "completed" and task.closed_by == world["pat"].email
     assert [(s.case_id, s.completed_on, s.task_id) for s in summaries] == [
@@ -468,10 +444,8 @@ def test_only_the_practitioner_or_manager_may_record_a_summary(make_session, wor
     with pytest.raises(NotAllowed):
         complete(make_session, world["sol"], task, "2026-11-30")
     assert complete(make_session, world["nina"], task, "2026-11-30") is None  # the manager may
-    with make_session() as session, pytest.raises(InvalidRequest, match="already been recorded"):
-        summary_completed_view(
-            session, actor=world["pat"], task_id=task.id, now=NOW, timezone=LONDON
-        )
+    with pytest.raises(InvalidRequest, match="already been recorded"):
+        completed_form(make_session, world["pat"], task)
 
 
 def test_an_earlier_completion_date_does_not_move_the_last_summary_back(make_session, world):

@@ -63,7 +63,7 @@ def test_monday_digest_posts_counts_to_each_team_channel_once(engine, database_u
     assert "Re-audits drawn this month: *0*" in body and "Re-audits overdue: *0*" in body
     tick(services, at(date(2026, 12, 14), 9))  # next Monday: a new digest
     assert len(channel_posts(slack)) == 4
-    status = run_audit_command(services, people["admin"].slack_user_id, "status")
+    status = run_audit_command(services, people["admin"].slack_user_id, "status").notice
     assert "Teams without a channel* (no weekly digest): West" in json.dumps(status)
 
 

@@ -17,7 +17,7 @@ from bot.chasing.overdue import OverdueItem
 from bot.chasing.rules import OWNER, Step
 from bot.demo.slack_standin import SlackStandIn
 from bot.policy.schema import Policy, describe_validation_error
-from messages import escape_mrkdwn, render, use_case_link
+from messages import escape_mrkdwn, linking_cases, render
 from models.db import transaction
 from tests.support import factories
 from tests.support.harness import click_for_view, start_bot
@@ -30,9 +30,8 @@ CASE_REF = re.compile(r"CR-\d")
 
 @pytest.fixture
 def linking():
-    use_case_link(CASE_LINK)
-    yield
-    use_case_link(None)
+    with linking_cases(CASE_LINK):
+        yield
 
 
 def texts(rendered: object, kind: str) -> list[str]:
@@ -93,7 +92,6 @@ def test_every_case_reference_in_mrkdwn_is_linked_and_plain_text_is_not(linking,
 
 @pytest.mark.parametrize("name", sorted(SAMPLES))
 def test_without_a_case_link_templates_are_unchanged(name, monkeypatch):
-    use_case_link(None)
     rendered = render(name, **SAMPLES[name])
     # What every template rendered before links existed: the reference escaped, nothing more.
     monkeypatch.setitem(messages._env.filters, "case_link", escape_mrkdwn)
@@ -129,7 +127,6 @@ def running(database_url):
             bot.people = factories.authority(session, cases_per_team=1)
         yield bot
         stop()
-        use_case_link(None)
 
 
 def test_the_selection_dm_and_the_booking_form_link_the_case(running):

@@ -32,6 +32,7 @@ from models import (
 from models.db import transaction
 from scheduler.jobs import run_due_work
 from tests.support import factories
+from tests.support.acting import tick_at
 from tests.support.harness import start_bot
 from tests.support.report_fixture import AS_OF, build_report_world
 
@@ -83,7 +84,7 @@ def world(make_session):
 
 def sweep(make_session, now, policy=KEEP_A_YEAR):
     with transaction(make_session) as session:
-        return run_retention(session, policy=policy, calendar=CALENDAR, now=now)
+        return run_retention(session, tick_at(now, policy, CALENDAR))
 
 
 def counts(make_session):

@@ -333,8 +333,13 @@ def test_a_themed_question_set_is_completed_through_the_guided_audit(running, cl
     assert "1 audit(s) done" in status and "1 action(s), 0 done" in status
     assert "Requires improvement to be good: 1" in status
     with running.services.make_session() as session:
+        services = running.services
         briefing = briefing_as_of(
-            session, running.services, Period.month(Month(2026, 12)), date(2027, 1, 4)
+            session,
+            services.policy,
+            services.calendar.timezone,
+            Period.month(Month(2026, 12)),
+            date(2027, 1, 4),
         )
     tables = {table.name: [table.header, *table.rows] for table in round_tables(briefing)}
     assert tables["rounds"][1][:2] == ["neglect-dec", "Thematic audit"]

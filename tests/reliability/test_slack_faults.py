@@ -65,7 +65,7 @@ def people(services):
 
 def draw(services, people) -> None:
     """`/audit select 2026-12` by the administrator: one DM queued per manager."""
-    reply = run_audit_command(services, people["admin"].slack_user_id, "select 2026-12")
+    reply = run_audit_command(services, people["admin"].slack_user_id, "select 2026-12").notice
     assert f"{FAN_OUT} cases drawn for {FAN_OUT} team managers" in json.dumps(reply)
     assert outbox_statuses(services.make_session) == {"pending": FAN_OUT}
 
@@ -229,7 +229,7 @@ def test_permanent_errors_fail_once_are_shown_to_administrators_and_block_nothin
     assert services.sender.deliver_due().sent == 0
     assert len(slack.calls("chat.postMessage")) == FAN_OUT
 
-    status = json.dumps(run_audit_command(services, people["admin"].slack_user_id, "status"))
+    status = json.dumps(run_audit_command(services, people["admin"].slack_user_id, "status").notice)
     assert "Messages that could not be delivered* (latest 4)" in status
     failed_managers = {f.recipient_staff_id for f in failed}
     for manager in people["managers"]:
@@ -237,7 +237,7 @@ def test_permanent_errors_fail_once_are_shown_to_administrators_and_block_nothin
     for code in PERMANENT:
         assert code in status
     manager_view = json.dumps(
-        run_audit_command(services, people["managers"][0].slack_user_id, "status")
+        run_audit_command(services, people["managers"][0].slack_user_id, "status").notice
     )
     assert "could not be delivered" not in manager_view  # administrators' business only
 

@@ -1,0 +1,184 @@
+"""Immediate safeguarding concerns (Ofsted Annex H Category 1: a child at risk now): the alert
+to the team manager's service manager and head of service, its acknowledgement, and the chase
+when nobody has acknowledged it within the policy's working hours."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from bot.audit.actions import case_of
+from bot.core import auditlog
+from bot.core.errors import NotAllowed
+from bot.core.outbox import queue_dm, queue_update
+from bot.core.replies import Reply
+from bot.core.tick import Tick
+from bot.core.unit_of_work import UnitOfWork
+from bot.core.use_cases import on_click
+from bot.rounds.messages import round_case_manager
+from messages import render
+from models import Audit, SafeguardingAlert, Staff
+
+
+def raise_safeguarding_alert(
+    session: Session, audit: Audit, note: str, now: datetime
+) -> SafeguardingAlert:
+    alert = SafeguardingAlert(audit_id=audit.id, note=note.strip(), raised_at=now)
+    session.add(alert)
+    session.flush()
+    manager = session.get(Staff, audit.manager_id)
+    auditlog.record(
+        session, actor=manager.email, action="alert.raise", subject=f"alert:{alert.id}", now=now
+    )
+    line = alert_recipients(session, manager)
+    told = [p for p in round_case_manager(session, audit.selection_id) if p not in line]
+    for person in line + told:
+        queue_alert_dm(session, alert, person, round_=1, now=now)
+    return alert
+
+
+def alert_recipients(session: Session, manager: Staff) -> list[Staff]:
+    """The team manager's service manager and head of service (by line management), or, where
+    the line is not recorded, every active head of service."""
+    service_manager = session.get(Staff, manager.manager_id) if manager.manager_id else None
+    head = (
+        session.get(Staff, service_manager.manager_id)
+        if service_manager and service_manager.manager_id
+        else None
+    )
+    people = [p for p in (service_manager, head) if p is not None and p.is_active]
+    if not any(p.has_role("head_of_service") for p in people):
+        people += [
+            p
+            for p in session.exec(select(Staff).where(Staff.status == "active")).all()
+            if p.has_role("head_of_service") and p not in people
+        ]
+    return people
+
+
+def queue_alert_dm(
+    session: Session, alert: SafeguardingAlert, person: Staff, *, round_: int, now: datetime
+) -> None:
+    audit = session.get(Audit, alert.audit_id)
+    queue_dm(
+        session,
+        key=f"alert:{alert.id}:{round_}:{person.id}",
+        recipient=person,
+        message=render(
+            "alert_dm",
+            alert=alert,
+            case=case_of(session, audit),
+            manager=session.get(Staff, audit.manager_id),
+            round=round_,
+        ),
+        concern=f"alert:{alert.id}",
+        now=now,
+    )
+
+
+# -- acknowledged: "I am acting on this" ----------------------------------------------------------
+
+
+@on_click(SafeguardingAlert, missing="That alert no longer exists.")
+def acknowledge_alert(uow: UnitOfWork, alert: SafeguardingAlert) -> Reply:
+    session, actor, now = uow.session, uow.actor, uow.now
+    audit = session.get(Audit, alert.audit_id)
+    manager = session.get(Staff, audit.manager_id)
+    if actor not in alert_recipients(session, manager) and not actor.has_role("admin"):
+        raise NotAllowed(
+            "Only the service manager, head of service or an administrator "
+            "can acknowledge this alert."
+        )
+    if alert.acknowledged_by is not None:
+        who = session.get(Staff, alert.acknowledged_by)
+        return Reply.say(f"{who.name} is already acting on this alert.")
+    session.execute(
+        update(SafeguardingAlert)
+        .where(col(SafeguardingAlert.id) == alert.id)
+        .values(acknowledged_by=actor.id, acknowledged_at=now)
+    )
+    session.refresh(alert)
+    auditlog.record(
+        session, actor=actor.email, action="alert.acknowledge", subject=f"alert:{alert.id}", now=now
+    )
+    _tell_about_acknowledgement(session, alert, audit, actor, now)
+    return Reply.say("Thank you: the team manager has been told that you are acting on this.")
+
+
+def _tell_about_acknowledgement(
+    session: Session, alert: SafeguardingAlert, audit: Audit, actor: Staff, now: datetime
+) -> None:
+    manager = session.get(Staff, audit.manager_id)
+    case = case_of(session, audit)
+    queue_dm(
+        session,
+        key=f"alert:{alert.id}:acknowledged",
+        recipient=manager,
+        message=render("alert_update_dm", case=case, acknowledged_by=actor),
+        concern=f"alert:{alert.id}",
+        now=now,
+    )
+    for round_ in (1, 2):
+        for person in alert_recipients(session, manager):
+            queue_update(
+                session,
+                key=f"alert:{alert.id}:{round_}:{person.id}:acknowledged",
+                update_of=f"alert:{alert.id}:{round_}:{person.id}",
+                message=render(
+                    "alert_dm",
+                    alert=alert,
+                    case=case,
+                    manager=manager,
+                    round=round_,
+                    acknowledged_by=actor,
+                ),
+                concern=f"alert:{alert.id}",
+                now=now,
+            )
+
+
+# -- chased when nobody acknowledges ---------------------------------------------------------------
+
+
+def chase_alerts(session: Session, tick: Tick) -> int:
+    """Re-send each Category 1 alert not acknowledged within the policy's working hours, and
+    tell the administrators it is not yet acknowledged."""
+    hours = tick.policy.audit.alert_acknowledge_working_hours
+    queued = 0
+    waiting = session.exec(
+        select(SafeguardingAlert).where(col(SafeguardingAlert.acknowledged_by).is_(None))
+    ).all()
+    for alert in waiting:
+        if tick.now < tick.calendar.add_working_hours(alert.raised_at, hours):
+            continue
+        audit = session.get(Audit, alert.audit_id)
+        manager = session.get(Staff, audit.manager_id)
+        recipients = alert_recipients(session, manager)
+        case = case_of(session, audit)
+        for person in recipients:
+            queue_alert_dm(session, alert, person, round_=2, now=tick.now)
+        for admin in _administrators(session):
+            queue_dm(
+                session,
+                key=f"alert:{alert.id}:overdue:{admin.id}",
+                recipient=admin,
+                message=render(
+                    "alert_update_dm",
+                    case=case,
+                    manager=manager,
+                    hours=hours,
+                    recipients=recipients,
+                    acknowledged_by=None,
+                ),
+                concern=f"alert:{alert.id}",
+                now=tick.now,
+            )
+        queued += 1
+    return queued
+
+
+def _administrators(session: Session) -> list[Staff]:
+    people = session.exec(select(Staff).where(Staff.status == "active")).all()
+    return [person for person in people if person.has_role("admin")]
