@@ -27,7 +27,7 @@ from bot.chasing.team_digest import send_team_digests
 from bot.core.services import Services
 from bot.core.tick import Tick
 from bot.people.away import run_return_catch_ups
-from bot.people.directory import resolve_slack_ids
+from bot.slack.directory import resolve_slack_ids
 from bot.privacy.retention import run_retention
 from bot.reaudit.draw import run_scheduled_reaudits
 from bot.report.delivery import send_monthly_briefings

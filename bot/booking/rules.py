@@ -6,25 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from bot.core.calendar import WorkingCalendar
-from bot.core.months import Month
 from bot.policy.schema import Policy
 from messages import plain_date
-
-
-def suggested_discussion_date(
-    notified_on: date, month: Month, policy: Policy, calendar: WorkingCalendar
-) -> date:
-    """The policy's lead time after the notification (default 10 working days, about two
-    weeks), kept in the first half of the month while that is still ahead, never after the due
-    date."""
-    start = max(notified_on, month.first_day - timedelta(days=1))
-    suggestion = calendar.add_working_days(start, policy.booking.lead_working_days)
-    middle = date(month.year, month.month, 15)
-    if start < middle < suggestion:
-        suggestion = calendar.working_day_on_or_before(middle)
-    return max(
-        min(suggestion, calendar.last_working_day(month)), calendar.add_working_days(start, 1)
-    )
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from bot.core import auditlog
 from bot.core.actor import STALE_BUTTON
 from bot.core.calendar import WorkingCalendar
 from bot.core.cover import absent_ids
+from bot.core.line import ladder_person
 from bot.core.outbox import queue_dm
 from bot.core.replies import Reply
 from bot.core.services import Services
@@ -137,28 +138,6 @@ def _send_chase(
             col(ChaseNotice.day) < today,
         )
     )
-
-
-def ladder_person(
-    session: Session, owner: Staff, role: str, away: AbstractSet[int] = frozenset()
-) -> Staff | None:
-    """The first active person above the owner, by line management, with the ladder role; None
-    when the owner has that role themselves (the step is their own) or nobody above has it.
-    When that person is away (`away`: their ids) the step skips to the next rung up: the first
-    person above them, not away, with a higher role of the ladder."""
-    if owner.has_role(role):
-        return None
-    roles = (role,)
-    seen = {owner.id}
-    person = owner
-    while person.manager_id is not None and person.manager_id not in seen:
-        person = session.get(Staff, person.manager_id)
-        seen.add(person.id)
-        if person.is_active and person.has_role(*roles):
-            if person.id not in away:
-                return person
-            roles = ESCALATION_LADDER[ESCALATION_LADDER.index(role) + 1 :]
-    return None
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot.chasing.nudges import ladder_person
 from bot.core import auditlog
 from bot.core.cover import covers_for
 from bot.core.errors import InvalidRequest, NotAllowed
+from bot.core.line import ladder_person
 from bot.core.outbox import queue_dm, queue_update
 from bot.core.replies import Reply
 from bot.core.unit_of_work import UnitOfWork

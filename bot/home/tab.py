@@ -24,12 +24,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, func, or_, select
 
 from bot.audit.alerts import alert_recipients
-from bot.chasing.nudges import ladder_person
 from bot.chasing.overdue import find_overdue
 from bot.commands.audit_command import run_audit_command
 from bot.commands.status import programme_status
 from bot.core.actor import UNKNOWN_PERSON, active_staff_member
 from bot.core.calendar import WorkingCalendar
+from bot.core.line import ladder_person
 from bot.core.months import Month
 from bot.core.outbox import HOME_TAB_VIEWERS, queue_home_refresh, queue_home_view
 from bot.core.permissions import COMMANDS_BY_NAME, may_use

@@ -13,12 +13,12 @@ from typing import NamedTuple
 
 from sqlmodel import Session, col, func, select
 
-from bot.booking.rules import suggested_discussion_date
 from bot.core.calendar import WorkingCalendar
 from bot.core.months import Month
 from bot.core.outbox import queue_dm, queue_update
 from bot.core.services import Services
 from bot.policy.schema import Policy
+from bot.selection.programme_calendar import suggested_discussion_date
 from messages import render
 from models import Audit, AuditAction, Case, Selection, SelectionRound, Staff, Team
 from models.audit import audit_for

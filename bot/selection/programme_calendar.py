@@ -1,9 +1,10 @@
 """The programme calendar: the day of the monthly draw, months the policy never audits (e.g.
-August), and one-off pauses an administrator sets with `/audit pause YYYY-MM reason…`."""
+August), one-off pauses an administrator sets with `/audit pause YYYY-MM reason…`, and the day
+the selection DM suggests for the practitioner discussion."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, select
 
@@ -97,3 +98,19 @@ def unpause_month(session: Session, *, month: Month, actor: Staff, now: datetime
 
 def _pause_of(session: Session, month: Month) -> ProgrammePause | None:
     return session.exec(select(ProgrammePause).where(ProgrammePause.month == str(month))).first()
+
+
+def suggested_discussion_date(
+    notified_on: date, month: Month, policy: Policy, calendar: WorkingCalendar
+) -> date:
+    """The policy's lead time after the notification (default 10 working days, about two
+    weeks), kept in the first half of the month while that is still ahead, never after the due
+    date."""
+    start = max(notified_on, month.first_day - timedelta(days=1))
+    suggestion = calendar.add_working_days(start, policy.booking.lead_working_days)
+    middle = date(month.year, month.month, 15)
+    if start < middle < suggestion:
+        suggestion = calendar.working_day_on_or_before(middle)
+    return max(
+        min(suggestion, calendar.last_working_day(month)), calendar.add_working_days(start, 1)
+    )

@@ -31,8 +31,8 @@ from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 from bot.core.outbox import FILE_UPLOAD, HOME_PUBLISH
-from bot.people.directory import lookup_one
 from bot.slack.client import PERMANENT_ERRORS
+from bot.slack.directory import lookup_one
 from models import OutboxMessage, Staff
 from models.db import SessionFactory, transaction
 

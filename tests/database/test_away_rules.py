@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from bot.chasing.nudges import ladder_person
 from bot.core.cover import absent_ids, covers_for, route_dm
+from bot.core.line import ladder_person
 from bot.people.away import answer_away, catch_up_due_at, run_return_catch_ups
 from bot.people.away_command import AwayRequest, AwayUsageError, parse_away
 from models import Absence, OutboxMessage

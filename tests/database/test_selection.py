@@ -4,7 +4,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from bot.booking.rules import suggested_discussion_date
 from bot.core.errors import InvalidRequest, NotAllowed
 from bot.core.months import Month
 from bot.policy.schema import Policy
@@ -15,6 +14,7 @@ from bot.selection.draw import (
     run_scheduled_draw,
 )
 from bot.selection.manager_message import open_actions_of_earlier_audits
+from bot.selection.programme_calendar import suggested_discussion_date
 from bot.selection.redraw import redraw_case
 from models import AuditAction, AuditLogEntry, OutboxMessage, Selection
 from models.db import transaction

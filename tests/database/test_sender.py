@@ -15,8 +15,8 @@ from sqlmodel import col, func, select
 
 from bot.core.outbox import queue_channel_post, queue_dm
 from bot.demo.slack_standin import SlackStandIn
-from bot.people.directory import ResolveReport, resolve_slack_ids
 from bot.slack.client import build_web_client
+from bot.slack.directory import ResolveReport, resolve_slack_ids
 from bot.slack.sender import DeliveryReport, OutboxSender
 from models import OutboxMessage, Staff
 from models.db import SessionFactory, transaction
