@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import gc
 import json
 import math
@@ -436,20 +437,13 @@ def measure_selection(url: str, slack: SlackStandIn, now: datetime, repeat: int)
     try:
         services = _services(url, slack.api_url, lambda: now, engine)
         month = Month.of(now.astimezone(services.calendar.timezone).date())
+        tick = dataclasses.replace(services.tick(now), new_seed=lambda: "benchmark")
         runs, managers, queries = [], 0, 0
         for attempt in range(repeat + 1):
             with Session(engine, expire_on_commit=False) as session:
                 counter.reset()
                 started = time.perf_counter()
-                outcome = draw_monthly_selection(
-                    session,
-                    month=month,
-                    policy=services.policy,
-                    calendar=services.calendar,
-                    now=now,
-                    actor="benchmark",
-                    seed="benchmark",
-                )
+                outcome = draw_monthly_selection(session, tick, month, actor="benchmark")
                 session.flush()
                 seconds = time.perf_counter() - started
                 session.rollback()

@@ -181,3 +181,54 @@ class DeliveryWorker:
                 self.services.sender.deliver_due()
             except Exception:  # the worker must survive; the rows stay queued
                 log.exception("outbox delivery failed; will retry")
+
+
+class Auditbot:
+    """Auditbot wired once from the settings and the policy: the database (migrated), the
+    services every entry point shares, and on demand the Bolt app, the HTTP app and the
+    background delivery. `serve`, `tick`, the demo, the benchmarks and the tests all start the
+    program here, so they run the same thing."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        policy: Policy,
+        *,
+        token: str,
+        clock: Callable[[], datetime] = system_clock,
+        sleep: Callable[[float], None] = time.sleep,
+        per_channel_interval: float = 1.0,
+        new_seed: Callable[[], str] = random_seed,
+        engine: Engine | None = None,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine or open_database(settings)
+        self.services = build_services(
+            settings,
+            policy,
+            self.engine,
+            token=token,
+            clock=clock,
+            sleep=sleep,
+            per_channel_interval=per_channel_interval,
+            new_seed=new_seed,
+        )
+        self._delivery: DeliveryWorker | None = None
+
+    def bolt_app(self, signing_secret: str | None) -> App:
+        return create_bolt_app(self.services, signing_secret=signing_secret)
+
+    def http_app(self, bolt_app: App | None) -> WsgiApp:
+        return create_wsgi_app(bolt_app, self.engine)
+
+    def deliver_in_background(self, interval: float = 15.0) -> None:
+        """Send the outbox as soon as something is queued, and at least every `interval`."""
+        self._delivery = DeliveryWorker(self.services, interval)
+        self._delivery.start()
+
+    def close(self) -> None:
+        """Finish the answers already acknowledged, stop delivering, let the database go."""
+        self.services.answers.shutdown()
+        if self._delivery is not None:
+            self._delivery.stop()
+        self.engine.dispose()

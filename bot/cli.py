@@ -13,10 +13,7 @@ from pathlib import Path
 
 from bot.bootstrap import (
     REQUEST_THREADS,
-    DeliveryWorker,
-    build_services,
-    create_bolt_app,
-    create_wsgi_app,
+    Auditbot,
     open_database,
     system_clock,
     working_calendar,
@@ -148,12 +145,10 @@ def _serve(args: argparse.Namespace) -> int:
     settings, policy = _startup()
     token = settings.require_bot_token("serve")
     secret = None if settings.slack_app_token else settings.require_signing_secret()
-    engine = open_database(settings)
-    services = build_services(settings, policy, engine, token=token)
-    bolt_app = create_bolt_app(services, signing_secret=secret)
-    worker = DeliveryWorker(services)
-    worker.start()
-    scheduler = None if args.no_scheduler else start_scheduler(services)
+    bot = Auditbot(settings, policy, token=token)
+    bolt_app = bot.bolt_app(secret)
+    bot.deliver_in_background()
+    scheduler = None if args.no_scheduler else start_scheduler(bot.services)
     socket_mode = None
     if settings.slack_app_token:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -161,7 +156,7 @@ def _serve(args: argparse.Namespace) -> int:
         socket_mode = SocketModeHandler(bolt_app, settings.slack_app_token)
         socket_mode.connect()
         log.info("connected to Slack in Socket Mode")
-    wsgi = create_wsgi_app(None if socket_mode else bolt_app, engine)
+    wsgi = bot.http_app(None if socket_mode else bolt_app)
     server = waitress.create_server(
         wsgi, host=args.host, port=settings.port, threads=REQUEST_THREADS
     )
@@ -178,8 +173,7 @@ def _serve(args: argparse.Namespace) -> int:
             scheduler.shutdown(wait=False)
         if socket_mode:
             socket_mode.close()
-        services.answers.shutdown()
-        worker.stop()
+        bot.close()
     return 0
 
 
@@ -206,10 +200,9 @@ def _tick(args: argparse.Namespace) -> int:
     now = args.now or system_clock()
     if now.tzinfo is None:
         now = now.replace(tzinfo=settings.timezone)
-    engine = open_database(settings)
-    services = build_services(settings, policy, engine, token=token, clock=lambda: now)
+    bot = Auditbot(settings, policy, token=token, clock=lambda: now)
     _freeze_startup_objects()
-    print(run_due_work(services, now).summary())
+    print(run_due_work(bot.services, now).summary())
     return 0
 
 

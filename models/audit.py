@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, Session, SQLModel, select
 
+from models.statuses import ActionStatus, AuditStatus
 from models.types import UTCDateTime
 
 
@@ -18,7 +19,7 @@ class Audit(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     selection_id: int = Field(foreign_key="selection.id", unique=True)
     manager_id: int = Field(foreign_key="staff.id", index=True)
-    status: str = Field(default="draft", index=True)  # draft | submitted
+    status: str = Field(default=AuditStatus.DRAFT, index=True)
     # {domain_id: {"grade": ..., "justification": ...}, "final": {...}}
     answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     framework: str
@@ -44,7 +45,7 @@ class AuditAction(SQLModel, table=True):
     what: str
     owner_id: int = Field(foreign_key="staff.id", index=True)
     due_on: date = Field(index=True)
-    status: str = Field(default="open", index=True)  # open | done
+    status: str = Field(default=ActionStatus.OPEN, index=True)
     done_note: str | None = None
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(sa_type=UTCDateTime)

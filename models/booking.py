@@ -6,9 +6,8 @@ from datetime import date, datetime
 
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from models.statuses import BookingStatus
 from models.types import UTCDateTime
-
-BOOKING_OPEN = "booked"
 
 
 class Booking(SQLModel, table=True):
@@ -21,7 +20,7 @@ class Booking(SQLModel, table=True):
     duration_minutes: int
     place: str | None = None
     # booked | moved | cancelled | held | not_held
-    status: str = Field(default=BOOKING_OPEN, index=True)
+    status: str = Field(default=BookingStatus.BOOKED, index=True)
     booked_by: int = Field(foreign_key="staff.id")
     created_at: datetime = Field(sa_type=UTCDateTime)
     # The Slack view the booking came from: a second submit of the same form changes nothing.
@@ -52,7 +51,16 @@ def latest_booking(session: Session, selection_id: int) -> Booking | None:
     return session.exec(
         select(Booking)
         .where(Booking.selection_id == selection_id)
-        .where(col(Booking.status).in_((BOOKING_OPEN, "held", "not_held", "cancelled")))
+        .where(
+            col(Booking.status).in_(
+                (
+                    BookingStatus.BOOKED,
+                    BookingStatus.HELD,
+                    BookingStatus.NOT_HELD,
+                    BookingStatus.CANCELLED,
+                )
+            )
+        )
         .order_by(col(Booking.id).desc())
     ).first()
 
@@ -68,10 +76,10 @@ def bookings_by_state(session: Session, selection_ids: list[int]) -> dict[int, s
     rows = session.exec(
         select(Booking.selection_id, Booking.status)
         .where(col(Booking.selection_id).in_(selection_ids))
-        .where(col(Booking.status).in_((BOOKING_OPEN, "held")))
+        .where(col(Booking.status).in_((BookingStatus.BOOKED, BookingStatus.HELD)))
     ).all()
     states: dict[int, str] = {}
     for selection_id, status in rows:
-        if status == "held" or selection_id not in states:
+        if status == BookingStatus.HELD or selection_id not in states:
             states[selection_id] = status
     return states

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from models.statuses import ExtensionStatus
 from models.types import UTCDateTime
 
 
@@ -34,6 +35,6 @@ def waiting_for_decision(session: Session, selection_ids: list[int]) -> set[int]
         session.exec(
             select(Extension.selection_id)
             .where(col(Extension.selection_id).in_(selection_ids))
-            .where(Extension.status == "pending")
+            .where(Extension.status == ExtensionStatus.PENDING)
         ).all()
     )

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from models.statuses import ReauditStatus
 from models.types import UTCDateTime
 
 MONTHLY = "monthly"  # the service managers' monthly sample
@@ -44,7 +45,7 @@ class Reaudit(SQLModel, table=True):
     pool_size: int
     draw_seed: str
     due_on: date
-    status: str = Field(default="drawn", index=True)  # drawn | started | submitted
+    status: str = Field(default=ReauditStatus.DRAWN, index=True)
     answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     actions_addressed: str | None = None  # yes | partly | no | none_set
     comment: str | None = None

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from models.statuses import Attendance
 from models.types import UTCDateTime
 
 
@@ -45,6 +46,6 @@ class RoundCase(SQLModel, table=True):
     auditor_id: int = Field(foreign_key="staff.id", index=True)
     selection_id: int = Field(foreign_key="selection.id", unique=True)
     service_area: str
-    attendance: str = Field(default="pending", index=True)  # pending | yes | no
+    attendance: str = Field(default=Attendance.PENDING, index=True)
     attendance_reason: str | None = None
     attendance_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from models.statuses import OutboxStatus, StaffStatus
 from models.types import UTCDateTime
 
 ROLES = ("practitioner", "team_manager", "service_manager", "head_of_service", "admin")
@@ -38,7 +39,7 @@ class Staff(SQLModel, table=True):
     slack_lookup: str | None = None
     slack_lookup_at: datetime | None = _utc(default=None)
     newly_qualified: bool = False
-    status: str = "active"
+    status: str = StaffStatus.ACTIVE
 
     @property
     def role_set(self) -> frozenset[str]:
@@ -49,7 +50,7 @@ class Staff(SQLModel, table=True):
 
     @property
     def is_active(self) -> bool:
-        return self.status == "active"
+        return self.status == StaffStatus.ACTIVE
 
 
 class Case(SQLModel, table=True):
@@ -109,7 +110,7 @@ class OutboxMessage(SQLModel, table=True):
     payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     # What the message is about (e.g. "selection:12"): kept when delivery fails.
     concern: str
-    status: str = Field(default="pending", index=True)  # pending | sent | failed
+    status: str = Field(default=OutboxStatus.PENDING, index=True)
     attempts: int = 0
     next_attempt_at: datetime = _utc(index=True)
     claimed_until: datetime | None = _utc(default=None)

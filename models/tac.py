@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from models.statuses import SupervisionStatus, TacTaskStatus
 from models.types import UTCDateTime
 
 
@@ -27,7 +28,7 @@ class TacSupervision(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     manager_id: int = Field(foreign_key="staff.id", index=True)
     practitioner_id: int = Field(foreign_key="staff.id", index=True)
-    status: str = "draft"  # draft | recorded
+    status: str = SupervisionStatus.DRAFT
     # The cases in the order shown, fixed when the checkpoint was opened (the page plan).
     case_ids: list[int] = Field(sa_column=Column(JSON, nullable=False))
     held_on: date | None = None  # the supervision's date, given on the first page
@@ -63,7 +64,7 @@ class TacTask(SQLModel, table=True):
     practitioner_id: int = Field(foreign_key="staff.id", index=True)
     manager_id: int = Field(foreign_key="staff.id")
     due_on: date
-    status: str = Field(default="open", index=True)  # open | completed | superseded | cancelled
+    status: str = Field(default=TacTaskStatus.OPEN, index=True)
     created_at: datetime = _utc()
     reminded_at: datetime | None = _utc(default=None)
     closed_at: datetime | None = _utc(default=None)

@@ -27,12 +27,12 @@ from bot.chasing.team_digest import send_team_digests
 from bot.core.services import Services
 from bot.core.tick import Tick
 from bot.people.away import run_return_catch_ups
-from bot.slack.directory import resolve_slack_ids
 from bot.privacy.retention import run_retention
 from bot.reaudit.draw import run_scheduled_reaudits
 from bot.report.delivery import send_monthly_briefings
 from bot.rounds.draw import RoundScheduleReport, run_round_schedule
 from bot.selection.draw import run_scheduled_draw
+from bot.slack.directory import resolve_slack_ids
 from bot.slack.sender import DeliveryReport
 from bot.tac.schedule import (
     TacScheduleReport,

@@ -19,6 +19,7 @@ from bot.core.calendar import WorkingCalendar
 from bot.policy.schema import Policy
 from models.db import SessionFactory, create_db_engine, session_factory, upgrade_database
 from tests.support import factories, privacy
+from tests.support.harness import BotStarter
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 FIXED_NOW = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)
@@ -176,3 +177,11 @@ def people(make_session: SessionFactory) -> Iterator[tuple[Session, dict[str, ob
         people = factories.authority(session, cases_per_team=1)
         session.commit()
         yield session, people
+
+
+@pytest.fixture
+def start_bot(database_url: str) -> Iterator[BotStarter]:
+    """Start running bots on this test's database (see BotStarter); all stop after the test."""
+    starter = BotStarter(database_url)
+    yield starter
+    starter.stop_all()

@@ -19,6 +19,7 @@ from bot.core.unit_of_work import UnitOfWork
 from bot.core.use_cases import Submission, on_click, on_submit
 from messages import render
 from models import Audit, AuditAction, Case, Reaudit, Selection, Staff
+from models.statuses import ActionStatus, StaffStatus
 
 MIN_NOTE = 10
 ONLY_THE_OWNER = "Only the person this action belongs to can mark it done."
@@ -30,7 +31,7 @@ def active_slack_ids(session: Session, actions: list[ActionRow]) -> set[str]:
     return set(
         session.exec(
             select(Staff.slack_user_id).where(
-                col(Staff.slack_user_id).in_(owners), Staff.status == "active"
+                col(Staff.slack_user_id).in_(owners), Staff.status == StaffStatus.ACTIVE
             )
         ).all()
     )
@@ -135,7 +136,7 @@ def submit_mark_done(uow: UnitOfWork, action: AuditAction, form: Submission) -> 
     session.execute(
         update(AuditAction)
         .where(col(AuditAction.id) == action.id)
-        .values(status="done", done_note=note, done_at=now)
+        .values(status=ActionStatus.DONE, done_note=note, done_at=now)
     )
     session.refresh(action)
     owner = uow.actor
@@ -180,7 +181,7 @@ def submit_mark_done(uow: UnitOfWork, action: AuditAction, form: Submission) -> 
 def _require_own_open(uow: UnitOfWork, action: AuditAction) -> None:
     if action.owner_id != uow.actor.id:
         raise NotAllowed(ONLY_THE_OWNER)
-    if action.status != "open":
+    if action.status != ActionStatus.OPEN:
         raise InvalidRequest("This action is already marked done.")
 
 
@@ -196,7 +197,9 @@ def remind_actions(session: Session, tick: Tick) -> int:
     horizon = calendar.add_working_days(today, rules.action_reminder_working_days_before)
     due_soon = session.exec(
         select(AuditAction).where(
-            AuditAction.status == "open", AuditAction.due_on <= horizon, AuditAction.due_on >= today
+            AuditAction.status == ActionStatus.OPEN,
+            AuditAction.due_on <= horizon,
+            AuditAction.due_on >= today,
         )
     ).all()
     queued = 0

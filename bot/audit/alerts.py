@@ -20,6 +20,7 @@ from bot.core.use_cases import on_click
 from bot.rounds.messages import round_case_manager
 from messages import render
 from models import Audit, SafeguardingAlert, Staff
+from models.statuses import StaffStatus
 
 
 def raise_safeguarding_alert(
@@ -52,7 +53,7 @@ def alert_recipients(session: Session, manager: Staff) -> list[Staff]:
     if not any(p.has_role("head_of_service") for p in people):
         people += [
             p
-            for p in session.exec(select(Staff).where(Staff.status == "active")).all()
+            for p in session.exec(select(Staff).where(Staff.status == StaffStatus.ACTIVE)).all()
             if p.has_role("head_of_service") and p not in people
         ]
     return people
@@ -180,5 +181,5 @@ def chase_alerts(session: Session, tick: Tick) -> int:
 
 
 def _administrators(session: Session) -> list[Staff]:
-    people = session.exec(select(Staff).where(Staff.status == "active")).all()
+    people = session.exec(select(Staff).where(Staff.status == StaffStatus.ACTIVE)).all()
     return [person for person in people if person.has_role("admin")]

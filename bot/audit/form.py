@@ -36,6 +36,7 @@ from messages import render
 from models import Audit, AuditAction, Case, Selection, Staff
 from models.audit import audit_for
 from models.booking import engagement_for
+from models.statuses import AuditStatus, EngagementStatus
 
 ALREADY_SUBMITTED = "This audit has already been submitted: it can't be changed now."
 
@@ -49,7 +50,7 @@ class AuditForm(SteppedForm[Audit]):
     def admit(self, uow: UnitOfWork, audit: Audit) -> bool:
         selection = uow.session.get(Selection, audit.selection_id)
         require_managed_selection(uow.session, uow.actor, selection, uow.now)
-        if audit.status != "draft":
+        if audit.status != AuditStatus.DRAFT:
             raise InvalidRequest(ALREADY_SUBMITTED)
         return True
 
@@ -115,7 +116,7 @@ def open_audit(uow: UnitOfWork, selection: Selection) -> Reply:
     """Start the audit, or resume it at the first step with a missing answer."""
     require_managed_selection(uow.session, uow.actor, selection, uow.now)
     audit = audit_for(uow.session, selection.id) or _start(uow, selection)
-    if audit.status != "draft":
+    if audit.status != AuditStatus.DRAFT:
         raise InvalidRequest(ALREADY_SUBMITTED)
     return AUDIT_FORM.show(uow, audit)
 
@@ -183,7 +184,7 @@ def _submit(uow: UnitOfWork, framework: FrameworkPolicy, audit: Audit, values: V
         update(Audit)
         .where(col(Audit.id) == audit.id)
         .values(
-            status="submitted",
+            status=AuditStatus.SUBMITTED,
             submitted_at=now,
             overall=values.get("overall"),
             concern=concern,
@@ -259,13 +260,13 @@ def _views_from_engagement(session: Session, selection: Selection) -> str:
     engagement = engagement_for(session, selection.id)
     if engagement is None:
         return ""
-    if engagement.status == "views_obtained":
+    if engagement.status == EngagementStatus.VIEWS_OBTAINED:
         return engagement.summary or ""
-    if engagement.status == "planned":
+    if engagement.status == EngagementStatus.PLANNED:
         return ""
     labels = {
-        "not_appropriate": "Not sought: ",
-        "declined": "Declined: ",
-        "no_contact": "Could not be contacted: ",
+        EngagementStatus.NOT_APPROPRIATE: "Not sought: ",
+        EngagementStatus.DECLINED: "Declined: ",
+        EngagementStatus.NO_CONTACT: "Could not be contacted: ",
     }
     return labels[engagement.status] + (engagement.reason or "")

@@ -16,7 +16,6 @@ from bot.booking.rules import (
     due_reminder,
     follow_up_due,
     slot_errors,
-    suggested_discussion_date,
 )
 from bot.core import auditlog
 from bot.core.calendar import WorkingCalendar
@@ -30,9 +29,10 @@ from bot.core.use_cases import Submission, on_click, on_submit
 from bot.policy.schema import Policy
 from bot.selection.access import ONLY_THE_MANAGER, require_managed_selection
 from bot.selection.manager_message import refresh_selection_message, selection_month
+from bot.selection.programme_calendar import suggested_discussion_date
 from messages import render
 from models import Booking, Case, Selection, Staff
-from models.booking import BOOKING_OPEN
+from models.statuses import BookingStatus
 
 DURATIONS = (30, 45, 60, 90, 120)
 MIN_REASON = 5
@@ -135,7 +135,9 @@ def _booking_to_replace(
     session: Session, selection: Selection, replacing_id: int | None
 ) -> Booking | None:
     current = session.exec(
-        select(Booking).where(Booking.selection_id == selection.id, Booking.status == BOOKING_OPEN)
+        select(Booking).where(
+            Booking.selection_id == selection.id, Booking.status == BookingStatus.BOOKED
+        )
     ).first()
     if replacing_id is None and current is not None:
         raise InvalidRequest(
@@ -158,8 +160,8 @@ def _book(
     now: datetime,
 ) -> None:
     if replacing is not None:
-        _close(session, replacing, "moved", None, now)
-        _answer_follow_up(session, services, replacing, "moved", now)
+        _close(session, replacing, BookingStatus.MOVED, None, now)
+        _answer_follow_up(session, services, replacing, BookingStatus.MOVED, now)
     booking = Booking(
         selection_id=selection.id,
         starts_at=slot.start_in(services.calendar),
@@ -261,7 +263,7 @@ def submit_cannot_make_it(uow: UnitOfWork, booking: Booking, form: Submission) -
 
 
 def _already_answered(booking: Booking, reply: str) -> str | None:
-    if booking.status == BOOKING_OPEN and booking.practitioner_reply == reply:
+    if booking.status == BookingStatus.BOOKED and booking.practitioner_reply == reply:
         return "Thanks, you've already told your manager."
     return None
 
@@ -324,7 +326,7 @@ def cancel_booking(uow: UnitOfWork, booking: Booking) -> Reply:
     selection = require_managed_selection(
         session, uow.actor, session.get(Selection, booking.selection_id)
     )
-    _close(session, booking, "cancelled", None, now)
+    _close(session, booking, BookingStatus.CANCELLED, None, now)
     auditlog.record(
         session,
         actor=uow.actor.email,
@@ -348,7 +350,7 @@ def cancel_booking(uow: UnitOfWork, booking: Booking) -> Reply:
 
 @on_click(Booking, missing=BOOKING_CHANGED)
 def record_held(uow: UnitOfWork, booking: Booking) -> Reply:
-    _record_outcome(uow, booking, "held", None)
+    _record_outcome(uow, booking, BookingStatus.HELD, None)
     return Reply.say("Thanks: the discussion is recorded as held.")
 
 
@@ -374,7 +376,7 @@ def submit_not_held(uow: UnitOfWork, booking: Booking, form: Submission) -> Repl
     reason = form.text("reason").strip()
     if len(reason) < MIN_REASON:
         return Reply.error("reason", "Please say briefly why the discussion didn't happen.")
-    _record_outcome(uow, booking, "not_held", reason)
+    _record_outcome(uow, booking, BookingStatus.NOT_HELD, reason)
     return None
 
 
@@ -429,7 +431,7 @@ def _change_booking(session: Session, booking: Booking, *conditions: Any, **valu
     change: the second finds the row already changed and is told so."""
     changed = session.execute(
         update(Booking)
-        .where(col(Booking.id) == booking.id, Booking.status == BOOKING_OPEN, *conditions)
+        .where(col(Booking.id) == booking.id, Booking.status == BookingStatus.BOOKED, *conditions)
         .values(**values)
     ).rowcount
     if changed != 1:
@@ -441,7 +443,7 @@ def _close(
     session: Session, booking: Booking, status: str, reason: str | None, now: datetime
 ) -> None:
     _change_booking(session, booking, status=status, closed_reason=reason, closed_at=now)
-    if status in ("moved", "cancelled"):
+    if status in (BookingStatus.MOVED, BookingStatus.CANCELLED):
         withdraw_pending(session, f"booking:{booking.id}")  # its reminders must never go
 
 
@@ -454,7 +456,7 @@ def run_booking_schedule(session: Session, tick: Tick) -> int:
     queued = 0
     open_bookings = session.exec(
         select(Booking)
-        .where(Booking.status == BOOKING_OPEN)
+        .where(Booking.status == BookingStatus.BOOKED)
         .where(Booking.starts_at >= now - timedelta(days=31))
         .order_by(Booking.id)
     ).all()
@@ -524,7 +526,7 @@ def _queue_follow_up(
 
 
 def _require_open(booking: Booking) -> None:
-    if booking.status != BOOKING_OPEN:
+    if booking.status != BookingStatus.BOOKED:
         raise InvalidRequest(BOOKING_CHANGED)
 
 

@@ -22,6 +22,7 @@ from bot.selection.manager_message import refresh_selection_message
 from messages import plain_date, render
 from models import Case, FamilyEngagement, OutboxMessage, Selection, Staff
 from models.booking import engagement_for
+from models.statuses import EngagementStatus
 
 METHODS = {
     "visit": "Home or office visit",
@@ -31,10 +32,10 @@ METHODS = {
     "other": "Another way",
 }
 OUTCOMES = {
-    "views_obtained": "Views obtained",
-    "declined": "They declined",
-    "no_contact": "Could not be contacted",
-    "not_appropriate": "Not appropriate after all",
+    EngagementStatus.VIEWS_OBTAINED: "Views obtained",
+    EngagementStatus.DECLINED: "They declined",
+    EngagementStatus.NO_CONTACT: "Could not be contacted",
+    EngagementStatus.NOT_APPROPRIATE: "Not appropriate after all",
 }
 MIN_TEXT = 10
 
@@ -44,7 +45,7 @@ def open_engagement_form(uow: UnitOfWork, selection: Selection) -> Reply:
     session = uow.session
     require_managed_selection(session, uow.actor, selection, uow.now)
     engagement = engagement_for(session, selection.id)
-    if engagement is not None and engagement.status != "planned":
+    if engagement is not None and engagement.status != EngagementStatus.PLANNED:
         raise InvalidRequest("The contact with the family is already recorded.")
     return Reply(
         view=render(
@@ -63,7 +64,7 @@ def engagement_plan_errors(
 ) -> dict[str, str]:
     """Problems with the plan form, by field."""
     choice = values.get("choice")
-    if choice == "not_appropriate":
+    if choice == EngagementStatus.NOT_APPROPRIATE:
         if len((values.get("reason") or "").strip()) < MIN_TEXT:
             return {"reason": "Please say why contact with the child or family is not appropriate."}
         return {}
@@ -98,13 +99,13 @@ def submit_engagement_form(uow: UnitOfWork, selection: Selection, form: Submissi
     if errors:
         return Reply(errors=errors)
     engagement = engagement_for(session, selection.id)
-    if engagement is not None and engagement.status != "planned":
+    if engagement is not None and engagement.status != EngagementStatus.PLANNED:
         return Reply.error("choice", "The contact with the family is already recorded.")
     plan = values["choice"] == "plan"
     if engagement is not None and plan and _same_plan(engagement, values):
         return None  # the same plan submitted again: nothing changes
     engagement = engagement or FamilyEngagement(selection_id=selection.id, status="")
-    engagement.status = "planned" if plan else "not_appropriate"
+    engagement.status = EngagementStatus.PLANNED if plan else EngagementStatus.NOT_APPROPRIATE
     engagement.method = values.get("method") if plan else None
     engagement.planned_on = date.fromisoformat(values["planned_on"]) if plan else None
     engagement.reason = None if plan else (values.get("reason") or "").strip()
@@ -129,7 +130,7 @@ def submit_engagement_form(uow: UnitOfWork, selection: Selection, form: Submissi
 
 def _same_plan(engagement: FamilyEngagement, values: dict[str, str | None]) -> bool:
     return (
-        engagement.status == "planned"
+        engagement.status == EngagementStatus.PLANNED
         and engagement.method == values.get("method")
         and str(engagement.planned_on) == values.get("planned_on")
     )
@@ -163,14 +164,14 @@ def submit_outcome_form(
 ) -> Reply | None:
     outcome, text = form.metadata.get("outcome"), form.text("text").strip()
     if len(text) < MIN_TEXT:
-        what = "the views, in brief" if outcome == "views_obtained" else "why"
+        what = "the views, in brief" if outcome == EngagementStatus.VIEWS_OBTAINED else "why"
         return Reply.error("text", f"Please write {what} (a sentence is enough).")
     if outcome not in OUTCOMES:
         raise InvalidRequest(STALE_BUTTON)
     _require_planned(uow, engagement)
     session, now = uow.session, uow.now
     engagement.status = outcome
-    if outcome == "views_obtained":
+    if outcome == EngagementStatus.VIEWS_OBTAINED:
         engagement.summary = text
     else:
         engagement.reason = text
@@ -204,7 +205,7 @@ def run_engagement_schedule(session: Session, tick: Tick) -> int:
     now = tick.now
     planned = session.exec(
         select(FamilyEngagement)
-        .where(FamilyEngagement.status == "planned")
+        .where(FamilyEngagement.status == EngagementStatus.PLANNED)
         .where(FamilyEngagement.planned_on < tick.calendar.local(now).date())
     ).all()
     keys = {e.id: f"engagement:{e.id}:outcome:{e.planned_on}" for e in planned}
@@ -250,5 +251,5 @@ def _outcome_prompt(session: Session, engagement: FamilyEngagement, answered: st
 def _require_planned(uow: UnitOfWork, engagement: FamilyEngagement) -> None:
     selection = uow.session.get(Selection, engagement.selection_id)
     require_managed_selection(uow.session, uow.actor, selection)
-    if engagement.status != "planned":
+    if engagement.status != EngagementStatus.PLANNED:
         raise InvalidRequest("The outcome of this contact is already recorded.")

@@ -40,6 +40,7 @@ from models import (
 )
 from models.booking import bookings_by_state
 from models.extension import waiting_for_decision
+from models.statuses import ActionStatus, AuditStatus, ReauditStatus, SelectionStatus, TacTaskStatus
 
 MAX_LABEL = 150
 
@@ -78,13 +79,13 @@ def _short(text: str) -> str:
 
 def _unaudited_selections(session: Session) -> list[tuple[Selection, Case, str]]:
     """Current selections (with their case and month) whose audit is not submitted."""
-    submitted = select(Audit.selection_id).where(Audit.status == "submitted")
+    submitted = select(Audit.selection_id).where(Audit.status == AuditStatus.SUBMITTED)
     return list(
         session.exec(
             select(Selection, Case, SelectionRound.month)
             .join(Case, col(Case.id) == Selection.case_id)
             .join(SelectionRound, col(SelectionRound.id) == Selection.round_id)
-            .where(Selection.status == "selected")
+            .where(Selection.status == SelectionStatus.SELECTED)
             .where(col(Selection.id).not_in(submitted))
             .order_by(col(Selection.id))
         ).all()
@@ -187,7 +188,7 @@ def find_actions_overdue(
 ) -> list[OverdueItem]:
     actions = session.exec(
         select(AuditAction)
-        .where(AuditAction.status == "open", col(AuditAction.due_on) < today)
+        .where(AuditAction.status == ActionStatus.OPEN, col(AuditAction.due_on) < today)
         .order_by(col(AuditAction.id))
     ).all()
     items = []
@@ -217,7 +218,7 @@ def find_tac_summaries_overdue(
 ) -> list[OverdueItem]:
     tasks = session.exec(
         select(TacTask)
-        .where(TacTask.status == "open", col(TacTask.due_on) < today)
+        .where(TacTask.status == TacTaskStatus.OPEN, col(TacTask.due_on) < today)
         .order_by(col(TacTask.id))
     ).all()
     items = []
@@ -290,7 +291,7 @@ def find_reaudits_overdue(
     climbs from the audited team manager's line."""
     reaudits = session.exec(
         select(Reaudit)
-        .where(Reaudit.status != "submitted", col(Reaudit.due_on) < today)
+        .where(Reaudit.status != ReauditStatus.SUBMITTED, col(Reaudit.due_on) < today)
         .order_by(col(Reaudit.id))
     ).all()
     items = []

@@ -29,6 +29,7 @@ from bot.tac.cases import count_needing_attention
 from messages import render
 from models import Audit, AuditAction, Reaudit, ReauditRound, Selection, SelectionRound, Team
 from models.booking import bookings_by_state
+from models.statuses import ActionStatus, AuditStatus, BookingStatus, ReauditStatus, SelectionStatus
 
 TEAM_DIGEST = "team_digest"
 
@@ -66,7 +67,7 @@ def count_audit_month(session: Session, week: DigestWeek) -> dict[int, list[Coun
     however many years of history there are."""
     selected = select(Selection.team_id, Selection.id).where(
         col(Selection.team_id).in_(week.team_ids),
-        Selection.status == "selected",
+        Selection.status == SelectionStatus.SELECTED,
         col(Selection.case_id).is_not(None),
     )
     this_month = {
@@ -81,7 +82,7 @@ def count_audit_month(session: Session, week: DigestWeek) -> dict[int, list[Coun
     }
     month_ids = [i for ids in this_month.values() for i in ids]
     discussions = bookings_by_state(session, month_ids)
-    submitted = select(Audit.selection_id).where(Audit.status == "submitted")
+    submitted = select(Audit.selection_id).where(Audit.status == AuditStatus.SUBMITTED)
     completed = set(session.exec(submitted.where(col(Audit.selection_id).in_(month_ids))).all())
     overdue = Counter(
         team_id
@@ -96,7 +97,7 @@ def count_audit_month(session: Session, week: DigestWeek) -> dict[int, list[Coun
         counts[team_id] = [
             Count("Cases selected this month", len(ids)),
             Count("Discussions booked", len(states)),
-            Count("Discussions held", sum(1 for state in states if state == "held")),
+            Count("Discussions held", sum(1 for state in states if state == BookingStatus.HELD)),
             Count("Audits completed", len(completed.intersection(ids))),
             Count("Audits overdue", overdue[team_id]),
         ]
@@ -110,7 +111,9 @@ def count_actions(session: Session, week: DigestWeek) -> dict[int, list[Count]]:
             select(Selection.team_id, AuditAction.due_on)
             .join(Audit, col(Audit.id) == AuditAction.audit_id)
             .join(Selection, col(Selection.id) == Audit.selection_id)
-            .where(col(Selection.team_id).in_(week.team_ids), AuditAction.status == "open")
+            .where(
+                col(Selection.team_id).in_(week.team_ids), AuditAction.status == ActionStatus.OPEN
+            )
         ).all()
     )
     counts = {}
@@ -127,7 +130,7 @@ def count_reaudits(session: Session, week: DigestWeek) -> dict[int, list[Count]]
     """Re-audits of the team's audits drawn this month and done; and any past their due date.
     Only this month's and the overdue re-audits are read."""
     month = str(week.month)
-    overdue_now = and_(Reaudit.status != "submitted", col(Reaudit.due_on) < week.today)
+    overdue_now = and_(Reaudit.status != ReauditStatus.SUBMITTED, col(Reaudit.due_on) < week.today)
     rows = _by_team(
         session.exec(
             select(Selection.team_id, ReauditRound.month, Reaudit.status, overdue_now)
@@ -144,7 +147,10 @@ def count_reaudits(session: Session, week: DigestWeek) -> dict[int, list[Count]]
         this_month = [status for row_month, status, _ in team_rows if row_month == month]
         counts[team_id] = [
             Count("Re-audits drawn this month", len(this_month)),
-            Count("Re-audits done", sum(1 for status in this_month if status == "submitted")),
+            Count(
+                "Re-audits done",
+                sum(1 for status in this_month if status == ReauditStatus.SUBMITTED),
+            ),
             Count("Re-audits overdue", sum(1 for *_, overdue in team_rows if overdue)),
         ]
     return counts

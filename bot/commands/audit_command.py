@@ -27,6 +27,7 @@ from bot.selection.draw import draw_monthly_selection, explain_selection
 from bot.selection.programme_calendar import no_selection_reason, pause_month, unpause_month
 from messages import escape_mrkdwn, render
 from models import Selection, SelectionRound, Staff
+from models.statuses import SelectionStatus
 
 log = logging.getLogger(__name__)
 
@@ -66,15 +67,7 @@ def _dispatch(uow: UnitOfWork, command: AuditCommand) -> dict[str, Any]:
         return render("help_reply", commands=commands_for(actor))
     if name == "select":
         month = command.month or Month.of(today).plus(1)
-        outcome = draw_monthly_selection(
-            session,
-            month=month,
-            policy=policy,
-            calendar=uow.calendar,
-            now=now,
-            actor=actor.email,
-            new_seed=uow.services.new_seed,
-        )
+        outcome = draw_monthly_selection(session, uow.tick, month, actor=actor.email)
         return render(
             "select_reply",
             outcome=outcome,
@@ -91,15 +84,7 @@ def _dispatch(uow: UnitOfWork, command: AuditCommand) -> dict[str, Any]:
         return _round_status(policy, session, command, today)
     month = command.month or Month.of(today)
     if name == "reaudit":
-        outcome = draw_reaudits(
-            session,
-            month=month,
-            policy=policy,
-            calendar=uow.calendar,
-            now=now,
-            actor=actor.email,
-            new_seed=uow.services.new_seed,
-        )
+        outcome = draw_reaudits(session, uow.tick, month, actor=actor.email)
         return render("reaudit_reply", outcome=outcome)
     if name == "status":
         no_selection = no_selection_reason(session, policy, month)
@@ -146,7 +131,7 @@ def _explain(session: Session, command: AuditCommand, month: Month) -> dict[str,
         manager=manager,
         month=month,
         explanation=explain_selection(session, selections[-1]),
-        replaced=[s for s in selections if s.status == "replaced"],
+        replaced=[s for s in selections if s.status == SelectionStatus.REPLACED],
     )
 
 

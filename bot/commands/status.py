@@ -29,6 +29,14 @@ from models import (
 )
 from models.booking import bookings_by_state
 from models.db import rows_by_id
+from models.statuses import (
+    AuditStatus,
+    BookingStatus,
+    OutboxStatus,
+    ReauditStatus,
+    SelectionStatus,
+    StaffStatus,
+)
 
 
 @dataclass(frozen=True)
@@ -125,7 +133,8 @@ def programme_status(
         audited = set(
             session.exec(
                 select(Audit.selection_id).where(
-                    col(Audit.selection_id).in_(selection_ids), Audit.status == "submitted"
+                    col(Audit.selection_id).in_(selection_ids),
+                    Audit.status == AuditStatus.SUBMITTED,
                 )
             ).all()
         )
@@ -138,7 +147,7 @@ def programme_status(
     status.not_on_slack = list(
         session.exec(
             select(Staff)
-            .where(Staff.status == "active", Staff.slack_lookup == "not_found")
+            .where(Staff.status == StaffStatus.ACTIVE, Staff.slack_lookup == "not_found")
             .order_by(Staff.email)
         ).all()
     )
@@ -147,12 +156,12 @@ def programme_status(
         status.teams.append(
             TeamCounts(
                 team=team.name,
-                selected=outcomes[(team.id, "selected")],
+                selected=outcomes[(team.id, SelectionStatus.SELECTED)],
                 booked=outcomes[(team.id, "booked")],
-                held=outcomes[(team.id, "held")],
+                held=outcomes[(team.id, BookingStatus.HELD)],
                 audited=outcomes[(team.id, "audited")],
-                redrawn=outcomes[(team.id, "replaced")],
-                no_eligible_case=outcomes[(team.id, "no_eligible_case")],
+                redrawn=outcomes[(team.id, SelectionStatus.REPLACED)],
+                no_eligible_case=outcomes[(team.id, SelectionStatus.NO_ELIGIBLE_CASE)],
                 not_on_slack=missing_by_team[team.id],
             )
         )
@@ -168,7 +177,9 @@ def programme_status(
     ).one()
     status.reaudits = reaudit_counts(session, month, today)
     status.waiting_to_send = session.exec(
-        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.PENDING)
     ).one()
     if now is not None:
         status.away = away_now(session, now)
@@ -183,7 +194,7 @@ def away_now(session: Session, now: datetime) -> list[AwayNow]:
     if not absences:
         return []
     people = session.exec(
-        select(Staff).where(col(Staff.id).in_(absences), Staff.status == "active")
+        select(Staff).where(col(Staff.id).in_(absences), Staff.status == StaffStatus.ACTIVE)
     ).all()
     teams = {
         team_id: team.name
@@ -217,8 +228,8 @@ def reaudit_counts(session: Session, month: Month, today: date) -> ReauditCounts
     ).all()
     return ReauditCounts(
         drawn=len(rows),
-        done=sum(1 for state, _due in rows if state == "submitted"),
-        overdue=sum(1 for state, due in rows if state != "submitted" and due < today),
+        done=sum(1 for state, _due in rows if state == ReauditStatus.SUBMITTED),
+        overdue=sum(1 for state, due in rows if state != ReauditStatus.SUBMITTED and due < today),
     )
 
 
@@ -237,7 +248,7 @@ def _failed_deliveries(session: Session, limit: int = 20) -> list[FailedDelivery
     rows = session.exec(
         select(OutboxMessage, Staff)
         .join(Staff, col(Staff.id) == OutboxMessage.recipient_staff_id, isouter=True)
-        .where(OutboxMessage.status == "failed")
+        .where(OutboxMessage.status == OutboxStatus.FAILED)
         .order_by(col(OutboxMessage.id).desc())
         .limit(limit)
     ).all()

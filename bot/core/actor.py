@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 
 from bot.core.errors import InvalidRequest, NotAllowed
 from models import Staff
+from models.statuses import StaffStatus
 
 UNKNOWN_PERSON = (
     "Sorry, I don't recognise you yet. Auditbot only works for people on the staff list: "
@@ -25,7 +26,9 @@ def acting_person(session: Session, slack_user_id: str) -> Staff:
 
 def active_staff_member(session: Session, slack_user_id: str) -> Staff | None:
     return session.exec(
-        select(Staff).where(Staff.slack_user_id == slack_user_id, Staff.status == "active")
+        select(Staff).where(
+            Staff.slack_user_id == slack_user_id, Staff.status == StaffStatus.ACTIVE
+        )
     ).first()
 
 

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from bot.core.cover import Route, covering_note, route_dm
 from models import HomeTabViewer, OutboxMessage, Staff
 from models.db import transaction_memo
+from models.statuses import OutboxStatus
 
 
 def queue_dm(
@@ -103,7 +104,7 @@ def queue_files_dm(
 
 MAX_FILES_PER_UPLOAD = 10
 MAX_BLOCKS = 50  # Slack's limit for a message
-WITHHELD = "withheld"  # for someone away with nobody to cover: never sent
+WITHHELD = OutboxStatus.WITHHELD  # for someone away with nobody to cover: never sent
 
 
 def _addressed(route: Route) -> dict[str, Any]:
@@ -195,8 +196,8 @@ def withdraw_pending(session: Session, concern: str) -> None:
     """Stop messages about something that no longer holds (e.g. a moved booking's reminder)."""
     session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.concern == concern, OutboxMessage.status == "pending")
-        .values(status="withdrawn")
+        .where(OutboxMessage.concern == concern, OutboxMessage.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.WITHDRAWN)
     )
 
 
@@ -218,7 +219,7 @@ def queue_home_refresh(session: Session, staff_id: int, *, change: str, now: dat
     if staff_id not in home_tab_viewers(session):
         return
     waiting = select(OutboxMessage.id).where(
-        OutboxMessage.status == "pending",
+        OutboxMessage.status == OutboxStatus.PENDING,
         OutboxMessage.method == HOME_PUBLISH,
         OutboxMessage.recipient_staff_id == staff_id,
         col(OutboxMessage.claimed_by).is_(None),  # not being rendered right now
@@ -277,7 +278,13 @@ def _insert(session: Session, **values: Any) -> None:
     """Insert unless the idempotency key is already there (from a re-run or another instance).
     One statement built once, run on the session's connection: a busy day queues ~1,000."""
     now = values.pop("now")
-    row = {"status": "pending", **values, "attempts": 0, "next_attempt_at": now, "created_at": now}
+    row = {
+        "status": OutboxStatus.PENDING,
+        **values,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
     connection = session.connection()
     connection.execute(_INSERT_NEW[connection.dialect.name], row)
 

@@ -21,6 +21,7 @@ from bot.core.actor import acting_person, parse_id
 from bot.core.calendar import WorkingCalendar
 from bot.core.errors import InvalidRequest
 from bot.core.services import Services
+from bot.core.tick import Tick
 from bot.policy.schema import Policy
 from messages import linking_cases
 from models import Staff
@@ -46,6 +47,12 @@ class UnitOfWork:
     @property
     def calendar(self) -> WorkingCalendar:
         return self.services.calendar
+
+    @property
+    def tick(self) -> Tick:
+        """The rules at this request's moment, as scheduled work sees them (for a draw asked
+        for by hand)."""
+        return self.services.tick(self.now)
 
     def lock(self, model: type[Row], row_id: int) -> Row | None:
         """Take the row's write lock, then read it as it is now (None if it does not exist)."""

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
 
-from bot.bootstrap import build_services, create_bolt_app, open_database
+from bot.bootstrap import Auditbot
 from bot.core.config import Settings
 from bot.demo.slack_requests import (
     button_click_body,
@@ -77,17 +77,16 @@ class DemoMonth:
             slack_signing_secret=SECRET,
             slack_api_url=slack.api_url,
         )
-        self.engine = open_database(settings)
-        self.services = build_services(
+        self.bot = Auditbot(
             settings,
             Policy(),
-            self.engine,
             token="xoxb-demo",
             clock=lambda: self.now,
             per_channel_interval=0,
             new_seed=seeded_draws(DEMO_SEED),
         )
-        self.app: App = create_bolt_app(self.services, signing_secret=SECRET)
+        self.services = self.bot.services
+        self.app: App = self.bot.bolt_app(SECRET)
         self._seen_calls = 0
         self._commands = itertools.count()
 
@@ -312,6 +311,7 @@ def run_demo(out: TextIO, out_dir: Path | None = None) -> int:
         demo.command(admin, "status")
         demo.command(manager, "select")
         _monthly_briefing(demo, out_dir or Path(workdir) / "briefing")
+        demo.bot.close()
         demo.transcript.write(out)
         out.write("\nEvery message above went through the outbox to the Slack stand-in.\n")
         if out_dir:

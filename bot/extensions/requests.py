@@ -32,6 +32,7 @@ from bot.selection.manager_message import refresh_selection_message, selection_m
 from messages import plain_date, render
 from models import Audit, Case, Extension, Selection, Staff
 from models.extension import waiting_for_decision
+from models.statuses import AuditStatus, ExtensionStatus
 
 ALREADY_DECIDED = "This request has already been decided: see the latest message."
 
@@ -46,7 +47,7 @@ def open_extension_form(uow: UnitOfWork, selection: Selection) -> Reply:
 def _check_open(session: Session, selection: Selection) -> None:
     audit = session.exec(select(Audit).where(Audit.selection_id == selection.id)).first()
     refusal = more_time_refusal(
-        submitted=audit is not None and audit.status == "submitted",
+        submitted=audit is not None and audit.status == AuditStatus.SUBMITTED,
         waiting=selection.id in waiting_for_decision(session, [selection.id]),
     )
     if refusal is not None:
@@ -115,7 +116,9 @@ def _record(
         old_due_on=selection.due_on,
         new_due_on=new_due_on,
         working_days=working_days,
-        status="pending" if needs_approval(working_days, limit) else "granted",
+        status=ExtensionStatus.PENDING
+        if needs_approval(working_days, limit)
+        else ExtensionStatus.GRANTED,
         created_at=now,
     )
     session.add(extension)
@@ -129,7 +132,7 @@ def _record(
         new_due_on=new_due_on.isoformat(),
         working_days=working_days,
     )
-    if extension.status == "granted":
+    if extension.status == ExtensionStatus.GRANTED:
         _move_due_date(uow, selection, extension)
     return extension
 
@@ -156,7 +159,7 @@ def _context(session: Session, extension: Extension, **more: Any) -> dict[str, A
 
 def _announce(session: Session, extension: Extension, now: datetime) -> None:
     """Within the limit the service manager is told; beyond it they are asked to decide."""
-    kind = "ask" if extension.status == "pending" else "granted"
+    kind = "ask" if extension.status == ExtensionStatus.PENDING else "granted"
     _queue_extension_dm(session, extension, extension.decider_id, kind, now)
 
 
@@ -178,7 +181,7 @@ def _queue_extension_dm(
 
 @on_click(Extension)
 def approve_extension(uow: UnitOfWork, extension: Extension) -> Reply:
-    _decide(uow, extension, "approved")
+    _decide(uow, extension, ExtensionStatus.APPROVED)
     return Reply.say(
         f"Approved: the audit of {_case_ref(uow.session, extension)} is now due by "
         f"{plain_date(extension.new_due_on)}. The team manager is told."
@@ -219,7 +222,7 @@ def submit_refusal(uow: UnitOfWork, extension: Extension, form: Submission) -> R
         return Reply.error(
             "reason", f"Say why (at least {MIN_REASON} characters): the team manager sees it."
         )
-    _decide(uow, extension, "refused", reason)
+    _decide(uow, extension, ExtensionStatus.REFUSED, reason)
     return None
 
 
@@ -228,7 +231,7 @@ def _require_decidable(uow: UnitOfWork, extension: Extension) -> None:
         uow.session, uow.actor, extension.decider_id, uow.now
     ):
         raise NotAllowed("Only the service manager asked can decide this request.")
-    if extension.status != "pending":
+    if extension.status != ExtensionStatus.PENDING:
         raise InvalidRequest(ALREADY_DECIDED)
 
 
@@ -252,7 +255,7 @@ def _decide(
         now=now,
     )
     selection = session.get(Selection, extension.selection_id)
-    if outcome == "approved":
+    if outcome == ExtensionStatus.APPROVED:
         _move_due_date(uow, selection, extension)
     _queue_extension_dm(session, extension, selection.manager_id, outcome, now)
     queue_update(

@@ -53,8 +53,14 @@ from models import (
     Staff,
     TacTask,
 )
-from models.booking import BOOKING_OPEN
 from models.db import forget_memo, transaction
+from models.statuses import (
+    ActionStatus,
+    BookingStatus,
+    ReauditStatus,
+    SelectionStatus,
+    TacTaskStatus,
+)
 
 # Slack allows 100 blocks in a Home tab (docs.slack.dev/reference/views/home-tab-views);
 # each list shows its first few items and says how many more there are.
@@ -143,7 +149,7 @@ def _manager_section(
 ) -> list[dict[str, Any]]:
     selection = current_selection(session, manager, month)
     case_blocks: list[dict[str, Any]] = []
-    if selection is not None and selection.status == "selected":
+    if selection is not None and selection.status == SelectionStatus.SELECTED:
         message = render_selection_message(
             session, selection, policy=policy, calendar=calendar, now=now
         )
@@ -165,7 +171,7 @@ def _open_actions_set_by(session: Session, manager: Staff) -> list[tuple[AuditAc
     rows = session.exec(
         _with_case(select(AuditAction, Staff, Case), AuditAction.audit_id)
         .join(Staff, col(Staff.id) == AuditAction.owner_id)
-        .where(Audit.manager_id == manager.id, AuditAction.status == "open")
+        .where(Audit.manager_id == manager.id, AuditAction.status == ActionStatus.OPEN)
         .order_by(col(AuditAction.due_on), col(AuditAction.id))
     ).all()
     return list(rows)
@@ -178,7 +184,7 @@ def _tac_tasks_in_team(session: Session, manager: Staff) -> list[tuple[TacTask, 
         select(TacTask, Staff, Case)
         .join(Case, col(Case.id) == TacTask.case_id)
         .join(Staff, col(Staff.id) == TacTask.practitioner_id)
-        .where(TacTask.status == "open", or_(TacTask.manager_id == manager.id, in_team))
+        .where(TacTask.status == TacTaskStatus.OPEN, or_(TacTask.manager_id == manager.id, in_team))
         .order_by(col(TacTask.due_on), col(TacTask.id))
     ).all()
     return list(rows)
@@ -189,7 +195,7 @@ def _reaudit_outcomes(session: Session, manager: Staff, limit: int = 3) -> list[
     rows = session.exec(
         _with_case(select(Reaudit, Case, Staff), Reaudit.audit_id)
         .join(Staff, col(Staff.id) == Reaudit.moderator_id)
-        .where(Audit.manager_id == manager.id, Reaudit.status == "submitted")
+        .where(Audit.manager_id == manager.id, Reaudit.status == ReauditStatus.SUBMITTED)
         .order_by(col(Reaudit.submitted_at).desc())
         .limit(limit)
     ).all()
@@ -218,19 +224,19 @@ def _practitioner_section(
         .join(Selection, col(Selection.id) == Booking.selection_id)
         .join(Case, col(Case.id) == Selection.case_id)
         .join(Staff, col(Staff.id) == Selection.manager_id)
-        .where(Case.worker_id == practitioner.id, Booking.status == BOOKING_OPEN)
+        .where(Case.worker_id == practitioner.id, Booking.status == BookingStatus.BOOKED)
         .where(col(Booking.starts_at) >= now)
         .order_by(col(Booking.starts_at))
     ).all()
     actions = session.exec(
         _with_case(select(AuditAction, Case), AuditAction.audit_id)
-        .where(AuditAction.owner_id == practitioner.id, AuditAction.status == "open")
+        .where(AuditAction.owner_id == practitioner.id, AuditAction.status == ActionStatus.OPEN)
         .order_by(col(AuditAction.due_on), col(AuditAction.id))
     ).all()
     tasks = session.exec(
         select(TacTask, Case)
         .join(Case, col(Case.id) == TacTask.case_id)
-        .where(TacTask.practitioner_id == practitioner.id, TacTask.status == "open")
+        .where(TacTask.practitioner_id == practitioner.id, TacTask.status == TacTaskStatus.OPEN)
         .order_by(col(TacTask.due_on), col(TacTask.id))
     ).all()
     return render(
@@ -251,7 +257,7 @@ def _oversight_section(
 ) -> list[dict[str, Any]]:
     reaudits = session.exec(
         _with_case(select(Reaudit, Case), Reaudit.audit_id)
-        .where(Reaudit.moderator_id == person.id, Reaudit.status != "submitted")
+        .where(Reaudit.moderator_id == person.id, Reaudit.status != ReauditStatus.SUBMITTED)
         .order_by(col(Reaudit.due_on), col(Reaudit.id))
     ).all()
     overdue = [

@@ -25,6 +25,7 @@ from bot.people.open_items import listing, open_items
 from bot.policy.schema import Policy
 from messages import mention, plain_date, render
 from models import Absence, Staff
+from models.statuses import StaffStatus
 
 
 def answer_away(
@@ -81,7 +82,9 @@ def _whose(session: Session, actor: Staff, request: AwayRequest) -> Staff:
 
 def _known(session: Session, slack_user_id: str) -> Staff:
     person = session.exec(
-        select(Staff).where(Staff.slack_user_id == slack_user_id, Staff.status == "active")
+        select(Staff).where(
+            Staff.slack_user_id == slack_user_id, Staff.status == StaffStatus.ACTIVE
+        )
     ).first()
     if person is None:
         raise InvalidRequest(

@@ -28,6 +28,7 @@ from bot.selection.transfers import CaseMove, follow_case_transfers
 from messages import linking_cases
 from models import ROLES, TEAM_TYPES, Case, Staff, Team
 from models.db import SessionFactory, transaction
+from models.statuses import CaseStatus, StaffStatus
 
 IMPORT_KINDS = ("teams", "staff", "cases")
 
@@ -538,7 +539,9 @@ def _staff_values(row: _Row, teams: dict[str, Team], problems: _Problems) -> dic
         values |= {"slack_user_id": slack_user_id, "slack_lookup": "found"}
     newly_qualified = _one_of(row, "newly_qualified", ("yes", "no"), problems, default="no")
     values["newly_qualified"] = newly_qualified == "yes"
-    values["status"] = _one_of(row, "status", ("active", "left"), problems, default="active")
+    values["status"] = _one_of(
+        row, "status", tuple(StaffStatus), problems, default=StaffStatus.ACTIVE
+    )
     return values
 
 
@@ -678,7 +681,7 @@ def _case_moves(plan: _Plan) -> list[CaseMove]:
 
 def _closed_on(case: Case | None, status: str, today: date) -> date | None:
     """When the case was first seen closed: data retention counts from it."""
-    if status != "closed":
+    if status != CaseStatus.CLOSED:
         return None
     return case.closed_on if case is not None and case.closed_on else today
 
@@ -692,7 +695,7 @@ def _case_values(
     worker = _known_worker(row, staff, problems)
     case_type = _one_of(row, "case_type", ctx.policy.case_types, problems)
     opened_on = _date(row, "opened_on", problems, required=True)
-    status = _one_of(row, "status", ("open", "closed"), problems)
+    status = _one_of(row, "status", tuple(CaseStatus), problems)
     summary_on = _date(row, "tac_last_summary_on", problems, required=False)
     _check_case_dates(row, opened_on, summary_on, ctx.today, problems)
     return {

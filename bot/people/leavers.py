@@ -15,6 +15,7 @@ from bot.core.outbox import WITHHELD, queue_dm
 from bot.people.open_items import listing, open_items
 from messages import render
 from models import OutboxMessage, Staff
+from models.statuses import OutboxStatus, StaffStatus
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ def hand_over_leavers(session: Session, *, now: datetime, actor: str) -> int:
     handed over a leaver holds nothing, so a later import does nothing again."""
     session.flush()
     handed = 0
-    for leaver in session.exec(select(Staff).where(Staff.status == "left")).all():
+    for leaver in session.exec(select(Staff).where(Staff.status == StaffStatus.LEFT)).all():
         _withhold_pending(session, leaver)
         items = open_items(session, leaver)
         if not items:
@@ -74,6 +75,9 @@ def _withhold_pending(session: Session, leaver: Staff) -> None:
     """Messages queued before they left are not sent to them."""
     session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.recipient_staff_id == leaver.id, OutboxMessage.status == "pending")
+        .where(
+            OutboxMessage.recipient_staff_id == leaver.id,
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
         .values(status=WITHHELD)
     )

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from messages import escape_mrkdwn, plain_date
 from models import Audit, AuditAction, Case, Reaudit, Selection, Staff, TacTask
+from models.statuses import ActionStatus, AuditStatus, ReauditStatus, SelectionStatus, TacTaskStatus
 
 
 @dataclass(frozen=True)
@@ -52,11 +53,11 @@ def _case_ref(session: Session, case_id: int | None) -> str:
 
 
 def _selections(session: Session, person: Staff) -> list[OpenItem]:
-    submitted = select(Audit.selection_id).where(Audit.status == "submitted")
+    submitted = select(Audit.selection_id).where(Audit.status == AuditStatus.SUBMITTED)
     rows = session.exec(
         select(Selection).where(
             Selection.manager_id == person.id,
-            Selection.status == "selected",
+            Selection.status == SelectionStatus.SELECTED,
             col(Selection.id).not_in(submitted),
         )
     ).all()
@@ -102,7 +103,9 @@ def _audited_case_ref(session: Session, audit_id: int) -> str:
 
 
 def _actions(session: Session, person: Staff) -> list[OpenItem]:
-    rows = _owned(session, AuditAction, AuditAction.owner_id, AuditAction.status == "open", person)
+    rows = _owned(
+        session, AuditAction, AuditAction.owner_id, AuditAction.status == ActionStatus.OPEN, person
+    )
     return [
         OpenItem(
             f"Action on {_audited_case_ref(session, row.audit_id)}: {row.what}",
@@ -114,7 +117,9 @@ def _actions(session: Session, person: Staff) -> list[OpenItem]:
 
 
 def _tac_tasks(session: Session, person: Staff) -> list[OpenItem]:
-    rows = _owned(session, TacTask, TacTask.practitioner_id, TacTask.status == "open", person)
+    rows = _owned(
+        session, TacTask, TacTask.practitioner_id, TacTask.status == TacTaskStatus.OPEN, person
+    )
     return [
         OpenItem(
             f"The TAC reflective case summary of {_case_ref(session, row.case_id)}",
@@ -126,7 +131,9 @@ def _tac_tasks(session: Session, person: Staff) -> list[OpenItem]:
 
 
 def _reaudits(session: Session, person: Staff) -> list[OpenItem]:
-    rows = _owned(session, Reaudit, Reaudit.moderator_id, Reaudit.status != "submitted", person)
+    rows = _owned(
+        session, Reaudit, Reaudit.moderator_id, Reaudit.status != ReauditStatus.SUBMITTED, person
+    )
     return [
         OpenItem(
             f"The re-audit of the audit of {_audited_case_ref(session, row.audit_id)}",

@@ -44,10 +44,11 @@ from models import (
     TacDecision,
     TacSupervision,
 )
+from models.statuses import ActionStatus, CaseStatus, OutboxStatus, ReauditStatus
 
 CLOSED_CASE_PREFIX = "closed-"
 # Messages nothing will send again: their bodies can go once the period has passed.
-FINISHED_MESSAGES = ("sent", "withdrawn", "failed")
+FINISHED_MESSAGES = (OutboxStatus.SENT, OutboxStatus.WITHDRAWN, OutboxStatus.FAILED)
 # Keys of free text inside JSON answers and audit-log details (see the audit and re-audit forms).
 FREE_TEXT_KEYS = frozenset(
     {"justification", "reason", "impact", "views", "concern_note", "no_actions", "addressed_note"}
@@ -80,7 +81,9 @@ FREE_TEXT_COLUMNS = (
     _TextColumns(
         AuditAction,
         ("what", "done_note"),
-        lambda cutoff: (AuditAction.status == "done") & (col(AuditAction.done_at) < cutoff),
+        lambda cutoff: (
+            (AuditAction.status == ActionStatus.DONE) & (col(AuditAction.done_at) < cutoff)
+        ),
     ),
     _TextColumns(
         SafeguardingAlert,
@@ -91,13 +94,15 @@ FREE_TEXT_COLUMNS = (
         ModeratedJudgement,
         ("reason",),
         lambda cutoff: col(ModeratedJudgement.reaudit_id).in_(
-            select(Reaudit.id).where(Reaudit.status == "submitted", Reaudit.updated_at < cutoff)
+            select(Reaudit.id).where(
+                Reaudit.status == ReauditStatus.SUBMITTED, Reaudit.updated_at < cutoff
+            )
         ),
     ),
     _TextColumns(
         Reaudit,
         ("comment",),
-        lambda cutoff: (Reaudit.status == "submitted") & (Reaudit.updated_at < cutoff),
+        lambda cutoff: (Reaudit.status == ReauditStatus.SUBMITTED) & (Reaudit.updated_at < cutoff),
     ),
     _TextColumns(RoundCase, ("attendance_reason",), col(RoundCase.attendance_at)),
     _TextColumns(Extension, ("reason", "refusal_reason"), col(Extension.created_at)),
@@ -166,7 +171,7 @@ def _forget_closed_cases(session: Session, now: datetime, days: int) -> int:
     closed_before: date = (now - timedelta(days=days)).date()
     cases = session.exec(
         select(Case)
-        .where(Case.status == "closed", col(Case.closed_on) < closed_before)
+        .where(Case.status == CaseStatus.CLOSED, col(Case.closed_on) < closed_before)
         .where(col(Case.case_ref).not_like(f"{CLOSED_CASE_PREFIX}%"))
     ).all()
     marker = removed_marker(days)

@@ -7,7 +7,6 @@ pool size and draw seed, and a second draw for the same month changes nothing.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 
@@ -17,7 +16,7 @@ from bot.core import auditlog
 from bot.core.calendar import WorkingCalendar
 from bot.core.errors import InvalidRequest
 from bot.core.months import Month
-from bot.core.tick import Tick, random_seed
+from bot.core.tick import Tick
 from bot.policy.schema import Policy
 from bot.reaudit.messages import Original, audit_actions_of, queue_draw_messages
 from bot.reaudit.sampling import (
@@ -31,6 +30,7 @@ from bot.reaudit.sampling import (
 )
 from models import Audit, Reaudit, ReauditRound, RoundCase, Staff
 from models.reaudit import ANNUAL, MONTHLY
+from models.statuses import AuditStatus, ReauditStatus
 
 
 @dataclass
@@ -76,17 +76,9 @@ class ReauditOutcome:
         )
 
 
-def draw_reaudits(
-    session: Session,
-    *,
-    month: Month,
-    policy: Policy,
-    calendar: WorkingCalendar,
-    now: datetime,
-    actor: str,
-    new_seed: Callable[[], str] = random_seed,
-) -> ReauditOutcome:
+def draw_reaudits(session: Session, tick: Tick, month: Month, *, actor: str) -> ReauditOutcome:
     """Draw the month's re-audits and tell the people concerned; a second run changes nothing."""
+    policy, calendar, now = tick.policy, tick.calendar, tick.now
     if month.first_day > calendar.local(now).date():
         raise InvalidRequest(
             f"Re-audits for {month.label} can be drawn from {month.first_day:%-d %B %Y}, "
@@ -96,7 +88,7 @@ def draw_reaudits(
     if existing is not None:
         return _outcome_of(session, existing, created=False)
     rules = policy.reaudit
-    seed = new_seed()
+    seed = tick.new_seed()
     if rules.sampling == "per_manager":
         window = per_manager_window(month)
         candidates = _completed_audits(session, calendar, window)
@@ -132,21 +124,15 @@ def draw_reaudits(
 
 
 def draw_annual_moderation(
-    session: Session,
-    *,
-    month: Month,
-    policy: Policy,
-    calendar: WorkingCalendar,
-    now: datetime,
-    actor: str,
-    new_seed: Callable[[], str] = random_seed,
+    session: Session, tick: Tick, month: Month, *, actor: str
 ) -> ReauditOutcome:
     """The head of service's sample of the previous twelve months' completed re-audits."""
+    policy, calendar, now = tick.policy, tick.calendar, tick.now
     existing = _round(session, ANNUAL, month)
     if existing is not None:
         return _outcome_of(session, existing, created=False)
     rules = policy.reaudit.annual
-    seed = new_seed()
+    seed = tick.new_seed()
     window = past_year_window(month)
     candidates = _completed_reaudits(session, calendar, window)
     return _record_round(
@@ -300,7 +286,7 @@ def _completed_audits(
     rows = session.exec(
         select(Audit.id, Staff.email, Audit.submitted_at, Audit.overall)
         .join(Staff, col(Staff.id) == Audit.manager_id)
-        .where(Audit.status == "submitted", col(Audit.id).not_in(already))
+        .where(Audit.status == AuditStatus.SUBMITTED, col(Audit.id).not_in(already))
         .where(col(Audit.submitted_at) >= start, col(Audit.submitted_at) < end)
         # A round's audit answers its own question set: not moderated with the monthly ones.
         .where(col(Audit.selection_id).not_in(select(RoundCase.selection_id)))
@@ -320,7 +306,7 @@ def _completed_reaudits(
         .join(ReauditRound, col(ReauditRound.id) == Reaudit.round_id)
         .join(Audit, col(Audit.id) == Reaudit.audit_id)
         .join(Staff, col(Staff.id) == Audit.manager_id)
-        .where(ReauditRound.kind == MONTHLY, Reaudit.status == "submitted")
+        .where(ReauditRound.kind == MONTHLY, Reaudit.status == ReauditStatus.SUBMITTED)
         .where(col(Reaudit.submitted_at) >= start, col(Reaudit.submitted_at) < end)
     ).all()
     return [
@@ -377,28 +363,8 @@ def run_scheduled_reaudits(session: Session, tick: Tick) -> list[ReauditOutcome]
         return []
     drawn = []
     if _round(session, MONTHLY, month) is None:
-        drawn.append(
-            draw_reaudits(
-                session,
-                month=month,
-                policy=policy,
-                calendar=calendar,
-                now=now,
-                actor="scheduler",
-                new_seed=tick.new_seed,
-            )
-        )
+        drawn.append(draw_reaudits(session, tick, month, actor="scheduler"))
     annual = policy.reaudit.annual
     if annual.enabled and month.month == annual.month and _round(session, ANNUAL, month) is None:
-        drawn.append(
-            draw_annual_moderation(
-                session,
-                month=month,
-                policy=policy,
-                calendar=calendar,
-                now=now,
-                actor="scheduler",
-                new_seed=tick.new_seed,
-            )
-        )
+        drawn.append(draw_annual_moderation(session, tick, month, actor="scheduler"))
     return drawn

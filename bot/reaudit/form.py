@@ -36,6 +36,7 @@ from bot.reaudit.rules import (
 )
 from messages import render
 from models import ModeratedJudgement, Reaudit, Staff
+from models.statuses import ReauditStatus
 
 ALREADY_SUBMITTED = "This re-audit has already been submitted: it can't be changed now."
 ONLY_THE_MODERATOR = "Only the moderator this re-audit was given to can do that."
@@ -50,7 +51,7 @@ class ReauditForm(SteppedForm[Reaudit]):
     def admit(self, uow: UnitOfWork, reaudit: Reaudit) -> bool:
         if reaudit.moderator_id != uow.actor.id:
             raise NotAllowed(ONLY_THE_MODERATOR)
-        if reaudit.status == "submitted":
+        if reaudit.status == ReauditStatus.SUBMITTED:
             raise InvalidRequest(ALREADY_SUBMITTED)
         return True
 
@@ -136,14 +137,14 @@ REAUDIT_FORM = ReauditForm()
 def open_reaudit(uow: UnitOfWork, reaudit: Reaudit) -> Reply:
     """Start the re-audit, or resume it at the first step with a missing answer."""
     REAUDIT_FORM.admit(uow, reaudit)
-    if reaudit.status == "drawn":
+    if reaudit.status == ReauditStatus.DRAWN:
         _start(uow, reaudit)
     return REAUDIT_FORM.show(uow, reaudit)
 
 
 def _start(uow: UnitOfWork, reaudit: Reaudit) -> None:
     session, now = uow.session, uow.now
-    reaudit.status = "started"
+    reaudit.status = ReauditStatus.STARTED
     reaudit.updated_at = now
     session.add(reaudit)
     moderator = session.get(Staff, reaudit.moderator_id)
@@ -175,7 +176,7 @@ def _submit(uow: UnitOfWork, reaudit: Reaudit, values: Values) -> None:
         update(Reaudit)
         .where(col(Reaudit.id) == reaudit.id)
         .values(
-            status="submitted",
+            status=ReauditStatus.SUBMITTED,
             submitted_at=now,
             answers=reaudit.answers,
             actions_addressed=values.get("addressed") if had_actions else NONE_SET,

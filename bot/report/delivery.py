@@ -31,6 +31,7 @@ from bot.report.period import Period
 from bot.selection.programme_calendar import months_without_selection, no_selection_reason
 from messages import render
 from models import AuditLogEntry, SelectionRound, Staff
+from models.statuses import StaffStatus
 
 log = logging.getLogger(__name__)
 
@@ -193,7 +194,7 @@ def _was_drawn(session: Session, month: Month) -> bool:
 def _monthly_recipients(session: Session) -> list[Staff]:
     candidates = session.exec(
         select(Staff)
-        .where(Staff.status == "active")
+        .where(Staff.status == StaffStatus.ACTIVE)
         .where(or_(*(col(Staff.roles).contains(role) for role in MONTHLY_RECIPIENT_ROLES)))
         .order_by(Staff.email)
     ).all()

@@ -36,6 +36,14 @@ from models import (
     TacSummary,
     Team,
 )
+from models.statuses import (
+    ActionStatus,
+    AuditStatus,
+    BookingStatus,
+    EngagementStatus,
+    ExtensionStatus,
+    SelectionStatus,
+)
 
 PERIODS_COMPARED = 3
 OVERALL = "Overall"
@@ -171,7 +179,7 @@ class _Drawn:
 
     @property
     def submitted(self) -> bool:
-        return self.audit_status == "submitted"
+        return self.audit_status == AuditStatus.SUBMITTED
 
 
 def compute_briefing(
@@ -186,7 +194,11 @@ def compute_briefing(
     periods = period.with_previous(PERIODS_COMPARED)
     drawn = _drawn_cases(session, periods, timezone)
     extended = _extended_selections(session)
-    current = [row for row in drawn if row.month in _keys(period) and row.status == "selected"]
+    current = [
+        row
+        for row in drawn
+        if row.month in _keys(period) and row.status == SelectionStatus.SELECTED
+    ]
     bookings = _latest_bookings(session, [row.selection_id for row in current])
     managers, reasons = _manager_engagement(current, bookings)
     return Briefing(
@@ -240,7 +252,9 @@ def _drawn_cases(session: Session, periods: list[Period], timezone: tzinfo) -> l
         .outerjoin(Audit, col(Audit.selection_id) == Selection.id)
         .outerjoin(SafeguardingAlert, col(SafeguardingAlert.audit_id) == Audit.id)
         .where(col(SelectionRound.month).in_(_window(periods)))
-        .where(col(Selection.status).in_(("selected", "no_eligible_case")))
+        .where(
+            col(Selection.status).in_((SelectionStatus.SELECTED, SelectionStatus.NO_ELIGIBLE_CASE))
+        )
     ).all()
     return [
         _Drawn(
@@ -276,14 +290,16 @@ def _extended_selections(session: Session) -> set[int]:
     """Selections given more time: their due date (used for the timescale) is the extended one."""
     return set(
         session.exec(
-            select(Extension.selection_id).where(col(Extension.status).in_(("granted", "approved")))
+            select(Extension.selection_id).where(
+                col(Extension.status).in_((ExtensionStatus.GRANTED, ExtensionStatus.APPROVED))
+            )
         ).all()
     )
 
 
 def _completion(period: Period, drawn: list[_Drawn], extended: set[int]) -> Completion:
     rows = [row for row in drawn if row.month in _keys(period)]
-    identified = [row for row in rows if row.status == "selected"]
+    identified = [row for row in rows if row.status == SelectionStatus.SELECTED]
     done = [row for row in identified if row.submitted]
     in_time = [row for row in done if row.due_on is None or row.submitted_on <= row.due_on]
     return Completion(
@@ -313,7 +329,7 @@ def _submitted_in(months: Iterable[str], *columns: Any):
         select(SelectionRound.month, *columns)
         .join(Selection, col(Selection.round_id) == SelectionRound.id)
         .join(Audit, col(Audit.selection_id) == Selection.id)
-        .where(col(SelectionRound.month).in_(list(months)), Audit.status == "submitted")
+        .where(col(SelectionRound.month).in_(list(months)), Audit.status == AuditStatus.SUBMITTED)
     )
 
 
@@ -407,7 +423,7 @@ def _manager_engagement(
     for row in current:
         if row.submitted:
             continue
-        if row.audit_status == "draft":
+        if row.audit_status == AuditStatus.DRAFT:
             reasons["Audit started, not submitted"] += 1
         else:
             reasons[_discussion_state(bookings.get(row.selection_id), "Audit not started")] += 1
@@ -421,9 +437,9 @@ def _manager_engagement(
 def _discussion_state(booking: Booking | None, prefix: str) -> str:
     if booking is None:
         return f"{prefix}: no discussion booked"
-    if booking.status == "held":
+    if booking.status == BookingStatus.HELD:
         return f"{prefix}: discussion held"
-    if booking.status == "booked":
+    if booking.status == BookingStatus.BOOKED:
         return f"{prefix}: discussion booked, not yet held"
     return f"{prefix}: discussion {booking.status.replace('_', ' ')}"
 
@@ -435,7 +451,7 @@ def _practitioner_engagement(
     why_not: Counter[str] = Counter()
     for row in current:
         booking = bookings.get(row.selection_id)
-        if booking is not None and booking.status == "held":
+        if booking is not None and booking.status == BookingStatus.HELD:
             continue
         why_not[_practitioner_reason(booking)] += 1
     reasons.extend(_reasons(PRACTITIONERS, why_not))
@@ -446,9 +462,9 @@ def _practitioner_engagement(
 def _practitioner_reason(booking: Booking | None) -> str:
     if booking is None:
         return "No discussion booked"
-    if booking.status == "booked" and booking.practitioner_reply == "cannot":
+    if booking.status == BookingStatus.BOOKED and booking.practitioner_reply == "cannot":
         return _with_detail("Practitioner cannot attend", booking.practitioner_reason)
-    if booking.status == "booked":
+    if booking.status == BookingStatus.BOOKED:
         return "Discussion booked, not yet held"
     label = "Discussion " + booking.status.replace("_", " ")
     return _with_detail(label, booking.closed_reason)
@@ -470,7 +486,7 @@ def _family_engagement(
     why_not: Counter[str] = Counter()
     for row in current:
         record = records.get(row.selection_id)
-        if record is not None and record.status == "views_obtained":
+        if record is not None and record.status == EngagementStatus.VIEWS_OBTAINED:
             continue
         why_not[_family_reason(record)] += 1
     reasons.extend(_reasons(FAMILIES, why_not))
@@ -479,16 +495,16 @@ def _family_engagement(
 
 
 _FAMILY_OUTCOMES = {
-    "not_appropriate": "Not appropriate",
-    "declined": "Declined",
-    "no_contact": "Could not be contacted",
+    EngagementStatus.NOT_APPROPRIATE: "Not appropriate",
+    EngagementStatus.DECLINED: "Declined",
+    EngagementStatus.NO_CONTACT: "Could not be contacted",
 }
 
 
 def _family_reason(record: FamilyEngagement | None) -> str:
     if record is None:
         return "No contact planned or recorded"
-    if record.status == "planned":
+    if record.status == EngagementStatus.PLANNED:
         return "Contact planned, outcome not recorded"
     return _with_detail(_FAMILY_OUTCOMES.get(record.status, record.status), record.reason)
 
@@ -512,7 +528,7 @@ def _latest_bookings(session: Session, selection_ids: list[int]) -> dict[int, Bo
     latest: dict[int, Booking] = {}
     for booking in session.exec(
         select(Booking)
-        .where(col(Booking.selection_id).in_(selection_ids), Booking.status != "moved")
+        .where(col(Booking.selection_id).in_(selection_ids), Booking.status != BookingStatus.MOVED)
         .order_by(col(Booking.id))
     ).all():
         latest[booking.selection_id] = booking
@@ -520,7 +536,7 @@ def _latest_bookings(session: Session, selection_ids: list[int]) -> dict[int, Bo
 
 
 def _action_tracker(session: Session, months: list[Month], as_of: date) -> list[ActionTracker]:
-    done = AuditAction.status == "done"
+    done = AuditAction.status == ActionStatus.DONE
     rows = session.exec(
         _submitted_in(
             [str(m) for m in months],

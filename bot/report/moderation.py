@@ -14,6 +14,7 @@ from bot.policy.schema import FrameworkPolicy
 from bot.report.period import Period
 from models import ModeratedJudgement, Reaudit, ReauditRound
 from models.reaudit import MONTHLY
+from models.statuses import ReauditStatus
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def moderation_figures(
         .join(Reaudit, col(Reaudit.id) == ModeratedJudgement.reaudit_id)
         .join(ReauditRound, col(ReauditRound.id) == Reaudit.round_id)
         .where(ReauditRound.month == str(month), ReauditRound.kind == kind)
-        .where(Reaudit.status == "submitted")
+        .where(Reaudit.status == ReauditStatus.SUBMITTED)
     ).all()
     counts: Counter[tuple[str, str]] = Counter()
     for domain_id, agreed, moved in rows:
@@ -82,7 +83,7 @@ def moderation_figures(
         select(Reaudit.id)
         .join(ReauditRound, col(ReauditRound.id) == Reaudit.round_id)
         .where(ReauditRound.month == str(month), ReauditRound.kind == kind)
-        .where(Reaudit.status == "submitted")
+        .where(Reaudit.status == ReauditStatus.SUBMITTED)
     ).all()
     return ModerationFigures(month=month, reaudits_completed=len(completed), domains=domains)
 

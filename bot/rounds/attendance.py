@@ -13,6 +13,7 @@ from bot.core.use_cases import Submission, on_click, on_submit
 from bot.rounds.messages import refresh_round_case_messages
 from messages import render
 from models import Case, RoundCase, Staff
+from models.statuses import Attendance
 
 MIN_REASON = 10
 ALREADY_ANSWERED = "You have already answered: the auditor has your reply."
@@ -54,7 +55,7 @@ def submit_decline(uow: UnitOfWork, round_case: RoundCase, form: Submission) -> 
 def _require_own_pending(uow: UnitOfWork, round_case: RoundCase) -> None:
     if uow.session.get(Case, round_case.case_id).worker_id != uow.actor.id:
         raise NotAllowed(NOT_THEIRS)
-    if round_case.attendance != "pending":
+    if round_case.attendance != Attendance.PENDING:
         raise InvalidRequest(ALREADY_ANSWERED)
 
 

@@ -19,6 +19,7 @@ from bot.policy.schema import ROUND_KINDS, Policy, RoundDefinition
 from bot.rounds.rules import selection_date_of
 from messages import render
 from models import AuditRound, Staff, Team
+from models.statuses import StaffStatus
 
 ADMINS_ONLY = "Sorry, only admins can define an audit round. Nothing has been changed."
 # The form's blocks, by the RoundDefinition field they fill.
@@ -51,7 +52,7 @@ class RoundProblem(AuditbotError):
 
 def round_auditors(session: Session, emails: list[str], role: str | None) -> list[Staff]:
     """The named auditors (by email), or everyone active with the auditor role, by email."""
-    query = select(Staff).where(Staff.status == "active").order_by(Staff.email)
+    query = select(Staff).where(Staff.status == StaffStatus.ACTIVE).order_by(Staff.email)
     if emails:
         return list(session.exec(query.where(col(Staff.email).in_(emails))).all())
     people = session.exec(query.where(col(Staff.roles).contains(role or ""))).all()

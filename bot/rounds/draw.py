@@ -45,6 +45,7 @@ from models import (
     Staff,
     Team,
 )
+from models.statuses import Attendance, CaseStatus, SelectionStatus, StaffStatus
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +145,7 @@ def _tell_administrators(
     auditors: int,
     now: datetime,
 ) -> None:
-    admins = session.exec(select(Staff).where(Staff.status == "active")).all()
+    admins = session.exec(select(Staff).where(Staff.status == StaffStatus.ACTIVE)).all()
     message = render(
         "round_drawn_dm",
         round=audit_round,
@@ -185,7 +186,7 @@ def _record_case(
         manager_id=auditor_id,
         team_id=session.get(Case, candidate.case_id).team_id,
         attempt=len(earlier) + 1,  # the auditor's n-th case in the round
-        status="selected",
+        status=SelectionStatus.SELECTED,
         case_id=candidate.case_id,
         pool_size=pool_size,
         draw_seed=selection_round.seed,
@@ -212,14 +213,14 @@ def _candidates(session: Session, criteria: dict) -> list[Candidate]:
     recently_selected = (
         sa_select(Selection.case_id)
         .join(SelectionRound, col(SelectionRound.id) == Selection.round_id)
-        .where(Selection.status == "selected", col(Selection.case_id).is_not(None))
+        .where(Selection.status == SelectionStatus.SELECTED, col(Selection.case_id).is_not(None))
         .where(SelectionRound.month >= criteria["not_selected_since"])
     )
     query = (
         select(Case.id, Case.case_ref, Team.service_area, Case.worker_id, Staff.manager_id)
         .join(Team, col(Team.id) == Case.team_id)
         .join(Staff, col(Staff.id) == Case.worker_id)
-        .where(Case.status == "open", col(Case.case_type).in_(criteria["case_types"]))
+        .where(Case.status == CaseStatus.OPEN, col(Case.case_type).in_(criteria["case_types"]))
         .where(Case.opened_on <= date.fromisoformat(criteria["opened_on_or_before"]))
         .where(col(Case.id).not_in(recently_selected))
     )
@@ -319,7 +320,7 @@ def _remind_unconfirmed(
         select(RoundCase, AuditRound, SelectionRound.drawn_at)
         .join(AuditRound, col(AuditRound.id) == RoundCase.round_id)
         .join(SelectionRound, col(SelectionRound.id) == AuditRound.selection_round_id)
-        .where(RoundCase.attendance == "pending", AuditRound.audit_on > today)
+        .where(RoundCase.attendance == Attendance.PENDING, AuditRound.audit_on > today)
         .order_by(col(RoundCase.id))
     ).all()
     count = 0

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, func, select
 from bot.core.errors import InvalidRequest
 from bot.policy.schema import ROUND_KINDS, FrameworkPolicy, RoundsPolicy
 from models import Audit, AuditAction, AuditRound, Case, RoundCase, Staff
+from models.statuses import ActionStatus, Attendance, AuditStatus
 
 
 @dataclass(frozen=True)
@@ -81,10 +82,10 @@ def round_summary(
     submitted = []
     for round_case, case, audit in rows:
         summary.drawn += 1
-        summary.confirmed += round_case.attendance == "yes"
-        summary.declined += round_case.attendance == "no"
+        summary.confirmed += round_case.attendance == Attendance.YES
+        summary.declined += round_case.attendance == Attendance.NO
         status = audit.status if audit is not None else "not started"
-        if status == "submitted":
+        if status == AuditStatus.SUBMITTED:
             submitted.append(audit)
         summary.cases.append(
             RoundCaseLine(
@@ -110,7 +111,7 @@ def round_summary(
     ).all()
     counts = dict(action_states)
     summary.actions = sum(counts.values())
-    summary.actions_done = counts.get("done", 0)
+    summary.actions_done = counts.get(ActionStatus.DONE, 0)
     return summary
 
 

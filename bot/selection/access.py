@@ -10,6 +10,7 @@ from sqlmodel import Session
 from bot.core.cover import covers_for
 from bot.core.errors import InvalidRequest, NotAllowed
 from models import Selection, Staff
+from models.statuses import SelectionStatus
 
 ONLY_THE_MANAGER = "Only the team manager this case was drawn for can do that."
 REPLACED = "This case has been replaced: please use your latest message."
@@ -22,7 +23,7 @@ def require_managed_selection(
     for them while they are away — and it is still current."""
     if selection is None or not _acts_for(session, actor, selection.manager_id, now):
         raise NotAllowed(ONLY_THE_MANAGER)
-    if selection.status != "selected":
+    if selection.status != SelectionStatus.SELECTED:
         raise InvalidRequest(REPLACED)
     return selection
 

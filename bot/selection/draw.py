@@ -7,7 +7,6 @@ manager's pool sorted by case reference, and the round stores its seed and crite
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 
@@ -17,7 +16,7 @@ from bot.core import auditlog
 from bot.core.calendar import WorkingCalendar
 from bot.core.errors import InvalidRequest
 from bot.core.months import Month
-from bot.core.tick import Tick, random_seed
+from bot.core.tick import Tick
 from bot.policy.schema import Policy
 from bot.selection.eligibility import Criteria, eligible_pools
 from bot.selection.manager_message import (
@@ -28,6 +27,7 @@ from bot.selection.programme_calendar import is_paused, no_selection_reason, sel
 from messages import escape_mrkdwn
 from models import Case, Selection, SelectionRound, Staff, Team
 from models.db import rows_by_id
+from models.statuses import SelectionStatus, StaffStatus
 
 
 @dataclass
@@ -46,16 +46,10 @@ class SelectionOutcome:
 
 
 def draw_monthly_selection(
-    session: Session,
-    *,
-    month: Month,
-    policy: Policy,
-    calendar: WorkingCalendar,
-    now: datetime,
-    actor: str,
-    new_seed: Callable[[], str] = random_seed,
+    session: Session, tick: Tick, month: Month, *, actor: str
 ) -> SelectionOutcome:
     """Draw the month's cases and queue each manager's DM; a second run changes nothing."""
+    policy, calendar, now = tick.policy, tick.calendar, tick.now
     existing = session.exec(
         select(SelectionRound).where(SelectionRound.month == str(month))
     ).first()
@@ -70,7 +64,7 @@ def draw_monthly_selection(
     criteria = Criteria.for_month(policy, month)
     selection_round = SelectionRound(
         month=str(month),
-        seed=new_seed(),
+        seed=tick.new_seed(),
         drawn_at=now,
         drawn_by=actor,
         criteria=criteria.as_dict(),
@@ -144,7 +138,7 @@ def pick(
         manager_id=manager.id,
         team_id=manager.team_id,
         attempt=attempt,
-        status="selected" if chosen else "no_eligible_case",
+        status=SelectionStatus.SELECTED if chosen else SelectionStatus.NO_ELIGIBLE_CASE,
         case_id=chosen,
         pool_size=len(pool),
         draw_seed=draw_seed,
@@ -156,7 +150,7 @@ def pick(
 def _team_managers(session: Session) -> list[Staff]:
     people = session.exec(
         select(Staff)
-        .where(Staff.status == "active", col(Staff.team_id).is_not(None))
+        .where(Staff.status == StaffStatus.ACTIVE, col(Staff.team_id).is_not(None))
         .where(col(Staff.roles).contains("team_manager"))
         .order_by(Staff.email)
     ).all()
@@ -176,7 +170,9 @@ def _outcome_of(
         select(Selection, Staff, Case)
         .join(Staff, col(Staff.id) == Selection.manager_id)
         .join(Case, col(Case.id) == Selection.case_id, isouter=True)
-        .where(Selection.round_id == selection_round.id, Selection.status != "replaced")
+        .where(
+            Selection.round_id == selection_round.id, Selection.status != SelectionStatus.REPLACED
+        )
         .order_by(Staff.email)
     ).all()
     for _selection, manager, case in rows:
@@ -194,7 +190,7 @@ def current_selection(session: Session, manager: Staff, month: Month) -> Selecti
         select(Selection)
         .join(SelectionRound, col(SelectionRound.id) == Selection.round_id)
         .where(SelectionRound.month == str(month), Selection.manager_id == manager.id)
-        .where(Selection.status != "replaced")
+        .where(Selection.status != SelectionStatus.REPLACED)
     ).first()
 
 
@@ -259,12 +255,4 @@ def run_scheduled_draw(session: Session, tick: Tick) -> SelectionOutcome | None:
     already = session.exec(select(SelectionRound.id).where(SelectionRound.month == str(month)))
     if already.first() is not None or no_selection_reason(session, policy, month):
         return None
-    return draw_monthly_selection(
-        session,
-        month=month,
-        policy=policy,
-        calendar=calendar,
-        now=tick.now,
-        actor="scheduler",
-        new_seed=tick.new_seed,
-    )
+    return draw_monthly_selection(session, tick, month, actor="scheduler")

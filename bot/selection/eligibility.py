@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from bot.core.months import Month
 from bot.policy.schema import Policy
 from models import Case, Selection, SelectionRound
+from models.statuses import CaseStatus, SelectionStatus
 
 
 @dataclass(frozen=True)
@@ -61,14 +62,14 @@ def eligible_pools(
     recently_selected = (
         sa_select(Selection.case_id)
         .join(SelectionRound, col(SelectionRound.id) == Selection.round_id)
-        .where(Selection.status == "selected", col(Selection.case_id).is_not(None))
+        .where(Selection.status == SelectionStatus.SELECTED, col(Selection.case_id).is_not(None))
         .where(
             SelectionRound.month >= criteria.not_selected_since, SelectionRound.month < str(month)
         )
     )
     eligible = (
         select(Case.id, Case.team_id)
-        .where(Case.status == "open")
+        .where(Case.status == CaseStatus.OPEN)
         .where(col(Case.case_type).in_(criteria.case_types))
         .where(Case.opened_on <= criteria.opened_on_or_before)
         .where(col(Case.id).not_in(recently_selected))

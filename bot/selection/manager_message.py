@@ -22,7 +22,8 @@ from bot.selection.programme_calendar import suggested_discussion_date
 from messages import render
 from models import Audit, AuditAction, Case, Selection, SelectionRound, Staff, Team
 from models.audit import audit_for
-from models.booking import BOOKING_OPEN, engagement_for, latest_booking
+from models.booking import engagement_for, latest_booking
+from models.statuses import ActionStatus, BookingStatus
 
 CASE_TYPE_NAMES = {
     "CP": "Child Protection",
@@ -73,7 +74,7 @@ def render_selection_message(
         selection_id=selection.id,
         replaces=replaces,
         booking=booking,
-        booking_open=booking is not None and booking.status == BOOKING_OPEN,
+        booking_open=booking is not None and booking.status == BookingStatus.BOOKED,
         booking_starts=calendar.local(booking.starts_at) if booking else None,
         engagement=None if new else engagement_for(session, selection.id),
         audit=None if new else audit_for(session, selection.id),
@@ -131,7 +132,7 @@ def open_actions_of_earlier_audits(
                 )
             )
         )
-        .where(AuditAction.status == "open")
+        .where(AuditAction.status == ActionStatus.OPEN)
         .subquery()
     )
     by_manager: defaultdict[int, list[OpenAction]] = defaultdict(list)

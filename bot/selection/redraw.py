@@ -23,7 +23,8 @@ from bot.selection.eligibility import Criteria, eligible_pools
 from bot.selection.manager_message import queue_selection_message, selection_dm_key
 from messages import render
 from models import Case, Selection, SelectionRound, Staff, Team
-from models.booking import BOOKING_OPEN, latest_booking
+from models.booking import latest_booking
+from models.statuses import BookingStatus, SelectionStatus
 
 MIN_REDRAW_REASON = 10
 ONLY_THE_MANAGER = "Only the team manager this case was drawn for can ask for another."
@@ -62,10 +63,10 @@ def submit_redraw_request(uow: UnitOfWork, selection: Selection, form: Submissio
 
 def redraw_refusal(session: Session, selection: Selection) -> str | None:
     """Why this selection can't be re-drawn now, or None when it can."""
-    if selection.status != "selected":
+    if selection.status != SelectionStatus.SELECTED:
         return "This case has already been replaced: see your latest message."
     booking = latest_booking(session, selection.id)
-    if booking is not None and booking.status in (BOOKING_OPEN, "held"):
+    if booking is not None and booking.status in (BookingStatus.BOOKED, BookingStatus.HELD):
         return (
             "The discussion for this case is already booked or held. If the case must change, "
             "cancel the booking first, then ask for a different case."
@@ -128,7 +129,7 @@ def redraw_case(
         now=now,
     )
     new_case = session.get(Case, replacement.case_id)
-    current.status = "replaced"
+    current.status = SelectionStatus.REPLACED
     current.replaced_reason = reason
     current.replaced_by = actor.email
     current.replaced_at = now

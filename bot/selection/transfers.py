@@ -30,7 +30,8 @@ from bot.selection.manager_message import (
 )
 from messages import render
 from models import Audit, Case, Selection, SelectionRound, Staff, Team
-from models.booking import BOOKING_OPEN, latest_booking
+from models.booking import latest_booking
+from models.statuses import AuditStatus, BookingStatus, SelectionStatus, StaffStatus
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def follow_case_transfers(
         selections = session.exec(
             select(Selection)
             .join(SelectionRound, col(SelectionRound.id) == Selection.round_id)
-            .where(Selection.case_id == move.case_id, Selection.status == "selected")
+            .where(Selection.case_id == move.case_id, Selection.status == SelectionStatus.SELECTED)
             .where(SelectionRound.month >= this_month)
         ).all()
         for selection in selections:
@@ -176,7 +177,7 @@ def _team_manager(session: Session, team_id: int, worker_id: int) -> Staff | Non
         return own
     managers = session.exec(
         select(Staff)
-        .where(Staff.team_id == team_id, Staff.status == "active")
+        .where(Staff.team_id == team_id, Staff.status == StaffStatus.ACTIVE)
         .where(col(Staff.roles).contains("team_manager"))
         .order_by(Staff.email)
     ).all()
@@ -186,9 +187,13 @@ def _team_manager(session: Session, team_id: int, worker_id: int) -> Staff | Non
 def _begun(session: Session, selection: Selection) -> bool:
     booking = latest_booking(session, selection.id)
     started = session.exec(select(Audit.id).where(Audit.selection_id == selection.id)).first()
-    return started is not None or (booking is not None and booking.status in (BOOKING_OPEN, "held"))
+    return started is not None or (
+        booking is not None and booking.status in (BookingStatus.BOOKED, BookingStatus.HELD)
+    )
 
 
 def _audit_submitted(session: Session, selection: Selection) -> bool:
-    found = select(Audit.id).where(Audit.selection_id == selection.id, Audit.status == "submitted")
+    found = select(Audit.id).where(
+        Audit.selection_id == selection.id, Audit.status == AuditStatus.SUBMITTED
+    )
     return session.exec(found).first() is not None

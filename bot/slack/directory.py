@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from models import Staff
 from models.db import SessionFactory, transaction
+from models.statuses import StaffStatus
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ def resolve_slack_ids(
         staff_ids = session.exec(
             select(Staff.id)
             .where(
-                Staff.status == "active",
+                Staff.status == StaffStatus.ACTIVE,
                 col(Staff.slack_user_id).is_(None),
                 or_(
                     col(Staff.slack_lookup).is_(None),

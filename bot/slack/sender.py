@@ -35,6 +35,7 @@ from bot.slack.client import PERMANENT_ERRORS
 from bot.slack.directory import lookup_one
 from models import OutboxMessage, Staff
 from models.db import SessionFactory, transaction
+from models.statuses import OutboxStatus
 
 # Renders a person's Home tab (staff id, now) from the database as it stands; None when they
 # are no longer on the staff list. Injected by the composition root (bot/home/tab.py).
@@ -148,7 +149,7 @@ class OutboxSender:
             ids = session.exec(
                 select(OutboxMessage.id)
                 .where(
-                    OutboxMessage.status == "pending",
+                    OutboxMessage.status == OutboxStatus.PENDING,
                     col(OutboxMessage.next_attempt_at) <= now,
                     _lease_free(self._lease_clock()),
                     col(OutboxMessage.id) > after_id,
@@ -166,7 +167,7 @@ class OutboxSender:
             update(OutboxMessage)
             .where(
                 col(OutboxMessage.id) == row_id,
-                col(OutboxMessage.status) == "pending",
+                col(OutboxMessage.status) == OutboxStatus.PENDING,
                 col(OutboxMessage.next_attempt_at) <= now,
                 _lease_free(lease_now),
             )
@@ -251,9 +252,13 @@ class OutboxSender:
             target = session.exec(
                 select(OutboxMessage).where(OutboxMessage.idempotency_key == key)
             ).first()
-        if target is None or target.status in ("failed", "withdrawn", "withheld"):
+        if target is None or target.status in (
+            OutboxStatus.FAILED,
+            OutboxStatus.WITHDRAWN,
+            OutboxStatus.WITHHELD,
+        ):
             return _NoChannel(f"the message to update ({key}) was never delivered")
-        if target.status != "sent" or not target.slack_ts:
+        if target.status != OutboxStatus.SENT or not target.slack_ts:
             return _NOT_YET
         return {"channel": target.slack_channel, "ts": target.slack_ts}
 
@@ -350,7 +355,7 @@ class OutboxSender:
         self._update(
             row,
             mine_only=False,  # sent by us: record it even if our lease ran out meanwhile
-            status="sent",
+            status=OutboxStatus.SENT,
             sent_at=self._clock(),
             slack_channel=slack_channel,
             slack_ts=slack_ts,
@@ -361,7 +366,7 @@ class OutboxSender:
     def _fail(self, row: _Row, error: str, report: DeliveryReport) -> None:
         self._update(
             row,
-            status="failed",
+            status=OutboxStatus.FAILED,
             attempts=row.attempts + 1,
             last_error=error[:_MAX_ERROR_LENGTH],
             claimed_by=None,
@@ -405,7 +410,10 @@ class OutboxSender:
         )
 
     def _update(self, row: _Row, *, mine_only: bool = True, **values: Any) -> None:
-        conditions = [col(OutboxMessage.id) == row.id, col(OutboxMessage.status) == "pending"]
+        conditions = [
+            col(OutboxMessage.id) == row.id,
+            col(OutboxMessage.status) == OutboxStatus.PENDING,
+        ]
         if mine_only:
             conditions.append(col(OutboxMessage.claimed_by) == self.instance_id)
         statement = (

@@ -24,6 +24,7 @@ from bot.tac.rules import (
     summary_status,
 )
 from models import Case, Staff, TacDecision, TacSupervision, TacTask, Team
+from models.statuses import CaseStatus, StaffStatus, SupervisionStatus, TacTaskStatus
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class TacCase:
 def team_managers(session: Session) -> list[Staff]:
     people = session.exec(
         select(Staff)
-        .where(Staff.status == "active", col(Staff.roles).contains("team_manager"))
+        .where(Staff.status == StaffStatus.ACTIVE, col(Staff.roles).contains("team_manager"))
         .order_by(Staff.email)
     ).all()
     return [person for person in people if person.has_role("team_manager")]
@@ -54,7 +55,7 @@ def team_ids_by_manager(session: Session, managers: list[Staff]) -> dict[int, se
     teams = {manager.id: {manager.team_id} if manager.team_id else set() for manager in managers}
     rows = session.exec(
         select(Staff.manager_id, Staff.team_id).where(
-            col(Staff.manager_id).in_(list(teams)), Staff.status == "active"
+            col(Staff.manager_id).in_(list(teams)), Staff.status == StaffStatus.ACTIVE
         )
     ).all()
     for manager_id, team_id in rows:
@@ -69,7 +70,9 @@ def manager_team_ids(session: Session, manager: Staff) -> set[int]:
     teams.update(
         team_id
         for team_id in session.exec(
-            select(Staff.team_id).where(Staff.manager_id == manager.id, Staff.status == "active")
+            select(Staff.team_id).where(
+                Staff.manager_id == manager.id, Staff.status == StaffStatus.ACTIVE
+            )
         ).all()
         if team_id is not None
     )
@@ -111,7 +114,7 @@ def tac_cases(
         for task in session.exec(
             select(TacTask)
             .join(cases, col(TacTask.case_id) == cases.c.id)
-            .where(TacTask.status == "open")
+            .where(TacTask.status == TacTaskStatus.OPEN)
         ).all()
     }
     latest = _latest_decisions(session, ids) if with_decisions else {}
@@ -183,7 +186,7 @@ def _with_team_and_worker(query: Query) -> Query:
 
 def _open_tac_cases_of(query: Query, team_ids: Iterable[int]) -> Query:
     return query.where(
-        Case.status == "open",
+        Case.status == CaseStatus.OPEN,
         Case.case_type == TAC_CASE_TYPE,
         col(Case.team_id).in_(list(team_ids)),
     )
@@ -220,7 +223,10 @@ def _latest_decisions(
             .label("newest_first"),
         )
         .join(TacSupervision, col(TacSupervision.id) == TacDecision.supervision_id)
-        .where(TacSupervision.status == "recorded", col(TacDecision.case_id).in_(case_ids))
+        .where(
+            TacSupervision.status == SupervisionStatus.RECORDED,
+            col(TacDecision.case_id).in_(case_ids),
+        )
         .subquery()
     )
     rows = session.exec(

@@ -34,6 +34,7 @@ from bot.tac.cases import TacCase, manager_team_ids, tac_cases
 from bot.tac.rules import page_bounds
 from messages import escape_mrkdwn, render
 from models import Case, Staff, TacDecision, TacSupervision, TacTask
+from models.statuses import SupervisionStatus, TacTaskStatus
 
 USAGE = "/supervision @practitioner"
 CASES_PER_PAGE = 15  # 6 blocks a case: 15 cases and the page's own 2 blocks stay under 100
@@ -66,7 +67,7 @@ class TacCheckpointForm(SteppedForm[TacSupervision]):
     def admit(self, uow: UnitOfWork, supervision: TacSupervision) -> bool:
         if supervision.manager_id != uow.actor.id:
             raise NotAllowed(self.missing)
-        return supervision.status != "recorded"
+        return supervision.status != SupervisionStatus.RECORDED
 
     def step_count(self, uow: UnitOfWork, supervision: TacSupervision) -> int:
         return len(page_bounds(len(supervision.case_ids), CASES_PER_PAGE))
@@ -94,7 +95,7 @@ class TacCheckpointForm(SteppedForm[TacSupervision]):
     def finish(self, uow: UnitOfWork, supervision: TacSupervision, values: Values) -> None:
         last = self.step_count(uow, supervision) - 1
         page = _checked_page(uow, supervision, last, values)
-        supervision.status, supervision.recorded_at = "recorded", uow.now
+        supervision.status, supervision.recorded_at = SupervisionStatus.RECORDED, uow.now
         _keep_page(uow.session, supervision, page)
         _record(uow.session, supervision, uow.actor, uow.policy.tac, uow.now)
 
@@ -273,7 +274,7 @@ def _unanswered_draft(session: Session, actor: Staff, practitioner: Staff) -> Ta
         .where(
             TacSupervision.manager_id == actor.id,
             TacSupervision.practitioner_id == practitioner.id,
-            TacSupervision.status == "draft",
+            TacSupervision.status == SupervisionStatus.DRAFT,
             ~answered.exists(),
         )
         .order_by(col(TacSupervision.id).desc())
@@ -364,7 +365,7 @@ def _record(
     for decision in decisions:
         case = session.get(Case, decision.case_id)
         open_tasks = session.exec(
-            select(TacTask).where(TacTask.case_id == case.id, TacTask.status == "open")
+            select(TacTask).where(TacTask.case_id == case.id, TacTask.status == TacTaskStatus.OPEN)
         ).all()
         kept = next((t for t in open_tasks if t.due_on == decision.complete_by), None)
         for task in open_tasks:
@@ -469,10 +470,12 @@ def _close_task(
     now: datetime,
 ) -> None:
     """A later decision replaces an open task (a new date) or cancels it (not needed now)."""
-    task.status = "superseded" if decision.decision == COMPLETE_BY else "cancelled"
+    task.status = (
+        TacTaskStatus.SUPERSEDED if decision.decision == COMPLETE_BY else TacTaskStatus.CANCELLED
+    )
     task.closed_at, task.closed_by = now, manager.email
     session.add(task)
-    if task.status == "cancelled":
+    if task.status == TacTaskStatus.CANCELLED:
         queue_dm(
             session,
             key=f"tac-task-cancelled:{task.id}",

@@ -37,6 +37,7 @@ from bot.tac.rules import (
 )
 from messages import render
 from models import Case, Staff, TacScheduleRun, TacSummary, TacTask, Team
+from models.statuses import StaffStatus, TacTaskStatus
 
 log = logging.getLogger(__name__)
 
@@ -195,7 +196,7 @@ def send_month_end_lists(session: Session, tick: Tick) -> int:
         person
         for person in session.exec(
             select(Staff)
-            .where(Staff.status == "active", col(Staff.roles).contains("admin"))
+            .where(Staff.status == StaffStatus.ACTIVE, col(Staff.roles).contains("admin"))
             .order_by(Staff.email)
         ).all()
         if person.has_role("admin")
@@ -305,7 +306,7 @@ def send_task_reminders(session: Session, tick: Tick) -> int:
         return 0
     tasks = session.exec(
         select(TacTask)
-        .where(TacTask.status == "open", col(TacTask.reminded_at).is_(None))
+        .where(TacTask.status == TacTaskStatus.OPEN, col(TacTask.reminded_at).is_(None))
         .where(TacTask.due_on >= today, TacTask.due_on <= latest_due)
         .order_by(col(TacTask.id))
     ).all()

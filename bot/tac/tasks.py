@@ -16,6 +16,7 @@ from bot.tac.checkpoint import parse_date, task_message_key
 from bot.tac.rules import cadence_for, cadence_words, summary_status
 from messages import render
 from models import Case, Staff, TacSummary, TacTask, Team
+from models.statuses import TacTaskStatus
 
 NOT_THEIRS = "Only the practitioner and manager of this task can record it as done."
 
@@ -23,9 +24,9 @@ NOT_THEIRS = "Only the practitioner and manager of this task can record it as do
 def _require_open_task(actor: Staff, task: TacTask) -> None:
     if actor.id not in (task.practitioner_id, task.manager_id):
         raise NotAllowed(NOT_THEIRS)
-    if task.status == "completed":
+    if task.status == TacTaskStatus.COMPLETED:
         raise InvalidRequest("This summary has already been recorded as completed.")
-    if task.status != "open":
+    if task.status != TacTaskStatus.OPEN:
         raise InvalidRequest(
             "A later supervision decision replaced this task: see your latest message about it."
         )
@@ -46,7 +47,7 @@ def record_summary_completed(
     uow: UnitOfWork, task: TacTask, completed_on_text: Any
 ) -> Reply | None:
     """Close the task, set the case's last summary date, tell the manager; or inline errors."""
-    if task.status == "completed":
+    if task.status == TacTaskStatus.COMPLETED:
         return None  # a double submit: already recorded
     _require_open_task(uow.actor, task)
     session, actor, now, policy = uow.session, uow.actor, uow.now, uow.policy.tac
@@ -56,7 +57,7 @@ def record_summary_completed(
         return Reply.error("completed_on", "Give the date the summary was completed.")
     if completed_on > today:
         return Reply.error("completed_on", "The date can't be in the future.")
-    task.status, task.closed_at, task.closed_by = "completed", now, actor.email
+    task.status, task.closed_at, task.closed_by = TacTaskStatus.COMPLETED, now, actor.email
     session.add(task)
     case = session.get(Case, task.case_id)
     previous = case.tac_last_summary_on

@@ -28,6 +28,7 @@ from models import (
 from models.db import transaction
 from tests.database.test_sender import FakeClock, make_sender
 from tests.support import factories
+from tests.support.acting import tick_at
 
 NOW = datetime(2026, 12, 14, 11, 0, tzinfo=UTC)  # a Monday
 AUDITED = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -41,14 +42,8 @@ def people(make_session, policy, working_calendar):
         people["other_worker"] = factories.person(
             session, "Olu Other", "practitioner", people["north"], people["north_tm"]
         )
-        draw_monthly_selection(
-            session,
-            month=Month(2026, 12),
-            policy=policy,
-            calendar=working_calendar,
-            now=NOW - timedelta(days=13),
-            actor="test",
-        )
+        tick = tick_at(NOW - timedelta(days=13), policy, working_calendar)
+        draw_monthly_selection(session, tick, Month(2026, 12), actor="test")
     return people
 
 

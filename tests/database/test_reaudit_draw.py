@@ -24,15 +24,8 @@ NOW = datetime(2026, 12, 1, 9, 0, tzinfo=LONDON)
 
 
 def draw(session, policy, calendar, month=DECEMBER, seed="fixed-seed", now=NOW):
-    return draw_reaudits(
-        session,
-        month=month,
-        policy=policy,
-        calendar=calendar,
-        now=now,
-        actor="ada@x",
-        new_seed=lambda: seed,
-    )
+    tick = tick_at(now, policy, calendar, new_seed=lambda: seed)
+    return draw_reaudits(session, tick, month, actor="ada@x")
 
 
 def audit_at(session, people, moment, manager="north_tm", overall="Good"):
@@ -233,12 +226,7 @@ def test_the_head_of_service_moderates_a_yearly_sample_of_re_audits(make_session
     assert monthly.kind == "monthly" and monthly.count == 0
     with transaction(make_session) as session:
         again = draw_annual_moderation(
-            session,
-            month=Month(2027, 1),
-            policy=policy,
-            calendar=working_calendar,
-            now=january,
-            actor="ada@x",
+            session, tick_at(january, policy, working_calendar), Month(2027, 1), actor="ada@x"
         )
     assert not again.created
     assert yearly.kind == "annual" and yearly.count == 1  # 10% of 2, rounded up

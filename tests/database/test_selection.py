@@ -27,15 +27,8 @@ LONDON = ZoneInfo("Europe/London")
 
 
 def draw(session, policy, calendar, month=DECEMBER, seed="fixed-seed", now=NOW):
-    return draw_monthly_selection(
-        session,
-        month=month,
-        policy=policy,
-        calendar=calendar,
-        now=now,
-        actor="ada@example",
-        new_seed=lambda: seed,
-    )
+    tick = tick_at(now, policy, calendar, new_seed=lambda: seed)
+    return draw_monthly_selection(session, tick, month, actor="ada@example")
 
 
 def test_every_team_manager_gets_one_case_of_their_team(make_session, policy, working_calendar):

@@ -10,13 +10,11 @@ import pytest
 from sqlmodel import func, select
 
 from bot.core.calendar import LONDON
-from bot.demo.slack_standin import SlackStandIn
 from bot.policy.schema import load_policy
 from models import Audit, AuditAction, SafeguardingAlert
-from models.db import transaction
 from scheduler.jobs import run_due_work
 from tests.support import factories
-from tests.support.harness import Clock, click_for_view, ephemeral_replies, start_bot, updates_of
+from tests.support.harness import Clock, click_for_view, ephemeral_replies, updates_of
 
 pytestmark = pytest.mark.integration
 FRIDAY = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
@@ -28,25 +26,16 @@ def clock():
     return Clock(FRIDAY)
 
 
-def running_bot(database_url, clock, policy=None):
-    slack = SlackStandIn().start()
-    bot, stop = start_bot(database_url, slack, clock=clock, policy=policy)
-    with transaction(bot.services.make_session) as session:
-        bot.people = factories.authority(session, cases_per_team=4)
+def running_bot(start_bot, clock, policy=None):
+    """December drawn for an authority with four cases a team."""
+    bot = start_bot(clock, policy=policy, people=lambda s: factories.authority(s, cases_per_team=4))
     bot.command(bot.people["admin"].slack_user_id, "select 2026-12")
-
-    def close() -> None:
-        stop()
-        slack.stop()
-
-    return bot, close
+    return bot
 
 
 @pytest.fixture
-def running(database_url, clock):
-    bot, close = running_bot(database_url, clock)
-    yield bot
-    close()
+def running(start_bot, clock):
+    return running_bot(start_bot, clock)
 
 
 def uid(bot, key):
@@ -309,7 +298,7 @@ def test_another_manager_can_neither_open_nor_submit_the_audit(running):
     assert audits(running)[0].answers == {}
 
 
-def test_an_evaluative_framework_without_grades(database_url, clock, tmp_path):
+def test_an_evaluative_framework_without_grades(start_bot, clock, tmp_path):
     policy_file = tmp_path / "halton.yml"
     policy_file.write_text(
         "framework:\n"
@@ -323,20 +312,17 @@ def test_an_evaluative_framework_without_grades(database_url, clock, tmp_path):
         "    - {id: oversight, title: Management oversight}\n",
         encoding="utf-8",
     )
-    bot, close = running_bot(database_url, clock, policy=load_policy(policy_file))
-    try:
-        view = start_audit(bot)
-        assert view["title"]["text"] == "Audit: step 1 of 2"
-        assert not [b for b in view["blocks"] if b.get("block_id", "").startswith("grade__")]
-        final = {
-            **submit(bot, view, domain_values(view, grade=None)).json["view"],
-            "id": view["id"],
-        }
-        overall = next(b for b in final["blocks"] if b.get("block_id") == "overall")
-        assert overall["element"]["type"] == "plain_text_input"
-        values = final_values(bot)
-        values["overall"] = {"overall": {"type": "plain_text_input", "value": "Good progress."}}
-        assert not submit(bot, final, values).body
-        assert audits(bot)[0].overall == "Good progress."
-    finally:
-        close()
+    bot = running_bot(start_bot, clock, policy=load_policy(policy_file))
+    view = start_audit(bot)
+    assert view["title"]["text"] == "Audit: step 1 of 2"
+    assert not [b for b in view["blocks"] if b.get("block_id", "").startswith("grade__")]
+    final = {
+        **submit(bot, view, domain_values(view, grade=None)).json["view"],
+        "id": view["id"],
+    }
+    overall = next(b for b in final["blocks"] if b.get("block_id") == "overall")
+    assert overall["element"]["type"] == "plain_text_input"
+    values = final_values(bot)
+    values["overall"] = {"overall": {"type": "plain_text_input", "value": "Good progress."}}
+    assert not submit(bot, final, values).body
+    assert audits(bot)[0].overall == "Good progress."

@@ -17,7 +17,6 @@ from tests.support.harness import (
     Clock,
     click_for_view,
     ephemeral_replies,
-    start_bot_with,
     views_opened,
 )
 from tests.support.reliability import fill
@@ -30,17 +29,14 @@ BACK = datetime(2026, 12, 14, 10, 30, tzinfo=UTC)  # Monday after an absence end
 
 
 @pytest.fixture
-def running(database_url):
+def running(start_bot):
     clock = Clock(FRIDAY_BEFORE)
-    bot, close = start_bot_with(
-        database_url, clock, lambda session: factories.authority(session, cases_per_team=3)
-    )
+    bot = start_bot(clock, people=lambda s: factories.authority(s, cases_per_team=3))
     bot.ids = {
         key: person.slack_user_id for key, person in bot.people.items() if hasattr(person, "email")
     }
     bot.clock = clock
-    yield bot
-    close()
+    return bot
 
 
 def tick(bot, now):

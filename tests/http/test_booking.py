@@ -9,16 +9,13 @@ import pytest
 from sqlmodel import select
 
 from bot.core.calendar import LONDON
-from bot.demo.slack_standin import SlackStandIn
 from models import Booking, FamilyEngagement
-from models.db import transaction
 from scheduler.jobs import run_due_work
 from tests.support import factories
 from tests.support.harness import (
     Clock,
     click_for_view,
     ephemeral_replies,
-    start_bot,
     updates_of,
     views_opened,
 )
@@ -33,14 +30,10 @@ def clock():
 
 
 @pytest.fixture
-def running(database_url, clock):
-    with SlackStandIn() as slack:
-        bot, stop = start_bot(database_url, slack, clock=clock)
-        with transaction(bot.services.make_session) as session:
-            bot.people = factories.authority(session, cases_per_team=4)
-        bot.command(bot.people["admin"].slack_user_id, "select 2026-12")
-        yield bot
-        stop()
+def running(start_bot, clock):
+    bot = start_bot(clock, people=lambda s: factories.authority(s, cases_per_team=4))
+    bot.command(bot.people["admin"].slack_user_id, "select 2026-12")
+    return bot
 
 
 def uid(bot, key):

@@ -15,12 +15,10 @@ import messages
 from bot.chasing.nudges import Held, chase_context
 from bot.chasing.overdue import OverdueItem
 from bot.chasing.rules import OWNER, Step
-from bot.demo.slack_standin import SlackStandIn
 from bot.policy.schema import Policy, describe_validation_error
 from messages import escape_mrkdwn, linking_cases, render
-from models.db import transaction
 from tests.support import factories
-from tests.support.harness import click_for_view, start_bot
+from tests.support.harness import click_for_view
 from tests.unit.test_messages import SAMPLES, check_block, check_modal, home_samples, person
 
 CASE_LINK = "https://case-system.example/cases/{case_ref}"
@@ -118,15 +116,12 @@ NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def running(database_url):
-    with SlackStandIn() as slack:
-        bot, stop = start_bot(
-            database_url, slack, clock=lambda: NOW, policy=Policy(case_link=CASE_LINK)
-        )
-        with transaction(bot.services.make_session) as session:
-            bot.people = factories.authority(session, cases_per_team=1)
-        yield bot
-        stop()
+def running(start_bot):
+    return start_bot(
+        lambda: NOW,
+        policy=Policy(case_link=CASE_LINK),
+        people=lambda s: factories.authority(s, cases_per_team=1),
+    )
 
 
 def test_the_selection_dm_and_the_booking_form_link_the_case(running):

@@ -10,45 +10,34 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from bot.demo.slack_standin import SlackStandIn
 from bot.people.importer import import_csv
 from bot.policy.schema import Policy
 from models import Audit, AuditLogEntry, Case, Selection
 from models.db import transaction
 from tests.support import factories
-from tests.support.harness import start_bot, updates_of
+from tests.support.harness import updates_of
 
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
 
 
-def start(database_url, policy):
-    slack = SlackStandIn().start()
-    bot, stop = start_bot(database_url, slack, clock=lambda: NOW, policy=policy)
-    with transaction(bot.services.make_session) as session:
-        bot.people = factories.authority(session, cases_per_team=1)
+def start(start_bot, policy):
+    bot = start_bot(
+        lambda: NOW, policy=policy, people=lambda s: factories.authority(s, cases_per_team=1)
+    )
     bot.command(bot.people["admin"].slack_user_id, "select 2026-12")
     bot.first_dm = bot.dms_to(uid(bot, "north_tm"))[0]
     bot.wait_until_sent()
-
-    def stop_all():
-        stop()
-        slack.stop()
-
-    return bot, stop_all
+    return bot
 
 
 @pytest.fixture
-def staying(database_url):
-    bot, stop = start(database_url, Policy())
-    yield bot
-    stop()
+def staying(start_bot):
+    return start(start_bot, Policy())
 
 
 @pytest.fixture
-def following(database_url):
-    bot, stop = start(database_url, Policy(transfer="follow"))
-    yield bot
-    stop()
+def following(start_bot):
+    return start(start_bot, Policy(transfer="follow"))
 
 
 def uid(bot, key: str) -> str:

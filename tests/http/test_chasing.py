@@ -19,7 +19,6 @@ from tests.support.harness import (
     Clock,
     click_for_view,
     ephemeral_replies,
-    start_bot_with,
     updates_of,
 )
 
@@ -30,17 +29,14 @@ REASON = "The practitioner is on leave until the new year."
 
 
 @pytest.fixture
-def running(database_url):
+def running(start_bot):
     clock = Clock(datetime(2026, 11, 27, 10, 0, tzinfo=UTC))
-    bot, close = start_bot_with(
-        database_url, clock, lambda session: factories.authority(session, cases_per_team=3)
-    )
+    bot = start_bot(clock, people=lambda s: factories.authority(s, cases_per_team=3))
     bot.command(bot.people["admin"].slack_user_id, "select 2026-12")
     clock.now = CHASED
     run_due_work(bot.services, CHASED)
     bot.clock = clock
-    yield bot
-    close()
+    return bot
 
 
 def chasing_dm(bot, key="north_tm"):

@@ -22,7 +22,6 @@ from tests.support.harness import (
     Clock,
     click_for_view,
     ephemeral_replies,
-    start_bot_with,
     updates_of,
 )
 
@@ -32,19 +31,16 @@ REASON = "The practitioner is on leave until the new year."
 
 
 @pytest.fixture
-def running(database_url):
+def running(start_bot):
     clock = Clock(datetime(2026, 11, 27, 10, 0, tzinfo=UTC))
-    bot, close = start_bot_with(
-        database_url, clock, lambda session: factories.authority(session, cases_per_team=3)
-    )
+    bot = start_bot(clock, people=lambda s: factories.authority(s, cases_per_team=3))
     bot.ids = {key: p.slack_user_id for key, p in bot.people.items() if hasattr(p, "email")}
     bot.nina_id = bot.people["north_tm"].id
     bot.command(bot.ids["admin"], "select 2026-12")
     bot.selection_dm = bot.dms_containing(bot.ids["north_tm"], "CR-N")[0]
     clock.now = ASKED
     bot.clock = clock
-    yield bot
-    close()
+    return bot
 
 
 def ask(bot, until: str, reason: str = REASON):

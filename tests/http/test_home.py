@@ -10,7 +10,6 @@ import pytest
 from sqlmodel import select
 
 from bot.demo.slack_requests import app_home_opened_body
-from bot.demo.slack_standin import SlackStandIn
 from models import (
     AuditAction,
     Booking,
@@ -21,23 +20,18 @@ from models import (
 )
 from models.db import transaction
 from tests.support import factories
-from tests.support.harness import Clock, start_bot, views_opened
+from tests.support.harness import Clock, views_opened
 
 pytestmark = pytest.mark.integration
 TUESDAY = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def running(database_url):
-    slack = SlackStandIn().start()
-    bot, stop = start_bot(database_url, slack, clock=Clock(TUESDAY))
-    with transaction(bot.services.make_session) as session:
-        bot.people = factories.authority(session, cases_per_team=4)
+def running(start_bot):
+    bot = start_bot(Clock(TUESDAY), people=lambda s: factories.authority(s, cases_per_team=4))
     bot.command(uid(bot, "admin"), "select 2026-12")
     bot.wait_until_sent()
-    yield bot
-    stop()
-    slack.stop()
+    return bot
 
 
 def uid(bot, key):

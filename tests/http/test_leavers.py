@@ -12,13 +12,12 @@ from sqlmodel import col, select
 
 from bot.core.months import Month
 from bot.core.outbox import queue_dm
-from bot.demo.slack_standin import SlackStandIn
 from bot.people.importer import import_csv
 from bot.selection.draw import draw_monthly_selection
 from models import AuditAction, OutboxMessage, Selection, SelectionRound
 from models.db import transaction
 from tests.support import factories
-from tests.support.harness import Clock, start_bot
+from tests.support.harness import Clock
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
@@ -32,26 +31,15 @@ PAT_LEFT = (
 
 
 @pytest.fixture
-def running(database_url):
-    slack = SlackStandIn().start()
-    bot, stop = start_bot(database_url, slack, clock=Clock(NOW))
+def running(start_bot):
+    bot = start_bot(Clock(NOW), people=lambda s: factories.authority(s, cases_per_team=3))
     with transaction(bot.services.make_session) as session:
-        bot.people = factories.authority(session, cases_per_team=3)
-        draw_monthly_selection(
-            session,
-            month=Month(2026, 12),
-            policy=bot.services.policy,
-            calendar=bot.services.calendar,
-            now=NOW,
-            actor="test",
-        )
+        draw_monthly_selection(session, bot.services.tick(NOW), Month(2026, 12), actor="test")
         earlier_case = factories.case(session, bot.people["north"], bot.people["north_worker"])
         factories.submitted_audit(
             session, bot.people["north_tm"], earlier_case, datetime(2026, 10, 20, tzinfo=UTC)
         )
-    yield bot
-    stop()
-    slack.stop()
+    return bot
 
 
 def import_staff(bot, tmp_path, rows: str):

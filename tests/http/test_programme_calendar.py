@@ -11,15 +11,13 @@ from sqlmodel import select
 from bot.core.calendar import WorkingCalendar
 from bot.core.errors import ConfigError
 from bot.core.months import Month
-from bot.demo.slack_standin import SlackStandIn
 from bot.policy.schema import Policy, ProgrammeCalendarPolicy, load_policy
 from bot.selection.draw import month_due_for_scheduled_draw
 from bot.selection.programme_calendar import selection_day
 from models import AuditLogEntry, ProgrammePause, SelectionRound
-from models.db import transaction
 from scheduler.jobs import run_due_work
 from tests.support import factories
-from tests.support.harness import Clock, start_bot
+from tests.support.harness import Clock
 
 LONDON = WorkingCalendar("ENG").timezone
 NOVEMBER = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
@@ -61,33 +59,21 @@ def test_months_without_selection_are_given_by_name_or_number(tmp_path):
 # --- through Slack ---------------------------------------------------------------------------
 
 
-@pytest.fixture
-def slack():
-    with SlackStandIn() as standin:
-        yield standin
-
-
-def start(database_url, slack, policy=None, now=NOVEMBER):
+def start(start_bot, policy=None, now=NOVEMBER):
     clock = Clock(now)
-    bot, stop = start_bot(database_url, slack, clock=clock, policy=policy)
+    bot = start_bot(clock, policy=policy, people=lambda s: factories.authority(s, cases_per_team=3))
     bot.clock = clock
-    with transaction(bot.services.make_session) as session:
-        bot.people = factories.authority(session, cases_per_team=3)
-    return bot, stop
+    return bot
 
 
 @pytest.fixture
-def running(database_url, slack):
-    bot, stop = start(database_url, slack)
-    yield bot
-    stop()
+def running(start_bot):
+    return start(start_bot)
 
 
 @pytest.fixture
-def no_august(database_url, slack):
-    bot, stop = start(database_url, slack, NO_AUGUST, now=datetime(2027, 7, 20, 10, 0, tzinfo=UTC))
-    yield bot
-    stop()
+def no_august(start_bot):
+    return start(start_bot, NO_AUGUST, now=datetime(2027, 7, 20, 10, 0, tzinfo=UTC))
 
 
 def uid(bot, key: str) -> str:

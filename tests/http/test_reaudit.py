@@ -10,12 +10,10 @@ import pytest
 from sqlmodel import select
 
 from bot.core.calendar import LONDON
-from bot.demo.slack_standin import SlackStandIn
 from models import Audit, AuditAction, ModeratedJudgement, Reaudit, ReauditRound
-from models.db import transaction
 from scheduler.jobs import run_due_work
 from tests.support import factories
-from tests.support.harness import Clock, click_for_view, ephemeral_replies, start_bot, updates_of
+from tests.support.harness import Clock, click_for_view, ephemeral_replies, updates_of
 
 pytestmark = pytest.mark.integration
 DECEMBER_1 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
@@ -28,21 +26,23 @@ def clock():
     return Clock(DECEMBER_1)
 
 
+def people_with_an_october_audit(session):
+    """The authority, a second service manager, and an audit submitted in October (kept as
+    "october_audit")."""
+    people = factories.authority(session, cases_per_team=2)
+    people["other_sm"] = factories.person(session, "Ruth Other", "service_manager")
+    case = factories.case(session, people["north"], people["north_worker"], ref="CR-OCT01")
+    people["october_audit"] = factories.submitted_audit(
+        session, people["north_tm"], case, datetime(2026, 10, 20, 14, tzinfo=UTC)
+    )
+    return people
+
+
 @pytest.fixture
-def running(database_url, clock):
-    slack = SlackStandIn().start()
-    bot, stop = start_bot(database_url, slack, clock=clock)
-    with transaction(bot.services.make_session) as session:
-        people = factories.authority(session, cases_per_team=2)
-        people["other_sm"] = factories.person(session, "Ruth Other", "service_manager")
-        case = factories.case(session, people["north"], people["north_worker"], ref="CR-OCT01")
-        audit = factories.submitted_audit(
-            session, people["north_tm"], case, datetime(2026, 10, 20, 14, tzinfo=UTC)
-        )
-    bot.people, bot.audit_id = people, audit.id
-    yield bot
-    stop()
-    slack.stop()
+def running(start_bot, clock):
+    bot = start_bot(clock, people=people_with_an_october_audit)
+    bot.audit_id = bot.people.pop("october_audit").id
+    return bot
 
 
 def uid(bot, key):

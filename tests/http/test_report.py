@@ -9,11 +9,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.demo.slack_standin import SlackStandIn
-from models.db import transaction
 from scheduler.jobs import run_due_work
 from tests.support.charts import completion_bars_drawn
-from tests.support.harness import Clock, start_bot
+from tests.support.harness import Clock
 from tests.support.report_fixture import build_report_world
 
 pytestmark = pytest.mark.integration
@@ -21,14 +19,8 @@ MONDAY = datetime(2027, 1, 4, 10, 0, tzinfo=UTC)  # the first working day of Jan
 
 
 @pytest.fixture
-def running(database_url):
-    slack = SlackStandIn().start()
-    bot, stop = start_bot(database_url, slack, clock=Clock(MONDAY))
-    with transaction(bot.services.make_session) as session:
-        bot.people = build_report_world(session)
-    yield bot
-    stop()
-    slack.stop()
+def running(start_bot):
+    return start_bot(Clock(MONDAY), people=build_report_world)
 
 
 def uid(bot, key: str) -> str:

@@ -14,30 +14,18 @@ import handlers.commands
 from bot.bootstrap import create_wsgi_app
 from bot.commands.audit_command import answer_audit_command
 from bot.demo.slack_requests import sign, slash_command_body
-from bot.demo.slack_standin import SlackStandIn
 from models import AuditLogEntry, Selection, SelectionRound
-from models.db import create_db_engine, transaction
+from models.db import create_db_engine
 from tests.support import factories
-from tests.support.harness import SECRET, ephemeral_replies, start_bot
+from tests.support.harness import SECRET, ephemeral_replies
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def slack():
-    with SlackStandIn() as standin:
-        yield standin
-
-
-@pytest.fixture
-def running(database_url, slack):
-    bot, stop = start_bot(database_url, slack, clock=lambda: NOW)
-    with transaction(bot.services.make_session) as session:
-        people = factories.authority(session, cases_per_team=4)
-    bot.people = {key: value for key, value in people.items()}
-    yield bot
-    stop()
+def running(start_bot):
+    return start_bot(lambda: NOW, people=lambda s: factories.authority(s, cases_per_team=4))
 
 
 def user(bot, key: str) -> str:

@@ -13,7 +13,6 @@ from sqlmodel import select
 from bot.core.calendar import WorkingCalendar
 from bot.core.months import Month
 from bot.core.outbox import queue_dm
-from bot.demo.slack_standin import SlackStandIn
 from bot.policy.schema import Policy, RetentionPolicy
 from bot.privacy.retention import run_retention
 from bot.report.figures import compute_briefing
@@ -33,7 +32,6 @@ from models.db import transaction
 from scheduler.jobs import run_due_work
 from tests.support import factories
 from tests.support.acting import tick_at
-from tests.support.harness import start_bot
 from tests.support.report_fixture import AS_OF, build_report_world
 
 CALENDAR = WorkingCalendar("ENG")
@@ -202,15 +200,9 @@ def test_a_case_closed_long_ago_loses_its_reference_and_its_free_text(make_sessi
         assert logged.details["reason"] == "moved away"  # free text within its own period
 
 
-def test_the_tick_sweeps_once_a_day(database_url):
-    with SlackStandIn() as slack:
-        bot, stop = start_bot(database_url, slack, clock=lambda: LATER, policy=KEEP_A_YEAR)
-        try:
-            with transaction(bot.services.make_session) as session:
-                build_report_world(session)
-            first = run_due_work(bot.services, LATER)
-            again = run_due_work(bot.services, LATER)
-        finally:
-            stop()
+def test_the_tick_sweeps_once_a_day(start_bot):
+    bot = start_bot(lambda: LATER, policy=KEEP_A_YEAR, people=build_report_world)
+    first = run_due_work(bot.services, LATER)
+    again = run_due_work(bot.services, LATER)
     assert first.retention and "retention: removed" in first.summary()
     assert again.retention is None and "retention" not in again.summary()

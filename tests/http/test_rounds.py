@@ -24,8 +24,6 @@ from tests.support import factories
 from tests.support.harness import (
     Clock,
     click_for_view,
-    start_bot,
-    start_bot_with,
     updates_of,
     views_opened,
 )
@@ -64,10 +62,8 @@ def clock():
 
 
 @pytest.fixture
-def running(database_url, clock):
-    bot, close = start_bot_with(database_url, clock, people)
-    yield bot
-    close()
+def running(start_bot, clock):
+    return start_bot(clock, people=people)
 
 
 def uid(bot, key):
@@ -385,32 +381,29 @@ def test_an_immediate_concern_in_a_round_alerts_the_cases_team_manager_too(runni
     assert running.dms_containing(uid(running, "head"), "A child may be at risk now")
 
 
-def test_the_thematic_schedule_creates_and_draws_the_months_round_once(database_url, clock):
+def test_the_thematic_schedule_creates_and_draws_the_months_round_once(start_bot, clock):
     policy = Policy(
         rounds=RoundsPolicy(schedule=ThematicSchedule(months={1: "voice_of_the_child"}, cases=5))
     )
-    bot, close = start_bot_with(database_url, clock, people, policy=policy)
-    try:
-        tick(bot, clock, datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
-        assert rounds(bot) == []
-        report = tick(bot, clock, datetime(2027, 1, 4, 9, 0, tzinfo=UTC))
-        assert report.rounds.defined == ["voice-of-the-child-2027-01"]
-        assert report.rounds.drawn == ["voice-of-the-child-2027-01"]
-        [audit_round] = rounds(bot)
-        assert audit_round.source == "schedule" and audit_round.theme == "voice_of_the_child"
-        assert str(audit_round.audit_on) == "2027-01-15"
-        drawn = round_cases(bot)
-        # One case for each of the three team managers: fewer than the five asked for.
-        assert len(drawn) == 3 and len({rc.auditor_id for rc, _ in drawn}) == 3
-        told = bot.dms_containing(uid(bot, "admin"), "voice-of-the-child-2027-01 drawn")[0]
-        assert "*3* of the 5" in json.dumps(told["blocks"]) and "Fewer cases" in json.dumps(told)
-        managers = {bot.people[f"{key}_tm"].id for key in ("north", "south", "east")}
-        assert {rc.auditor_id for rc, _ in drawn} <= managers
-        again = tick(bot, clock, datetime(2027, 1, 4, 9, 0, tzinfo=UTC))
-        assert again.rounds.defined == [] and again.rounds.drawn == []
-        assert len(rounds(bot)) == 1 and len(round_cases(bot)) == 3
-    finally:
-        close()
+    bot = start_bot(clock, policy=policy, people=people)
+    tick(bot, clock, datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    assert rounds(bot) == []
+    report = tick(bot, clock, datetime(2027, 1, 4, 9, 0, tzinfo=UTC))
+    assert report.rounds.defined == ["voice-of-the-child-2027-01"]
+    assert report.rounds.drawn == ["voice-of-the-child-2027-01"]
+    [audit_round] = rounds(bot)
+    assert audit_round.source == "schedule" and audit_round.theme == "voice_of_the_child"
+    assert str(audit_round.audit_on) == "2027-01-15"
+    drawn = round_cases(bot)
+    # One case for each of the three team managers: fewer than the five asked for.
+    assert len(drawn) == 3 and len({rc.auditor_id for rc, _ in drawn}) == 3
+    told = bot.dms_containing(uid(bot, "admin"), "voice-of-the-child-2027-01 drawn")[0]
+    assert "*3* of the 5" in json.dumps(told["blocks"]) and "Fewer cases" in json.dumps(told)
+    managers = {bot.people[f"{key}_tm"].id for key in ("north", "south", "east")}
+    assert {rc.auditor_id for rc, _ in drawn} <= managers
+    again = tick(bot, clock, datetime(2027, 1, 4, 9, 0, tzinfo=UTC))
+    assert again.rounds.defined == [] and again.rounds.drawn == []
+    assert len(rounds(bot)) == 1 and len(round_cases(bot)) == 3
 
 
 def _team_key(bot, case) -> str:
@@ -443,34 +436,28 @@ def _reminders(bot):
     ]
 
 
-def test_two_instances_at_the_same_moments_draw_and_remind_once(database_url, clock):
-    bot, close = start_bot_with(database_url, clock, people)
-    second, stop_second = start_bot(database_url, bot.slack, clock=clock)
-    try:
-        define(bot)
-        for moment in (
-            datetime(2026, 12, 7, 9, 0, tzinfo=UTC),
-            datetime(2026, 12, 9, 9, 0, tzinfo=UTC),
-            datetime(2027, 1, 4, 9, 0, tzinfo=UTC),
-        ):
-            clock.now = moment
-            with ThreadPoolExecutor(2) as pool:
-                sweeps = [pool.submit(run_due_work, b.services, moment) for b in (bot, second)]
-                drew = [sweep.result().rounds.drawn for sweep in sweeps]
-            if moment.day == 7:
-                assert sorted(drew) == [[], ["audit-day-q1"]]  # one instance drew it
-        bot.wait_until_sent()
-        drawn = round_cases(bot)
-        assert len(drawn) == 3
-        posts = [c.params for c in bot.slack.calls("chat.postMessage")]
-        for _, case in drawn:
-            worker = _worker_id(bot, case)[1:]
-            about = [
-                p for p in posts if p["channel"][1:] == worker and case.case_ref in json.dumps(p)
-            ]
-            assert len(about) == 3  # the request and two reminders, each once
-        auditor_dms = [p for p in posts if "you are auditing" in p.get("text", "")]
-        assert len(auditor_dms) == 3
-    finally:
-        stop_second()
-        close()
+def test_two_instances_at_the_same_moments_draw_and_remind_once(start_bot, clock):
+    bot = start_bot(clock, people=people)
+    second = start_bot(clock, slack=bot.slack)
+    define(bot)
+    for moment in (
+        datetime(2026, 12, 7, 9, 0, tzinfo=UTC),
+        datetime(2026, 12, 9, 9, 0, tzinfo=UTC),
+        datetime(2027, 1, 4, 9, 0, tzinfo=UTC),
+    ):
+        clock.now = moment
+        with ThreadPoolExecutor(2) as pool:
+            sweeps = [pool.submit(run_due_work, b.services, moment) for b in (bot, second)]
+            drew = [sweep.result().rounds.drawn for sweep in sweeps]
+        if moment.day == 7:
+            assert sorted(drew) == [[], ["audit-day-q1"]]  # one instance drew it
+    bot.wait_until_sent()
+    drawn = round_cases(bot)
+    assert len(drawn) == 3
+    posts = [c.params for c in bot.slack.calls("chat.postMessage")]
+    for _, case in drawn:
+        worker = _worker_id(bot, case)[1:]
+        about = [p for p in posts if p["channel"][1:] == worker and case.case_ref in json.dumps(p)]
+        assert len(about) == 3  # the request and two reminders, each once
+    auditor_dms = [p for p in posts if "you are auditing" in p.get("text", "")]
+    assert len(auditor_dms) == 3

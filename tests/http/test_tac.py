@@ -9,42 +9,37 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import func, select
 
-from bot.demo.slack_standin import SlackStandIn
 from models import Case, TacDecision, TacSupervision, TacTask
 from models.db import transaction
 from scheduler.jobs import run_due_work
 from tests.support import factories
-from tests.support.harness import ephemeral_replies, start_bot
+from tests.support.harness import ephemeral_replies
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)  # Monday 30 November 2026
 
 
-@pytest.fixture
-def slack():
-    with SlackStandIn() as standin:
-        yield standin
+def tac_people(session) -> dict:
+    """The authority with no cases of its own, and three TAC cases for Pat in North."""
+    people = factories.authority(session, cases_per_team=0)
+    north, pat = people["north"], people["north_worker"]
+    for ref, last in (
+        ("CR-T1", None),
+        ("CR-T2", date(2026, 8, 1)),
+        ("CR-T3", date(2026, 11, 1)),
+    ):
+        case = factories.case(session, north, pat, ref=ref, case_type="TAC")
+        case.tac_last_summary_on = last
+        session.add(case)
+    return people
 
 
 @pytest.fixture
-def running(database_url, slack):
+def running(start_bot):
     moment = [NOW]
-    bot, stop = start_bot(database_url, slack, clock=lambda: moment[0])
+    bot = start_bot(lambda: moment[0], people=tac_people)
     bot.moment = moment
-    with transaction(bot.services.make_session) as session:
-        people = factories.authority(session, cases_per_team=0)
-        north, pat = people["north"], people["north_worker"]
-        for ref, last in (
-            ("CR-T1", None),
-            ("CR-T2", date(2026, 8, 1)),
-            ("CR-T3", date(2026, 11, 1)),
-        ):
-            case = factories.case(session, north, pat, ref=ref, case_type="TAC")
-            case.tac_last_summary_on = last
-            session.add(case)
-    bot.people = people
-    yield bot
-    stop()
+    return bot
 
 
 def user(bot, key: str) -> str:

@@ -17,14 +17,13 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlmodel import func, select
 
-from bot.demo.slack_standin import SlackStandIn
 from bot.selection import draw as selection
 from bot.slack.outage import TRY_AGAIN_SHORTLY
 from models import OutboxMessage, SelectionRound
-from models.db import create_db_engine, transaction
+from models.db import create_db_engine
 from scheduler.runner import sweep
 from tests.support import factories
-from tests.support.harness import Clock, start_bot
+from tests.support.harness import Clock
 from tests.support.reliability import fill, snapshot
 from tests.support.tcp_proxy import TcpProxy
 
@@ -95,13 +94,12 @@ def outage(database_url, tmp_path):
 
 
 @pytest.fixture
-def bot(outage):
-    with SlackStandIn() as slack:
-        running, stop = start_bot(outage.bot_url, slack, clock=Clock(FRIDAY))
-        with transaction(running.services.make_session) as session:
-            running.people = factories.authority(session, cases_per_team=4)
-        yield running
-        stop()
+def bot(outage, start_bot):
+    return start_bot(
+        Clock(FRIDAY),
+        people=lambda s: factories.authority(s, cases_per_team=4),
+        database_url=outage.bot_url,
+    )
 
 
 def uid(bot, key: str) -> str:

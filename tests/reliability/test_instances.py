@@ -33,7 +33,7 @@ from models import Booking, Case, OutboxMessage, Selection, Team
 from models.db import session_factory, transaction
 from scheduler.jobs import run_due_work
 from tests.database.test_serve import free_port
-from tests.support.harness import SECRET, Clock, start_bot
+from tests.support.harness import SECRET, Clock
 from tests.support.reliability import deliveries, fill, large_authority, outbox_statuses, report
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
@@ -99,15 +99,11 @@ def clock():
 
 
 @pytest.fixture
-def two_bots(database_url, clock):
-    with SlackStandIn() as slack:
-        first, stop_first = start_bot(database_url, slack, clock=clock)
-        second, stop_second = start_bot(database_url, slack, clock=clock)
-        with transaction(first.services.make_session) as session:
-            first.people = second.people = busy_authority(session, MANAGERS)
-        yield first, second
-        stop_first()
-        stop_second()
+def two_bots(start_bot, clock):
+    first = start_bot(clock, people=lambda s: busy_authority(s, MANAGERS))
+    second = start_bot(clock, slack=first.slack)
+    second.people = first.people
+    return first, second
 
 
 def sweep_from_both(bots, clock, moment: datetime) -> None:

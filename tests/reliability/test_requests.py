@@ -21,10 +21,8 @@ from bot.demo.slack_requests import (
     slash_command_body,
     view_submission_body,
 )
-from bot.demo.slack_standin import SlackStandIn
-from models.db import transaction
 from tests.support import factories
-from tests.support.harness import SECRET, Clock, start_bot
+from tests.support.harness import SECRET, Clock
 from tests.support.reliability import fill, snapshot
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
@@ -32,32 +30,28 @@ FRIDAY = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 SIX_MINUTES = 6 * 60
 
 
+def authority_with_a_tac_case(session) -> dict:
+    """The authority, and a TAC case for the north practitioner."""
+    people = factories.authority(session, cases_per_team=4)
+    factories.case(session, people["north"], people["north_worker"], ref="CR-T001", case_type="TAC")
+    return people
+
+
 @pytest.fixture
-def bot(database_url):
+def bot(start_bot):
     """December drawn; the north manager has booked, so every kind of request has a target."""
-    with SlackStandIn() as slack:
-        running, stop = start_bot(database_url, slack, clock=Clock(FRIDAY))
-        with transaction(running.services.make_session) as session:
-            running.people = factories.authority(session, cases_per_team=4)
-            factories.case(
-                session,
-                running.people["north"],
-                running.people["north_worker"],
-                ref="CR-T001",
-                case_type="TAC",
-            )
-        running.command(uid(running, "admin"), "select 2026-12")
-        manager = uid(running, "north_tm")
-        running.selection_dm = running.dms_to(manager)[0]
-        running.click(manager, running.selection_dm, "booking.open")
-        assert slack.wait_for(lambda: views(running, "booking.submit"))
-        running.booking_form = views(running, "booking.submit")[0]
-        answers = {"date": "2026-12-15", "time": "10:00", "duration": "60"}
-        running.submit(manager, running.booking_form, fill(running.booking_form, answers))
-        running.invite = running.dms_to(uid(running, "north_worker"))[0]
-        running.wait_until_sent()  # no delivery from the set-up lands during a test
-        yield running
-        stop()
+    running = start_bot(Clock(FRIDAY), people=authority_with_a_tac_case)
+    running.command(uid(running, "admin"), "select 2026-12")
+    manager = uid(running, "north_tm")
+    running.selection_dm = running.dms_to(manager)[0]
+    running.click(manager, running.selection_dm, "booking.open")
+    assert running.slack.wait_for(lambda: views(running, "booking.submit"))
+    running.booking_form = views(running, "booking.submit")[0]
+    answers = {"date": "2026-12-15", "time": "10:00", "duration": "60"}
+    running.submit(manager, running.booking_form, fill(running.booking_form, answers))
+    running.invite = running.dms_to(uid(running, "north_worker"))[0]
+    running.wait_until_sent()  # no delivery from the set-up lands during a test
+    return running
 
 
 def uid(bot, key: str) -> str:

@@ -15,12 +15,10 @@ from sqlmodel import func, select
 
 from bot.core.calendar import LONDON
 from bot.demo.slack_requests import button_click_body, slash_command_body, view_submission_body
-from bot.demo.slack_standin import SlackStandIn
 from models import Booking, FamilyEngagement, Selection, SelectionRound, TacSupervision, TacTask
-from models.db import transaction
 from scheduler.jobs import run_due_work
 from tests.support import factories
-from tests.support.harness import Clock, start_bot
+from tests.support.harness import Clock
 from tests.support.reliability import audit_actions, burst, deliveries, fill, snapshot
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
@@ -32,17 +30,17 @@ def clock():
     return Clock(FRIDAY)
 
 
+def authority_with_tac_cases(session) -> dict:
+    """The authority, and two TAC cases for the north practitioner."""
+    people = factories.authority(session, cases_per_team=4)
+    for ref in ("CR-T001", "CR-T002"):
+        factories.case(session, people["north"], people["north_worker"], ref=ref, case_type="TAC")
+    return people
+
+
 @pytest.fixture
-def bot(database_url, clock):
-    with SlackStandIn() as slack:
-        running, stop = start_bot(database_url, slack, clock=clock)
-        with transaction(running.services.make_session) as session:
-            running.people = factories.authority(session, cases_per_team=4)
-            worker = running.people["north_worker"]
-            for ref in ("CR-T001", "CR-T002"):
-                factories.case(session, running.people["north"], worker, ref=ref, case_type="TAC")
-        yield running
-        stop()
+def bot(start_bot, clock):
+    return start_bot(clock, people=authority_with_tac_cases)
 
 
 @pytest.fixture
@@ -452,56 +450,50 @@ def test_a_tac_summary_recorded_twice_counts_once(bot):
 # -- the guided audit, its safeguarding alert and its actions --------------------------------------
 
 
-def submitted_audit(database_url, clock, concern: str = "none"):
-    """A running bot whose north manager has just submitted the audit; with `close`."""
+def submitted_audit(start_bot, clock, concern: str = "none"):
+    """A running bot whose north manager has just submitted the audit."""
     from tests.http.test_audit import final_values, running_bot, walk_domain_steps
 
-    bot, close = running_bot(database_url, clock)
+    bot = running_bot(start_bot, clock)
     view = walk_domain_steps(bot)
     values = final_values(bot, concern=concern, note="Bruising not followed up.")
-    return bot, close, view, values
+    return bot, view, values
 
 
-def test_the_audit_submitted_twice_and_retried_makes_one_audit(database_url, clock):
+def test_the_audit_submitted_twice_and_retried_makes_one_audit(start_bot, clock):
     from models import Audit, AuditAction
 
-    bot, close, view, values = submitted_audit(database_url, clock)
-    try:
-        before = audit_actions(bot.services.make_session)
-        body = view_submission_body(user_id=uid(bot, "north_tm"), view=view, values=values)
-        assert all(a.status == 200 for a in burst(bot, body))
-        assert new_actions(bot, before).count("audit.submit") == 1
-        assert count(bot, Audit, Audit.status == "submitted") == 1
-        assert count(bot, AuditAction) == 1
-        once_more_changes_nothing(bot, body)
-        assert_no_message_twice(bot)
-    finally:
-        close()
+    bot, view, values = submitted_audit(start_bot, clock)
+    before = audit_actions(bot.services.make_session)
+    body = view_submission_body(user_id=uid(bot, "north_tm"), view=view, values=values)
+    assert all(a.status == 200 for a in burst(bot, body))
+    assert new_actions(bot, before).count("audit.submit") == 1
+    assert count(bot, Audit, Audit.status == "submitted") == 1
+    assert count(bot, AuditAction) == 1
+    once_more_changes_nothing(bot, body)
+    assert_no_message_twice(bot)
 
 
-def test_an_alert_acknowledged_twice_and_a_done_note_sent_twice_record_once(database_url, clock):
+def test_an_alert_acknowledged_twice_and_a_done_note_sent_twice_record_once(start_bot, clock):
     from models import AuditAction, SafeguardingAlert
 
-    bot, close, view, values = submitted_audit(database_url, clock, concern="category_1")
-    try:
-        assert not bot.submit(uid(bot, "north_tm"), view, values).body
-        service_manager, worker = uid(bot, "service_manager"), uid(bot, "north_worker")
-        alert = bot.dms_containing(service_manager, "alert.ack")[0]
-        before = audit_actions(bot.services.make_session)
-        click_burst(bot, click_body(bot, service_manager, alert, "alert.ack"))
-        assert new_actions(bot, before) == ["alert.acknowledge"]
-        assert count(bot, SafeguardingAlert, SafeguardingAlert.acknowledged_by.is_not(None)) == 1
+    bot, view, values = submitted_audit(start_bot, clock, concern="category_1")
+    assert not bot.submit(uid(bot, "north_tm"), view, values).body
+    service_manager, worker = uid(bot, "service_manager"), uid(bot, "north_worker")
+    alert = bot.dms_containing(service_manager, "alert.ack")[0]
+    before = audit_actions(bot.services.make_session)
+    click_burst(bot, click_body(bot, service_manager, alert, "alert.ack"))
+    assert new_actions(bot, before) == ["alert.acknowledge"]
+    assert count(bot, SafeguardingAlert, SafeguardingAlert.acknowledged_by.is_not(None)) == 1
 
-        action_dm = bot.dms_containing(worker, "action.done")[0]
-        click_burst(bot, click_body(bot, worker, action_dm, "action.done"))
-        form = views(bot, "action.done")[0]
-        note = {"reason": {"reason": {"type": "plain_text_input", "value": "Chronology updated."}}}
-        body = view_submission_body(user_id=worker, view=form, values=note)
-        before = audit_actions(bot.services.make_session)
-        burst(bot, body)
-        assert new_actions(bot, before) == ["action.done"]
-        assert count(bot, AuditAction, AuditAction.status == "done") == 1
-        once_more_changes_nothing(bot, body)
-        assert_no_message_twice(bot)
-    finally:
-        close()
+    action_dm = bot.dms_containing(worker, "action.done")[0]
+    click_burst(bot, click_body(bot, worker, action_dm, "action.done"))
+    form = views(bot, "action.done")[0]
+    note = {"reason": {"reason": {"type": "plain_text_input", "value": "Chronology updated."}}}
+    body = view_submission_body(user_id=worker, view=form, values=note)
+    before = audit_actions(bot.services.make_session)
+    burst(bot, body)
+    assert new_actions(bot, before) == ["action.done"]
+    assert count(bot, AuditAction, AuditAction.status == "done") == 1
+    once_more_changes_nothing(bot, body)
+    assert_no_message_twice(bot)

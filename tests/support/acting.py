@@ -3,7 +3,7 @@ at a fixed time, and a scheduler tick, both with the policy the test gives."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -12,7 +12,7 @@ from bot.bootstrap import working_calendar
 from bot.core.calendar import WorkingCalendar
 from bot.core.config import Settings
 from bot.core.services import Services
-from bot.core.tick import Tick
+from bot.core.tick import Tick, random_seed
 from bot.core.unit_of_work import UnitOfWork
 from bot.policy.schema import Policy
 from models import Staff
@@ -50,13 +50,17 @@ def acting_as(
 
 
 def tick_at(
-    now: datetime, policy: Policy | None = None, calendar: WorkingCalendar | None = None
+    now: datetime,
+    policy: Policy | None = None,
+    calendar: WorkingCalendar | None = None,
+    new_seed: Callable[[], str] = random_seed,
 ) -> Tick:
-    """The scheduler's tick at `now`, in the authority's time zone (Europe/London)."""
+    """The rules at `now` as a job or a draw sees them, in the authority's time zone."""
     policy = policy or Policy()
     return Tick(
         now=now,
         policy=policy,
         calendar=calendar or working_calendar(SETTINGS, policy),
         timezone=SETTINGS.timezone,
+        new_seed=new_seed,
     )

@@ -8,22 +8,16 @@ import json
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import waitress
-from sqlmodel import func, select
+from sqlmodel import Session, func, select
 from waitress import wasyncore
 
-from bot.bootstrap import (
-    DeliveryWorker,
-    build_services,
-    create_bolt_app,
-    create_wsgi_app,
-    open_database,
-)
+from bot.bootstrap import Auditbot
 from bot.core.config import Settings
 from bot.demo.slack_requests import (
     app_home_opened_body,
@@ -78,6 +72,7 @@ class RunningBot:
     slack: SlackStandIn
     services: Any
     engine: Any
+    people: dict[str, Any] = field(default_factory=dict)  # by key, as the test wrote them
     now: list[datetime] = field(default_factory=list)
     _commands: Iterator[int] = field(default_factory=itertools.count)
 
@@ -208,48 +203,61 @@ def stop_server(server, thread: threading.Thread) -> None:
     server.task_dispatcher.shutdown()
 
 
-def start_bot(database_url: str, slack: SlackStandIn, clock, policy: Policy | None = None):
-    """Start the bot; returns (RunningBot, stop function)."""
-    settings = Settings(
-        database_url=database_url,
-        slack_bot_token="xoxb-test",
-        slack_signing_secret=SECRET,
-        slack_api_url=slack.api_url,
-    )
-    engine = open_database(settings)
-    services = build_services(
-        settings, policy or Policy(), engine, token="xoxb-test", clock=clock, per_channel_interval=0
-    )
-    wsgi = create_wsgi_app(create_bolt_app(services, signing_secret=SECRET), engine)
-    server = waitress.create_server(wsgi, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    worker = DeliveryWorker(services, interval=0.2)
-    worker.start()
-    bot = RunningBot(f"http://127.0.0.1:{server.effective_port}", slack, services, engine)
+class BotStarter:
+    """Starts bots for one test: each the real program (bot.bootstrap.Auditbot), its Bolt app
+    behind waitress on the test's database, talking to a Slack stand-in; stops all it started
+    when the test ends (the `start_bot` fixture in tests/conftest.py)."""
 
-    def stop() -> None:
-        worker.stop()
-        stop_server(server, thread)
-        services.answers.shutdown()
-        engine.dispose()
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+        self._stops: list[Callable[[], None]] = []
 
-    return bot, stop
+    def __call__(
+        self,
+        clock: Callable[[], datetime],
+        *,
+        policy: Policy | None = None,
+        people: Callable[[Session], dict[str, Any]] | None = None,
+        slack: SlackStandIn | None = None,
+        database_url: str | None = None,
+    ) -> RunningBot:
+        """A running bot reading `clock`; `people(session)` writes its staff and cases first
+        (kept as `bot.people`). Without `slack`, it gets a stand-in of its own."""
+        if slack is None:
+            slack = SlackStandIn().start()
+            self._stops.append(slack.stop)
+        settings = Settings(
+            database_url=database_url or self.database_url,
+            slack_bot_token="xoxb-test",
+            slack_signing_secret=SECRET,
+            slack_api_url=slack.api_url,
+        )
+        auditbot = Auditbot(
+            settings, policy or Policy(), token="xoxb-test", clock=clock, per_channel_interval=0
+        )
+        server = waitress.create_server(
+            auditbot.http_app(auditbot.bolt_app(SECRET)), host="127.0.0.1", port=0, threads=4
+        )
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        auditbot.deliver_in_background(interval=0.2)
 
+        def stop() -> None:
+            stop_server(server, thread)
+            auditbot.close()
 
-def start_bot_with(database_url: str, clock, people, policy: Policy | None = None):
-    """Start the bot on a fresh stand-in with the staff and cases `people(session)` writes (kept
-    as `bot.people`); returns (RunningBot, close function)."""
-    slack = SlackStandIn().start()
-    bot, stop = start_bot(database_url, slack, clock=clock, policy=policy)
-    with transaction(bot.services.make_session) as session:
-        bot.people = people(session)
+        self._stops.append(stop)
+        bot = RunningBot(
+            f"http://127.0.0.1:{server.effective_port}", slack, auditbot.services, auditbot.engine
+        )
+        if people is not None:
+            with transaction(bot.services.make_session) as session:
+                bot.people = people(session)
+        return bot
 
-    def close() -> None:
-        stop()
-        slack.stop()
-
-    return bot, close
+    def stop_all(self) -> None:
+        while self._stops:
+            self._stops.pop()()
 
 
 def views_opened(bot, callback_id):

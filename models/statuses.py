@@ -1,0 +1,88 @@
+"""The states a row moves through, as enums: stored as their text, compared as enums.
+
+Each is a `StrEnum`, so a value read from the database (plain text) equals its member, and a
+member written to the database is its text: the schema does not change.
+"""
+
+from enum import StrEnum
+
+
+class StaffStatus(StrEnum):
+    ACTIVE = "active"
+    LEFT = "left"
+
+
+class CaseStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class SelectionStatus(StrEnum):
+    SELECTED = "selected"  # the manager's current case
+    REPLACED = "replaced"  # re-drawn, or its audit moved with the case
+    NO_ELIGIBLE_CASE = "no_eligible_case"
+
+
+class AuditStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+
+
+class ActionStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+
+
+class ReauditStatus(StrEnum):
+    DRAWN = "drawn"
+    STARTED = "started"
+    SUBMITTED = "submitted"
+
+
+class BookingStatus(StrEnum):
+    BOOKED = "booked"
+    MOVED = "moved"
+    CANCELLED = "cancelled"
+    HELD = "held"
+    NOT_HELD = "not_held"
+
+
+class EngagementStatus(StrEnum):
+    PLANNED = "planned"
+    NOT_APPROPRIATE = "not_appropriate"
+    VIEWS_OBTAINED = "views_obtained"
+    DECLINED = "declined"
+    NO_CONTACT = "no_contact"
+
+
+class ExtensionStatus(StrEnum):
+    PENDING = "pending"
+    GRANTED = "granted"  # within the limit: at once
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+
+class SupervisionStatus(StrEnum):
+    DRAFT = "draft"
+    RECORDED = "recorded"
+
+
+class TacTaskStatus(StrEnum):
+    OPEN = "open"
+    COMPLETED = "completed"
+    SUPERSEDED = "superseded"
+    CANCELLED = "cancelled"
+
+
+class Attendance(StrEnum):
+    PENDING = "pending"
+    YES = "yes"
+    NO = "no"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    WITHDRAWN = "withdrawn"  # what it was about changed before it was sent
+    WITHHELD = "withheld"
