@@ -1,5 +1,6 @@
-"""The layers of DESIGN.md hold: `lint-imports` keeps the contracts in pyproject.toml, and a
-wrong import (a model importing a listener) breaks them, so it cannot land."""
+"""The layers of docs/architecture.md hold: `lint-imports` keeps the contracts in
+pyproject.toml, and a wrong import (a model importing a listener) breaks them, so it cannot
+land."""
 
 from __future__ import annotations
 
