@@ -2,14 +2,17 @@
 checkpoint's pages) as an explicit state machine, written once.
 
     opened ──▶ step 1 ──next (checked)──▶ step 2 … last step ──submit (checked)──▶ finished
-      ▲          │                                                  (once: a double submit
-      │   save and close (unchecked)                                 or a retry closes quietly
-      └─ resume ─┘ (at the step the form says: the first one with a missing answer)  or is refused)
+      ▲          │
+      └─ resume ─┘  save and close: the step's answers kept, unchecked
+
+Opening, or re-opening, shows the step the form resumes at (the first with a missing answer).
+The last step finishes the draft once: a double submit or Slack's retry finds it finished and
+either closes quietly or is refused, as the form says (`admit`).
 
 Every transition runs as one unit of work with the draft's row locked, so two submissions of
-the same step (a double click, Slack's retry) run one after the other and the second finds the
-first one's work done. A form supplies its steps' views, checks and effects; the engine owns
-the order they run in, the step in the form's metadata and the answers to the person.
+the same step run one after the other and the second finds the first one's work done. A form
+supplies its steps' views, checks and effects; the engine owns the order they run in, the step
+in the form's metadata and the answers to the person.
 """
 
 from __future__ import annotations

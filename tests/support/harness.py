@@ -197,8 +197,12 @@ def _send(request: urllib.request.Request) -> Answer:
 
 def stop_server(server, thread: threading.Thread) -> None:
     """Close every socket from inside waitress's own loop, so the loop ends at once instead of
-    failing on a descriptor closed under its select()."""
-    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+    failing on a descriptor closed under its select(). When the loop's trigger is closed
+    already (its loop has ended), what is left is closed from here."""
+    try:
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+    except OSError:
+        wasyncore.close_all(server._map, ignore_all=True)
     thread.join(timeout=5)
     server.task_dispatcher.shutdown()
 
