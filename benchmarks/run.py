@@ -60,7 +60,7 @@ from sqlmodel import Session, col, select
 
 from benchmarks.floor import find_due_items, write_floor
 from benchmarks.generate import GENERATOR_ACTION, SEED, generate
-from bot.bootstrap import build_services, system_clock
+from bot.bootstrap import Auditbot, system_clock
 from bot.core.config import Settings
 from bot.core.months import Month
 from bot.core.outbox import queue_dm
@@ -308,9 +308,10 @@ def _services(url: str, api_url: str, now: Callable[[], datetime], engine: Engin
         slack_signing_secret=SECRET,
         slack_api_url=api_url,
     )
-    return build_services(
-        settings, Policy(), engine, token=TOKEN, clock=now, per_channel_interval=0
+    bot = Auditbot(
+        settings, Policy(), token=TOKEN, clock=now, per_channel_interval=0, engine=engine
     )
+    return bot.services
 
 
 def _median(values: list[float]) -> float:
@@ -837,7 +838,7 @@ def measure_dms(url: str, *, count: int, paced: bool) -> dict[str, Any]:
     (Retry-After: 1), spread out.
 
     `paced`: the sender keeps under the limit itself (OutboxSender's max_per_second, 5% under
-    it); otherwise it runs as `build_services` makes it and learns the limit from 429s."""
+    it); otherwise it runs as the composition root makes it and learns the limit from 429s."""
     slack = RemoteStandIn()
     engine = create_db_engine(url)
     try:
@@ -986,7 +987,7 @@ def measure_scale(
         paced = measure_dms(databases.fresh_copy(scale), count=DM_COUNT, paced=True)
         result.update({f"dm_{name}": value for name, value in paced.items()})
     if "dm-unpaced" in options.parts and options.first_scale:
-        say(f"{DM_UNPACED_COUNT} DMs as build_services makes the sender (no pacing)")
+        say(f"{DM_UNPACED_COUNT} DMs as the composition root makes the sender (no pacing)")
         unpaced = measure_dms(databases.fresh_copy(scale), count=DM_UNPACED_COUNT, paced=False)
         result.update({f"dm_unpaced_{name}": value for name, value in unpaced.items()})
     if "memory" in options.parts:
