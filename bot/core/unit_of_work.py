@@ -34,6 +34,9 @@ Result = TypeVar("Result")
 
 
 class UnitOfWork:
+    """What a use case works with: the person acting, the moment, the transaction's session,
+    the rules, and the locks it takes."""
+
     def __init__(self, services: Services, session: Session, actor: Staff, now: datetime) -> None:
         self.services = services
         self.session = session
