@@ -55,43 +55,6 @@ def working_calendar(settings: Settings, policy: Policy) -> WorkingCalendar:
     )
 
 
-def build_services(
-    settings: Settings,
-    policy: Policy,
-    engine: Engine,
-    *,
-    token: str,
-    clock: Callable[[], datetime] = system_clock,
-    sleep: Callable[[float], None] = time.sleep,
-    per_channel_interval: float = 1.0,
-    new_seed: Callable[[], str] = random_seed,
-) -> Services:
-    make_session = session_factory(engine)
-    client = build_web_client(token, settings.slack_api_url)
-    calendar = working_calendar(settings, policy)
-    sender = OutboxSender(
-        make_session,
-        client,
-        clock,
-        instance_id=uuid.uuid4().hex[:12],
-        sleep=sleep,
-        per_channel_interval=per_channel_interval,
-        lease_clock=system_clock,  # leases on the wall clock, whatever `clock` says
-        render_home=partial(render_home_for, policy=policy, calendar=calendar),
-    )
-    return Services(
-        settings=settings,
-        policy=policy,
-        calendar=calendar,
-        make_session=make_session,
-        client=client,
-        sender=sender,
-        clock=clock,
-        answers=AnswerWorkers(show_threads=REQUEST_THREADS),
-        new_seed=new_seed,
-    )
-
-
 def create_bolt_app(services: Services, *, signing_secret: str | None) -> App:
     """The Bolt app; it checks the bot token with Slack (auth.test) before anything else."""
     try:
@@ -203,14 +166,28 @@ class Auditbot:
     ) -> None:
         self.settings = settings
         self.engine = engine or open_database(settings)
-        self.services = build_services(
-            settings,
-            policy,
-            self.engine,
-            token=token,
-            clock=clock,
+        make_session = session_factory(self.engine)
+        client = build_web_client(token, settings.slack_api_url)
+        calendar = working_calendar(settings, policy)
+        sender = OutboxSender(
+            make_session,
+            client,
+            clock,
+            instance_id=uuid.uuid4().hex[:12],
             sleep=sleep,
             per_channel_interval=per_channel_interval,
+            lease_clock=system_clock,  # leases on the wall clock, whatever `clock` says
+            render_home=partial(render_home_for, policy=policy, calendar=calendar),
+        )
+        self.services = Services(
+            settings=settings,
+            policy=policy,
+            calendar=calendar,
+            make_session=make_session,
+            client=client,
+            sender=sender,
+            clock=clock,
+            answers=AnswerWorkers(show_threads=REQUEST_THREADS),
             new_seed=new_seed,
         )
         self._delivery: DeliveryWorker | None = None

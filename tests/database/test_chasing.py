@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import func, select
 
-from bot.bootstrap import build_services
+from bot.bootstrap import Auditbot
 from bot.chasing.nudges import snooze_chasing
 from bot.core.config import Settings
 from bot.demo.slack_standin import SlackStandIn
@@ -34,14 +34,14 @@ def make_services(engine, database_url, slack, policy=None):
     settings = Settings(
         database_url=database_url, slack_bot_token="xoxb-test", slack_api_url=slack.api_url
     )
-    built = build_services(
+    built = Auditbot(
         settings,
         policy or Policy(),
-        engine,
+        engine=engine,
         token="xoxb-test",
         clock=lambda: moment[0],
         per_channel_interval=0,
-    )
+    ).services
     built.moment = moment
     return built
 

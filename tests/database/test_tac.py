@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import Session, func, select
 
-from bot.bootstrap import build_services
+from bot.bootstrap import Auditbot
 from bot.core.config import Settings
 from bot.core.errors import InvalidRequest, NotAllowed
 from bot.core.outbox import _queue
@@ -473,14 +473,14 @@ def services(engine, database_url, slack):
     settings = Settings(
         database_url=database_url, slack_bot_token="xoxb-test", slack_api_url=slack.api_url
     )
-    built = build_services(
+    built = Auditbot(
         settings,
         Policy(),
-        engine,
+        engine=engine,
         token="xoxb-test",
         clock=lambda: moment[0],
         per_channel_interval=0,
-    )
+    ).services
     built.moment = moment
     return built
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.bootstrap import build_services
+from bot.bootstrap import Auditbot
 from bot.commands.audit_command import run_audit_command
 from bot.core.config import Settings
 from bot.demo.slack_standin import SlackStandIn
@@ -64,7 +64,9 @@ def test_a_sender_killed_mid_fan_out_loses_nothing_and_repeats_at_most_the_messa
         settings = Settings(
             database_url=database_url, slack_bot_token="xoxb-test", slack_api_url=slack.api_url
         )
-        services = build_services(settings, Policy(), engine, token="xoxb-test", clock=Clock(NOW))
+        services = Auditbot(
+            settings, Policy(), engine=engine, token="xoxb-test", clock=Clock(NOW)
+        ).services
         with transaction(services.make_session) as session:
             people = large_authority(session, FAN_OUT)
         run_audit_command(services, people["admin"].slack_user_id, "select 2026-12")

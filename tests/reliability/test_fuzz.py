@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from bot.bootstrap import build_services
+from bot.bootstrap import Auditbot
 from bot.commands.audit_command import run_audit_command
 from bot.commands.parser import AuditCommand, UsageError, parse_audit_command
 from bot.core.config import Settings
@@ -178,7 +178,9 @@ def test_the_command_parser_answers_anything_with_a_command_or_a_usage_message(t
 @pytest.fixture
 def services(seeded, database_url):
     settings_ = Settings(database_url=database_url, slack_api_url="http://127.0.0.1:9/api/")
-    return build_services(settings_, Policy(), seeded, token="xoxb-test", clock=lambda: NOW)
+    return Auditbot(
+        settings_, Policy(), engine=seeded, token="xoxb-test", clock=lambda: NOW
+    ).services
 
 
 def test_any_audit_command_text_gets_an_answer_and_only_select_changes_anything(

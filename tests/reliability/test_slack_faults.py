@@ -1,6 +1,6 @@
 """Reliability 1: Slack Web API faults during a selection-day fan-out of 200 DMs.
 
-The real composition (build_services: the production WebClient with its retry handlers, and the
+The real composition (Auditbot: the production WebClient with its retry handlers, and the
 outbox sender) sends the monthly draw's DMs to the Slack stand-in, which injects faults part-way
 through. Each test prints its counts (`pytest -s`) and asserts on them.
 """
@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from bot.bootstrap import build_services
+from bot.bootstrap import Auditbot
 from bot.commands.audit_command import run_audit_command
 from bot.core.config import Settings
 from bot.demo.slack_standin import SlackStandIn
@@ -52,9 +52,9 @@ def services(engine, database_url, slack, clock):
     settings = Settings(
         database_url=database_url, slack_bot_token="xoxb-test", slack_api_url=slack.api_url
     )
-    return build_services(
-        settings, Policy(), engine, token="xoxb-test", clock=clock, per_channel_interval=0
-    )
+    return Auditbot(
+        settings, Policy(), engine=engine, token="xoxb-test", clock=clock, per_channel_interval=0
+    ).services
 
 
 @pytest.fixture
