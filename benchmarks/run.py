@@ -78,7 +78,7 @@ from scheduler.jobs import run_due_work
 
 TOKEN = "xoxb-bench"
 SECRET = "bench-signing-secret"
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = Path(__file__).resolve().parent / "results.json"
 CONCURRENCY = 20
 DM_COUNT = 500

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from benchmarks.floor import find_due_items
 from benchmarks.generate import BUSY_DAY, HISTORY_MONTHS, counts_for, generate
 from benchmarks.run import (
+    RemoteStandIn,
     _NoDelivery,
     _queued_since,
     _services,
@@ -106,3 +107,13 @@ def test_the_tick_process_reports_its_own_peak_memory(tmp_path):
         measured = measure_tick_process(url, slack, BUSY_DAY)
     assert "drew the 2026-06 selection" in measured["summary"]
     assert 20 < measured["tick_peak_mb"] < 1000
+
+
+def test_the_stand_in_starts_in_a_process_of_its_own():
+    """The ack and DM benchmarks run the stand-in as `python -m benchmarks.standin_process`
+    from the repository's root."""
+    slack = RemoteStandIn()
+    try:
+        assert slack.api_url.startswith("http://127.0.0.1:")
+    finally:
+        slack.close()
