@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from sqlmodel import Session, col, select
 
 from bot.core import auditlog
+from bot.core.actor import active_staff_member
 from bot.core.calendar import WorkingCalendar
 from bot.core.cover import forget_absences, named_or_default_cover
 from bot.core.errors import InvalidRequest, NotAllowed
@@ -25,7 +26,6 @@ from bot.people.open_items import listing, open_items
 from bot.policy.schema import Policy
 from messages import mention, plain_date, render
 from models import Absence, Staff
-from models.statuses import StaffStatus
 
 
 def answer_away(
@@ -81,11 +81,8 @@ def _whose(session: Session, actor: Staff, request: AwayRequest) -> Staff:
 
 
 def _known(session: Session, slack_user_id: str) -> Staff:
-    person = session.exec(
-        select(Staff).where(
-            Staff.slack_user_id == slack_user_id, Staff.status == StaffStatus.ACTIVE
-        )
-    ).first()
+    """The person a command names (`@person`), who must be on the staff list."""
+    person = active_staff_member(session, slack_user_id)
     if person is None:
         raise InvalidRequest(
             f"<@{slack_user_id}> is not on the staff list, so I can't use them here. "
