@@ -8,7 +8,6 @@ due, so the tick's time divided by this one says how much the application adds o
 
 from __future__ import annotations
 
-import importlib.util
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -21,7 +20,8 @@ from sqlalchemy.engine import Engine
 from bot.booking.rules import due_reminder, engagement_prompt_due, follow_up_due
 from bot.core.calendar import WorkingCalendar
 from bot.policy.schema import Policy, TacInterval
-from bot.selection.draw import Criteria, month_due_for_scheduled_draw
+from bot.selection.draw import month_due_for_scheduled_draw
+from bot.selection.eligibility import Criteria
 from bot.tac.rules import (
     add_interval,
     month_end_list_due,
@@ -29,8 +29,6 @@ from bot.tac.rules import (
     task_reminder_due,
     weekly_digest_due,
 )
-
-HAS_AUDIT_SCHEDULE = importlib.util.find_spec("bot.audit.followup") is not None
 
 Q_LOOKUPS = """
 SELECT id FROM staff
@@ -180,9 +178,8 @@ def find_due_items(
             for _id, planned_on, *_ in run(Q_ENGAGEMENTS, today=values.day(today))
             if engagement_prompt_due(values.read_day(planned_on), now, policy, calendar)
         )
-        if HAS_AUDIT_SCHEDULE:
-            items["alerts"] = _alerts(run, values, policy, calendar, now)
-            items["action_reminders"] = _actions(run, values, policy, calendar, now, today)
+        items["alerts"] = _alerts(run, values, policy, calendar, now)
+        items["action_reminders"] = _actions(run, values, policy, calendar, now, today)
     seconds = time.perf_counter() - started
     return FloorResult(seconds=seconds, queries=queries, items=items)
 

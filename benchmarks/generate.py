@@ -42,7 +42,7 @@ from sqlmodel import Session, SQLModel
 from bot.core.calendar import WorkingCalendar
 from bot.core.months import Month
 from bot.policy.schema import Policy
-from bot.selection.draw import Criteria
+from bot.selection.eligibility import Criteria
 from bot.tac.rules import TAC_CASE_TYPE, summary_status
 from models import (
     Audit,
