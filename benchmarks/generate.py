@@ -64,6 +64,7 @@ from models import (
     Team,
 )
 from models.db import create_db_engine, upgrade_database
+from models.statuses import Priority
 
 LONDON = ZoneInfo("Europe/London")
 # The benchmark's busy day: the first working day of June 2026 is a Monday, so the tick draws
@@ -225,6 +226,7 @@ class Outbox:
             },
             concern=concern,
             status="failed" if failed else "sent",
+            priority=Priority.ROUTINE,
             attempts=1,
             next_attempt_at=at,
             last_error=("account_inactive" if target else "not on Slack") if failed else None,

@@ -1,10 +1,11 @@
-"""The states a row moves through, as enums: stored as their text, compared as enums.
+"""The states a row moves through, as enums: stored as their text, compared as enums; and
+the priority of an outbox row.
 
-Each is a `StrEnum`, so a value read from the database (plain text) equals its member, and a
-member written to the database is its text: the schema does not change.
+Each status is a `StrEnum`, so a value read from the database (plain text) equals its member,
+and a member written to the database is its text.
 """
 
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 
 class StaffStatus(StrEnum):
@@ -86,3 +87,11 @@ class OutboxStatus(StrEnum):
     FAILED = "failed"
     WITHDRAWN = "withdrawn"  # what it was about changed before it was sent
     WITHHELD = "withheld"
+
+
+class Priority(IntEnum):
+    """Which outbox rows the sender takes first: a lower number goes before a higher one."""
+
+    URGENT = 0  # Category 1 safeguarding alerts, their re-sends, escalation and acknowledgement
+    ANSWER = 1  # what the person who just acted sees of what they did
+    ROUTINE = 2  # everything else: reminders, chasing, digests, Home tab refreshes, others' DMs

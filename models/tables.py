@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.statuses import OutboxStatus, StaffStatus
+from models.statuses import OutboxStatus, Priority, StaffStatus
 from models.types import UTCDateTime
 
 ROLES = ("practitioner", "team_manager", "service_manager", "head_of_service", "admin")
@@ -102,6 +102,9 @@ class Selection(SQLModel, table=True):
 class OutboxMessage(SQLModel, table=True):
     """A Slack write waiting to be sent; the idempotency key makes queueing it twice a no-op."""
 
+    # The sender takes the pending rows most urgent first, oldest first.
+    __table_args__ = (Index("ix_outboxmessage_due", "status", "priority", "id"),)
+
     id: int | None = Field(default=None, primary_key=True)
     idempotency_key: str = Field(unique=True)
     method: str
@@ -111,6 +114,7 @@ class OutboxMessage(SQLModel, table=True):
     # What the message is about (e.g. "selection:12"): kept when delivery fails.
     concern: str
     status: str = Field(default=OutboxStatus.PENDING, index=True)
+    priority: int = Field(default=Priority.ROUTINE, sa_column_kwargs={"server_default": "2"})
     attempts: int = 0
     next_attempt_at: datetime = _utc(index=True)
     claimed_until: datetime | None = _utc(default=None)

@@ -20,7 +20,7 @@ from bot.core.use_cases import on_click
 from bot.rounds.messages import round_case_manager
 from messages import render
 from models import Audit, SafeguardingAlert, Staff
-from models.statuses import StaffStatus
+from models.statuses import Priority, StaffStatus
 
 
 def raise_safeguarding_alert(
@@ -76,6 +76,7 @@ def queue_alert_dm(
         ),
         concern=f"alert:{alert.id}",
         now=now,
+        priority=Priority.URGENT,
     )
 
 
@@ -120,6 +121,7 @@ def _tell_about_acknowledgement(
         message=render("alert_update_dm", case=case, acknowledged_by=actor),
         concern=f"alert:{alert.id}",
         now=now,
+        priority=Priority.URGENT,
     )
     for round_ in (1, 2):
         for person in alert_recipients(session, manager):
@@ -137,6 +139,7 @@ def _tell_about_acknowledgement(
                 ),
                 concern=f"alert:{alert.id}",
                 now=now,
+                priority=Priority.URGENT,
             )
 
 
@@ -175,6 +178,7 @@ def chase_alerts(session: Session, tick: Tick) -> int:
                 ),
                 concern=f"alert:{alert.id}",
                 now=tick.now,
+                priority=Priority.URGENT,
             )
         queued += 1
     return queued

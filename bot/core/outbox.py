@@ -1,4 +1,9 @@
-"""Queue Slack writes in the outbox, in the same transaction as the change they report."""
+"""Queue Slack writes in the outbox, in the same transaction as the change they report.
+
+Each row has a priority (models.statuses.Priority): what a safeguarding alert needs is queued
+urgent by the code that raises it; what the person whose request is being carried out will see
+of it goes as an answer (the unit of work says whose request it is: `answering`); everything
+else is routine. The sender takes urgent rows first, then answers, then routine ones."""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ from sqlmodel import Session, col, select
 from bot.core.cover import Route, covering_note, route_dm
 from models import HomeTabViewer, OutboxMessage, Staff
 from models.db import transaction_memo
-from models.statuses import OutboxStatus
+from models.statuses import OutboxStatus, Priority
 
 
 def queue_dm(
@@ -25,6 +30,7 @@ def queue_dm(
     message: dict[str, Any],
     concern: str,
     now: datetime,
+    priority: Priority | None = None,
 ) -> None:
     """Queue a direct message to a member of staff (or their cover, while they are away: see
     bot/core/cover.py); the channel is resolved when it is sent."""
@@ -37,6 +43,7 @@ def queue_dm(
         payload=_marked_message(route, message),
         concern=concern,
         now=now,
+        priority=priority,
     )
 
 
@@ -54,6 +61,7 @@ def queue_file_dm(
     comment: str,
     concern: str,
     now: datetime,
+    priority: Priority | None = None,
 ) -> None:
     """Queue a file (e.g. a CSV) to a member of staff's DM, with a comment."""
     route = route_dm(session, recipient, now)
@@ -70,6 +78,7 @@ def queue_file_dm(
         },
         concern=concern,
         now=now,
+        priority=priority,
     )
 
 
@@ -82,6 +91,7 @@ def queue_files_dm(
     comment: str,
     concern: str,
     now: datetime,
+    priority: Priority | None = None,
 ) -> None:
     """Queue several files (file name → text or bytes; at most 10, Slack's limit) to a member of
     staff's DM as one message with a comment. Bytes are kept base64-encoded in the outbox."""
@@ -99,6 +109,7 @@ def queue_files_dm(
         },
         concern=concern,
         now=now,
+        priority=priority,
     )
 
 
@@ -148,7 +159,7 @@ def queue_channel_post(
     concern: str,
     now: datetime,
 ) -> None:
-    _queue(
+    _insert(
         session,
         idempotency_key=key,
         method="chat.postMessage",
@@ -168,6 +179,7 @@ def queue_update(
     message: dict[str, Any],
     concern: str,
     now: datetime,
+    priority: Priority | None = None,
 ) -> None:
     """Queue a chat.update of the message queued under the key `update_of`, so a conversation
     reads as one thread of state. The sender waits until that message has been delivered; when
@@ -178,7 +190,7 @@ def queue_update(
     found = session.exec(original).first()
     if found is None:
         return
-    _queue(
+    _insert(
         session,
         idempotency_key=key,
         method="chat.update",
@@ -187,6 +199,7 @@ def queue_update(
         payload={**message, "update_of": update_of},
         concern=concern,
         now=now,
+        priority=_priority(session, found[1], priority),
     )
     if found[1] is not None:  # the updated message is a DM: its reader's state changed
         queue_home_refresh(session, found[1], change=key, now=now)
@@ -267,19 +280,37 @@ def queue_home_view(
     )
 
 
-def _queue(session: Session, **values: Any) -> None:
-    _insert(session, **values)
+ANSWERING = "answering to"  # session.info: whose request the transaction carries out
+
+
+def answering(session: Session, staff_id: int) -> None:
+    """The transaction carries out this person's request: what it queues for them (a DM, the
+    update of one of their DMs) is their answer, sent before routine traffic."""
+    session.info[ANSWERING] = staff_id
+
+
+def _priority(session: Session, recipient_id: int | None, asked: Priority | None) -> Priority:
+    if asked is not None:
+        return asked
+    if recipient_id is not None and recipient_id == session.info.get(ANSWERING):
+        return Priority.ANSWER
+    return Priority.ROUTINE
+
+
+def _queue(session: Session, *, priority: Priority | None = None, **values: Any) -> None:
     recipient = values["recipient_staff_id"]
+    _insert(session, **values, priority=_priority(session, recipient, priority))
     if recipient is not None:
         queue_home_refresh(session, recipient, change=values["idempotency_key"], now=values["now"])
 
 
-def _insert(session: Session, **values: Any) -> None:
+def _insert(session: Session, priority: Priority = Priority.ROUTINE, **values: Any) -> None:
     """Insert unless the idempotency key is already there (from a re-run or another instance).
     One statement built once, run on the session's connection: a busy day queues ~1,000."""
     now = values.pop("now")
     row = {
         "status": OutboxStatus.PENDING,
+        "priority": int(priority),
         **values,
         "attempts": 0,
         "next_attempt_at": now,

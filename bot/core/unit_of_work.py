@@ -20,6 +20,7 @@ from sqlmodel import Session, SQLModel
 from bot.core.actor import acting_person, parse_id
 from bot.core.calendar import WorkingCalendar
 from bot.core.errors import InvalidRequest
+from bot.core.outbox import answering
 from bot.core.services import Services
 from bot.core.tick import Tick
 from bot.policy.schema import Policy
@@ -93,4 +94,5 @@ def _in_one_transaction(
 ) -> Result:
     with linking_cases(services.policy.case_link), transaction(services.make_session) as session:
         actor = acting_person(session, slack_user_id)
+        answering(session, actor.id)
         return work(UnitOfWork(services, session, actor, services.now()))

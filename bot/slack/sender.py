@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -27,7 +28,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import or_, update
+from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
 from bot.core.outbox import FILE_UPLOAD, HOME_PUBLISH
@@ -44,6 +45,9 @@ HomeRenderer = Callable[[Session, int, datetime], dict[str, Any] | None]
 log = logging.getLogger(__name__)
 
 FIRST_RETRY_DELAY = timedelta(seconds=30)
+# How stale the sender's list of due rows may get before it reads it again: the most an
+# urgent row queued during a long run of routine ones waits, beyond the message in flight.
+REREAD_SECONDS = 0.5
 MAX_RETRY_DELAY = timedelta(hours=1)
 _MAX_ERROR_LENGTH = 500
 # An outbox method that is not one Web API call: payload {filename, content, title,
@@ -57,6 +61,14 @@ class DeliveryReport:
     sent: int = 0
     failed: int = 0
     retried: int = 0
+
+
+@dataclass(frozen=True)
+class _Due:
+    """A due row, and the conversation it goes to when known before sending (else None)."""
+
+    id: int
+    channel: str | None
 
 
 @dataclass(frozen=True)
@@ -121,43 +133,67 @@ class OutboxSender:
         self._channel_alias: dict[str, str] = {}
 
     def deliver_due(self) -> DeliveryReport:
-        """Send every row due now, batch after batch, and return what happened.
+        """Send every row due now, most urgent first, and return what happened.
 
-        A row that fails is rescheduled or marked failed; an unexpected error on one row is
-        logged and leaves the row claimed until its lease expires, so it is never lost.
+        The due rows are read again at least every `REREAD_SECONDS`, so a row queued meanwhile
+        (a safeguarding alert) goes next, ahead of routine rows queued before it. A row for a
+        conversation written to less than `per_channel_interval` ago waits while rows for other
+        conversations go: pacing one channel holds back no other. Each row is tried once a
+        pass. A row that fails is rescheduled or marked failed; an unexpected error on one row
+        is logged and leaves the row claimed until its lease expires, so it is never lost.
         """
         report = DeliveryReport()
-        after_id = 0
+        tried: set[int] = set()
+        due: list[_Due] = []
+        read_at = -math.inf
         while True:
-            row_ids = self._due_ids(self._clock(), after_id)
-            if not row_ids:
-                return report
-            for row_id in row_ids:
-                after_id = row_id
-                try:
-                    self._process(row_id, report)
-                except Exception:
-                    log.exception(
-                        "Outbox row %s: unexpected error; it will be retried when its lease ends",
-                        row_id,
-                    )
+            if not due or self._monotonic() - read_at >= REREAD_SECONDS:
+                due = [row for row in self._due(self._clock()) if row.id not in tried]
+                read_at = self._monotonic()
+                if not due:
+                    return report
+            row = self._next_ready(due)
+            due.remove(row)
+            tried.add(row.id)
+            try:
+                self._process(row.id, report)
+            except Exception:
+                log.exception(
+                    "Outbox row %s: unexpected error; it will be retried when its lease ends",
+                    row.id,
+                )
 
     # -- claiming ------------------------------------------------------------------------------
 
-    def _due_ids(self, now: datetime, after_id: int) -> list[int]:
+    def _due(self, now: datetime) -> list[_Due]:
+        """The first due rows, most urgent first, oldest first, each with the conversation it
+        will be written to when that is known before sending (to pace it)."""
         with self._make_session() as session:
-            ids = session.exec(
-                select(OutboxMessage.id)
+            rows = session.exec(
+                select(
+                    OutboxMessage.id,
+                    OutboxMessage.method,
+                    func.coalesce(OutboxMessage.channel, Staff.slack_user_id),
+                )
+                .outerjoin(Staff, col(Staff.id) == OutboxMessage.recipient_staff_id)
                 .where(
                     OutboxMessage.status == OutboxStatus.PENDING,
                     col(OutboxMessage.next_attempt_at) <= now,
                     _lease_free(self._lease_clock()),
-                    col(OutboxMessage.id) > after_id,
                 )
-                .order_by(col(OutboxMessage.id))
+                .order_by(col(OutboxMessage.priority), col(OutboxMessage.id))
                 .limit(self._batch_size)
             ).all()
-        return [i for i in ids if i is not None]
+        return [
+            _Due(row_id, None if method == HOME_PUBLISH else channel)
+            for row_id, method, channel in rows
+        ]
+
+    def _next_ready(self, due: list[_Due]) -> _Due:
+        """The first row (in priority order) whose conversation may be written to now; when
+        every one must wait, the one that waits least (`_process` paces it)."""
+        ready = next((row for row in due if self._pace_wait(row.channel) == 0), None)
+        return ready or min(due, key=lambda row: self._pace_wait(row.channel))
 
     def _claim(self, row_id: int, now: datetime) -> _Row | None:
         """Take the row's lease and read what sending it needs, in one statement; None when it
@@ -312,15 +348,19 @@ class OutboxSender:
 
     def _pace(self, channel: str | None) -> None:
         """Keep to about one write per channel per `per_channel_interval` (Slack's limit)."""
-        if self._per_channel_interval <= 0 or channel is None:
-            return
-        last = self._last_write.get(self._channel_alias.get(channel, channel))
-        if last is None:
-            return
-        elapsed = self._monotonic() - last
-        wait = min(self._per_channel_interval, self._per_channel_interval - elapsed)
+        wait = self._pace_wait(channel)
         if wait > 0:
             self._sleep(wait)
+
+    def _pace_wait(self, channel: str | None) -> float:
+        """How long until `channel` may be written to again (0: now)."""
+        if self._per_channel_interval <= 0 or channel is None:
+            return 0.0
+        last = self._last_write.get(self._channel_alias.get(channel, channel))
+        if last is None:
+            return 0.0
+        elapsed = self._monotonic() - last
+        return max(0.0, min(self._per_channel_interval, self._per_channel_interval - elapsed))
 
     def _pace_overall(self) -> float:
         """Space all writes `1 / max_per_second` apart: wait for this write's slot."""

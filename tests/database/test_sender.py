@@ -17,9 +17,10 @@ from bot.core.outbox import queue_channel_post, queue_dm
 from bot.demo.slack_standin import SlackStandIn
 from bot.slack.client import build_web_client
 from bot.slack.directory import ResolveReport, resolve_slack_ids
-from bot.slack.sender import DeliveryReport, OutboxSender
+from bot.slack.sender import REREAD_SECONDS, DeliveryReport, OutboxSender
 from models import OutboxMessage, Staff
 from models.db import SessionFactory, transaction
+from models.statuses import Priority
 from tests.conftest import FIXED_NOW
 
 SECRET_TEXT = "Case CR-1234 audit is due"
@@ -628,3 +629,101 @@ def test_pending_count_and_failed_deliveries(make_session: SessionFactory) -> No
     post(make_session, "C1", "a")
     post(make_session, "C1", "b")
     assert pending_count(make_session) == 2
+
+
+# -- priorities: safeguarding alerts never wait behind routine traffic ---------------------------
+
+
+def queue_dm_at(make_session: SessionFactory, user: str, key: str, priority: Priority) -> None:
+    """A DM to `user` whose text is its key, queued at `priority` (as the alert code and the unit
+    of work queue theirs)."""
+    staff_id = add_staff(make_session, f"{user.lower()}@example.org", user)
+    with transaction(make_session) as session:
+        queue_dm(
+            session,
+            key=key,
+            recipient=session.get(Staff, staff_id),
+            message={"text": key},
+            concern=key,
+            now=FIXED_NOW,
+            priority=priority,
+        )
+
+
+def delivered_texts(slack: SlackStandIn) -> list[str]:
+    return [call.params["text"] for call in slack.calls("chat.postMessage") if call.fault is None]
+
+
+def test_urgent_rows_go_first_then_answers_then_routine_ones(
+    make_session: SessionFactory, slack: SlackStandIn, clock: FakeClock
+) -> None:
+    queue_dm_at(make_session, "U01", "routine", Priority.ROUTINE)
+    queue_dm_at(make_session, "U02", "answer", Priority.ANSWER)
+    queue_dm_at(make_session, "U03", "urgent", Priority.URGENT)
+    queue_dm_at(make_session, "U04", "routine, later", Priority.ROUTINE)
+
+    assert make_sender(make_session, slack, clock).deliver_due() == DeliveryReport(sent=4)
+    assert delivered_texts(slack) == ["urgent", "answer", "routine", "routine, later"]
+
+
+def test_pacing_one_channel_holds_back_no_other(
+    make_session: SessionFactory, slack: SlackStandIn, clock: FakeClock
+) -> None:
+    for channel, key in (("C1", "a"), ("C1", "b"), ("C2", "c"), ("C3", "d")):
+        post(make_session, channel, key, text=key)
+    sleeps: list[float] = []
+    sender = make_sender(
+        make_session,
+        slack,
+        clock,
+        sleep=sleeps.append,
+        per_channel_interval=1.0,
+        monotonic=lambda: clock.now.timestamp(),
+    )
+
+    sender.deliver_due()
+
+    # C1's second message waits its second while C2 and C3 are written to; only then it sleeps.
+    assert delivered_texts(slack) == ["a", "c", "d", "b"]
+    assert sleeps == [1.0]
+
+
+class QueueingClient(WebClient):
+    """A Slack client that, after its `after`th post, has an urgent row queued (an alert raised
+    while the sender works through a long run of routine traffic) and half a second pass."""
+
+    def __init__(self, hook: Any, after: int, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.hook, self.after, self.posts = hook, after, 0
+
+    def api_call(self, api_method: str, **kwargs: Any) -> Any:
+        response = super().api_call(api_method, **kwargs)
+        self.posts += 1
+        if self.posts == self.after:
+            self.hook()
+        return response
+
+
+def test_an_urgent_row_queued_during_a_run_of_routine_ones_goes_next(
+    make_session: SessionFactory, slack: SlackStandIn, clock: FakeClock
+) -> None:
+    for index in range(20):
+        queue_dm_at(make_session, f"U0{index:02}", f"routine {index}", Priority.ROUTINE)
+
+    def alert_raised() -> None:
+        queue_dm_at(make_session, "U099", "urgent", Priority.URGENT)
+        clock.advance(seconds=REREAD_SECONDS)
+
+    client = QueueingClient(alert_raised, 3, token="xoxb-test", base_url=slack.api_url)
+    sender = OutboxSender(
+        make_session,
+        client,
+        clock,
+        instance_id="sender-1",
+        per_channel_interval=0,
+        monotonic=lambda: clock.now.timestamp(),
+    )
+
+    assert sender.deliver_due() == DeliveryReport(sent=21)
+    texts = delivered_texts(slack)
+    assert texts[:4] == ["routine 0", "routine 1", "routine 2", "urgent"]

@@ -11,7 +11,8 @@ from sqlmodel import func, select
 
 from bot.core.calendar import LONDON
 from bot.policy.schema import load_policy
-from models import Audit, AuditAction, SafeguardingAlert
+from models import Audit, AuditAction, OutboxMessage, SafeguardingAlert
+from models.statuses import Priority
 from scheduler.jobs import run_due_work
 from tests.support import factories
 from tests.support.harness import Clock, click_for_view, ephemeral_replies, updates_of
@@ -211,6 +212,26 @@ def test_category_1_alerts_the_service_manager_and_head_of_service(running):
     assert told
     status = running.command(uid(running, "admin"), "status 2026-12").text
     assert "0* Category 1 alerts awaiting" in status
+
+
+def priorities(bot) -> dict[str, int]:
+    with bot.services.make_session() as session:
+        rows = session.exec(select(OutboxMessage.idempotency_key, OutboxMessage.priority)).all()
+    return dict(rows)
+
+
+def test_an_alert_is_urgent_the_managers_own_result_an_answer_the_rest_routine(running):
+    """What the submitting manager sees goes before routine traffic; the alert before all."""
+    view = walk_domain_steps(running)
+    note = "Bruising seen at the last visit has not been followed up."
+    assert not submit(running, view, final_values(running, concern="category_1", note=note)).body
+    queued = priorities(running)
+    audit_id = audits(running)[0].id
+    alerts = {key: priority for key, priority in queued.items() if key.startswith("alert:")}
+    assert len(alerts) == 2 and set(alerts.values()) == {Priority.URGENT}
+    assert queued[f"audit:{audit_id}:manager"] == Priority.ANSWER
+    assert queued[f"audit:{audit_id}:practitioner"] == Priority.ROUTINE
+    assert {queued[key] for key in queued if key.startswith("home:")} <= {Priority.ROUTINE}
 
 
 def test_an_unacknowledged_alert_is_sent_again_and_administrators_are_told(running, clock):
