@@ -301,7 +301,13 @@ class _NoDelivery:
         return DeliveryReport()
 
 
-def _services(url: str, api_url: str, now: Callable[[], datetime], engine: Engine) -> Any:
+def _services(
+    url: str,
+    api_url: str,
+    now: Callable[[], datetime],
+    engine: Engine,
+    per_channel_interval: float = 0,
+) -> Any:
     settings = Settings(
         database_url=url,
         slack_bot_token=TOKEN,
@@ -309,7 +315,12 @@ def _services(url: str, api_url: str, now: Callable[[], datetime], engine: Engin
         slack_api_url=api_url,
     )
     bot = Auditbot(
-        settings, Policy(), token=TOKEN, clock=now, per_channel_interval=0, engine=engine
+        settings,
+        Policy(),
+        token=TOKEN,
+        clock=now,
+        per_channel_interval=per_channel_interval,
+        engine=engine,
     )
     return bot.services
 
@@ -990,6 +1001,11 @@ def measure_scale(
         say(f"{DM_UNPACED_COUNT} DMs as the composition root makes the sender (no pacing)")
         unpaced = measure_dms(databases.fresh_copy(scale), count=DM_UNPACED_COUNT, paced=False)
         result.update({f"dm_unpaced_{name}": value for name, value in unpaced.items()})
+    if "alert" in options.parts and options.first_scale:
+        from benchmarks.alert_latency import ROUTINE, measure_alert_latency
+
+        say(f"a Category 1 alert raised with {ROUTINE:,} routine DMs queued")
+        result.update(measure_alert_latency(databases.fresh_copy(scale)))
     if "memory" in options.parts:
         say("auditbot tick process")
         result.update(measure_tick_process(databases.fresh_copy(scale), slack, now))
@@ -1055,6 +1071,14 @@ def targets(kind: str, scales: dict[str, dict[str, Any]]) -> list[dict[str, Any]
                 result["dm_ratio"],
                 "<= 1.1x",
                 ok,
+            )
+        if result.get("alert_latency_s") is not None:
+            latency = result["alert_latency_s"]
+            add(
+                f"Category 1 alert behind 1,000 routine DMs, scale {scale}",
+                latency,
+                "<= 5 s",
+                latency <= 5,
             )
         for what in ("serve_peak_mb", "tick_peak_mb"):
             if what in result:
@@ -1124,6 +1148,10 @@ ROWS = [
     (
         "  ratio; lost / duplicated",
         "{dm_unpaced_ratio:.1f}x; {dm_unpaced_lost} / {dm_unpaced_duplicated}",
+    ),
+    (
+        "**Category 1 alert**, raised with 1,000 routine DMs queued",
+        "{alert_latency_s:.2f} s to Slack ({alert_routine_sent_before} routine sent first)",
     ),
     ("**peak memory** `serve` after load", "{serve_peak_mb:.0f} MB"),
     ("  `tick` (a process; its wall time)", "{tick_peak_mb:.0f} MB ({tick_process_s:.1f} s)"),
@@ -1205,8 +1233,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds of ack load")
     parser.add_argument(
         "--only",
-        default="tick,selection,report,ack,dm,dm-unpaced,memory",
-        help="parts to run (comma-separated); dm-unpaced runs at the first scale only",
+        default="tick,selection,report,ack,dm,dm-unpaced,alert,memory",
+        help="parts to run (comma-separated); dm-unpaced and alert run at the first scale only",
     )
     parser.add_argument("--keep", action="store_true", help="keep generated PostgreSQL databases")
     parser.add_argument("--regenerate", action="store_true", help="generate even if present")

@@ -13,6 +13,7 @@ line says where the Web API is):
     {"do": "inject_429", "method": "chat.postMessage", "every": 100, "times": 4}
     {"do": "report", "method": "chat.postMessage"}
     {"do": "count", "methods": ["response_url", "views.open"]}
+    {"do": "first_received", "method": "chat.postMessage", "text_starts": "Immediate"}
     {"do": "clear"}
 """
 
@@ -51,6 +52,18 @@ def _report(slack: SlackStandIn, method: str) -> dict[str, Any]:
     }
 
 
+def _first_received(slack: SlackStandIn, method: str, text_starts: str) -> float | None:
+    """When the first successful call whose text starts so arrived (wall clock), if one has."""
+    return next(
+        (
+            call.at
+            for call in slack.calls(method)
+            if call.fault is None and str(call.params.get("text", "")).startswith(text_starts)
+        ),
+        None,
+    )
+
+
 def main() -> int:
     stop = threading.Event()
     with SlackStandIn() as slack:
@@ -67,6 +80,8 @@ def main() -> int:
             elif what == "report":
                 stop.set()
                 answer = _report(slack, command["method"])
+            elif what == "first_received":
+                answer["at"] = _first_received(slack, command["method"], command["text_starts"])
             elif what == "count":
                 answer["count"] = sum(len(slack.calls(method)) for method in command["methods"])
             elif what == "clear":

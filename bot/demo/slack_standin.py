@@ -52,6 +52,7 @@ class Call:
     token: str | None = None
     fault: str | None = None
     response: dict[str, Any] | None = None  # what the stand-in answered, when it answered
+    at: float = field(default_factory=time.time, compare=False)  # when it arrived
 
 
 @dataclass

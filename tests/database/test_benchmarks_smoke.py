@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, text
 from sqlmodel import Session, select
 
+from benchmarks.alert_latency import ROUTINE, measure_alert_latency
 from benchmarks.floor import find_due_items
 from benchmarks.generate import BUSY_DAY, HISTORY_MONTHS, counts_for, generate
 from benchmarks.run import (
@@ -117,3 +118,13 @@ def test_the_stand_in_starts_in_a_process_of_its_own():
         assert slack.api_url.startswith("http://127.0.0.1:")
     finally:
         slack.close()
+
+
+def test_the_alert_benchmark_times_a_category_1_alert(tmp_path):
+    """The alert-latency benchmark at a tiny scale: the alert reaches the stand-in (no figure is
+    asserted: tests never assert on wall time)."""
+    url = f"sqlite:///{tmp_path / 'tiny.db'}"
+    generate(url, SCALE)
+    measured = measure_alert_latency(url)
+    assert measured["alert_latency_s"] is not None
+    assert measured["alert_routine_queued"] == ROUTINE
