@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import threading
@@ -29,6 +30,7 @@ from bot.policy.schema import Policy
 from bot.slack.answers import AnswerWorkers
 from bot.slack.client import build_web_client
 from bot.slack.sender import OutboxSender
+from bot.slack.verification import malformed, signature_is_valid
 from models.db import create_db_engine, session_factory, upgrade_database
 
 log = logging.getLogger(__name__)
@@ -86,8 +88,11 @@ def database_is_reachable(engine: Engine) -> bool:
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-def create_wsgi_app(bolt_app: App | None, engine: Engine) -> WsgiApp:
-    """`POST /slack/events` goes to Bolt; `GET /healthz` answers 200 or 503 with JSON.
+def create_wsgi_app(
+    bolt_app: App | None, engine: Engine, signing_secret: str | None = None
+) -> WsgiApp:
+    """`POST /slack/events` goes to Bolt once its signature and shape are checked (see
+    bot/slack/verification.py); `GET /healthz` answers 200 or 503 with JSON.
 
     Without a Bolt app (Socket Mode) only the health check is served: events must never be
     accepted over HTTP when no signature is being checked.
@@ -95,7 +100,8 @@ def create_wsgi_app(bolt_app: App | None, engine: Engine) -> WsgiApp:
     slack = SlackRequestHandler(bolt_app, path="/slack/events") if bolt_app else None
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") == "GET":
+        path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
+        if path == "/healthz" and method == "GET":
             healthy = database_is_reachable(engine)
             body = json.dumps(
                 {
@@ -103,17 +109,42 @@ def create_wsgi_app(bolt_app: App | None, engine: Engine) -> WsgiApp:
                     "database": "ok" if healthy else "unreachable",
                 }
             ).encode()
-            start_response(
-                "200 OK" if healthy else "503 Service Unavailable",
-                [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
-            )
-            return [body]
+            return _answer(start_response, "200 OK" if healthy else "503 Service Unavailable", body)
         if slack is None:
-            start_response("404 Not Found", [("Content-Type", "text/plain")])
-            return [b"Not Found"]
+            return _answer(start_response, "404 Not Found", b"Not Found")
+        if path == "/slack/events" and method == "POST" and signing_secret is not None:
+            body = _read_body(environ)
+            refusal = _refusal(signing_secret, environ, body)
+            if refusal is not None:
+                return _answer(start_response, refusal, refusal.encode())
+            environ["wsgi.input"] = io.BytesIO(body)
         return slack(environ, start_response)
 
     return application
+
+
+def _read_body(environ: dict[str, Any]) -> bytes:
+    length = environ.get("CONTENT_LENGTH") or "0"
+    return environ["wsgi.input"].read(int(length)) if length.isdigit() else b""
+
+
+def _refusal(secret: str, environ: dict[str, Any], body: bytes) -> str | None:
+    """401 for a request Slack did not sign, 400 for a signed one that cannot be Slack's."""
+    timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
+    signature = environ.get("HTTP_X_SLACK_SIGNATURE")
+    if not signature_is_valid(secret, body, timestamp, signature, time.time()):
+        return "401 Unauthorized"
+    problem = malformed(body, environ.get("CONTENT_TYPE") or "")
+    if problem is not None:
+        log.info("refused a signed request from Slack: %s", problem)
+        return "400 Bad Request"
+    return None
+
+
+def _answer(start_response: Callable[..., Any], status: str, body: bytes) -> list[bytes]:
+    content_type = "application/json" if body.startswith(b"{") else "text/plain"
+    start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+    return [body]
 
 
 class DeliveryWorker:
@@ -195,8 +226,9 @@ class Auditbot:
     def bolt_app(self, signing_secret: str | None) -> App:
         return create_bolt_app(self.services, signing_secret=signing_secret)
 
-    def http_app(self, bolt_app: App | None) -> WsgiApp:
-        return create_wsgi_app(bolt_app, self.engine)
+    def http_app(self, bolt_app: App | None, signing_secret: str | None = None) -> WsgiApp:
+        """The HTTP app: Slack's requests (checked with `signing_secret`) and the health check."""
+        return create_wsgi_app(bolt_app, self.engine, signing_secret)
 
     def deliver_in_background(self, interval: float = 15.0) -> None:
         """Send the outbox as soon as something is queued, and at least every `interval`."""

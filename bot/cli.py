@@ -156,7 +156,7 @@ def _serve(args: argparse.Namespace) -> int:
         socket_mode = SocketModeHandler(bolt_app, settings.slack_app_token)
         socket_mode.connect()
         log.info("connected to Slack in Socket Mode")
-    wsgi = bot.http_app(None if socket_mode else bolt_app)
+    wsgi = bot.http_app(None if socket_mode else bolt_app, secret)
     server = waitress.create_server(
         wsgi, host=args.host, port=settings.port, threads=REQUEST_THREADS
     )

@@ -211,3 +211,43 @@ def test_people_acting_outside_their_rights_are_refused_and_nothing_changes(bot)
     started["tacsupervision"] = before["tacsupervision"]
     started["auditlogentry"] = before["auditlogentry"]
     assert started == before  # nothing but the north manager's own checkpoint draft
+
+
+MALFORMED = {
+    "a payload that is not JSON": ("application/x-www-form-urlencoded", "payload=%7Bnot"),
+    "a JSON body that is not JSON": ("application/json", "{not json"),
+    "a payload that is JSON but no object": (
+        "application/x-www-form-urlencoded",
+        "payload=%5B1%5D",
+    ),
+    "no payload and no command": ("application/x-www-form-urlencoded", "x=1"),
+    "bytes that are not text": ("application/x-www-form-urlencoded", "payload=%FF%FE"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MALFORMED))
+def test_a_malformed_body_is_400_when_signed_401_when_not_and_never_500(bot, name):
+    content_type, body = MALFORMED[name]
+    before = snapshot(bot.engine)
+    signed = {**sign(SECRET, body), "Content-Type": content_type}
+    assert bot.post(body, signed).status == 400
+    unsigned = {"Content-Type": content_type}
+    assert bot.post(body, unsigned).status == 401
+    forged = {**sign("not-the-signing-secret", body), "Content-Type": content_type}
+    assert bot.post(body, forged).status == 401
+    assert snapshot(bot.engine) == before
+
+
+@pytest.mark.parametrize("stamp", ["yesterday", "", "1e9", " 12", "12a", "-1"])
+def test_a_timestamp_that_is_not_a_number_is_401_signed_or_not(bot, stamp):
+    body = genuine_bodies(bot)["command"]
+    before = snapshot(bot.engine)
+    signature = sign(SECRET, body)["X-Slack-Signature"]
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": signature,
+    }
+    assert bot.post(body, headers).status == 401
+    assert bot.post("payload=%7Bnot", headers).status == 401
+    assert snapshot(bot.engine) == before

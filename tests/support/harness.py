@@ -240,7 +240,10 @@ class BotStarter:
             settings, policy or Policy(), token="xoxb-test", clock=clock, per_channel_interval=0
         )
         server = waitress.create_server(
-            auditbot.http_app(auditbot.bolt_app(SECRET)), host="127.0.0.1", port=0, threads=4
+            auditbot.http_app(auditbot.bolt_app(SECRET), SECRET),
+            host="127.0.0.1",
+            port=0,
+            threads=4,
         )
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
