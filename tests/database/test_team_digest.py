@@ -89,3 +89,16 @@ def test_the_digest_waits_for_tuesday_after_a_bank_holiday_monday(engine, databa
     assert not channel_posts(slack)
     tick(services, datetime(2026, 5, 26, 8, 0, tzinfo=UTC))  # 09:00 BST on Tuesday
     assert len(channel_posts(slack)) == 2
+
+
+def test_a_team_named_to_ping_its_channel_pings_nobody(engine, database_url, slack):
+    """A team imported as `<!here> North` reaches its channel's digest escaped, notification
+    text included: nobody is pinged."""
+    services = make_services(engine, database_url, slack)
+    people = authority(services, slack)
+    with transaction(services.make_session) as session:
+        session.get(Team, people["north"].id).name = "<!here> North"
+    tick(services, datetime(2026, 12, 7, 9, 0, tzinfo=UTC))
+    north = next(p for p in channel_posts(slack) if p["channel"] == "C0NORTH")
+    assert "<!here>" not in json.dumps(north)
+    assert north["text"].startswith("Weekly audit digest for &lt;!here&gt; North")
