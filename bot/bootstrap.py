@@ -31,7 +31,12 @@ from bot.slack.answers import AnswerWorkers
 from bot.slack.client import build_web_client
 from bot.slack.sender import OutboxSender
 from bot.slack.verification import malformed, signature_is_valid
-from models.db import create_db_engine, session_factory, upgrade_database
+from models.db import (
+    create_db_engine,
+    ensure_database_file,
+    session_factory,
+    upgrade_database,
+)
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +81,11 @@ def create_bolt_app(services: Services, *, signing_secret: str | None) -> App:
 
 
 def database_is_reachable(engine: Engine) -> bool:
+    """The database answers, and (SQLite) its file is still the one the program opened."""
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
+            ensure_database_file(connection)
         return True
     except Exception:  # any failure to reach it is "not reachable"
         log.warning("health check: database not reachable", exc_info=True)

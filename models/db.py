@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, select, text, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, SQLModel, create_engine
@@ -24,8 +25,47 @@ def create_db_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _configure_sqlite)
+        path = make_url(url).database
+        if path and path != ":memory:":
+            event.listen(engine, "connect", _FileIdentity(path).remember)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+class DatabaseFileGone(Exception):
+    """The SQLite file this program opened was deleted or replaced while it ran: what is
+    written now would not be there after a restart, so nothing may be confirmed."""
+
+
+class _FileIdentity:
+    """The SQLite file an engine works on, as first opened. Every connection remembers it,
+    so a connection still open on a deleted file, or a new one on a file created in its place,
+    is known to be on the wrong one (`ensure_database_file`)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.inode: int | None = None
+
+    def remember(self, _dbapi_connection: object, record: Any) -> None:
+        if self.inode is None:
+            self.inode = _inode(self.path)
+        record.info["database file"] = (self.path, self.inode)
+
+
+def _inode(path: str) -> int | None:
+    try:
+        return os.stat(path).st_ino
+    except FileNotFoundError:
+        return None
+
+
+def ensure_database_file(connection: Connection) -> None:
+    """Raise DatabaseFileGone when the connection's SQLite file is not the one first opened."""
+    remembered = connection.connection.info.get("database file")
+    if remembered is not None:
+        path, inode = remembered
+        if _inode(path) != inode:
+            raise DatabaseFileGone(f"the database file {path} was deleted or replaced")
 
 
 def _configure_sqlite(dbapi_connection: object, _record: object) -> None:
@@ -101,6 +141,7 @@ def transaction(make_session: SessionFactory) -> Iterator[Session]:
     with make_session() as session:
         try:
             yield session
+            ensure_database_file(session.connection())
             session.commit()
         except BaseException:
             session.rollback()

@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from messages import render
+from models.db import DatabaseFileGone
 
 TRY_AGAIN_SHORTLY = (
     "Sorry, Auditbot can't reach its database just now, so nothing has been changed. "
@@ -21,8 +22,9 @@ TRY_AGAIN_SHORTLY = (
 
 
 def is_database_outage(error: BaseException) -> bool:
-    """The database is down, unreachable or dropped the connection (not a bug in a query)."""
-    if isinstance(error, OperationalError | InterfaceError | PoolTimeoutError):
+    """The database is down, unreachable or dropped the connection, or its file has gone (not
+    a bug in a query)."""
+    if isinstance(error, OperationalError | InterfaceError | PoolTimeoutError | DatabaseFileGone):
         return True
     return isinstance(error, DBAPIError) and error.connection_invalidated
 

@@ -193,3 +193,18 @@ def test_a_connection_cut_in_the_middle_of_a_draw_leaves_nothing_behind(
     assert len(bot.dms_to(uid(bot, "north_tm"))) == 1
     with bot.services.make_session() as session:
         assert session.exec(select(func.count()).select_from(SelectionRound)).one() == 1
+
+
+def test_a_deleted_sqlite_file_is_unhealthy_and_nothing_is_confirmed(bot, outage, database_url):
+    """The SQLite file deleted while `serve` runs: the open connections would go on writing
+    to the deleted file, so /healthz says 503 and a change is not confirmed as done."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("a PostgreSQL database has no file to delete")
+    admin = uid(bot, "admin")
+    assert healthy(bot)
+    Path(make_url(outage.bot_url).database).unlink()
+
+    assert bot.get("/healthz").status == 503
+    answer = bot.command(admin, "pause 2027-04 Ofsted inspection")
+    assert TRY_AGAIN_SHORTLY in answer.text
+    assert "is paused" not in answer.text

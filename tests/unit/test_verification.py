@@ -79,6 +79,8 @@ def test_bytes_that_are_not_utf8_are_verified_as_bytes():
             "the payload is not a JSON object",
         ),
         (b"{not json", "application/json", "the body is not a JSON object"),
+        (b'{"type": "event_callback"}', FORM, None),
+        (b"{not json", FORM, "the body is not a JSON object"),
         (b"[]", "application/json", "the body is not a JSON object"),
         (b"x=1", FORM, "neither a payload nor a command"),
     ],
