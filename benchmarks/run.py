@@ -1006,6 +1006,11 @@ def measure_scale(
 
         say(f"a Category 1 alert raised with {ROUTINE:,} routine DMs queued")
         result.update(measure_alert_latency(databases.fresh_copy(scale)))
+    if "import" in options.parts and options.first_scale:
+        from benchmarks.import_cases import ROWS, measure_import
+
+        say(f"auditbot import cases, {ROWS:,} rows")
+        result.update(measure_import(databases.fresh_copy(scale)))
     if "memory" in options.parts:
         say("auditbot tick process")
         result.update(measure_tick_process(databases.fresh_copy(scale), slack, now))
@@ -1070,6 +1075,14 @@ def targets(kind: str, scales: dict[str, dict[str, Any]]) -> list[dict[str, Any]
                 f"500 DMs / rate bound, 0 lost, 0 dup, scale {scale}",
                 result["dm_ratio"],
                 "<= 1.1x",
+                ok,
+            )
+        if "import_s" in result:
+            ok = result["import_s"] < 10 and result["import_peak_mb"] < 150
+            add(
+                f"import of 100,000 cases: seconds (peak MB), scale {scale}",
+                result["import_s"],
+                f"< 10 s, < 150 MB ({result['import_peak_mb']:.0f} MB)",
                 ok,
             )
         if result.get("alert_latency_s") is not None:
@@ -1153,6 +1166,10 @@ ROWS = [
         "**Category 1 alert**, raised with 1,000 routine DMs queued",
         "{alert_latency_s:.2f} s to Slack ({alert_routine_sent_before} routine sent first)",
     ),
+    (
+        "**import of 100,000 cases** (`auditbot import cases`)",
+        "{import_s:.1f} s, peak {import_peak_mb:.0f} MB",
+    ),
     ("**peak memory** `serve` after load", "{serve_peak_mb:.0f} MB"),
     ("  `tick` (a process; its wall time)", "{tick_peak_mb:.0f} MB ({tick_process_s:.1f} s)"),
 ]
@@ -1233,8 +1250,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds of ack load")
     parser.add_argument(
         "--only",
-        default="tick,selection,report,ack,dm,dm-unpaced,alert,memory",
-        help="parts to run (comma-separated); dm-unpaced and alert run at the first scale only",
+        default="tick,selection,report,ack,dm,dm-unpaced,alert,import,memory",
+        help="parts to run (comma-separated); dm-unpaced, alert and import: first scale only",
     )
     parser.add_argument("--keep", action="store_true", help="keep generated PostgreSQL databases")
     parser.add_argument("--regenerate", action="store_true", help="generate even if present")

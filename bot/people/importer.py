@@ -8,16 +8,18 @@ not part of the format is refused.
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import bindparam, insert, update
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, SQLModel, select
 
 from bot.core import auditlog
@@ -91,28 +93,16 @@ def import_csv(
     counts: Counter[str] = Counter()
     transfers = 0
     if rows is not None:
-        with linking_cases(policy.case_link), transaction(make_session) as session:
-            plan = PLANNERS[kind](rows, _Context(session, policy, now.date(), problems))
-            counts = plan.counts()
-            if not problems and not dry_run:
-                moves = _case_moves(plan) if kind == "cases" else []
-                plan.write(session)
-                transfers = follow_case_transfers(
-                    session, moves, policy=policy, now=now, actor=actor,
-                    calendar=calendar or WorkingCalendar(policy.calendar.holidays_subdivision),
-                )  # fmt: skip
-                if kind == "staff":
-                    hand_over_leavers(session, now=now, actor=actor)
-                auditlog.record(
-                    session,
-                    actor=actor,
-                    action=f"import.{kind}",
-                    subject=path.name,
-                    now=now,
-                    created=counts["created"],
-                    updated=counts["updated"],
-                    unchanged=counts["unchanged"],
-                )
+        try:
+            with linking_cases(policy.case_link), transaction(make_session) as session:
+                plan = PLANNERS[kind](rows, _Context(session, policy, now.date(), problems, path))
+                counts = plan.counts()
+                if not problems and not dry_run:
+                    transfers = _write(
+                        session, plan, kind, path, counts, policy, now, actor, calendar
+                    )
+        except FileChanged as changed:
+            problems.add(1, f"the file changed while it was being imported ({changed})")
     if problems:
         counts = Counter()
     return ImportReport(
@@ -125,6 +115,38 @@ def import_csv(
         dry_run=dry_run,
         transfers=transfers,
     )
+
+
+def _write(
+    session: Session,
+    plan: _Plan | _CasePlan,
+    kind: str,
+    path: Path,
+    counts: Counter[str],
+    policy: Policy,
+    now: datetime,
+    actor: str,
+    calendar: WorkingCalendar | None,
+) -> int:
+    """Write the plan and what follows from it; how many selected cases it moved."""
+    plan.write(session)
+    transfers = follow_case_transfers(
+        session, plan.moves, policy=policy, now=now, actor=actor,
+        calendar=calendar or WorkingCalendar(policy.calendar.holidays_subdivision),
+    )  # fmt: skip
+    if kind == "staff":
+        hand_over_leavers(session, now=now, actor=actor)
+    auditlog.record(
+        session,
+        actor=actor,
+        action=f"import.{kind}",
+        subject=path.name,
+        now=now,
+        created=counts["created"],
+        updated=counts["updated"],
+        unchanged=counts["unchanged"],
+    )
+    return transfers
 
 
 def _plural(count: int, noun: str) -> str:
@@ -188,53 +210,64 @@ class _Row:
         return self.values.get(column, "")
 
 
-def _read_rows(path: Path, fmt: _Format, problems: _Problems) -> list[_Row] | None:
-    """The data rows, or None when the file or its header is unusable (row checks would only
-    repeat that problem)."""
-    text = _read_text(path, problems)
-    if text is None:
+def _read_rows(path: Path, fmt: _Format, problems: _Problems) -> Iterator[_Row] | None:
+    """The data rows, read as they are needed (a file of 100,000 cases is never held whole),
+    or None when the file or its header is unusable (row checks would only repeat that)."""
+    if not _is_text(path, problems):
         return None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        records = list(_non_blank_records(reader))
-    except csv.Error as exc:
-        problems.add(reader.line_num, f"not valid CSV: {exc}")
+    records = _records(path, problems)
+    header_record = next(records, None)
+    if header_record is None:
+        if not problems:
+            problems.add(
+                1, f"the file is empty: a header row is required ({', '.join(fmt.columns)})"
+            )
         return None
-    if not records:
-        problems.add(1, f"the file is empty: a header row is required ({', '.join(fmt.columns)})")
-        return None
-    (header_line, header), *data = records
+    header_line, header = header_record
     while header and not header[-1]:  # spreadsheets sometimes add empty trailing cells
         header.pop()
     columns = _check_header(header, header_line, fmt, problems)
     if columns is None:
+        records.close()
         return None
-    rows = (_make_row(line, values, columns, problems) for line, values in data)
-    return [row for row in rows if row is not None]
+    rows = (_make_row(line, values, columns, problems) for line, values in records)
+    return (row for row in rows if row is not None)
 
 
-def _read_text(path: Path, problems: _Problems) -> str | None:
+def _is_text(path: Path, problems: _Problems) -> bool:
+    """The file is UTF-8 text without NUL characters, checked a line at a time."""
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            for number, line in enumerate(handle, start=1):
+                if number == 1:
+                    line = line.removeprefix(codecs.BOM_UTF8)
+                try:
+                    line.decode("utf-8")
+                except UnicodeDecodeError:
+                    problems.add(
+                        1,
+                        f"the file is not UTF-8 text (first bad byte on line {number}): "
+                        "save it as 'CSV UTF-8' and import it again",
+                    )
+                    return False
+                if b"\0" in line:
+                    # The csv module lets NUL through, but PostgreSQL refuses it in text.
+                    problems.add(number, "contains a NUL character: this is not a CSV text file")
+                    return False
     except OSError as exc:
         problems.add(1, f"cannot read the file: {exc.strerror or exc}")
-        return None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        bad_line = data[: exc.start].count(b"\n") + 1
-        problems.add(
-            1,
-            f"the file is not UTF-8 text (first bad byte on line {bad_line}): "
-            "save it as 'CSV UTF-8' and import it again",
-        )
-        return None
-    if "\0" in text:
-        # The csv module lets NUL through, but PostgreSQL refuses it in text.
-        nul_line = text[: text.index("\0")].count("\n") + 1
-        problems.add(nul_line, "contains a NUL character: this is not a CSV text file")
-        return None
-    return text
+        return False
+    return True
+
+
+def _records(path: Path, problems: _Problems) -> Iterator[tuple[int, list[str]]]:
+    """Each non-blank record with its line; a record that is not valid CSV ends the file."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        try:
+            yield from _non_blank_records(reader)
+        except csv.Error as exc:
+            problems.add(reader.line_num, f"not valid CSV: {exc}")
 
 
 def _non_blank_records(reader: Any) -> Iterator[tuple[int, list[str]]]:
@@ -391,6 +424,7 @@ class _Context:
     policy: Policy
     today: date
     problems: _Problems
+    path: Path  # cases.csv is read a second time to write its new cases
 
 
 @dataclass
@@ -414,6 +448,7 @@ class _Plan:
     changes: list[_Change] = field(default_factory=list)
     # Staff only: email -> manager's email, linked once every person has a row.
     managers: dict[str, str | None] = field(default_factory=dict)
+    moves: list[CaseMove] = field(default_factory=list)  # cases only: see _CasePlan
 
     def counts(self) -> Counter[str]:
         return Counter(change.outcome for change in self.changes)
@@ -446,7 +481,7 @@ def _staff_by_email(session: Session) -> dict[str, Staff]:
 
 
 def _valid_rows(
-    rows: list[_Row], problems: _Problems, check: Callable[[_Row], dict[str, Any]]
+    rows: Iterable[_Row], problems: _Problems, check: Callable[[_Row], dict[str, Any]]
 ) -> Iterator[tuple[_Row, dict[str, Any]]]:
     """Each row with its checked values, leaving out rows that had a problem."""
     for row in rows:
@@ -459,7 +494,7 @@ def _valid_rows(
 # --- teams.csv -------------------------------------------------------------------------------
 
 
-def _plan_teams(rows: list[_Row], ctx: _Context) -> _Plan:
+def _plan_teams(rows: Iterable[_Row], ctx: _Context) -> _Plan:
     existing = _teams_by_name(ctx.session)
     seen = _FirstSeen("team", ctx.problems)
 
@@ -493,7 +528,8 @@ def _team_values(row: _Row, problems: _Problems) -> dict[str, Any]:
 # --- staff.csv -------------------------------------------------------------------------------
 
 
-def _plan_staff(rows: list[_Row], ctx: _Context) -> _Plan:
+def _plan_staff(rows: Iterable[_Row], ctx: _Context) -> _Plan:
+    rows = list(rows)  # read twice: a manager may be on a later line
     teams = _teams_by_name(ctx.session)
     existing = _staff_by_email(ctx.session)
     seen = _FirstSeen("email", ctx.problems)
@@ -638,58 +674,186 @@ def _check_slack_ids_unique(
 # --- cases.csv -------------------------------------------------------------------------------
 
 
-def _plan_cases(rows: list[_Row], ctx: _Context) -> _Plan:
+# The columns a case is compared on, read for every case already stored (as plain rows, not
+# objects: an authority holds tens of thousands) and written for those the file changes.
+CASE_COLUMNS = (
+    "case_ref", "team_id", "worker_id", "case_type", "opened_on", "status",
+    "tac_last_summary_on", "closed_on",
+)  # fmt: skip
+
+
+class FileChanged(Exception):
+    """cases.csv changed while it was being imported: nothing is written."""
+
+
+@dataclass
+class _CasePlan:
+    """What cases.csv changes. The file streams past twice and is never held whole: the first
+    reading checks every row and compares it with its stored case, a batch at a time, keeping
+    only the counts and the moves; the second (`changes`, reading the file again) makes the
+    same comparisons and writes them, a batch at a time."""
+
+    changes: Callable[[], Iterator[list[_CaseChange]]]
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    moves: list[CaseMove] = field(default_factory=list)
+
+    def counts(self) -> Counter[str]:
+        return Counter(created=self.created, updated=self.updated, unchanged=self.unchanged)
+
+    def write(self, session: Session) -> None:
+        """Insert the new cases and update the changed ones, in the session's transaction."""
+        table = Case.__table__
+        connection = session.connection()
+        changed = update(table).where(table.c.id == bindparam("case_id"))
+        changed = changed.values({name: bindparam(name) for name in CASE_COLUMNS})
+        if not (self.created or self.updated):
+            return  # nothing new and nothing changed: no need to read the file again
+        created = updated = 0
+        for batch in self.changes():
+            new = [change.values for change in batch if change.case_id is None]
+            updates = [{"case_id": c.case_id, **c.values} for c in batch if c.differs]
+            if new:
+                connection.execute(insert(table), new)
+            if updates:
+                connection.execute(changed, updates)
+            created, updated = created + len(new), updated + len(updates)
+        if (created, updated) != (self.created, self.updated):
+            raise FileChanged(
+                f"read again, it makes {created} new and {updated} changed cases, "
+                f"not {self.created} and {self.updated}"
+            )
+
+
+@dataclass(frozen=True)
+class _CaseChange:
+    """A checked row of cases.csv: its values (CASE_COLUMNS) and the case stored under its
+    reference (None for a new case)."""
+
+    values: dict[str, Any]
+    case_id: int | None
+    stored: dict[str, Any] | None
+
+    @property
+    def differs(self) -> bool:
+        return self.stored is not None and any(
+            self.stored[name] != self.values[name] for name in CASE_COLUMNS
+        )
+
+    @property
+    def move(self) -> CaseMove | None:
+        """A stored case given another team or practitioner."""
+        if self.stored is None or self.case_id is None:
+            return None
+        before = (self.stored["team_id"], self.stored["worker_id"])
+        after = (self.values["team_id"], self.values["worker_id"])
+        if before == after:
+            return None
+        return CaseMove(self.case_id, *before, *after)
+
+
+def _plan_cases(rows: Iterable[_Row], ctx: _Context) -> _CasePlan:
     teams = _teams_by_name(ctx.session)
     staff = _staff_by_email(ctx.session)
-    existing = {case.case_ref.lower(): case for case in ctx.session.exec(select(Case))}
+    stored_ids = _stored_case_ids(ctx.session)
     seen = _FirstSeen("case_ref", ctx.problems)
 
-    def check(row: _Row) -> dict[str, Any]:
-        values = _case_values(row, ctx, teams, staff)
-        if values["case_ref"]:
-            seen.check(row, values["case_ref"].lower(), values["case_ref"])
-        return values
+    def checked(rows: Iterable[_Row], problems: _Problems) -> Iterator[list[_CaseChange]]:
+        """The valid rows, a batch at a time, each compared with its stored case."""
 
-    plan = _Plan(Case)
-    for _row, values in _valid_rows(rows, ctx.problems, check):
-        case = existing.get(values["case_ref"].lower())
-        if case is not None:
-            values["tac_last_summary_on"] = _later(
-                case.tac_last_summary_on, values["tac_last_summary_on"]
-            )
-        values["closed_on"] = _closed_on(case, values["status"], ctx.today)
-        plan.changes.append(_Change(case, values))
+        def check(row: _Row) -> dict[str, Any]:
+            values = _case_values(row, ctx, teams, staff, problems)
+            if values["case_ref"] and problems is ctx.problems:
+                seen.check(row, values["case_ref"].lower(), values["case_ref"])
+            return values
+
+        for batch in _batches(_valid_rows(rows, problems, check)):
+            ids = [stored_ids.get(values["case_ref"].lower()) for _row, values in batch]
+            stored = _stored_cases(ctx.session, [case_id for case_id in ids if case_id])
+            yield [
+                _compared(values, case_id, stored.get(case_id), ctx.today)
+                for (_row, values), case_id in zip(batch, ids, strict=True)
+            ]
+
+    def changes() -> Iterator[list[_CaseChange]]:
+        again = _Problems(ctx.path)
+        yield from checked(_read_rows(ctx.path, FORMATS["cases"], again) or [], again)
+        if again:
+            raise FileChanged(again.lines()[0])
+
+    plan = _CasePlan(changes)
+    for batch in checked(rows, ctx.problems):
+        for change in batch:
+            if change.case_id is None:
+                plan.created += 1
+            elif change.differs:
+                plan.updated += 1
+            else:
+                plan.unchanged += 1
+            if (move := change.move) is not None:
+                plan.moves.append(move)
     return plan
 
 
-def _case_moves(plan: _Plan) -> list[CaseMove]:
-    """Cases the import gives another team or practitioner (read before the plan is written)."""
-    return [
-        CaseMove(
-            case_id=change.existing.id,
-            old_team_id=change.existing.team_id,
-            old_worker_id=change.existing.worker_id,
-            new_team_id=change.values["team_id"],
-            new_worker_id=change.values["worker_id"],
+def _compared(
+    values: dict[str, Any], case_id: int | None, stored: dict[str, Any] | None, today: date
+) -> _CaseChange:
+    """The row's values as they would be stored: a TAC summary date never moves back, and a
+    closed case keeps the day it was first seen closed."""
+    if stored is not None:
+        values["tac_last_summary_on"] = _later(
+            stored["tac_last_summary_on"], values["tac_last_summary_on"]
         )
-        for change in plan.changes
-        if change.existing is not None
-        and (change.existing.team_id, change.existing.worker_id)
-        != (change.values["team_id"], change.values["worker_id"])
-    ]
+    values["closed_on"] = _closed_on(stored, values["status"], today)
+    return _CaseChange({name: values[name] for name in CASE_COLUMNS}, case_id, stored)
 
 
-def _closed_on(case: Case | None, status: str, today: date) -> date | None:
+BATCH = 2_000
+
+
+def _batches(rows: Iterable[Any]) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _stored_case_ids(session: Session) -> dict[str, int]:
+    """Every stored case's id by its reference (lower case): references are matched so."""
+    table = Case.__table__
+    rows = session.connection().execute(select_columns(table.c.case_ref, table.c.id))
+    return {case_ref.lower(): case_id for case_ref, case_id in rows}
+
+
+def _stored_cases(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """These stored cases' CASE_COLUMNS, by id."""
+    if not ids:
+        return {}
+    table = Case.__table__
+    columns = [table.c.id, *(table.c[name] for name in CASE_COLUMNS)]
+    rows = session.connection().execute(select_columns(*columns).where(table.c.id.in_(ids)))
+    return {row.id: dict(row._mapping) for row in rows}
+
+
+def _closed_on(stored: dict[str, Any] | None, status: str, today: date) -> date | None:
     """When the case was first seen closed: data retention counts from it."""
     if status != CaseStatus.CLOSED:
         return None
-    return case.closed_on if case is not None and case.closed_on else today
+    return stored["closed_on"] if stored is not None and stored["closed_on"] else today
 
 
 def _case_values(
-    row: _Row, ctx: _Context, teams: dict[str, Team], staff: dict[str, Staff]
+    row: _Row,
+    ctx: _Context,
+    teams: dict[str, Team],
+    staff: dict[str, Staff],
+    problems: _Problems,
 ) -> dict[str, Any]:
-    problems = ctx.problems
     case_ref = _case_ref(row, problems)
     team = _known_team(row, teams, problems)
     worker = _known_worker(row, staff, problems)
@@ -753,7 +917,7 @@ def _later(stored: date | None, given: date | None) -> date | None:
     return max(stored, given)
 
 
-PLANNERS: dict[str, Callable[[list[_Row], _Context], _Plan]] = {
+PLANNERS: dict[str, Callable[[Iterable[_Row], _Context], _Plan | _CasePlan]] = {
     "teams": _plan_teams,
     "staff": _plan_staff,
     "cases": _plan_cases,

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from bot.people import importer
 from bot.people.importer import IMPORT_KINDS, ImportReport, import_csv
 from bot.policy.schema import Policy
 from models import AuditLogEntry, Case, Staff, Team
@@ -583,3 +584,38 @@ def test_shipped_sample_imports_cleanly_in_order(make_session, policy):
     assert row_counts(make_session) == {"Team": 4, "Staff": 20, "Case": 200, "AuditLogEntry": 3}
     again = run(make_session, policy, "cases", SAMPLE / "cases.csv", dry_run=True)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 200)
+
+
+def test_cases_are_written_in_batches_and_a_file_changed_meanwhile_imports_nothing(
+    with_staff: None,
+    make_session: SessionFactory,
+    policy: Policy,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """cases.csv is read twice, never held whole: once to check it, once to write it, a batch
+    at a time. A file that changes between the two readings imports nothing."""
+    monkeypatch.setattr(importer, "BATCH", 3)
+    rows = "".join(
+        f"CR-2000{n:02d},North Team,pr@example.gov.uk,CP,2026-01-10,open,\n" for n in range(10)
+    )
+    path = write(tmp_path, "cases.csv", CASES_HEADER + rows)
+    report = run(make_session, policy, "cases", path)
+    assert (report.errors, report.created) == ([], 10)
+    assert row_counts(make_session)["Case"] == 10
+
+    changed = path.read_text(encoding="utf-8").replace(",open,", ",closed,")
+    path.write_text(changed.replace("CR-200009", "CR-300009"), encoding="utf-8")
+    write_once = importer._CasePlan.write
+
+    def edited_meanwhile(plan, session):
+        path.write_text(CASES_HEADER + rows, encoding="utf-8")
+        write_once(plan, session)
+
+    monkeypatch.setattr(importer._CasePlan, "write", edited_meanwhile)
+    before = row_counts(make_session)
+    report = run(make_session, policy, "cases", path)
+    assert len(report.errors) == 1 and "changed while it was being imported" in report.errors[0]
+    assert row_counts(make_session) == before
+    with make_session() as session:
+        assert {case.status for case in session.exec(select(Case))} == {"open"}
