@@ -2,18 +2,23 @@
 overdue item in bot/chasing/overdue.py).
 
 Once a working day, from the policy's nudge time, every person who holds overdue items — as
-their owner, or as a step of the escalation ladder — and is due a reminder of any of them gets
-one DM listing all of them: their own, each with a button to act on it (and, for an audit not
-yet submitted, "Ask for more time", as on the selection DM), then those escalated to them (a
+their owner, or as a step of the escalation ladder — and is due a reminder of any of them is
+chased: one DM listing all of them, their own each with a button to act on it (and, for an audit
+not yet submitted, "Ask for more time", as on the selection DM), then those escalated to them (a
 team manager's by practitioner, a service manager's by manager, a head of service's by team),
-and "Remind me tomorrow". The day's run is claimed in a `ChaseRun` row and each DM has
-the key `chase:<person>:<date>`, so a re-run, a restart or a second instance sends nothing new.
+and "Remind me tomorrow".
+
+Someone covering for an absent colleague gets one DM a day, not two: the colleague's items come
+in the cover's own DM, marked as theirs, and an item both hold (the colleague's own audit,
+escalated to their manager who covers) is listed once. The day's run is claimed in a `ChaseRun`
+row and each DM has the key `chase:<recipient>:<date>`, so a re-run, a restart or a second
+instance sends nothing new.
 """
 
 from __future__ import annotations
 
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -32,7 +37,7 @@ from bot.chasing.rules import (
 from bot.core import auditlog
 from bot.core.actor import STALE_BUTTON
 from bot.core.calendar import WorkingCalendar
-from bot.core.cover import absent_ids
+from bot.core.cover import Route, absent_ids, route_dm
 from bot.core.line import ladder_person
 from bot.core.outbox import queue_dm
 from bot.core.replies import Reply
@@ -41,14 +46,14 @@ from bot.core.tick import Tick
 from bot.core.unit_of_work import UnitOfWork
 from bot.core.use_cases import on_click
 from bot.policy.schema import ESCALATION_LADDER, Policy
-from messages import plain_date, render
+from messages import escape_mrkdwn, plain_date, render
 from models import ChaseNotice, ChaseRun, ChaseSnooze, Staff
 
 CHASE = "chase"
 # Slack allows 50 blocks a message: 6 groups per ladder step (a block each, plus a title and a
 # "more" line: 24 for the three steps) and 5 blocks of frame leave 21 for the person's own
-# items: at most 15, a block each, or two with "Ask for more time" (a section holds one button,
-# so both go in an actions block under it).
+# items (and those of anyone they cover for): at most 15, a block each, or two with "Ask for
+# more time" (a section holds one button, so both go in an actions block under it).
 MAX_OWN_ITEMS = 15
 OWN_ITEM_BLOCKS = 21
 MAX_GROUPS = 6
@@ -62,6 +67,7 @@ class Held:
     item: OverdueItem
     step: Step
     working_days_overdue: int
+    covering: Route | None = None  # held by an absent colleague, whose cover is chased for it
 
     @property
     def escalated(self) -> bool:
@@ -82,11 +88,15 @@ def run_chasing(session: Session, tick: Tick) -> int:
     )
     last_shown = _last_shown(session)
     snoozed = _snoozed_until(session, today)
+    chases: dict[int, Chase] = {}
     for person, held in holdings.values():
         seen = {h.item.key: last_shown.get((person.id, h.item.key)) for h in held}
         if _dm_due(held, seen, snoozed.get(person.id), today, policy, calendar):
-            _send_chase(session, person, held, today, now)
-            run.recipients += 1
+            _address(session, person, held, now, chases)
+            _note_shown(session, person, held, today)
+    for chase in chases.values():
+        _send_chase(session, chase, today, now)
+    run.recipients = len(chases)
     session.add(run)
     auditlog.record(
         session,
@@ -113,18 +123,39 @@ def claim_run(session: Session, kind: str, period: str, now: datetime) -> ChaseR
     return run
 
 
-def _send_chase(
-    session: Session, person: Staff, held: list[Held], today: date, now: datetime
+@dataclass
+class Chase:
+    """One person's chasing DM for the day: what they hold, and what those they cover hold."""
+
+    recipient: Staff
+    held: list[Held] = field(default_factory=list)
+
+
+def _address(
+    session: Session, person: Staff, held: list[Held], now: datetime, chases: dict[int, Chase]
 ) -> None:
-    """Queue the person's DM for today and note every item it shows."""
+    """Add the person's items to the DM of whoever gets their DMs today: themselves, or their
+    cover (marked as the person's). With nobody to cover, theirs is queued withheld."""
+    route = route_dm(session, person, now)
+    recipient = route.recipient or person
+    if route.covering:
+        held = [replace(h, covering=route) for h in held]
+    chases.setdefault(recipient.id, Chase(recipient)).held.extend(held)
+
+
+def _send_chase(session: Session, chase: Chase, today: date, now: datetime) -> None:
     queue_dm(
         session,
-        key=f"{CHASE}:{person.id}:{today.isoformat()}",
-        recipient=person,
-        message=chase_message(held),
+        key=f"{CHASE}:{chase.recipient.id}:{today.isoformat()}",
+        recipient=chase.recipient,
+        message=chase_message(chase.held),
         concern=f"{CHASE}:{today.isoformat()}",
         now=now,
     )
+
+
+def _note_shown(session: Session, person: Staff, held: list[Held], today: date) -> None:
+    """Note every item the person was chased for today (through a cover or not)."""
     for h in held:
         session.add(
             ChaseNotice(recipient_id=person.id, item_key=h.item.key, step=h.step.holder, day=today)
@@ -244,23 +275,74 @@ def chase_message(held: list[Held]) -> dict[str, Any]:
 
 
 def chase_context(held: list[Held]) -> dict[str, Any]:
-    """Everything the person holds, most overdue first; summarised where it would not fit."""
-    ordered = sorted(held, key=lambda h: (h.item.due_on, h.item.key))
+    """Everything the person holds, most overdue first, then what those they cover for hold
+    (their own items only: escalation passes by someone away); each item once, as its owner's
+    where both hold it. Summarised where it would not fit."""
+    ordered = sorted(held, key=lambda h: (h.covering is not None, h.item.due_on, h.item.key))
     own = [h for h in ordered if not h.escalated]
+    own_keys = {h.item.key for h in own}
+    escalated = [h for h in ordered if h.escalated and h.item.key not in own_keys]
     sections = [
-        (step, _groups([h for h in ordered if h.step.holder == step]))
+        (step, _groups([h for h in escalated if h.step.holder == step]))
         for step in ESCALATION_LADDER
-        if any(h.step.holder == step for h in ordered)
+        if any(h.step.holder == step for h in escalated)
     ]
     shown = _own_shown(own)
+    covered = _covered(own)
     return {
+        "text": _notification(own, escalated, covered),
         "own": shown,
         "own_hidden": own[len(shown) :],
+        "own_summary": _own_summary(own, covered),
         "sections": sections,
         "max_groups": MAX_GROUPS,
         "max_lines": MAX_GROUP_LINES,
-        "escalated_total": len(ordered) - len(own),
     }
+
+
+def _covered(own: list[Held]) -> dict[int, tuple[Route, int]]:
+    """Each person covered for, by id: the route to the cover and how many of their items."""
+    covered: dict[int, tuple[Route, int]] = {}
+    for h in own:
+        if h.covering is not None:
+            _, count = covered.get(h.covering.intended.id, (h.covering, 0))
+            covered[h.covering.intended.id] = (h.covering, count + 1)
+    return covered
+
+
+def _items(count: int) -> str:
+    return f"{count} overdue item{'' if count == 1 else 's'}"
+
+
+def _notification(
+    own: list[Held], escalated: list[Held], covered: dict[int, tuple[Route, int]]
+) -> str:
+    mine = sum(1 for h in own if h.covering is None)
+    parts = [
+        f"Covering for {escape_mrkdwn(route.intended.name)}: {_items(count)}"
+        for route, count in covered.values()
+    ]
+    if mine:
+        parts.append(f"{_items(mine)} for you")
+    elif escalated:
+        parts.append(f"{_items(len(escalated))} escalated to you")
+    return " · ".join(parts)
+
+
+def _own_summary(own: list[Held], covered: dict[int, tuple[Route, int]]) -> str:
+    """The line above the own items: how many, and whose when some are a colleague's."""
+    if not own:
+        return ""
+    if not covered:
+        return f"*{len(own)} of yours {'is' if len(own) == 1 else 'are'} overdue.*"
+    mine = len(own) - sum(count for _, count in covered.values())
+    parts = [f"{mine} of yours"] if mine else []
+    parts += [
+        f"{count} of {escape_mrkdwn(route.intended.name)}'s, as you are covering for them"
+        f" while they are away until {plain_date(route.away.ends_on)}"
+        for route, count in covered.values()
+    ]
+    return f"*{_items(len(own))}:* " + "; ".join(parts) + "."
 
 
 def _own_shown(own: list[Held]) -> list[Held]:

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from messages import plain_date
+from messages import escape_mrkdwn, plain_date
 from models import Absence, Staff
 from models.db import forget_memo, transaction_memo
 
@@ -111,6 +111,7 @@ def covers_for(session: Session, actor: Staff, owner_id: int, now: datetime) -> 
 
 
 def covering_note(route: Route) -> str:
-    return (
-        f"Covering for {route.intended.name}, who is away until {plain_date(route.away.ends_on)}."
-    )
+    """Slack reads it as mrkdwn wherever it goes (text, context, file comment): the name is
+    escaped."""
+    name = escape_mrkdwn(route.intended.name)
+    return f"Covering for {name}, who is away until {plain_date(route.away.ends_on)}."

@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import func, select
 
 from bot.demo.slack_requests import find_button
-from models import Booking, ChaseSnooze, Extension, Selection
+from models import Booking, ChaseNotice, ChaseSnooze, Extension, Selection
 from scheduler.jobs import run_due_work
 from tests.support import factories
 from tests.support.harness import (
@@ -181,3 +181,35 @@ def test_a_cover_may_ask_for_more_time_from_the_chasing_dm_someone_else_may_not(
     ).body
     assert extensions(running) == [("granted", sam.id, date(2027, 1, 8), 5)]
     assert ninas_selection(running).due_on == date(2027, 1, 8)
+
+
+def test_a_cover_gets_one_chasing_dm_a_day_with_the_absent_managers_items_marked(running):
+    """17 December: Nina's discussion, not booked by the 10th, is her own overdue item and has
+    reached her service manager Sam, who is covering for her. One DM, the case named once."""
+    nina, sam = running.people["north_tm"], running.people["service_manager"]
+    running.command(nina.slack_user_id, "away 2026-12-14 2026-12-18")
+    running.wait_until_sent()
+    before = {
+        person.id: len(running.dms_containing(person.slack_user_id, "chase.snooze", 0))
+        for person in (nina, sam)
+    }
+    seventeenth = datetime(2026, 12, 17, 10, 30, tzinfo=UTC)
+    running.clock.now = seventeenth
+    run_due_work(running.services, seventeenth)
+    running.wait_until_sent()
+
+    chases = running.dms_containing(sam.slack_user_id, "chase.snooze")[before[sam.id] :]
+    assert len(chases) == 1
+    chase = json.dumps(chases[0], ensure_ascii=False)
+    assert chase.count("Book the audit discussion about CR-N") == 1
+    assert "For Nina North · due" in chase  # her item, marked as hers
+    assert "of Nina North's, as you are covering for them" in chase
+    assert "CR-S" in chase  # Sol's, escalated to Sam himself, in the same DM
+    assert chases[0]["text"].startswith("Covering for Nina North: 1 overdue item")
+    ninas = running.dms_containing(nina.slack_user_id, "chase.snooze", 0)
+    assert len(ninas) == before[nina.id]  # hers went to Sam
+    with running.services.make_session() as session:
+        noted = session.exec(
+            select(ChaseNotice.recipient_id).where(ChaseNotice.day == date(2026, 12, 17))
+        ).all()
+    assert nina.id in noted and sam.id in noted  # each still chased on their own schedule

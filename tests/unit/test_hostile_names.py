@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from datetime import date
 from types import SimpleNamespace as Obj
 from typing import Any
 
 import pytest
 
+from bot.chasing.nudges import chase_context
+from bot.core.cover import Route, covering_note
+from bot.core.outbox import _marked_message
 from messages import render
-from tests.unit.test_messages import SAMPLES
+from tests.unit.test_messages import SAMPLES, overdue
 
 LIVE = ["<!here>", "<!channel>", "<!everyone>", "<@U0123ABCD>", "<http://x|y>"]
 HOSTILE = " ".join(LIVE) + " *bold* _italic_ ~strike~"
@@ -58,3 +62,19 @@ def test_the_samples_carry_hostile_names():
 def test_no_name_becomes_a_live_mention_or_link(name):
     rendered = json.dumps(render(name, **with_hostile_names(SAMPLES[name])), ensure_ascii=False)
     assert [token for token in LIVE if token in rendered] == []
+
+
+def covering(name: str) -> Route:
+    """The route of a DM meant for `name`, who is away, to their cover."""
+    return Route(
+        Obj(id=7, name=name), Obj(id=8, name="Sam Service"), Obj(ends_on=date(2026, 12, 18))
+    )
+
+
+def test_a_covered_colleagues_name_is_escaped_wherever_their_cover_sees_it():
+    route = covering(HOSTILE)
+    held = [dataclasses.replace(overdue(n), covering=route) for n in range(3)]
+    rendered = json.dumps(render("chase_dm", **chase_context(held)), ensure_ascii=False)
+    marked = json.dumps(_marked_message(route, {"text": "hi", "blocks": []}), ensure_ascii=False)
+    assert "&lt;!here&gt;" in rendered and "&lt;!here&gt;" in marked
+    assert [token for token in LIVE if token in rendered + marked + covering_note(route)] == []

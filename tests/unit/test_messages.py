@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from types import SimpleNamespace as Obj
 
@@ -13,6 +14,7 @@ from bot.chasing.nudges import Held, chase_context
 from bot.chasing.overdue import MAX_LABEL, OverdueItem
 from bot.chasing.rules import OWNER, Step
 from bot.commands.status import AwayNow, FailedDelivery, ManagerStatus, ProgrammeStatus, TeamCounts
+from bot.core.cover import Route
 from bot.core.months import Month
 from bot.core.permissions import AUDIT_COMMANDS
 from bot.policy.schema import Domain, Policy
@@ -865,3 +867,21 @@ def test_every_kind_of_extension_message_fits(kind):
     assert len(rendered["text"]) < 3000
     assert all(len(json.dumps(block)) < 3500 for block in rendered["blocks"])
     assert ("extension.approve" in json.dumps(rendered)) == (kind == "ask")
+
+
+def test_a_cover_sees_a_colleagues_items_after_their_own_marked_within_50_blocks():
+    route = Route(Obj(id=7, name="Nina North"), Obj(id=8), Obj(ends_on=date(2026, 12, 18)))
+    theirs = [
+        replace(overdue(n, kind="audit_overdue", more_time=True), covering=route)
+        for n in range(100)
+    ]
+    mine = [overdue(1000, kind="action_overdue")]
+    escalated = [h for h in a_great_many_overdue_items() if h.escalated]
+    rendered = render("chase_dm", **chase_context(theirs + mine + escalated))
+    text = json.dumps(rendered, ensure_ascii=False)
+    assert len(rendered["blocks"]) <= 50
+    assert rendered["text"] == "Covering for Nina North: 100 overdue items · 1 overdue item for you"
+    assert "*101 overdue items:* 1 of yours; 100 of Nina North's, as you are covering" in text
+    first, second = [b["text"]["text"] for b in rendered["blocks"][2:4]]
+    assert "For Nina" not in first and "For Nina North · due" in second  # mine first
+    assert "…and 90 more (audit to submit: 90)" in text
