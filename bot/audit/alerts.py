@@ -33,9 +33,7 @@ def raise_safeguarding_alert(
     auditlog.record(
         session, actor=manager.email, action="alert.raise", subject=f"alert:{alert.id}", now=now
     )
-    line = alert_recipients(session, manager)
-    told = [p for p in round_case_manager(session, audit.selection_id) if p not in line]
-    for person in line + told:
+    for person in _told_of(session, audit, manager):
         queue_alert_dm(session, alert, person, round_=1, now=now)
     return alert
 
@@ -112,6 +110,9 @@ def acknowledge_alert(uow: UnitOfWork, alert: SafeguardingAlert) -> Reply:
 def _tell_about_acknowledgement(
     session: Session, alert: SafeguardingAlert, audit: Audit, actor: Staff, now: datetime
 ) -> None:
+    """Everyone who was told of the alert sees who is acting on it: the team manager by DM, the
+    line (and anyone else told) in the alert they were sent, and the administrators told it was
+    unacknowledged in that message, so nobody is left believing it unowned."""
     manager = session.get(Staff, audit.manager_id)
     case = case_of(session, audit)
     queue_dm(
@@ -124,12 +125,12 @@ def _tell_about_acknowledgement(
         priority=Priority.URGENT,
     )
     for round_ in (1, 2):
-        for person in alert_recipients(session, manager):
-            queue_update(
+        for person in _told_of(session, audit, manager):
+            _update_told(
                 session,
-                key=f"alert:{alert.id}:{round_}:{person.id}:acknowledged",
-                update_of=f"alert:{alert.id}:{round_}:{person.id}",
-                message=render(
+                alert,
+                f"alert:{alert.id}:{round_}:{person.id}",
+                render(
                     "alert_dm",
                     alert=alert,
                     case=case,
@@ -137,10 +138,37 @@ def _tell_about_acknowledgement(
                     round=round_,
                     acknowledged_by=actor,
                 ),
-                concern=f"alert:{alert.id}",
-                now=now,
-                priority=Priority.URGENT,
+                now,
             )
+    for admin in _administrators(session):
+        _update_told(
+            session,
+            alert,
+            f"alert:{alert.id}:overdue:{admin.id}",
+            render("alert_update_dm", case=case, manager=manager, acknowledged_by=actor, late=True),
+            now,
+        )
+
+
+def _told_of(session: Session, audit: Audit, manager: Staff) -> list[Staff]:
+    """Who was sent the alert: the manager's line, and the case's round manager if another."""
+    line = alert_recipients(session, manager)
+    return line + [p for p in round_case_manager(session, audit.selection_id) if p not in line]
+
+
+def _update_told(
+    session: Session, alert: SafeguardingAlert, key: str, message: dict, now: datetime
+) -> None:
+    """Update the message sent under `key` (nothing when none was: queue_update skips it)."""
+    queue_update(
+        session,
+        key=f"{key}:acknowledged",
+        update_of=key,
+        message=message,
+        concern=f"alert:{alert.id}",
+        now=now,
+        priority=Priority.URGENT,
+    )
 
 
 # -- chased when nobody acknowledges ---------------------------------------------------------------

@@ -257,6 +257,19 @@ def test_an_unacknowledged_alert_is_sent_again_and_administrators_are_told(runni
     assert running.slack.wait_for(lambda: len(running.slack.messages_to(head)) == 2)
     assert running.slack.messages_to(head)[1]["text"].startswith("Still waiting")
 
+    # Acknowledged at last: the administrator's "not yet acknowledged" becomes "now
+    # acknowledged", and both alerts each recipient was sent show who is acting on it.
+    service_manager = uid(running, "service_manager")
+    running.click(service_manager, running.dms_to(service_manager, 2)[-1], "alert.ack")
+    [notice] = running.dms_containing(admin, "Not yet acknowledged")
+    assert running.slack.wait_for(lambda: updates_of(running, notice["ts"]))
+    update = json.dumps(updates_of(running, notice["ts"])[-1])
+    assert "Now acknowledged:" in update and f"<@{service_manager}> is acting on" in update
+    for alert in running.dms_to(head, 2):
+        assert running.slack.wait_for(lambda alert=alert: updates_of(running, alert["ts"]))
+        assert "is acting on this" in json.dumps(updates_of(running, alert["ts"])[-1])
+        assert "alert.ack" not in json.dumps(updates_of(running, alert["ts"])[-1])
+
 
 def test_category_2_goes_on_the_cases_of_concern_register(running):
     view = walk_domain_steps(running)
