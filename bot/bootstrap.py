@@ -179,7 +179,8 @@ class DeliveryWorker:
             if self._stopping.is_set():
                 return
             try:
-                self.services.sender.deliver_due()
+                # Stopping ends the run after the row in hand: the rest stay queued.
+                self.services.sender.deliver_due(stopping=self._stopping.is_set)
             except Exception:  # the worker must survive; the rows stay queued
                 log.exception("outbox delivery failed; will retry")
 

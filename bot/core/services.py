@@ -21,7 +21,7 @@ from models.db import SessionFactory
 class Sender(Protocol):
     """Delivers the outbox (bot/slack/sender.py)."""
 
-    def deliver_due(self) -> Any: ...
+    def deliver_due(self, stopping: Callable[[], bool] = ...) -> Any: ...
 
 
 class AnswerQueue(Protocol):

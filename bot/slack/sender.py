@@ -132,8 +132,9 @@ class OutboxSender:
         self._last_write: dict[str, float] = {}
         self._channel_alias: dict[str, str] = {}
 
-    def deliver_due(self) -> DeliveryReport:
-        """Send every row due now, most urgent first, and return what happened.
+    def deliver_due(self, stopping: Callable[[], bool] = lambda: False) -> DeliveryReport:
+        """Send every row due now (or until `stopping` says so: the process is stopping),
+        most urgent first, and return what happened.
 
         The due rows are read again at least every `REREAD_SECONDS`, so a row queued meanwhile
         (a safeguarding alert) goes next, ahead of routine rows queued before it. A row for a
@@ -144,10 +145,15 @@ class OutboxSender:
         """
         report = DeliveryReport()
         tried: set[int] = set()
+        waiting: set[int] = set()  # updates whose message was not sent yet when tried
+        sent_when_waiting = 0
         due: list[_Due] = []
         read_at = -math.inf
-        while True:
+        while not stopping():
             if not due or self._monotonic() - read_at >= REREAD_SECONDS:
+                if not due and waiting and report.sent > sent_when_waiting:
+                    tried -= waiting  # their messages may have gone since: once more
+                    waiting.clear()
                 due = [row for row in self._due(self._clock()) if row.id not in tried]
                 read_at = self._monotonic()
                 if not due:
@@ -156,12 +162,15 @@ class OutboxSender:
             due.remove(row)
             tried.add(row.id)
             try:
-                self._process(row.id, report)
+                if self._process(row.id, report) is _NOT_YET:
+                    waiting.add(row.id)
+                    sent_when_waiting = report.sent
             except Exception:
                 log.exception(
                     "Outbox row %s: unexpected error; it will be retried when its lease ends",
                     row.id,
                 )
+        return report
 
     # -- claiming ------------------------------------------------------------------------------
 
@@ -218,15 +227,17 @@ class OutboxSender:
 
     # -- one row -------------------------------------------------------------------------------
 
-    def _process(self, row_id: int, report: DeliveryReport) -> None:
+    def _process(self, row_id: int, report: DeliveryReport) -> object | None:
+        """Send one row; `_NOT_YET` when it is an update of a message not sent yet (a more
+        urgent update can come before it): it waits, unclaimed and unpenalised, for that."""
         row = self._claim(row_id, self._clock())
         if row is None:
-            return
+            return None
         if "update_of" in row.payload:
             target = self._update_target(row.payload["update_of"])
             if target is _NOT_YET:
-                self._retry(row, "the message to update is not delivered yet", None, report)
-                return
+                self._update(row, claimed_by=None, claimed_until=None)
+                return _NOT_YET
             if isinstance(target, _NoChannel):
                 self._fail(row, target.reason, report)
                 return

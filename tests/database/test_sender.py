@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from sqlmodel import col, func, select
 
-from bot.core.outbox import queue_channel_post, queue_dm
+from bot.core.outbox import queue_channel_post, queue_dm, queue_update
 from bot.demo.slack_standin import SlackStandIn
 from bot.slack.client import build_web_client
 from bot.slack.directory import ResolveReport, resolve_slack_ids
@@ -686,6 +686,30 @@ def test_pacing_one_channel_holds_back_no_other(
     # C1's second message waits its second while C2 and C3 are written to; only then it sleeps.
     assert delivered_texts(slack) == ["a", "c", "d", "b"]
     assert sleeps == [1.0]
+
+
+def test_an_urgent_update_of_a_message_not_yet_sent_waits_for_it_without_a_retry(
+    make_session: SessionFactory, slack: SlackStandIn, clock: FakeClock
+) -> None:
+    """An update can outrank the message it updates: it goes right after it, in the same pass,
+    not half a minute later as a failed attempt."""
+    queue_dm_at(make_session, "U01", "original", Priority.ROUTINE)
+    with transaction(make_session) as session:
+        queue_update(
+            session,
+            key="original:updated",
+            update_of="original",
+            message={"text": "updated"},
+            concern="original",
+            now=FIXED_NOW,
+            priority=Priority.URGENT,
+        )
+
+    assert make_sender(make_session, slack, clock).deliver_due() == DeliveryReport(sent=2)
+    assert delivered_texts(slack) == ["original"]
+    [update] = slack.calls("chat.update")
+    assert update.params["text"] == "updated"
+    assert row(make_session, "original:updated").attempts == 0
 
 
 class QueueingClient(WebClient):
