@@ -9,6 +9,7 @@ from handlers import (
     booking,
     chasing,
     commands,
+    concerns,
     errors,
     extensions,
     home,
@@ -18,7 +19,19 @@ from handlers import (
     tac,
 )
 
-FEATURES = (commands, selection, booking, audit, reaudit, tac, chasing, rounds, extensions, home)
+FEATURES = (
+    commands,
+    selection,
+    booking,
+    audit,
+    reaudit,
+    tac,
+    chasing,
+    rounds,
+    extensions,
+    concerns,
+    home,
+)
 
 
 def register_all(app: App, services: Services) -> None:

@@ -4,6 +4,7 @@ from models.audit import Audit, AuditAction, SafeguardingAlert
 from models.away import Absence
 from models.booking import Booking, FamilyEngagement
 from models.chasing import ChaseNotice, ChaseRun, ChaseSnooze
+from models.concern import ConcernReview
 from models.extension import Extension
 from models.home import HomeTabViewer
 from models.programme import ProgrammePause, RetentionRun
@@ -34,6 +35,7 @@ __all__ = [
     "ChaseNotice",
     "ChaseRun",
     "ChaseSnooze",
+    "ConcernReview",
     "Extension",
     "FamilyEngagement",
     "HomeTabViewer",

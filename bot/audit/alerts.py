@@ -124,6 +124,7 @@ def _tell_about_acknowledgement(
         now=now,
         priority=Priority.URGENT,
     )
+    line = alert_recipients(session, manager)  # its head of service reviews and closes it
     for round_ in (1, 2):
         for person in _told_of(session, audit, manager):
             _update_told(
@@ -137,6 +138,7 @@ def _tell_about_acknowledgement(
                     manager=manager,
                     round=round_,
                     acknowledged_by=actor,
+                    review=person.has_role("head_of_service") and person in line,
                 ),
                 now,
             )

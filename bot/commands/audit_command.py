@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from bot.commands.parser import PROGRAMME_COMMANDS, AuditCommand, UsageError, parse_audit_command
 from bot.commands.status import manager_status, programme_status
+from bot.concerns.register import send_register
 from bot.core.months import Month
 from bot.core.permissions import commands_for, is_overseer, require_command
 from bot.core.replies import Reply
@@ -77,6 +78,8 @@ def _dispatch(uow: UnitOfWork, command: AuditCommand) -> dict[str, Any]:
         )
     if name == "away":
         return notice(answer_away(session, actor, command.away, now, uow.calendar.timezone))
+    if name == "register":
+        return notice(send_register(uow))
     if name == "report":
         period = command.period or Period.month(Month.of(today).plus(-1))
         return render("report_reply", briefing=request_briefing(uow, period))

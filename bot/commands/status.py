@@ -28,6 +28,7 @@ from models import (
     Team,
 )
 from models.booking import bookings_by_state
+from models.concern import on_register_at
 from models.db import rows_by_id
 from models.statuses import (
     AuditStatus,
@@ -172,9 +173,7 @@ def programme_status(
         .select_from(SafeguardingAlert)
         .where(col(SafeguardingAlert.acknowledged_by).is_(None))
     ).one()
-    status.concerns_register = session.exec(
-        select(func.count()).select_from(Audit).where(Audit.concern == "category_2")
-    ).one()
+    status.concerns_register = on_register_at(session)
     status.reaudits = reaudit_counts(session, month, today)
     status.waiting_to_send = session.exec(
         select(func.count())

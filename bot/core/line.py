@@ -31,3 +31,12 @@ def ladder_person(
                 return person
             roles = ESCALATION_LADDER[ESCALATION_LADDER.index(role) + 1 :]
     return None
+
+
+def sees_line_of(person: Staff, line_manager_ids: AbstractSet[int]) -> bool:
+    """Whether the person may see what names a team manager's cases (a case of concern): an
+    administrator always; a service manager or head of service when they are in that manager's
+    line (`line_manager_ids`: the manager's service manager and head of service)."""
+    if person.has_role("admin"):
+        return True
+    return person.has_role("service_manager", "head_of_service") and person.id in line_manager_ids

@@ -51,6 +51,13 @@ AUDIT_COMMANDS = (
         "the QA briefing for a month or a quarter, as files in your DM (default: last month)",
         OVERSEERS,
     ),
+    CommandSpec(
+        "register",
+        "register",
+        "the cases of concern (Category 1 and 2), open and closed, by DM (heads of service: review"
+        " and close them)",
+        OVERSEERS,
+    ),
     # The programme calendar (issue 13): one-off months with no selection.
     CommandSpec(
         "pause", "pause YYYY-MM reason…", "no selection in a month, with the reason", ("admin",)
@@ -85,11 +92,19 @@ def commands_for(person: Staff) -> list[CommandSpec]:
 
 def require_command(person: Staff, spec: CommandSpec) -> None:
     if not may_use(person, spec):
-        allowed = ", ".join(role.replace("_", " ") + "s" for role in spec.roles)
+        allowed = ", ".join(_plural(role) for role in spec.roles)
         raise NotAllowed(
             f"Sorry, only {allowed} can use `/audit {spec.name}`. Nothing has been changed. "
             "Type `/audit help` to see what you can do."
         )
+
+
+ROLE_PLURALS = {"head_of_service": "heads of service"}
+
+
+def _plural(role: str) -> str:
+    """team_manager → team managers; head_of_service → heads of service."""
+    return ROLE_PLURALS.get(role, role.replace("_", " ") + "s")
 
 
 def is_overseer(person: Staff) -> bool:

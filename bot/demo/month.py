@@ -563,7 +563,8 @@ CONCERN_JUDGEMENTS = [
 
 def _category_1_audit(demo: DemoMonth, exclude: set[str]) -> None:
     """Another manager finds a child may be at risk now: the audit raises a Category 1 alert,
-    and the manager's service manager acknowledges it."""
+    the manager's service manager acknowledges it, and two days later their head of service
+    records the review and removes the case from the cases-of-concern register."""
     manager = next(
         p["slack_user_id"]
         for p in demo.staff
@@ -593,6 +594,19 @@ def _category_1_audit(demo: DemoMonth, exclude: set[str]) -> None:
     demo.at(2026, 12, 16, 11, 20)
     demo.click(service_manager, "alert.ack", demo.last_message_to(service_manager, "alert.ack"))
     demo.deliver()
+    head = _line_manager_of(demo.staff, service_manager)
+    demo.at(2026, 12, 18, 15, 0)
+    demo.command(head, "register")
+    demo.deliver()
+    demo.fill_in(
+        head,
+        "concern.review",
+        {
+            "actions_taken": "Reviewed the case with the team manager: a strategy meeting was held "
+            "on 17 December, the child is seen weekly and the safety plan is in place.",
+            "close": ("selected_options", [{"value": "close"}]),
+        },
+    )
 
 
 def _line_manager_of(staff: list[dict[str, str]], user_id: str) -> str:

@@ -32,6 +32,7 @@ from models import (
     AuditLogEntry,
     Booking,
     Case,
+    ConcernReview,
     Extension,
     FamilyEngagement,
     ModeratedJudgement,
@@ -52,7 +53,7 @@ FINISHED_MESSAGES = (OutboxStatus.SENT, OutboxStatus.WITHDRAWN, OutboxStatus.FAI
 # Keys of free text inside JSON answers and audit-log details (see the audit and re-audit forms).
 FREE_TEXT_KEYS = frozenset(
     {"justification", "reason", "impact", "views", "concern_note", "no_actions", "addressed_note"}
-    | {"comment", "note"}
+    | {"comment", "note", "actions_taken"}
 )
 
 
@@ -89,6 +90,11 @@ FREE_TEXT_COLUMNS = (
         SafeguardingAlert,
         ("note",),
         lambda cutoff: col(SafeguardingAlert.acknowledged_at) < cutoff,
+    ),
+    _TextColumns(  # once the case is off the register
+        ConcernReview,
+        ("actions_taken",),
+        lambda cutoff: col(ConcernReview.closed_at) < cutoff,
     ),
     _TextColumns(
         ModeratedJudgement,
@@ -206,6 +212,7 @@ def _redact_case_text(session: Session, case_id: int, selection_ids: Any, marker
         FamilyEngagement: col(FamilyEngagement.selection_id).in_(selection_ids),
         AuditAction: col(AuditAction.audit_id).in_(audits),
         SafeguardingAlert: col(SafeguardingAlert.audit_id).in_(audits),
+        ConcernReview: col(ConcernReview.audit_id).in_(audits),
         Reaudit: col(Reaudit.audit_id).in_(audits),
         ModeratedJudgement: col(ModeratedJudgement.reaudit_id).in_(
             select(Reaudit.id).where(col(Reaudit.audit_id).in_(audits))

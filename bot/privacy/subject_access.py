@@ -23,6 +23,7 @@ from models import (
     Case,
     ChaseNotice,
     ChaseSnooze,
+    ConcernReview,
     FamilyEngagement,
     OutboxMessage,
     Reaudit,
@@ -67,6 +68,10 @@ def export_person(session: Session, email: str, *, now: datetime) -> dict[str, A
         ),
         "family_contact_recorded": (FamilyEngagement, FamilyEngagement.recorded_by == me),
         "alerts_acknowledged": (SafeguardingAlert, SafeguardingAlert.acknowledged_by == me),
+        "concerns_reviewed": (
+            ConcernReview,
+            or_(ConcernReview.reviewed_by == me, ConcernReview.closed_by == me),
+        ),
         "reaudits_moderated": (Reaudit, Reaudit.moderator_id == me),
         "tac_supervisions": (TacSupervision, col(TacSupervision.id).in_(their_supervisions)),
         "tac_decisions": (TacDecision, col(TacDecision.supervision_id).in_(their_supervisions)),

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, or_, select
 
 from bot.core import auditlog
 from bot.core.errors import InvalidRequest
+from bot.core.line import sees_line_of
 from bot.core.months import Month
 from bot.core.outbox import queue_dm, queue_files_dm
 from bot.core.tick import Tick
@@ -164,11 +165,7 @@ def queue_briefing(
 
 def register_for(person: Staff, entries: list[RegisterEntry]) -> list[RegisterEntry]:
     """The register entries this person is entitled to see (see the module's docstring)."""
-    if person.has_role("admin"):
-        return list(entries)
-    if person.has_role("service_manager", "head_of_service"):
-        return [entry for entry in entries if person.id in entry.line_manager_ids]
-    return []
+    return [entry for entry in entries if sees_line_of(person, entry.line_manager_ids)]
 
 
 def _subject(period: Period) -> str:

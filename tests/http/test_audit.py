@@ -276,7 +276,7 @@ def test_category_2_goes_on_the_cases_of_concern_register(running):
     note = "The plan does not meet her needs: the service is not appropriate."
     assert not submit(running, view, final_values(running, concern="category_2", note=note)).body
     status = running.command(uid(running, "admin"), "status 2026-12").text
-    assert "1* on the cases-of-concern register" in status
+    assert "1* open on the cases-of-concern register" in status
     with running.services.make_session() as session:
         assert session.exec(select(SafeguardingAlert)).all() == []
 

@@ -53,7 +53,7 @@ def wait_for_uploads(bot, user_id: str, count: int) -> dict[str, bytes]:
 def test_team_managers_and_practitioners_are_refused(running, person):
     answer = running.command(uid(running, person), "report")
     assert answer.status == 200
-    assert "only admins, service managers, head of services can use `/audit report`" in (
+    assert "only admins, service managers, heads of service can use `/audit report`" in (
         answer.text
     )
     running.services.sender.deliver_due()

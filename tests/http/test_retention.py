@@ -22,6 +22,7 @@ from models import (
     AuditAction,
     AuditLogEntry,
     Case,
+    ConcernReview,
     FamilyEngagement,
     OutboxMessage,
     RetentionRun,
@@ -206,3 +207,25 @@ def test_the_tick_sweeps_once_a_day(start_bot):
     again = run_due_work(bot.services, LATER)
     assert first.retention and "retention: removed" in first.summary()
     assert again.retention is None and "retention" not in again.summary()
+
+
+def test_a_concerns_review_is_redacted_a_year_after_it_left_the_register(make_session, world):
+    """What the head of service recorded goes with the other free text once the case has been
+    off the register that long; an open concern's review stays, whatever its age."""
+    written = datetime(2026, 12, 10, tzinfo=UTC)
+    with transaction(make_session) as session:
+        first, second = session.exec(select(Audit).order_by(Audit.id).limit(2)).all()
+        head = world["nina"].id
+        for audit, closed_at in ((first, written), (second, None)):
+            session.add(
+                ConcernReview(
+                    audit_id=audit.id, actions_taken="The plan was rewritten with the family.",
+                    reviewed_by=head, reviewed_at=written, closed_by=closed_at and head,
+                    closed_at=closed_at,
+                )
+            )  # fmt: skip
+    removed = sweep(make_session, LATER)
+    assert removed["concernreview.actions_taken"] == 1
+    with make_session() as session:
+        texts = session.exec(select(ConcernReview.actions_taken).order_by(ConcernReview.id)).all()
+    assert texts == [REMOVED, "The plan was rewritten with the family."]

@@ -14,6 +14,7 @@ from bot.chasing.nudges import Held, chase_context
 from bot.chasing.overdue import MAX_LABEL, OverdueItem
 from bot.chasing.rules import OWNER, Step
 from bot.commands.status import AwayNow, FailedDelivery, ManagerStatus, ProgrammeStatus, TeamCounts
+from bot.concerns.register import Concern
 from bot.core.cover import Route
 from bot.core.months import Month
 from bot.core.permissions import AUDIT_COMMANDS
@@ -426,7 +427,27 @@ action = Obj(
     done_note=LONG,
     done_at=datetime(2026, 12, 18, tzinfo=UTC),
 )
-alert = Obj(id=7, note=LONG)
+alert = Obj(id=7, note=LONG, audit_id=5)
+
+
+def a_concern(n: int, closed: bool = False) -> Concern:
+    """A case of concern with the longest texts: a Category 1 (acknowledged) when n is even."""
+    category = "category_1" if n % 2 == 0 else "category_2"
+    return Concern(
+        audit=Obj(id=n, concern=category, answers={"final": {"concern_note": LONG}}),
+        case_ref=f"CR-{n:06d}",
+        team="Team <North> & co " + "t" * 180,
+        manager=person,
+        line_manager_ids=frozenset({1, 2}),
+        alert=Obj(acknowledged_by=3) if category == "category_1" else None,
+        review=Obj(actions_taken=LONG * 3, reviewed_by=4, closed_at=datetime(2026, 12, 18)),
+        actions_done=1,
+        actions_total=3,
+        raised_on=date(2026, 12, 1),
+        closed_on=date(2026, 12, 18) if closed else None,
+    )
+
+
 SAMPLES |= {
     "audit_step_modal": dict(
         private_metadata='{"audit_id": 5, "step": 0}',
@@ -466,6 +487,29 @@ SAMPLES |= {
     "action_dm": dict(action=action, case=case, set_by=person, source="re-audit", reminder=True),
     "action_done_dm": dict(action=action, owner=person, case=case),
     "alert_dm": dict(alert=alert, case=case, manager=person, round=2, acknowledged_by=None),
+    "concern_register_dm": dict(
+        open=[a_concern(n) for n in range(20)],
+        open_hidden=180,
+        closed=[a_concern(n, closed=True) for n in range(10)],
+        closed_total=300,
+        reviewable=set(range(20)),
+        month_ends=[(Month(2026, m), 300 + m) for m in range(6, 12)],
+        everyone=True,
+    ),
+    "concern_review_modal": dict(
+        concern=a_concern(1),
+        acknowledged_by=person,
+        reviewer=no_slack,
+        reviewed_on=date(2026, 12, 4),
+        min_actions=20,
+        private_metadata='{"audit_id": 1}',
+    ),
+    "concern_closed_dm": dict(
+        concern=a_concern(1, closed=True),
+        review=a_concern(1, closed=True).review,
+        closed_by=person,
+        closed_on=date(2026, 12, 18),
+    ),
     "alert_update_dm": dict(
         case=case, manager=person, hours=4, recipients=[person, no_slack], acknowledged_by=None
     ),
