@@ -36,6 +36,7 @@ def measure_alert_latency(url: str) -> dict[str, Any]:
     slack = RemoteStandIn()
     engine = create_db_engine(url)
     stop = threading.Event()
+    delivery = None
     try:
         services = _services(url, slack.api_url, system_clock, engine, per_channel_interval=1.0)
         audit_id = _queue_routine_traffic(services.make_session)
@@ -45,7 +46,9 @@ def measure_alert_latency(url: str) -> dict[str, Any]:
         time.sleep(ALERT_AFTER_S)
         with transaction(services.make_session) as session:
             audit = session.get(Audit, audit_id)
-            raise_safeguarding_alert(session, audit, "A child at risk now.", system_clock())
+            raise_safeguarding_alert(
+                session, services.tick(system_clock()), audit, "A child at risk now."
+            )
         raised_at = time.time()
         received_at = _wait_for(slack, ALERT_TEXT, timeout_s=600)
         routine_before = _routine_sent(engine)
@@ -56,6 +59,8 @@ def measure_alert_latency(url: str) -> dict[str, Any]:
         }
     finally:
         stop.set()
+        if delivery is not None:
+            delivery.join()  # before the stand-in goes: it must not outlive the measure
         slack.close()
         engine.dispose()
 
@@ -87,7 +92,7 @@ def _queue_routine_traffic(make_session: Any) -> int:
 
 def _deliver(sender: Any, stop: threading.Event) -> None:
     while not stop.is_set():
-        if not sender.deliver_due().sent:
+        if not sender.deliver_due(stopping=stop.is_set).sent:
             time.sleep(0.05)
 
 

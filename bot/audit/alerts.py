@@ -4,28 +4,36 @@ when nobody has acknowledged it within the policy's working hours."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from datetime import datetime, timedelta
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.audit.actions import case_of
 from bot.core import auditlog
+from bot.core.calendar import WorkingCalendar
 from bot.core.errors import NotAllowed
 from bot.core.outbox import queue_dm, queue_update
 from bot.core.replies import Reply
 from bot.core.tick import Tick
 from bot.core.unit_of_work import UnitOfWork
 from bot.core.use_cases import on_click
+from bot.policy.schema import Policy
 from bot.rounds.messages import round_case_manager
 from messages import render
 from models import Audit, SafeguardingAlert, Staff
 from models.statuses import Priority, StaffStatus
 
+log = logging.getLogger(__name__)
+
 
 def raise_safeguarding_alert(
-    session: Session, audit: Audit, note: str, now: datetime
+    session: Session, tick: Tick, audit: Audit, note: str
 ) -> SafeguardingAlert:
+    """Record the alert and send it at once to the manager's line (and anyone else told of the
+    case), and, when it is raised outside working hours, to the policy's out-of-hours contact."""
+    now = tick.now
     alert = SafeguardingAlert(audit_id=audit.id, note=note.strip(), raised_at=now)
     session.add(alert)
     session.flush()
@@ -33,9 +41,37 @@ def raise_safeguarding_alert(
     auditlog.record(
         session, actor=manager.email, action="alert.raise", subject=f"alert:{alert.id}", now=now
     )
-    for person in _told_of(session, audit, manager):
+    for person in _told_of(session, tick, alert, manager):
         queue_alert_dm(session, alert, person, round_=1, now=now)
     return alert
+
+
+def out_of_hours_contact(session: Session, tick: Tick, alert: SafeguardingAlert) -> Staff | None:
+    """Who the policy names for an alert raised outside working hours (None within them, or
+    when nobody is named). A named person not on the staff list is logged, and the line is
+    still told."""
+    email = tick.policy.audit.out_of_hours_contact
+    if email is None or tick.calendar.is_working_time(alert.raised_at):
+        return None
+    contact = session.exec(select(Staff).where(Staff.email == email.lower())).first()
+    if contact is None or not contact.is_active:
+        log.error(
+            "alert:%s raised out of hours: the out-of-hours contact %s is not an active member "
+            "of staff; only the line was told",
+            alert.id,
+            email,
+        )
+        return None
+    return contact
+
+
+def resend_due_at(policy: Policy, calendar: WorkingCalendar, raised_at: datetime) -> datetime:
+    """When an alert still unacknowledged is sent again: the policy's hours after it was
+    raised, working hours or calendar hours."""
+    hours = policy.audit.alert_acknowledge_working_hours
+    if policy.audit.alert_resend_clock == "calendar_hours":
+        return raised_at + timedelta(hours=hours)
+    return calendar.add_working_hours(raised_at, hours)
 
 
 def alert_recipients(session: Session, manager: Staff) -> list[Staff]:
@@ -86,10 +122,14 @@ def acknowledge_alert(uow: UnitOfWork, alert: SafeguardingAlert) -> Reply:
     session, actor, now = uow.session, uow.actor, uow.now
     audit = session.get(Audit, alert.audit_id)
     manager = session.get(Staff, audit.manager_id)
-    if actor not in alert_recipients(session, manager) and not actor.has_role("admin"):
+    if not (
+        actor in alert_recipients(session, manager)
+        or actor.has_role("admin")
+        or actor == out_of_hours_contact(session, uow.tick, alert)
+    ):
         raise NotAllowed(
-            "Only the service manager, head of service or an administrator "
-            "can acknowledge this alert."
+            "Only the service manager, head of service, the out-of-hours contact or an "
+            "administrator can acknowledge this alert."
         )
     if alert.acknowledged_by is not None:
         who = session.get(Staff, alert.acknowledged_by)
@@ -103,16 +143,17 @@ def acknowledge_alert(uow: UnitOfWork, alert: SafeguardingAlert) -> Reply:
     auditlog.record(
         session, actor=actor.email, action="alert.acknowledge", subject=f"alert:{alert.id}", now=now
     )
-    _tell_about_acknowledgement(session, alert, audit, actor, now)
+    _tell_about_acknowledgement(session, uow.tick, alert, audit, actor)
     return Reply.say("Thank you: the team manager has been told that you are acting on this.")
 
 
 def _tell_about_acknowledgement(
-    session: Session, alert: SafeguardingAlert, audit: Audit, actor: Staff, now: datetime
+    session: Session, tick: Tick, alert: SafeguardingAlert, audit: Audit, actor: Staff
 ) -> None:
     """Everyone who was told of the alert sees who is acting on it: the team manager by DM, the
     line (and anyone else told) in the alert they were sent, and the administrators told it was
     unacknowledged in that message, so nobody is left believing it unowned."""
+    now = tick.now
     manager = session.get(Staff, audit.manager_id)
     case = case_of(session, audit)
     queue_dm(
@@ -126,7 +167,7 @@ def _tell_about_acknowledgement(
     )
     line = alert_recipients(session, manager)  # its head of service reviews and closes it
     for round_ in (1, 2):
-        for person in _told_of(session, audit, manager):
+        for person in _told_of(session, tick, alert, manager):
             _update_told(
                 session,
                 alert,
@@ -152,10 +193,18 @@ def _tell_about_acknowledgement(
         )
 
 
-def _told_of(session: Session, audit: Audit, manager: Staff) -> list[Staff]:
-    """Who was sent the alert: the manager's line, and the case's round manager if another."""
-    line = alert_recipients(session, manager)
-    return line + [p for p in round_case_manager(session, audit.selection_id) if p not in line]
+def _told_of(session: Session, tick: Tick, alert: SafeguardingAlert, manager: Staff) -> list[Staff]:
+    """Who is sent the alert: the manager's line, the case's round manager if another, and the
+    out-of-hours contact when it was raised outside working hours."""
+    audit = session.get(Audit, alert.audit_id)
+    told = alert_recipients(session, manager)
+    for person in [
+        *round_case_manager(session, audit.selection_id),
+        out_of_hours_contact(session, tick, alert),
+    ]:
+        if person is not None and person not in told:
+            told.append(person)
+    return told
 
 
 def _update_told(
@@ -177,15 +226,15 @@ def _update_told(
 
 
 def chase_alerts(session: Session, tick: Tick) -> int:
-    """Re-send each Category 1 alert not acknowledged within the policy's working hours, and
-    tell the administrators it is not yet acknowledged."""
+    """Re-send each Category 1 alert not acknowledged within the policy's hours, and tell the
+    administrators it is not yet acknowledged."""
     hours = tick.policy.audit.alert_acknowledge_working_hours
     queued = 0
     waiting = session.exec(
         select(SafeguardingAlert).where(col(SafeguardingAlert.acknowledged_by).is_(None))
     ).all()
     for alert in waiting:
-        if tick.now < tick.calendar.add_working_hours(alert.raised_at, hours):
+        if tick.now < resend_due_at(tick.policy, tick.calendar, alert.raised_at):
             continue
         audit = session.get(Audit, alert.audit_id)
         manager = session.get(Staff, audit.manager_id)
@@ -203,6 +252,7 @@ def chase_alerts(session: Session, tick: Tick) -> int:
                     case=case,
                     manager=manager,
                     hours=hours,
+                    working=tick.policy.audit.alert_resend_clock == "working_hours",
                     recipients=recipients,
                     acknowledged_by=None,
                 ),

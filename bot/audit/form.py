@@ -223,7 +223,7 @@ def _submit(uow: UnitOfWork, framework: FrameworkPolicy, audit: Audit, values: V
     for action in actions:
         queue_action_dm(session, action, case, now)
     if concern == "category_1":
-        raise_safeguarding_alert(session, audit, values.get("concern_note") or "", now)
+        raise_safeguarding_alert(session, uow.tick, audit, values.get("concern_note") or "")
     _refresh_case_message(uow, selection, f"audit:{audit.id}:submitted")
 
 

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from bot.audit import actions, alerts
 from bot.audit import form as audit_form
-from bot.audit.alerts import alert_recipients
+from bot.audit.alerts import alert_recipients, resend_due_at
 from bot.booking import discussion as booking
 from bot.core.calendar import WorkingCalendar
 from bot.core.months import Month
@@ -249,7 +249,6 @@ def find_alerts_unacknowledged(
     """Category 1 alerts still unacknowledged after they were sent again (bot/audit/followup.py):
     due on the day of that re-send, so the ladder starts the next working day and an alert is
     never chased twice in a day."""
-    hours = policy.audit.alert_acknowledge_working_hours
     alerts = session.exec(
         select(SafeguardingAlert)
         .where(col(SafeguardingAlert.acknowledged_by).is_(None))
@@ -257,7 +256,7 @@ def find_alerts_unacknowledged(
     ).all()
     items = []
     for alert in alerts:
-        resent_on = calendar.local(calendar.add_working_hours(alert.raised_at, hours)).date()
+        resent_on = calendar.local(resend_due_at(policy, calendar, alert.raised_at)).date()
         if resent_on >= today:
             continue
         audit_row, selection, case = _audit_context(session, alert.audit_id)

@@ -75,6 +75,10 @@ DESCRIPTIONS = {
     "framework.min_justification_chars": "The shortest justification accepted for a grade.",
     "audit.alert_acknowledge_working_hours": "A Category 1 alert not acknowledged within this "
     "many working hours is sent again and the administrators are told.",
+    "audit.alert_resend_clock": "How those hours run: `working_hours` (evenings, weekends and "
+    "bank holidays don't count) or `calendar_hours` (a Saturday alert is re-sent on Saturday).",
+    "audit.out_of_hours_contact": "Staff email of the person DMed at once when a Category 1 is "
+    "raised outside working hours (e.g. the out-of-hours duty manager); they may acknowledge it.",
     "audit.action_reminder_working_days_before": "Reminder to an action's owner, working days "
     "before it is due (0: none).",
     "audit.action_reminder_time": "Time of that reminder.",

@@ -213,6 +213,12 @@ class FrameworkPolicy(_Section):
 
 class AuditPolicy(_Section):
     alert_acknowledge_working_hours: int = Field(default=4, ge=1, le=40)
+    # How those hours run: working hours (a Saturday alert is re-sent on Monday) or calendar
+    # hours, evenings, weekends and bank holidays included.
+    alert_resend_clock: Literal["working_hours", "calendar_hours"] = "working_hours"
+    # Staff email of who is told at once of a Category 1 raised outside working hours (the
+    # out-of-hours duty manager); they may acknowledge it. None: nobody beyond the line.
+    out_of_hours_contact: str | None = None
     action_reminder_working_days_before: int = Field(default=2, ge=0, le=20)
     action_reminder_time: time = time(9, 0)
     action_slots: int = Field(default=3, ge=1, le=10)

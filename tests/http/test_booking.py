@@ -167,6 +167,7 @@ def test_rebooking_moves_it_and_old_buttons_say_the_booking_changed(running):
 
 def test_cancelling_tells_the_practitioner(running):
     book(running)
+    running.dms_to(uid(running, "north_worker"))  # told of it (an invite not yet sent is withdrawn)
     first = selection_dm(running)
     assert running.slack.wait_for(lambda: updates_of(running, first["ts"]))
     current = {**updates_of(running, first["ts"])[-1], "ts": first["ts"]}
