@@ -11,11 +11,13 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
+from bot.demo.slack_requests import view_submission_body
 from models import AuditLogEntry
 from models.concern import ConcernReview, on_register_at
 from tests.http.test_audit import final_values, running_bot, submit, uid, walk_domain_steps
 from tests.support import factories
 from tests.support.harness import Clock, click_for_view, ephemeral_replies
+from tests.support.reliability import burst
 
 pytestmark = pytest.mark.integration
 RAISED = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)  # Friday
@@ -169,3 +171,27 @@ def test_only_the_line_sees_the_register_and_only_its_head_closes(running, start
     refusal = running.command(uid(running, "north_worker"), "register").text
     assert "only admins, service managers, heads of service can use" in refusal.lower()
     assert reviews(running) == []
+
+
+def test_closing_submitted_twice_at_once_and_retried_by_slack_closes_once(running):
+    """A double click on Save and a Slack retry, all at once: one review, one closure in the
+    audit log, one DM each."""
+    raise_concern(running, "category_1")
+    head = uid(running, "head")
+    running.click(head, running.dms_containing(head, "alert.ack")[0], "alert.ack")
+    _, register = register_dm(running, "head")
+    form = review_form(running, "head", register)
+    body = view_submission_body(user_id=head, view=form, values=review_values(close=True))
+    assert all(answer.status == 200 for answer in burst(running, body, copies=2, retries=1))
+    running.wait_until_sent()
+
+    [review] = reviews(running)
+    assert review.closed_at is not None
+    with running.services.make_session() as session:
+        closes = session.exec(
+            select(AuditLogEntry).where(AuditLogEntry.action == "concern.close")
+        ).all()
+    assert len(closes) == 1
+    for key in ("north_tm", "service_manager", "head"):
+        closed = running.dms_containing(uid(running, key), "Removed from the cases-of-concern")
+        assert len(closed) == 1
