@@ -239,6 +239,9 @@ def chase_alerts(session: Session, tick: Tick) -> int:
         audit = session.get(Audit, alert.audit_id)
         manager = session.get(Staff, audit.manager_id)
         recipients = alert_recipients(session, manager)
+        contact = out_of_hours_contact(session, tick, alert)
+        if contact is not None and contact not in recipients:
+            recipients.append(contact)  # on duty when it was raised: sent again too
         case = case_of(session, audit)
         for person in recipients:
             queue_alert_dm(session, alert, person, round_=2, now=tick.now)

@@ -66,6 +66,8 @@ def test_by_policy_a_saturday_alert_is_resent_four_calendar_hours_later(start_bo
     assert resent_to_head(bot, datetime(2026, 11, 28, 14, 0, tzinfo=LONDON))
     [notice] = bot.dms_containing(uid(bot, "admin"), "Not yet acknowledged")
     assert "no response after 4 hours" in json.dumps(notice)
+    assert f"<@{duty}>" in json.dumps(notice)  # sent again to the duty manager too
+    assert bot.dms_containing(duty, "Still unacknowledged")
 
     bot.click(duty, alert, "alert.ack")  # the duty manager may act on it
     assert bot.slack.wait_for(lambda: updates_of(bot, alert["ts"]))
