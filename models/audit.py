@@ -29,6 +29,20 @@ class Audit(SQLModel, table=True):
     started_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
     submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Where the auditor is not the case's team manager (a round, a head of service): whether
+    # the case's manager and practitioner took part in the auditor's discussion.
+    manager_engagement: str | None = None  # Participation
+    practitioner_engagement: str | None = None  # Participation
+    # A submitted audit found unusable (wrong case type, file incomplete, case transferred):
+    # it counts in the volume figures and is left out of the grades.
+    inadmissible_reason: str | None = None  # InadmissibleReason
+    inadmissible_note: str | None = None
+    inadmissible_by: int | None = Field(default=None, foreign_key="staff.id")
+    inadmissible_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    @property
+    def is_inadmissible(self) -> bool:
+        return self.inadmissible_reason is not None
 
 
 class AuditAction(SQLModel, table=True):

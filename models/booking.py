@@ -42,6 +42,11 @@ class FamilyEngagement(SQLModel, table=True):
     planned_on: date | None = None
     reason: str | None = None  # why not appropriate / not contacted
     summary: str | None = None  # the views obtained, in brief, with no names
+    # The child and the parents or carers, each on its own (None: not stated).
+    child_outcome: str | None = None  # ContactOutcome
+    child_reason: str | None = None
+    parents_outcome: str | None = None  # ContactOutcome
+    parents_reason: str | None = None
     recorded_by: int = Field(foreign_key="staff.id")
     updated_at: datetime = Field(sa_type=UTCDateTime)
 

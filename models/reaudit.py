@@ -40,6 +40,9 @@ class Reaudit(SQLModel, table=True):
     round_id: int = Field(foreign_key="reauditround.id", index=True)
     audit_id: int = Field(foreign_key="audit.id", index=True)
     moderator_id: int = Field(foreign_key="staff.id", index=True)
+    # Set when the re-audit is shared among a moderation panel: any member may take it; the
+    # moderator is then whoever submits it.
+    panel: str | None = None
     # Why it was drawn: random | always_included (its overall judgement is always moderated)
     chosen_because: str
     pool_size: int
@@ -49,6 +52,12 @@ class Reaudit(SQLModel, table=True):
     answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     actions_addressed: str | None = None  # yes | partly | no | none_set
     comment: str | None = None
+    # The moderator's overall judgement beside the original audit's: agreed, or a different
+    # grade with a reason (moved up or down).
+    overall_agreed: bool | None = None
+    overall_grade: str | None = None
+    overall_reason: str | None = None
+    overall_moved: str | None = None  # up | down | None
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
     submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

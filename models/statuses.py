@@ -56,6 +56,30 @@ class EngagementStatus(StrEnum):
     NO_CONTACT = "no_contact"
 
 
+class ContactOutcome(StrEnum):
+    """How the child, or the parents or carers, took part in the audit (Gloucestershire's
+    counts); not recorded means "not stated"."""
+
+    ENGAGED = "engaged"
+    INAPPROPRIATE = "inappropriate"  # for the child's age or circumstances
+    NO_RESPONSE = "no_response"  # attempted, no response
+    NOT_INVITED = "not_invited"
+
+
+class Participation(StrEnum):
+    """Whether the case's manager or practitioner took part in another auditor's discussion."""
+
+    TOOK_PART = "took_part"
+    NOT_AVAILABLE = "not_available"
+
+
+class InadmissibleReason(StrEnum):
+    WRONG_CASE_TYPE = "wrong_case_type"
+    FILE_INCOMPLETE = "file_incomplete"
+    CASE_TRANSFERRED = "case_transferred"
+    OTHER = "other"
+
+
 class ExtensionStatus(StrEnum):
     PENDING = "pending"
     GRANTED = "granted"  # within the limit: at once

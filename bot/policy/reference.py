@@ -83,13 +83,19 @@ DESCRIPTIONS = {
     "before it is due (0: none).",
     "audit.action_reminder_time": "Time of that reminder.",
     "audit.action_slots": "Most SMART actions one audit or re-audit form offers.",
-    "reaudit.sampling": "`per_manager` (Stockport): one audit per team manager completed one "
-    "to two months before; `percent` (Sefton): a share of last month's audits.",
     "reaudit.percent": "With `percent` sampling: the share drawn, rounded up.",
     "reaudit.always_include_overall": "With `percent` sampling: overall judgements always "
     "re-audited (each must be in `framework.grades`).",
+    "reaudit.sampling": "`per_manager` (Stockport): one audit per team manager completed one "
+    "to two months before; `percent` (Sefton): a share of last month's audits; `every_audit` "
+    "(Gloucestershire): every audit, sent for moderation as soon as it is submitted.",
     "reaudit.moderator_role": "Who re-audits: the first person up the manager's line with "
-    "this role, otherwise those with it in turn.",
+    "this role, otherwise those with it in turn; `panel`: shared among `reaudit.panel`.",
+    "reaudit.panel": "The moderation panel: `name` (as moderators see it) and `members` "
+    "(staff emails; an external moderator can be a Slack guest with a staff row).",
+    "reaudit.moderation_window_day": "Moderation of a month's audits closes on this day of the "
+    "next month (working day on or after): re-audits are due then and the final briefing goes "
+    "then; none: no window.",
     "reaudit.run_at": "Time of the automatic re-audit draw on the month's first working day.",
     "reaudit.catch_up_working_days": "After downtime, the re-audit draw still happens within "
     "this many working days.",
@@ -101,6 +107,7 @@ DESCRIPTIONS = {
     "reaudit.annual.percent": "The share of the year's re-audits in that sample.",
     "report.monthly_send_time": "From this time on the month's first working day, last month's "
     "QA briefing goes to administrators and heads of service.",
+    "report.trend_periods": "How many earlier months (quarters) the briefing compares with.",
     "chasing.nudge_time": "Time of the daily chasing DMs on working days (inside working hours).",
     "chasing.rules.*.first_nudge_after": "Working days after the due date of the owner's first "
     "nudge.",

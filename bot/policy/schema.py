@@ -235,6 +235,21 @@ class AnnualModerationPolicy(_Section):
     percent: int = Field(default=10, ge=1, le=100)
 
 
+class ModerationPanel(_Section):
+    """A named group of moderators sharing the re-audits among them (Gloucestershire's
+    moderator group, which can include an external moderator invited as a Slack guest)."""
+
+    name: str = Field(default="Moderation panel", min_length=1, max_length=60)
+    members: list[str] = Field(min_length=1)  # staff emails
+
+    @field_validator("members")
+    @classmethod
+    def _members_are_emails(cls, members: list[str]) -> list[str]:
+        if any("@" not in member for member in members):
+            raise ValueError("each member is a staff email")
+        return [member.strip().lower() for member in members]
+
+
 class ReauditPolicy(_Section):
     """Which completed audits are moderated, by whom, and by when.
 
@@ -243,12 +258,18 @@ class ReauditPolicy(_Section):
     previous month's audits, always including every audit judged ``always_include_overall``.
     """
 
-    sampling: Literal["per_manager", "percent"] = "per_manager"
+    sampling: Literal["per_manager", "percent", "every_audit"] = "per_manager"
     percent: int = Field(default=30, ge=1, le=100)
     always_include_overall: list[str] = Field(default_factory=lambda: ["Outstanding", "Good"])
     # The moderator: the first person up the team manager's line with this role, otherwise
-    # the active people with it, in turn.
-    moderator_role: Literal["service_manager", "head_of_service", "admin"] = "service_manager"
+    # the active people with it, in turn; "panel": shared among the panel's members.
+    moderator_role: Literal["service_manager", "head_of_service", "admin", "panel"] = (
+        "service_manager"
+    )
+    panel: ModerationPanel | None = None
+    # Moderation of a month's audits closes on this day of the next month (the working day on
+    # or after it): re-audits are due then, and the final briefing goes then. None: no window.
+    moderation_window_day: int | None = Field(default=None, ge=1, le=28)
     run_at: time = time(9, 0)  # on the first working day, after the selection
     catch_up_working_days: int = Field(default=5, ge=0)
     # None: due on the last working day of the re-audit month.
@@ -260,6 +281,8 @@ class ReportPolicy(_Section):
     """The monthly QA briefing: sent on the first working day of the month, from this time."""
 
     monthly_send_time: time = time(9, 0)
+    # How many earlier months (or quarters) the briefing compares with (Gloucestershire: four).
+    trend_periods: int = Field(default=3, ge=1, le=12)
 
 
 ESCALATION_LADDER = ("team_manager", "service_manager", "head_of_service")
@@ -585,6 +608,12 @@ class Policy(_Section):
             raise ValueError(
                 f"reaudit.always_include_overall: {', '.join(ungraded)} not in framework.grades"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _a_panel_moderates_only_when_named(self) -> Policy:
+        if self.reaudit.moderator_role == "panel" and self.reaudit.panel is None:
+            raise ValueError("reaudit.panel: needed when reaudit.moderator_role is panel")
         return self
 
     @model_validator(mode="after")

@@ -78,7 +78,12 @@ class _TextColumns:
 FREE_TEXT_COLUMNS = (
     _TextColumns(Selection, ("replaced_reason",), col(Selection.replaced_at)),
     _TextColumns(Booking, ("practitioner_reason", "closed_reason"), col(Booking.created_at)),
-    _TextColumns(FamilyEngagement, ("reason", "summary"), col(FamilyEngagement.updated_at)),
+    _TextColumns(
+        FamilyEngagement,
+        ("reason", "summary", "child_reason", "parents_reason"),
+        col(FamilyEngagement.updated_at),
+    ),
+    _TextColumns(Audit, ("inadmissible_note",), col(Audit.inadmissible_at)),
     _TextColumns(
         AuditAction,
         ("what", "done_note"),
@@ -107,7 +112,7 @@ FREE_TEXT_COLUMNS = (
     ),
     _TextColumns(
         Reaudit,
-        ("comment",),
+        ("comment", "overall_reason"),
         lambda cutoff: (Reaudit.status == ReauditStatus.SUBMITTED) & (Reaudit.updated_at < cutoff),
     ),
     _TextColumns(RoundCase, ("attendance_reason",), col(RoundCase.attendance_at)),
