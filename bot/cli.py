@@ -11,6 +11,8 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from bot.audit.record_data import collect_audit_record, latest_submitted_audit
+from bot.audit.record_document import audit_record_docx, record_filename
 from bot.bootstrap import (
     REQUEST_THREADS,
     Auditbot,
@@ -73,7 +75,9 @@ def _parser() -> argparse.ArgumentParser:
     importer.set_defaults(run=_import)
 
     report = commands.add_parser(
-        "report", help="write the QA briefing (CSV tables, PNG chart, Markdown) to a folder"
+        "report",
+        help="write the QA briefing (CSV tables, PNG chart, Markdown), or an audit for the "
+        "child's record (Word), to a folder",
     )
     kinds = report.add_subparsers(dest="kind", required=True, metavar="KIND")
     monthly = kinds.add_parser("monthly", help="a month's briefing")
@@ -89,6 +93,15 @@ def _parser() -> argparse.ArgumentParser:
             "--out", type=Path, default=Path("."), help="folder to write to (default: here)"
         )
         kind.set_defaults(run=_report)
+    # Issue 21: the completed audit for the child's record.
+    audit = kinds.add_parser(
+        "audit", help="a case's latest submitted audit, as a Word document for the child's record"
+    )
+    audit.add_argument("case_ref", metavar="CASE_REF", help="the case reference")
+    audit.add_argument(
+        "--out", type=Path, default=Path("."), help="folder to write to (default: here)"
+    )
+    audit.set_defaults(run=_report_audit)
 
     # Issue 13: subject access.
     export = commands.add_parser(
@@ -252,6 +265,24 @@ def _report(args: argparse.Namespace) -> int:
     print(briefing_headline(briefing))
     for path in written:
         print(f"wrote {path}")
+    return 0
+
+
+def _report_audit(args: argparse.Namespace) -> int:
+    settings, policy = _startup()
+    engine = open_database(settings)
+    with session_factory(engine)() as session:
+        audit = latest_submitted_audit(session, args.case_ref)
+        if audit is None:
+            print(f"auditbot: {args.case_ref} has no submitted audit", file=sys.stderr)
+            return 2
+        record = collect_audit_record(session, policy, audit, settings.timezone, system_clock())
+    try:
+        [written] = write_files(args.out, {record_filename(record): audit_record_docx(record)})
+    except OSError as exc:
+        print(f"auditbot: cannot write the audit to {args.out}: {exc.strerror}", file=sys.stderr)
+        return 2
+    print(f"wrote {written}")
     return 0
 
 

@@ -4,6 +4,7 @@ from slack_bolt import App
 
 from bot.audit import actions, alerts
 from bot.audit.form import AUDIT_FORM, open_audit
+from bot.audit.record_download import send_audit_record
 from bot.core.services import Services
 from handlers.clicks import button_listener
 from handlers.forms import register_form, register_stepped_form
@@ -12,6 +13,7 @@ BUTTONS = {
     "audit.start": open_audit,
     "alert.ack": alerts.acknowledge_alert,
     "action.done": actions.open_mark_done_form,
+    "audit.record": send_audit_record,
 }
 
 

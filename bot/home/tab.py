@@ -1,11 +1,12 @@
 """The App Home tab: each person's own work, by role, built from the database at `now`.
 
 A team manager sees this month's case with the same next-step buttons as their selection DM,
-the open actions from their audits, the TAC summaries due in their team and their re-audit
-outcomes; a practitioner their bookings, actions ("Mark done") and TAC summary tasks; a service
-manager or head of service the re-audits they are to do, what is overdue in their line and the
-Category 1 alerts awaiting them; an administrator the month's programme and its problems, with
-buttons that run `/audit select | reaudit | report`. Someone with several roles sees each part.
+the open actions from their audits, the TAC summaries due in their team, their re-audit
+outcomes and their submitted audits (each to download for the child's record); a practitioner
+their bookings, actions ("Mark done") and TAC summary tasks; a service manager or head of
+service the re-audits they are to do, what is overdue in their line and the Category 1 alerts
+awaiting them; an administrator the month's programme and its problems, with buttons that run
+`/audit select | reaudit | report`. Someone with several roles sees each part.
 Each part shows only cases the reader is entitled to (their own, their team's, their line's).
 
 The view is published through the outbox: when the person opens the tab (`open_home`), and
@@ -56,6 +57,7 @@ from models import (
 from models.db import forget_memo, transaction
 from models.statuses import (
     ActionStatus,
+    AuditStatus,
     BookingStatus,
     ReauditStatus,
     SelectionStatus,
@@ -163,8 +165,21 @@ def _manager_section(
         **_lists(
             actions=_open_actions_set_by(session, manager),
             tac_tasks=_tac_tasks_in_team(session, manager),
+            audits=_submitted_audits(session, manager),
         ),
     )["blocks"]
+
+
+def _submitted_audits(session: Session, manager: Staff) -> list[tuple[Audit, Case]]:
+    """The manager's submitted audits, newest first: each can be had as a Word document."""
+    rows = session.exec(
+        select(Audit, Case)
+        .join(Selection, col(Selection.id) == Audit.selection_id)
+        .join(Case, col(Case.id) == Selection.case_id)
+        .where(Audit.manager_id == manager.id, Audit.status == AuditStatus.SUBMITTED)
+        .order_by(col(Audit.submitted_at).desc(), col(Audit.id).desc())
+    ).all()
+    return list(rows)
 
 
 def _open_actions_set_by(session: Session, manager: Staff) -> list[tuple[AuditAction, Staff, Case]]:
