@@ -759,11 +759,11 @@ def _monthly_briefing(demo: DemoMonth, folder: Path) -> None:
         briefing = briefing_as_of(
             session,
             services.policy,
-            services.calendar.timezone,
+            services.calendar,
             Period.parse("2026-12"),
             demo.now.date(),
         )
-    written = write_files(folder, briefing_files(briefing, briefing.register))
+    written = write_files(folder, briefing_files(briefing, with_cases=True))
     demo.say(briefing_headline(briefing))
     demo.say(f"auditbot report monthly --month 2026-12 wrote {len(written)} files:")
     for path in written:

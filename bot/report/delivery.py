@@ -2,11 +2,16 @@
 month to every administrator and head of service, for the month before (a month with no
 selection too: the briefing says why).
 
+With a moderation window (`reaudit.moderation_window_day`), the first working day's briefing is
+provisional, and the final one follows when the window closes, with the judgements as
+moderated. A tick that first runs after the window has closed sends only the final one.
+
 Each person gets a short summary message, then the Markdown summary and the chart, the tables
-(CSV), and, when they are entitled to any of it, the cases-of-concern register, all through the
-outbox. Who may see the register (it names cases): an administrator sees all of it; a service
-manager or head of service sees the entries of the team managers in their line (managed by them
-directly, or by a service manager they manage). Nobody else asks for the briefing: `/audit
+(CSV), and, when they are entitled to any of it, the cases-of-concern register and the impact
+statements of the Good audits ("what Good looks like"), all through the outbox. Who may see
+those (they name cases): an administrator sees all of them; a service manager or head of
+service sees the entries of the team managers in their line (managed by them directly, or by a
+service manager they manage). Nobody else asks for the briefing: `/audit
 report` is refused to them.
 """
 
@@ -14,20 +19,30 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime
+from typing import TypeVar
 
 from sqlmodel import Session, col, or_, select
 
 from bot.core import auditlog
+from bot.core.calendar import WorkingCalendar
 from bot.core.errors import InvalidRequest
 from bot.core.line import sees_line_of
+from bot.core.moderation_window import moderation_closes_on
 from bot.core.months import Month
 from bot.core.outbox import queue_dm, queue_files_dm
 from bot.core.tick import Tick
 from bot.core.unit_of_work import UnitOfWork
 from bot.policy.schema import Policy
 from bot.report.figures import Briefing, RegisterEntry, compute_briefing
-from bot.report.files import Files, register_file, summary_files, table_files
+from bot.report.files import (
+    Files,
+    good_practice_file,
+    register_file,
+    summary_files,
+    table_files,
+)
+from bot.report.learning import GoodPractice
 from bot.report.period import Period
 from bot.selection.programme_calendar import months_without_selection, no_selection_reason
 from messages import render
@@ -36,8 +51,12 @@ from models.statuses import StaffStatus
 
 log = logging.getLogger(__name__)
 
+Entitled = TypeVar("Entitled", RegisterEntry, GoodPractice)
+
 MONTHLY_RECIPIENT_ROLES = ("admin", "head_of_service")
 MONTHLY_SEND = "report.monthly.send"
+MONTHLY_FINAL = "report.monthly.final"  # after the moderation window closed
+PROVISIONAL, FINAL = "provisional", "final"
 
 
 def request_briefing(uow: UnitOfWork, period: Period) -> Briefing:
@@ -46,7 +65,7 @@ def request_briefing(uow: UnitOfWork, period: Period) -> Briefing:
     today = uow.calendar.local(now).date()
     if period.first_day > today:
         raise InvalidRequest(f"{period.label} has not started yet: there is nothing to report.")
-    briefing = briefing_as_of(session, uow.policy, uow.calendar.timezone, period, today)
+    briefing = briefing_as_of(session, uow.policy, uow.calendar, period, today)
     # Keyed to the minute: the same command typed twice at once sends one briefing.
     key = f"qa-briefing:{period}:{person.id}:{now:%Y%m%dT%H%M}"
     queue_briefing(session, briefing, person, key=key, now=now)
@@ -57,47 +76,59 @@ def request_briefing(uow: UnitOfWork, period: Period) -> Briefing:
 
 
 def briefing_as_of(
-    session: Session, policy: Policy, timezone: tzinfo, period: Period, today: date
+    session: Session, policy: Policy, calendar: WorkingCalendar, period: Period, today: date
 ) -> Briefing:
     briefing = compute_briefing(
         session,
         period,
         framework=policy.framework,
-        timezone=timezone,
+        timezone=calendar.timezone,
         as_of=today,
         rounds=policy.rounds,
+        trend_periods=policy.report.trend_periods,
     )
     briefing.no_selection = months_without_selection(session, policy, period.months)
+    window_day = policy.reaudit.moderation_window_day
+    closes_on = moderation_closes_on(window_day, calendar, period.months[-1])
+    if closes_on is not None:
+        briefing.stage = FINAL if today >= closes_on else PROVISIONAL
     return briefing
 
 
 def send_monthly_briefings(session: Session, tick: Tick) -> int:
-    """On the first working day of a month, from the policy's time, send last month's briefing
-    to the administrators and heads of service, once: a later run finds it sent (the audit log
-    says so) and does nothing. A month without a selection round has nothing to report."""
+    """From the policy's time on the first working day of a month, send last month's briefing
+    to the administrators and heads of service, once (the audit log says it was sent); with a
+    moderation window, the final one from that time on the day it closes. A month without a
+    selection round has nothing to report."""
     policy, calendar, now = tick.policy, tick.calendar, tick.now
     local = calendar.local(now)
     month = Month.of(local.date())
-    first = calendar.first_working_day(month)
-    if local < calendar.at(first, policy.report.monthly_send_time):
-        return 0
     period = Period.month(month.plus(-1))
-    if _already_sent(session, period) or not (
+    closes_on = moderation_closes_on(policy.reaudit.moderation_window_day, calendar, period.first)
+    send_time = policy.report.monthly_send_time
+    if closes_on is not None and local >= calendar.at(closes_on, send_time):
+        action = MONTHLY_FINAL
+    elif local >= calendar.at(calendar.first_working_day(month), send_time):
+        action = MONTHLY_SEND
+    else:
+        return 0
+    if _already_sent(session, period, action, MONTHLY_FINAL) or not (
         _was_drawn(session, period.first) or no_selection_reason(session, policy, period.first)
     ):
         return 0
     recipients = _monthly_recipients(session)
     if not recipients:
         log.warning("no administrator or head of service to send the %s QA briefing to", period)
-    briefing = briefing_as_of(session, policy, tick.timezone, period, local.date())
+    briefing = briefing_as_of(session, policy, calendar, period, local.date())
     files = BriefingFiles.of(briefing)  # the same chart and tables for everyone: made once
+    stage = f":{briefing.stage}" if briefing.stage else ""
     for person in recipients:
-        key = f"qa-briefing:{period}:{person.id}"
+        key = f"qa-briefing:{period}{stage}:{person.id}"
         queue_briefing(session, briefing, person, key=key, now=now, files=files)
     auditlog.record(
         session,
         actor="scheduler",
-        action=MONTHLY_SEND,
+        action=action,
         subject=_subject(period),
         now=now,
         recipients=len(recipients),
@@ -128,12 +159,18 @@ def queue_briefing(
 ) -> None:
     files = files or BriefingFiles.of(briefing)
     register = register_for(person, briefing.register)
+    good_practice = register_for(person, briefing.good_practice)
     label = briefing.period.label
     common = {"recipient": person, "concern": _subject(briefing.period), "now": now}
     queue_dm(
         session,
         key=f"{key}:message",
-        message=render("report_briefing_dm", briefing=briefing, register=register),
+        message=render(
+            "report_briefing_dm",
+            briefing=briefing,
+            register=register,
+            good_practice=good_practice,
+        ),
         **common,
     )
     queue_files_dm(
@@ -161,10 +198,22 @@ def queue_briefing(
             ),
             **common,
         )
+    if good_practice:
+        queue_files_dm(
+            session,
+            key=f"{key}:good-practice",
+            files=good_practice_file(briefing.period, good_practice),
+            comment=(
+                f"What does Good look like? The impact statements of the {label} audits judged "
+                "Good or better that you are entitled to see. It names cases: please do not "
+                "share it."
+            ),
+            **common,
+        )
 
 
-def register_for(person: Staff, entries: list[RegisterEntry]) -> list[RegisterEntry]:
-    """The register entries this person is entitled to see (see the module's docstring)."""
+def register_for(person: Staff, entries: list[Entitled]) -> list[Entitled]:
+    """The entries naming cases this person is entitled to see (see the module's docstring)."""
     return [entry for entry in entries if sees_line_of(person, entry.line_manager_ids)]
 
 
@@ -172,11 +221,13 @@ def _subject(period: Period) -> str:
     return f"qa-briefing:{period}"
 
 
-def _already_sent(session: Session, period: Period) -> bool:
+def _already_sent(session: Session, period: Period, *actions: str) -> bool:
+    """Whether any of `actions` was recorded for the period (once the final briefing has gone,
+    a provisional one never follows it)."""
     return (
         session.exec(
             select(AuditLogEntry.id).where(
-                AuditLogEntry.action == MONTHLY_SEND, AuditLogEntry.subject == _subject(period)
+                col(AuditLogEntry.action).in_(actions), AuditLogEntry.subject == _subject(period)
             )
         ).first()
         is not None

@@ -1,8 +1,13 @@
 """The figures of the QA briefing, as plain data (no Slack, no files).
 
-A briefing covers a period (a month or a quarter) and compares it with the three periods
-before it. Audits belong to the month their case was drawn for (Gloucestershire's "May audits"),
-whenever they were submitted; counts are as the database stands on `as_of`.
+A briefing covers a period (a month or a quarter) and compares it with the periods before it
+(`report.trend_periods`). Audits belong to the month their case was drawn for (Gloucestershire's
+"May audits"), whenever they were submitted; counts are as the database stands on `as_of`.
+
+Grades are as moderated: where a moderator's re-audit gave a different judgement (overall, or
+for a domain), that one counts; the briefing also shows the overall judgements as first given
+and how many moved up or down. An inadmissible audit counts as done and is left out of the
+grades and the analysis.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import and_, case
@@ -19,6 +24,14 @@ from sqlmodel import Session, col, func, select
 
 from bot.core.months import Month
 from bot.policy.schema import FrameworkPolicy, RoundsPolicy
+from bot.report.engagement import MANAGERS, DoneAudit, Engagement, engagement_of
+from bot.report.learning import (
+    GoodPractice,
+    HeldBack,
+    InadequateTracking,
+    held_back,
+    inadequate_tracking,
+)
 from bot.report.moderation import ReauditAgreement, reaudit_agreement
 from bot.report.period import Period
 from bot.rounds.status import RoundSummary, rounds_in
@@ -27,8 +40,10 @@ from models import (
     AuditAction,
     Booking,
     Case,
+    ConcernReview,
     Extension,
-    FamilyEngagement,
+    ModeratedJudgement,
+    Reaudit,
     SafeguardingAlert,
     Selection,
     SelectionRound,
@@ -36,18 +51,17 @@ from models import (
     TacSummary,
     Team,
 )
+from models.concern import on_register_at
 from models.statuses import (
     ActionStatus,
     AuditStatus,
     BookingStatus,
-    EngagementStatus,
     ExtensionStatus,
+    ReauditStatus,
     SelectionStatus,
 )
 
-PERIODS_COMPARED = 3
 OVERALL = "Overall"
-MANAGERS, PRACTITIONERS, FAMILIES = "Team managers", "Practitioners", "Children and families"
 CATEGORY_LABELS = {"category_1": "Category 1", "category_2": "Category 2"}
 _REASON_LENGTH = 100
 
@@ -60,10 +74,19 @@ class Completion:
     completed_late: int = 0
     no_eligible_case: int = 0
     extended: int = 0  # identified cases whose due date was extended (granted or approved)
+    inadmissible: int = 0  # completed, then found unusable
+
+    @property
+    def completed(self) -> int:
+        return self.completed_in_time + self.completed_late
 
     @property
     def not_completed(self) -> int:
-        return self.identified - self.completed_in_time - self.completed_late
+        return self.identified - self.completed
+
+    @property
+    def analysed(self) -> int:
+        return self.completed - self.inadmissible
 
 
 @dataclass(frozen=True)
@@ -78,17 +101,37 @@ class GradeCounts:
 
 
 @dataclass(frozen=True)
+class Moderation:
+    """The period's analysed audits: their overall judgements as first given and after
+    moderation, and how many a moderator moved."""
+
+    period: Period
+    before: dict[str, int]
+    after: dict[str, int]
+    moderated: int = 0
+    moved_up: int = 0
+    moved_down: int = 0
+
+    @property
+    def unchanged(self) -> int:
+        return self.moderated - self.moved_up - self.moved_down
+
+
+@dataclass(frozen=True)
 class ConcernCounts:
     period: Period
-    category_1: int = 0
+    category_1: int = 0  # raised by the period's audits
     category_1_acknowledged: int = 0
     category_2: int = 0
+    category_1_open: int = 0  # of those, still on the register on `as_of`
+    category_2_open: int = 0
+    on_register: int = 0  # the register's size (every concern) at the period's end
 
 
 @dataclass(frozen=True)
 class RegisterEntry:
     """A case of concern from the period's audits. It names the case: it is shown only to
-    people entitled to it (see bot/report/entitlement.py)."""
+    people entitled to it (see bot/report/delivery.py)."""
 
     case_ref: str
     team: str
@@ -97,13 +140,7 @@ class RegisterEntry:
     submitted_on: date
     alert_acknowledged_on: date | None
     line_manager_ids: frozenset[int]  # the team manager's service manager and head of service
-
-
-@dataclass(frozen=True)
-class Engagement:
-    group: str
-    engaged: int
-    not_engaged: int
+    closed_on: date | None = None  # removed from the register
 
 
 @dataclass(frozen=True)
@@ -138,17 +175,24 @@ class Briefing:
     framework: str
     grade_scale: list[str]
     completion: list[Completion]  # oldest first; the last is `period`
-    grades: list[GradeCounts]
+    grades: list[GradeCounts]  # after moderation
+    moderation: list[Moderation]
     concerns: list[ConcernCounts]
     register: list[RegisterEntry]
-    engagement: list[Engagement]
-    reasons: list[Reason]
+    engagement: list[Engagement]  # of the period's completed audits
+    reasons: list[Reason]  # why the period's audits were not completed
     actions: list[ActionTracker]
     reaudit_agreement: list[ReauditAgreement]
+    good_practice: list[GoodPractice] = field(default_factory=list)
+    held_back: list[HeldBack] = field(default_factory=list)
+    inadequate: InadequateTracking = InadequateTracking()
     tac_summaries: list[TacSummaryCount] = field(default_factory=list)
     # Months of the period with no selection, and why (the programme calendar, issue 13).
     no_selection: list[str] = field(default_factory=list)
     rounds: list[RoundSummary] = field(default_factory=list)  # issue 12: audited in the period
+    # "provisional" (before the moderation window closes), "final" (after it), or None when
+    # the programme has no moderation window.
+    stage: str | None = None
 
     @property
     def current(self) -> Completion:
@@ -159,8 +203,16 @@ class Briefing:
         return self.concerns[-1]
 
     @property
+    def current_moderation(self) -> Moderation:
+        return self.moderation[-1]
+
+    @property
     def overall_grades(self) -> list[GradeCounts]:
         return [row for row in self.grades if row.domain == OVERALL]
+
+    @property
+    def compared(self) -> int:
+        return len(self.completion) - 1
 
 
 @dataclass(frozen=True)
@@ -171,15 +223,28 @@ class _Drawn:
     month: str
     status: str
     due_on: date | None
+    audit_id: int | None
     audit_status: str | None
     submitted_on: date | None
     overall: str | None
+    moderated_overall: str | None  # the latest submitted re-audit's, if it gave one
     concern: str | None
     alert_acknowledged: bool
+    inadmissible: bool
+    manager_engagement: str | None
+    practitioner_engagement: str | None
 
     @property
     def submitted(self) -> bool:
         return self.audit_status == AuditStatus.SUBMITTED
+
+    @property
+    def analysed(self) -> bool:
+        return self.submitted and not self.inadmissible
+
+    @property
+    def final_overall(self) -> str | None:
+        return self.moderated_overall or self.overall
 
 
 def compute_briefing(
@@ -190,8 +255,9 @@ def compute_briefing(
     timezone: tzinfo,
     as_of: date,
     rounds: RoundsPolicy | None = None,
+    trend_periods: int = 3,
 ) -> Briefing:
-    periods = period.with_previous(PERIODS_COMPARED)
+    periods = period.with_previous(trend_periods)
     drawn = _drawn_cases(session, periods, timezone)
     extended = _extended_selections(session)
     current = [
@@ -199,25 +265,44 @@ def compute_briefing(
         for row in drawn
         if row.month in _keys(period) and row.status == SelectionStatus.SELECTED
     ]
-    bookings = _latest_bookings(session, [row.selection_id for row in current])
-    managers, reasons = _manager_engagement(current, bookings)
+    analysed = [row for row in current if row.analysed]
+    domain_grades = _domain_grades(session, [r for r in drawn if r.analysed], framework)
+    lowest = framework.grades[-1:] if framework.grades else []
     return Briefing(
         period=period,
         as_of=as_of,
         framework=framework.name,
         grade_scale=list(framework.grades),
         completion=[_completion(p, drawn, extended) for p in periods],
-        grades=_grades(session, periods, framework),
-        concerns=[_concerns(p, drawn) for p in periods],
+        grades=_grades(periods, drawn, domain_grades, framework),
+        moderation=[_moderation(p, drawn, framework) for p in periods],
+        concerns=[_concerns(session, p, drawn, timezone, as_of) for p in periods],
         register=_register(session, period, timezone),
-        engagement=[
-            managers,
-            _practitioner_engagement(current, bookings, reasons),
-            _family_engagement(session, current, reasons),
-        ],
-        reasons=reasons,
+        engagement=engagement_of(
+            session,
+            [
+                DoneAudit(row.selection_id, row.manager_engagement, row.practitioner_engagement)
+                for row in current
+                if row.submitted
+            ],
+        ),
+        reasons=_not_completed_reasons(session, current),
         actions=_action_tracker(session, [m for p in periods for m in p.months], as_of),
         reaudit_agreement=reaudit_agreement(session, period, framework),
+        good_practice=_good_practice(session, analysed, framework),
+        held_back=held_back(
+            [
+                (title, grade)
+                for (selection_id, title), grade in domain_grades.items()
+                if selection_id in {row.selection_id for row in analysed}
+            ],
+            list(framework.grades),
+        ),
+        inadequate=inadequate_tracking(
+            session,
+            [row.audit_id for row in analysed if lowest and row.final_overall in lowest],
+            as_of,
+        ),
         tac_summaries=_tac_summaries(session, period),
         rounds=(
             rounds_in(session, rounds, framework, period.first_day, period.last_day)
@@ -242,10 +327,7 @@ def _drawn_cases(session: Session, periods: list[Period], timezone: tzinfo) -> l
             SelectionRound.month,
             Selection.status,
             Selection.due_on,
-            Audit.status,
-            Audit.submitted_at,
-            Audit.overall,
-            Audit.concern,
+            Audit,
             SafeguardingAlert.acknowledged_at,
         )
         .join(SelectionRound, col(SelectionRound.id) == Selection.round_id)
@@ -256,30 +338,40 @@ def _drawn_cases(session: Session, periods: list[Period], timezone: tzinfo) -> l
             col(Selection.status).in_((SelectionStatus.SELECTED, SelectionStatus.NO_ELIGIBLE_CASE))
         )
     ).all()
+    moderated = _moderated_overall(session, [audit.id for *_, audit, _ack in rows if audit])
     return [
         _Drawn(
             selection_id=selection_id,
             month=month,
             status=status,
             due_on=due_on,
-            audit_status=audit_status,
-            submitted_on=_local_day(submitted_at, timezone),
-            overall=overall,
-            concern=concern,
+            audit_id=audit.id if audit else None,
+            audit_status=audit.status if audit else None,
+            submitted_on=_local_day(audit.submitted_at if audit else None, timezone),
+            overall=audit.overall if audit else None,
+            moderated_overall=moderated.get(audit.id) if audit else None,
+            concern=audit.concern if audit else None,
             alert_acknowledged=acknowledged_at is not None,
+            inadmissible=bool(audit and audit.is_inadmissible),
+            manager_engagement=audit.manager_engagement if audit else None,
+            practitioner_engagement=audit.practitioner_engagement if audit else None,
         )
-        for (
-            selection_id,
-            month,
-            status,
-            due_on,
-            audit_status,
-            submitted_at,
-            overall,
-            concern,
-            acknowledged_at,
-        ) in rows
+        for selection_id, month, status, due_on, audit, acknowledged_at in rows
     ]
+
+
+def _moderated_overall(session: Session, audit_ids: list[int]) -> dict[int, str]:
+    """Each audit's overall judgement after moderation, from its latest submitted re-audit
+    that recorded one."""
+    found: dict[int, str] = {}
+    for audit_id, grade in session.exec(
+        select(Reaudit.audit_id, Reaudit.overall_grade)
+        .where(col(Reaudit.audit_id).in_(audit_ids), Reaudit.status == ReauditStatus.SUBMITTED)
+        .where(col(Reaudit.overall_grade).is_not(None))
+        .order_by(col(Reaudit.submitted_at), col(Reaudit.id))
+    ).all():
+        found[audit_id] = grade
+    return found
 
 
 def _local_day(moment: datetime | None, timezone: tzinfo) -> date | None:
@@ -309,17 +401,43 @@ def _completion(period: Period, drawn: list[_Drawn], extended: set[int]) -> Comp
         completed_late=len(done) - len(in_time),
         no_eligible_case=len(rows) - len(identified),
         extended=len([row for row in identified if row.selection_id in extended]),
+        inadmissible=sum(row.inadmissible for row in done),
     )
 
 
-def _concerns(period: Period, drawn: list[_Drawn]) -> ConcernCounts:
+def _concerns(
+    session: Session, period: Period, drawn: list[_Drawn], timezone: tzinfo, as_of: date
+) -> ConcernCounts:
     rows = [row for row in drawn if row.month in _keys(period) and row.submitted]
     category_1 = [row for row in rows if row.concern == "category_1"]
+    closed = _closed_concerns(session, [row.audit_id for row in rows if row.concern != "none"])
+    still_open = [row for row in rows if row.concern != "none" and row.audit_id not in closed]
     return ConcernCounts(
         period=period,
         category_1=len(category_1),
         category_1_acknowledged=sum(row.alert_acknowledged for row in category_1),
         category_2=sum(row.concern == "category_2" for row in rows),
+        category_1_open=sum(row.concern == "category_1" for row in still_open),
+        category_2_open=sum(row.concern == "category_2" for row in still_open),
+        on_register=on_register_at(session, _end_of(min(period.last_day, as_of), timezone)),
+    )
+
+
+def _end_of(day: date, timezone: tzinfo) -> datetime:
+    """The last moment of `day` where the authority is (midnight after it)."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=timezone) - timedelta(
+        microseconds=1
+    )
+
+
+def _closed_concerns(session: Session, audit_ids: list[int]) -> set[int]:
+    return set(
+        session.exec(
+            select(ConcernReview.audit_id).where(
+                col(ConcernReview.audit_id).in_(audit_ids),
+                col(ConcernReview.closed_at).is_not(None),
+            )
+        ).all()
     )
 
 
@@ -333,38 +451,83 @@ def _submitted_in(months: Iterable[str], *columns: Any):
     )
 
 
+def _domain_grades(
+    session: Session, analysed: list[_Drawn], framework: FrameworkPolicy
+) -> dict[tuple[int, str], str]:
+    """(selection, domain title) → its grade after moderation, for the analysed audits."""
+    if not framework.grades:
+        return {}
+    by_audit = {row.audit_id: row.selection_id for row in analysed}
+    titles = {domain.id: domain.title for domain in framework.domains}
+    grades: dict[tuple[int, str], str] = {}
+    for audit_id, answers in session.exec(
+        select(Audit.id, Audit.answers).where(col(Audit.id).in_(list(by_audit)))
+    ).all():
+        for domain_id, title in titles.items():
+            grade = (answers.get(domain_id) or {}).get("grade")
+            if grade:
+                grades[(by_audit[audit_id], title)] = grade
+    for audit_id, domain_id, grade in session.exec(
+        select(Reaudit.audit_id, ModeratedJudgement.domain_id, ModeratedJudgement.moderated_grade)
+        .join(Reaudit, col(Reaudit.id) == ModeratedJudgement.reaudit_id)
+        .where(col(Reaudit.audit_id).in_(list(by_audit)), Reaudit.status == ReauditStatus.SUBMITTED)
+        .where(col(ModeratedJudgement.agreed).is_(False))
+        .where(col(ModeratedJudgement.moderated_grade).is_not(None))
+        .order_by(col(Reaudit.submitted_at), col(Reaudit.id))
+    ).all():
+        if domain_id in titles:
+            grades[(by_audit[audit_id], titles[domain_id])] = grade
+    return grades
+
+
 def _grades(
-    session: Session, periods: list[Period], framework: FrameworkPolicy
+    periods: list[Period],
+    drawn: list[_Drawn],
+    domain_grades: dict[tuple[int, str], str],
+    framework: FrameworkPolicy,
 ) -> list[GradeCounts]:
-    """Each domain's grades and the overall grade, per period; none for a framework of
-    evaluative statements without grades."""
+    """Each domain's grades and the overall grade after moderation, per period; none for a
+    framework of evaluative statements without grades."""
     if not framework.grades:
         return []
-    window = _window(periods)
-    overall = session.exec(
-        _submitted_in(window, Audit.overall, func.count()).group_by(
-            SelectionRound.month, Audit.overall
-        )
-    ).all()
-    by_domain: Counter[tuple[str, str, str]] = Counter()
-    for month, answers in session.exec(_submitted_in(window, Audit.answers)).all():
-        for domain in framework.domains:
-            grade = (answers.get(domain.id) or {}).get("grade")
-            by_domain[(month, domain.title, grade)] += 1
-    for month, grade, count in overall:
-        by_domain[(month, OVERALL, grade)] += count
+    month_of = {row.selection_id: row.month for row in drawn}
+    counted: Counter[tuple[str, str, str]] = Counter(
+        (month_of[selection_id], title, grade)
+        for (selection_id, title), grade in domain_grades.items()
+    )
+    for row in drawn:
+        if row.analysed and row.final_overall:
+            counted[(row.month, OVERALL, row.final_overall)] += 1
     return [
         GradeCounts(
             period=period,
             domain=title,
             counts={
-                grade: sum(by_domain[(key, title, grade)] for key in _keys(period))
+                grade: sum(counted[(key, title, grade)] for key in _keys(period))
                 for grade in framework.grades
             },
         )
         for title in [*(d.title for d in framework.domains), OVERALL]
         for period in periods
     ]
+
+
+def _moderation(period: Period, drawn: list[_Drawn], framework: FrameworkPolicy) -> Moderation:
+    rows = [row for row in drawn if row.month in _keys(period) and row.analysed and row.overall]
+    order = {grade: index for index, grade in enumerate(framework.grades)}
+    moved = [
+        order.get(row.moderated_overall, 0) - order.get(row.overall, 0)
+        for row in rows
+        if row.moderated_overall
+    ]
+    return Moderation(
+        period=period,
+        before={g: sum(row.overall == g for row in rows) for g in framework.grades},
+        after={g: sum(row.final_overall == g for row in rows) for g in framework.grades},
+        moderated=len(moved),
+        moved_up=sum(step < 0 for step in moved),  # the scale is best first
+        moved_down=sum(step > 0 for step in moved),
+    )
 
 
 def _register(session: Session, period: Period, timezone: tzinfo) -> list[RegisterEntry]:
@@ -381,12 +544,14 @@ def _register(session: Session, period: Period, timezone: tzinfo) -> list[Regist
             Audit.concern,
             Audit.submitted_at,
             SafeguardingAlert.acknowledged_at,
+            ConcernReview.closed_at,
         )
         .join(Case, col(Case.id) == Selection.case_id)
         .join(Team, col(Team.id) == Selection.team_id)
         .join(manager, manager.id == Selection.manager_id)
         .outerjoin(service_manager, service_manager.id == manager.manager_id)
         .outerjoin(SafeguardingAlert, col(SafeguardingAlert.audit_id) == Audit.id)
+        .outerjoin(ConcernReview, col(ConcernReview.audit_id) == Audit.id)
         .where(col(Audit.concern).in_(tuple(CATEGORY_LABELS)))
         .order_by(col(Audit.concern), Team.name, Case.case_ref)
     ).all()
@@ -399,6 +564,7 @@ def _register(session: Session, period: Period, timezone: tzinfo) -> list[Regist
             submitted_on=_local_day(submitted_at, timezone),
             alert_acknowledged_on=_local_day(acknowledged_at, timezone),
             line_manager_ids=frozenset(i for i in (line_1, line_2) if i is not None),
+            closed_on=_local_day(closed_at, timezone),
         )
         for (
             _month,
@@ -410,15 +576,53 @@ def _register(session: Session, period: Period, timezone: tzinfo) -> list[Regist
             concern,
             submitted_at,
             acknowledged_at,
+            closed_at,
         ) in rows
     ]
 
 
-def _manager_engagement(
-    current: list[_Drawn], bookings: dict[int, Booking]
-) -> tuple[Engagement, list[Reason]]:
-    """A team manager is engaged when they completed the audit; otherwise the reason is how
-    far it got. The reasons list starts here and the other groups add to it."""
+def _good_practice(
+    session: Session, analysed: list[_Drawn], framework: FrameworkPolicy
+) -> list[GoodPractice]:
+    """The impact statements of the period's Good and Outstanding audits (after moderation)."""
+    good = (
+        framework.grades[: framework.grades.index("Good") + 1] if "Good" in framework.grades else []
+    )
+    rows = {row.audit_id: row for row in analysed if row.final_overall in good}
+    if not rows:
+        return []
+    manager = aliased(Staff)
+    found = session.exec(
+        select(Audit.id, Audit.answers, Case.case_ref, Team.name, manager.manager_id)
+        .join(Selection, col(Selection.id) == Audit.selection_id)
+        .join(Case, col(Case.id) == Selection.case_id)
+        .join(Team, col(Team.id) == Selection.team_id)
+        .join(manager, manager.id == Selection.manager_id)
+        .where(col(Audit.id).in_(list(rows)))
+        .order_by(Case.case_ref)
+    ).all()
+    heads = _heads_above(session, {line for *_, line in found if line is not None})
+    return [
+        GoodPractice(
+            case_ref=case_ref,
+            team=team,
+            grade=rows[audit_id].final_overall,
+            impact=" ".join(str((answers.get("final") or {}).get("impact", "")).split()),
+            line_manager_ids=frozenset(i for i in (line, heads.get(line)) if i is not None),
+        )
+        for audit_id, answers, case_ref, team, line in found
+    ]
+
+
+def _heads_above(session: Session, ids: set[int]) -> dict[int, int | None]:
+    return dict(
+        session.exec(select(Staff.id, Staff.manager_id).where(col(Staff.id).in_(list(ids)))).all()
+    )
+
+
+def _not_completed_reasons(session: Session, current: list[_Drawn]) -> list[Reason]:
+    """Why each of the period's audits not completed got no further."""
+    bookings = _latest_bookings(session, [row.selection_id for row in current if not row.submitted])
     reasons: Counter[str] = Counter()
     for row in current:
         if row.submitted:
@@ -426,101 +630,24 @@ def _manager_engagement(
         if row.audit_status == AuditStatus.DRAFT:
             reasons["Audit started, not submitted"] += 1
         else:
-            reasons[_discussion_state(bookings.get(row.selection_id), "Audit not started")] += 1
-    engaged = sum(row.submitted for row in current)
-    return (
-        Engagement(MANAGERS, engaged, len(current) - engaged),
-        _reasons(MANAGERS, reasons),
-    )
+            reasons[_discussion_state(bookings.get(row.selection_id))] += 1
+    return [
+        Reason(MANAGERS, reason, count)
+        for reason, count in sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
+    ]
 
 
-def _discussion_state(booking: Booking | None, prefix: str) -> str:
+def _discussion_state(booking: Booking | None) -> str:
+    prefix = "Audit not started"
     if booking is None:
         return f"{prefix}: no discussion booked"
     if booking.status == BookingStatus.HELD:
         return f"{prefix}: discussion held"
+    if booking.status == BookingStatus.BOOKED and booking.practitioner_reply == "cannot":
+        return f"{prefix}: the practitioner cannot attend the discussion"
     if booking.status == BookingStatus.BOOKED:
         return f"{prefix}: discussion booked, not yet held"
     return f"{prefix}: discussion {booking.status.replace('_', ' ')}"
-
-
-def _practitioner_engagement(
-    current: list[_Drawn], bookings: dict[int, Booking], reasons: list[Reason]
-) -> Engagement:
-    """A practitioner is engaged when the reflective discussion was held."""
-    why_not: Counter[str] = Counter()
-    for row in current:
-        booking = bookings.get(row.selection_id)
-        if booking is not None and booking.status == BookingStatus.HELD:
-            continue
-        why_not[_practitioner_reason(booking)] += 1
-    reasons.extend(_reasons(PRACTITIONERS, why_not))
-    not_engaged = sum(why_not.values())
-    return Engagement(PRACTITIONERS, len(current) - not_engaged, not_engaged)
-
-
-def _practitioner_reason(booking: Booking | None) -> str:
-    if booking is None:
-        return "No discussion booked"
-    if booking.status == BookingStatus.BOOKED and booking.practitioner_reply == "cannot":
-        return _with_detail("Practitioner cannot attend", booking.practitioner_reason)
-    if booking.status == BookingStatus.BOOKED:
-        return "Discussion booked, not yet held"
-    label = "Discussion " + booking.status.replace("_", " ")
-    return _with_detail(label, booking.closed_reason)
-
-
-def _family_engagement(
-    session: Session, current: list[_Drawn], reasons: list[Reason]
-) -> Engagement:
-    """The child and family are engaged when their views were obtained; the contact record
-    covers the child and the parents together."""
-    records = {
-        record.selection_id: record
-        for record in session.exec(
-            select(FamilyEngagement).where(
-                col(FamilyEngagement.selection_id).in_([row.selection_id for row in current])
-            )
-        ).all()
-    }
-    why_not: Counter[str] = Counter()
-    for row in current:
-        record = records.get(row.selection_id)
-        if record is not None and record.status == EngagementStatus.VIEWS_OBTAINED:
-            continue
-        why_not[_family_reason(record)] += 1
-    reasons.extend(_reasons(FAMILIES, why_not))
-    not_engaged = sum(why_not.values())
-    return Engagement(FAMILIES, len(current) - not_engaged, not_engaged)
-
-
-_FAMILY_OUTCOMES = {
-    EngagementStatus.NOT_APPROPRIATE: "Not appropriate",
-    EngagementStatus.DECLINED: "Declined",
-    EngagementStatus.NO_CONTACT: "Could not be contacted",
-}
-
-
-def _family_reason(record: FamilyEngagement | None) -> str:
-    if record is None:
-        return "No contact planned or recorded"
-    if record.status == EngagementStatus.PLANNED:
-        return "Contact planned, outcome not recorded"
-    return _with_detail(_FAMILY_OUTCOMES.get(record.status, record.status), record.reason)
-
-
-def _with_detail(label: str, detail: str | None) -> str:
-    text = " ".join((detail or "").split())
-    if len(text) > _REASON_LENGTH:
-        text = text[: _REASON_LENGTH - 1] + "…"
-    return f"{label}: {text}" if text else label
-
-
-def _reasons(group: str, counts: Counter[str]) -> list[Reason]:
-    return [
-        Reason(group, reason, count)
-        for reason, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    ]
 
 
 def _latest_bookings(session: Session, selection_ids: list[int]) -> dict[int, Booking]:

@@ -6,9 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.report.figures import Briefing, RegisterEntry
+from bot.report.learning import GoodPractice
 from bot.report.markdown import briefing_markdown
 from bot.report.period import Period
-from bot.report.tables import briefing_tables, register_table, to_csv
+from bot.report.tables import briefing_tables, good_practice_table, register_table, to_csv
 
 Files = dict[str, str | bytes]  # file name → content
 
@@ -34,11 +35,17 @@ def register_file(period: Period, entries: list[RegisterEntry]) -> Files:
     return {f"{_stem(period)}-{table.name}.csv": to_csv(table)}
 
 
-def briefing_files(briefing: Briefing, register: list[RegisterEntry] | None) -> Files:
-    """Every file; the register only when `register` is given (even if empty)."""
+def good_practice_file(period: Period, entries: list[GoodPractice]) -> Files:
+    table = good_practice_table(entries)
+    return {f"{_stem(period)}-{table.name}.csv": to_csv(table)}
+
+
+def briefing_files(briefing: Briefing, *, with_cases: bool) -> Files:
+    """Every file; those naming cases (the register, what Good looks like) only `with_cases`."""
     files = summary_files(briefing) | table_files(briefing)
-    if register is not None:
-        files |= register_file(briefing.period, register)
+    if with_cases:
+        files |= register_file(briefing.period, briefing.register)
+        files |= good_practice_file(briefing.period, briefing.good_practice)
     return files
 
 

@@ -1,9 +1,11 @@
-"""The briefing as a readable Markdown summary: counts only, never a case reference, so it can
-be shared beyond the people entitled to the register."""
+"""The briefing as a readable Markdown summary, in the order of Gloucestershire's briefing
+(seed 002): how much did we do, how well are we doing, where do we urgently need to focus, how
+well are we doing our audits. Counts only, never a case reference, so it can be shared beyond
+the people entitled to the register and to the impact statements."""
 
 from __future__ import annotations
 
-from bot.report.figures import FAMILIES, MANAGERS, PRACTITIONERS, Briefing, Reason
+from bot.report.figures import Briefing, Completion, GradeCounts, Reason
 from bot.report.tables import (
     Table,
     action_tracker_table,
@@ -11,10 +13,17 @@ from bot.report.tables import (
     concerns_table,
     engagement_table,
     grades_table,
+    moderation_table,
     reaudit_table,
     round_tables,
     tac_summaries_table,
 )
+
+STAGES = {
+    "provisional": "Provisional: moderation of these audits is still open; the final briefing "
+    "follows when it closes.",
+    "final": "Final: moderation of these audits has closed.",
+}
 
 
 def briefing_markdown(briefing: Briefing) -> str:
@@ -22,9 +31,8 @@ def briefing_markdown(briefing: Briefing) -> str:
         _heading(briefing),
         _how_much(briefing),
         _how_well(briefing),
-        _concerns(briefing),
-        _engagement(briefing),
-        _actions(briefing),
+        _focus(briefing),
+        _our_audits(briefing),
         _reaudits(briefing),
         _tac(briefing),
         *_rounds(briefing),
@@ -38,29 +46,47 @@ def briefing_headline(briefing: Briefing) -> str:
     return (
         f"QA briefing for {briefing.period.label}: {now.identified} audits identified, "
         f"{now.completed_in_time} completed within timescale, {now.completed_late} late, "
-        f"{now.not_completed} not completed; cases of concern: {concerns.category_1} "
-        f"Category 1, {concerns.category_2} Category 2."
+        f"{now.not_completed} not completed, {now.inadmissible} inadmissible, {now.analysed} "
+        f"analysed; cases of concern: {concerns.category_1} Category 1, {concerns.category_2} "
+        "Category 2."
     )
 
 
+def volume_sentence(now: Completion) -> str:
+    """'27 cases were identified for audit: 26 completed within timescale, …'."""
+    sentence = (
+        f"{_count(now.identified, 'case was', 'cases were')} identified for audit: "
+        f"{now.completed_in_time} completed within timescale, {now.completed_late} completed "
+        f"late and {now.not_completed} not completed"
+    )
+    if now.inadmissible:
+        return (
+            sentence + f"; {now.inadmissible} inadmissible, leaving {now.analysed} to be analysed."
+        )
+    return sentence + "."
+
+
+def grade_counts(row: GradeCounts | dict[str, int]) -> str:
+    counts = row.counts if isinstance(row, GradeCounts) else row
+    return ", ".join(f"{count} {grade}" for grade, count in counts.items())
+
+
 def _heading(briefing: Briefing) -> str:
+    kind = "quarters" if briefing.period.is_quarter else "months"
+    stage = f"\n\n**{STAGES[briefing.stage]}**" if briefing.stage else ""
     return (
         f"# QA briefing: {briefing.period.label}\n\n"
-        f"Audits of the cases drawn for {briefing.period.label}, compared with the three "
-        f"{'quarters' if briefing.period.is_quarter else 'months'} before, as recorded on "
-        f"{briefing.as_of:%-d %B %Y}. Audit framework: {briefing.framework}."
-    ) + "".join(f"\n\n**{note}.**" for note in briefing.no_selection)
+        f"Audits of the cases drawn for {briefing.period.label}, compared with the "
+        f"{briefing.compared} {kind} before, as recorded on {briefing.as_of:%-d %B %Y}. "
+        f"Audit framework: {briefing.framework}."
+        + stage
+        + "".join(f"\n\n**{note}.**" for note in briefing.no_selection)
+    )
 
 
 def _how_much(briefing: Briefing) -> str:
     now = briefing.current
-    lines = [
-        "## 1. How much did we do?",
-        "",
-        f"{_count(now.identified, 'case was', 'cases were')} identified for audit: "
-        f"{now.completed_in_time} completed within timescale, {now.completed_late} completed "
-        f"late and {now.not_completed} not completed.",
-    ]
+    lines = ["## 1. How much did we do?", "", volume_sentence(now)]
     if now.extended:
         lines.append(
             f"{_count(now.extended, 'audit was', 'audits were')} given more time (an extension); "
@@ -72,9 +98,8 @@ def _how_much(briefing: Briefing) -> str:
             "no eligible case to audit."
         )
     lines += ["", _markdown_table(completion_table(briefing))]
-    why = _group(briefing.reasons, MANAGERS)
-    if why:
-        lines += ["", "Why audits were not completed:", "", *_bullets(why)]
+    if briefing.reasons:
+        lines += ["", "Why audits were not completed:", "", *_bullets(briefing.reasons)]
     return "\n".join(lines)
 
 
@@ -86,66 +111,129 @@ def _how_well(briefing: Briefing) -> str:
             "grade table."
         )
         return "\n".join(lines)
-    for row in briefing.overall_grades:
-        counts = ", ".join(f"{count} {grade}" for grade, count in row.counts.items())
-        lines.append(f"- {row.period.label}: {counts} (overall judgements)")
-    lines += ["", _markdown_table(grades_table(briefing))]
+    *earlier, now = briefing.overall_grades
+    moderation = briefing.current_moderation
+    lines += [
+        f"Following moderation, the {now.total} audits analysed were judged: "
+        f"{grade_counts(now)}. These are the judgements this briefing uses.",
+        "",
+        f"As first audited: {grade_counts(moderation.before)}. "
+        f"{_count(moderation.moderated, 'audit was', 'audits were')} moderated: "
+        f"{moderation.moved_up} moved up, {moderation.moved_down} moved down and "
+        f"{moderation.unchanged} unchanged.",
+        "",
+        "This is compared to:",
+        "",
+        *(f"- {row.period.label}: {grade_counts(row)}" for row in earlier),
+        "",
+        "### What does Good look like?",
+        "",
+        _good_practice(briefing),
+        "",
+        "### What holds cases back from Good?",
+        "",
+        *_held_back(briefing),
+        "",
+        _markdown_table(moderation_table(briefing)),
+        "",
+        _markdown_table(grades_table(briefing)),
+    ]
     return "\n".join(lines)
 
 
-def _concerns(briefing: Briefing) -> str:
-    now = briefing.current_concerns
-    return "\n".join(
-        [
-            "## 3. Cases of concern",
-            "",
-            f"From this period's audits: {now.category_1} Category 1 (a child may be at risk "
-            f"now; {now.category_1_acknowledged} acknowledged by a senior manager) and "
-            f"{now.category_2} Category 2 (the service is not appropriate to the child's "
-            "needs).",
-            "",
-            _markdown_table(concerns_table(briefing)),
-            "",
-            "The register naming the cases is a separate file, given only to administrators "
-            "and to the team managers' service managers and heads of service.",
-        ]
+def _good_practice(briefing: Briefing) -> str:
+    good = len(briefing.good_practice)
+    if not good:
+        return "No audit of this period was judged Good or better."
+    return (
+        f"{_count(good, 'audit was', 'audits were')} judged Good or better. Their impact "
+        "statements, by case reference, are in a separate file given only to the people "
+        "entitled to those cases."
     )
 
 
-def _engagement(briefing: Briefing) -> str:
-    lines = [
-        "## 4. Engagement",
+def _held_back(briefing: Briefing) -> list[str]:
+    if not briefing.held_back:
+        return ["No domain was graded below Good."]
+    return [
+        "Domains graded below Good, the most frequent first:",
         "",
-        "Team managers are engaged when they complete the audit; practitioners when the "
-        "reflective discussion is held; children and families when their views are obtained "
-        "(one contact record covers the child and the parents).",
+        *(f"- {row.domain}: {grade_counts(row.counts)}" for row in briefing.held_back),
+    ]
+
+
+def _focus(briefing: Briefing) -> str:
+    now = briefing.current_concerns
+    inadequate = briefing.inadequate
+    lines = [
+        "## 3. Where do we urgently need to focus our attention?",
+        "",
+        "Cases of concern stay on the register until a head of service has recorded the "
+        "actions taken and closed them. The number on the register at the end of each "
+        f"{'quarter' if briefing.period.is_quarter else 'month'}:",
+        "",
+        *(f"- {row.period.label}: {row.on_register}" for row in briefing.concerns),
+        "",
+        f"From this period's audits, {now.category_1} Category 1 (a child may be at risk now; "
+        f"{now.category_1_acknowledged} acknowledged by a senior manager) and {now.category_2} "
+        "Category 2 (the service is not appropriate to the child's needs) were raised. "
+        f"Of these, {now.category_1_open} are still Category 1 and {now.category_2_open} still "
+        "Category 2 on the register now.",
+    ]
+    if briefing.grade_scale:
+        lines += [
+            "",
+            f"{_count(inadequate.audits, 'audit was', 'audits were')} judged "
+            f"{briefing.grade_scale[-1]} after moderation: {inadequate.escalated} escalated to "
+            f"a head of service; their {inadequate.actions} actions: {inadequate.actions_done} "
+            f"done, {inadequate.actions_overdue} outstanding after the due date.",
+        ]
+    lines += [
+        "",
+        _markdown_table(concerns_table(briefing)),
+        "",
+        "The register naming the cases is a separate file, given only to administrators "
+        "and to the team managers' service managers and heads of service.",
+    ]
+    return "\n".join(lines)
+
+
+def _our_audits(briefing: Briefing) -> str:
+    now = briefing.current
+    done = now.completed
+    lines = [
+        "## 4. How well are we doing our audits?",
+        "",
+        f"{now.completed_in_time} of {now.identified} completed within timescale, "
+        f"{now.completed_late} late, {now.not_completed} not completed; "
+        f"{now.inadmissible} inadmissible.",
+        "",
+        f"Engagement, out of the {_count(done, 'audit', 'audits')} done:",
+        "",
+        *(f"- {row.group}: {row.sentence}" for row in briefing.engagement),
         "",
         _markdown_table(engagement_table(briefing)),
+        "",
+        "### Action tracker",
+        "",
+        f"SMART actions from the audits of each month, as on {briefing.as_of:%-d %B %Y}: "
+        "outstanding means open after its due date.",
+        "",
+        *(
+            f"- {row.month.label}: {row.total} actions, {row.completed} completed, "
+            f"{row.outstanding} outstanding and {row.not_yet_due} not yet due"
+            for row in briefing.actions
+        ),
+        "",
+        _markdown_table(action_tracker_table(briefing)),
     ]
-    for group in (PRACTITIONERS, FAMILIES):
-        why = _group(briefing.reasons, group)
-        if why:
-            lines += ["", f"{group} not engaged, and why:", "", *_bullets(why)]
     return "\n".join(lines)
-
-
-def _actions(briefing: Briefing) -> str:
-    return "\n".join(
-        [
-            "## 5. Action tracker",
-            "",
-            f"SMART actions from the audits of each month, as on {briefing.as_of:%-d %B %Y}: "
-            "outstanding means open after its due date.",
-            "",
-            _markdown_table(action_tracker_table(briefing)),
-        ]
-    )
 
 
 def _reaudits(briefing: Briefing) -> str:
-    lines = ["## 6. Re-audit agreement", ""]
+    lines = ["## 5. Re-audit agreement", ""]
     if not briefing.reaudit_agreement:
-        lines.append("No re-audits were recorded for this period.")
+        lines.append("No re-audits of this period's audits were recorded.")
     else:
         lines.append(_markdown_table(reaudit_table(briefing)))
     return "\n".join(lines)
@@ -154,7 +242,7 @@ def _reaudits(briefing: Briefing) -> str:
 def _tac(briefing: Briefing) -> str:
     total = sum(row.completed for row in briefing.tac_summaries)
     lines = [
-        "## 7. TAC reflective case summaries",
+        "## 6. TAC reflective case summaries",
         "",
         f"{_count(total, 'summary was', 'summaries were')} completed in {briefing.period.label}.",
     ]
@@ -168,14 +256,10 @@ def _rounds(briefing: Briefing) -> list[str]:
     tables = round_tables(briefing)
     if not tables:
         return []
-    lines = ["## 8. Audit rounds", ""]
+    lines = ["## 7. Audit rounds", ""]
     for table in tables:
         lines += [f"### {table.title}", "", _markdown_table(table), ""]
     return ["\n".join(lines).rstrip()]
-
-
-def _group(reasons: list[Reason], group: str) -> list[Reason]:
-    return [reason for reason in reasons if reason.group == group]
 
 
 def _bullets(reasons: list[Reason]) -> list[str]:
@@ -196,7 +280,7 @@ def _markdown_table(table: Table) -> str:
 
 
 def _escape(text: str) -> str:
-    """Recorded reasons are free text: keep them from breaking a table or adding markup."""
+    """Recorded text is free text: keep it from breaking a table or adding markup."""
     for character in ("\\", "|", "*", "_", "`", "<", ">", "[", "]"):
         text = text.replace(character, "\\" + character)
     return text

@@ -11,6 +11,7 @@ import io
 from dataclasses import dataclass
 
 from bot.report.figures import Briefing, RegisterEntry
+from bot.report.learning import GoodPractice, grades_below_good
 
 Cell = str | int
 
@@ -27,6 +28,8 @@ def briefing_tables(briefing: Briefing) -> list[Table]:
     return [
         completion_table(briefing),
         grades_table(briefing),
+        moderation_table(briefing),
+        held_back_table(briefing),
         concerns_table(briefing),
         engagement_table(briefing),
         reasons_table(briefing),
@@ -90,13 +93,15 @@ def round_tables(briefing: Briefing) -> list[Table]:
 def completion_table(briefing: Briefing) -> Table:
     return Table(
         "completion",
-        "Audits identified and completed",
+        "Audits identified, completed and analysed",
         [
             "Period",
             "Identified",
             "Completed within timescale",
             "Completed late",
             "Not completed",
+            "Inadmissible",
+            "Analysed",
             "No eligible case",
             "Given more time",
         ],
@@ -107,6 +112,8 @@ def completion_table(briefing: Briefing) -> Table:
                 row.completed_in_time,
                 row.completed_late,
                 row.not_completed,
+                row.inadmissible,
+                row.analysed,
                 row.no_eligible_case,
                 row.extended,
             ]
@@ -118,9 +125,46 @@ def completion_table(briefing: Briefing) -> Table:
 def grades_table(briefing: Briefing) -> Table:
     return Table(
         "grades",
-        "Grades per domain and overall",
+        "Grades per domain and overall, after moderation",
         ["Domain", "Period", *briefing.grade_scale, "Total"],
         [[row.domain, str(row.period), *row.counts.values(), row.total] for row in briefing.grades],
+    )
+
+
+def moderation_table(briefing: Briefing) -> Table:
+    grades = briefing.grade_scale
+    return Table(
+        "moderation",
+        "Overall judgements before and after moderation",
+        [
+            "Period",
+            *(f"{grade} (as audited)" for grade in grades),
+            *(f"{grade} (after moderation)" for grade in grades),
+            "Moderated",
+            "Moved up",
+            "Moved down",
+        ],
+        [
+            [
+                str(row.period),
+                *row.before.values(),
+                *row.after.values(),
+                row.moderated,
+                row.moved_up,
+                row.moved_down,
+            ]
+            for row in briefing.moderation
+        ],
+    )
+
+
+def held_back_table(briefing: Briefing) -> Table:
+    below = grades_below_good(briefing.grade_scale)
+    return Table(
+        "held-back-from-good",
+        "What holds cases back from Good: domains graded below Good",
+        ["Domain", *below, "Total"],
+        [[row.domain, *row.counts.values(), row.total] for row in briefing.held_back],
     )
 
 
@@ -128,9 +172,25 @@ def concerns_table(briefing: Briefing) -> Table:
     return Table(
         "cases-of-concern",
         "Cases of concern (Ofsted Annex H categories)",
-        ["Period", "Category 1", "Category 1 acknowledged", "Category 2"],
         [
-            [str(row.period), row.category_1, row.category_1_acknowledged, row.category_2]
+            "Period",
+            "Category 1 raised",
+            "Category 1 acknowledged",
+            "Category 2 raised",
+            "Category 1 still open",
+            "Category 2 still open",
+            "On the register at the end of the period",
+        ],
+        [
+            [
+                str(row.period),
+                row.category_1,
+                row.category_1_acknowledged,
+                row.category_2,
+                row.category_1_open,
+                row.category_2_open,
+                row.on_register,
+            ]
             for row in briefing.concerns
         ],
     )
@@ -139,18 +199,22 @@ def concerns_table(briefing: Briefing) -> Table:
 def engagement_table(briefing: Briefing) -> Table:
     return Table(
         "engagement",
-        "Engagement in the audits",
-        ["Group", "Engaged", "Not engaged"],
-        [[row.group, row.engaged, row.not_engaged] for row in briefing.engagement],
+        "Engagement in the audits done",
+        ["Group", "Outcome", "Audits"],
+        [
+            [row.group, outcome, count]
+            for row in briefing.engagement
+            for outcome, count in row.counts.items()
+        ],
     )
 
 
 def reasons_table(briefing: Briefing) -> Table:
     return Table(
-        "engagement-reasons",
-        "Reasons for non-engagement",
-        ["Group", "Reason", "Count"],
-        [[row.group, row.reason, row.count] for row in briefing.reasons],
+        "not-completed-reasons",
+        "Why audits were not completed",
+        ["Reason", "Count"],
+        [[row.reason, row.count] for row in briefing.reasons],
     )
 
 
@@ -201,6 +265,7 @@ def register_table(entries: list[RegisterEntry]) -> Table:
             "Category",
             "Audit submitted",
             "Alert acknowledged",
+            "Removed from the register",
         ],
         [
             [
@@ -210,9 +275,20 @@ def register_table(entries: list[RegisterEntry]) -> Table:
                 entry.category,
                 entry.submitted_on.isoformat(),
                 entry.alert_acknowledged_on.isoformat() if entry.alert_acknowledged_on else "",
+                entry.closed_on.isoformat() if entry.closed_on else "",
             ]
             for entry in entries
         ],
+    )
+
+
+def good_practice_table(entries: list[GoodPractice]) -> Table:
+    """What Good looks like: impact statements by case reference, for entitled people only."""
+    return Table(
+        "what-good-looks-like",
+        "What does Good look like? The impact statements of the Good and Outstanding audits",
+        ["Case reference", "Team", "Overall judgement", "Impact"],
+        [[entry.case_ref, entry.team, entry.grade, entry.impact] for entry in entries],
     )
 
 

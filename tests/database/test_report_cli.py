@@ -31,12 +31,13 @@ def test_report_monthly_writes_the_files(env, tmp_path, capsys):
         printed
     )
     names = sorted(path.name for path in out.iterdir())
-    assert len(names) == 11 and f"wrote {out / 'qa-briefing-2026-12.md'}" in printed
+    assert len(names) == 14 and f"wrote {out / 'qa-briefing-2026-12.md'}" in printed
     assert completion_bars_drawn((out / "qa-briefing-2026-12-chart.png").read_bytes())
     completion = (out / "qa-briefing-2026-12-completion.csv").read_text().splitlines()
-    assert completion[-1] == "2026-12,5,2,1,2,1,0"
+    assert completion[-1] == "2026-12,5,2,1,2,0,3,1,0"
     register = (out / "qa-briefing-2026-12-cases-of-concern-register.csv").read_text()
     assert "CR-N2" in register and "CR-S2" in register
+    assert "CR-N1" in (out / "qa-briefing-2026-12-what-good-looks-like.csv").read_text()
     assert "CR-" not in (out / "qa-briefing-2026-12.md").read_text()
 
 
@@ -45,10 +46,10 @@ def test_report_quarterly_writes_the_files(env, tmp_path, capsys):
     assert "QA briefing for Q4 2026 (October to December): 8 audits" in capsys.readouterr().out
     completion = (tmp_path / "qa-briefing-2026-Q4-completion.csv").read_text().splitlines()
     assert completion[1:] == [
-        "2026-Q1,0,0,0,0,0,0",
-        "2026-Q2,0,0,0,0,0,0",
-        "2026-Q3,0,0,0,0,0,0",
-        "2026-Q4,8,5,1,2,1,0",
+        "2026-Q1,0,0,0,0,0,0,0,0",
+        "2026-Q2,0,0,0,0,0,0,0,0",
+        "2026-Q3,0,0,0,0,0,0,0,0",
+        "2026-Q4,8,5,1,2,1,5,1,0",
     ]
     assert completion_bars_drawn((tmp_path / "qa-briefing-2026-Q4-chart.png").read_bytes())
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.policy.schema import Policy, ReauditPolicy
 from scheduler.jobs import run_due_work
 from tests.support.charts import completion_bars_drawn
 from tests.support.harness import Clock
@@ -84,13 +85,21 @@ def test_an_administrator_gets_last_months_briefing_in_their_dm(running):
     [summary] = running.dms_to(admin)
     assert summary["text"] == "QA briefing for December 2026: 5 audits identified, 3 completed"
     body = str(summary["blocks"])
-    assert "5 identified · 2 completed within timescale · 1 late · 2 not completed" in body
-    assert "1 Category 1 (1 acknowledged) · 1 Category 2" in body
+    assert (
+        "5 identified · 2 completed within timescale · 1 late · 2 not completed · "
+        "0 inadmissible · 3 analysed"
+    ) in body
+    assert "1 Category 1 raised (1 acknowledged, 1 still open) · 1 Category 2 raised" in body
+    assert "1 on the register at the end of the month" in body
+    assert "0 Outstanding · 1 Good · 0 Requires improvement to be good · 2 Inadequate" in body
+    assert "1 moderated: 0 moved up, 1 moved down" in body
     assert "CR-" not in body  # counts only, even in a DM
-    files = wait_for_uploads(running, admin, 11)
+    files = wait_for_uploads(running, admin, 14)
     assert completion_bars_drawn(files["qa-briefing-2026-12-chart.png"])
     assert files["qa-briefing-2026-12.md"].startswith(b"# QA briefing: December 2026")
-    assert len([name for name in files if name.endswith(".csv")]) == 9
+    assert len([name for name in files if name.endswith(".csv")]) == 12
+    good = files["qa-briefing-2026-12-what-good-looks-like.csv"].decode()
+    assert "CR-N1" in good and "back in school" in good
     register = csv.DictReader(
         io.StringIO(files["qa-briefing-2026-12-cases-of-concern-register.csv"].decode())
     )
@@ -103,21 +112,23 @@ def test_a_service_manager_sees_only_their_lines_cases_and_a_quarter_is_accepted
     manager = uid(running, "sm_north")
     answer = running.command(manager, "report 2026-Q4")
     assert "Your QA briefing for Q4 2026 (October to December)" in answer.text
-    files = wait_for_uploads(running, manager, 11)
+    files = wait_for_uploads(running, manager, 14)
     register = files["qa-briefing-2026-Q4-cases-of-concern-register.csv"].decode()
     assert "CR-N2" in register and "CR-N3" in register and "CR-S2" not in register
     completion = files["qa-briefing-2026-Q4-completion.csv"].decode().splitlines()
-    assert completion[-1] == "2026-Q4,8,5,1,2,1,0"
+    assert completion[-1] == "2026-Q4,8,5,1,2,1,5,1,0"
+    good = files["qa-briefing-2026-Q4-what-good-looks-like.csv"].decode()
+    assert "CR-N1" in good and "CR-N3" in good and "CR-N4" in good
 
 
 def test_a_head_of_service_outside_the_line_gets_no_register(running):
     head = uid(running, "other_head")
     running.command(head, "report 2026-12")
-    files = wait_for_uploads(running, head, 10)
-    assert not any("register" in name for name in files)
+    files = wait_for_uploads(running, head, 12)
+    assert not any("register" in name or "good-looks" in name for name in files)
     assert not any(b"CR-" in content for content in files.values())
     [summary] = running.dms_to(head)
-    assert "register" not in str(summary["blocks"])
+    assert "they name cases" not in str(summary["blocks"])
 
 
 def tick(bot, text: str):
@@ -161,3 +172,35 @@ def test_the_monthly_briefing_goes_once_on_the_first_working_day(running):
 def test_no_briefing_for_a_month_without_audits(running):
     # February's first working day reports on January, when no cases were drawn
     assert tick(running, "2027-02-01T09:30").briefings == 0
+
+
+def test_with_a_moderation_window_a_provisional_briefing_then_the_final_one(start_bot):
+    """Moderation closes on the 10th: the first working day's briefing is provisional; the
+    final one goes from 09:00 on Monday 11 January (the 10th is a Sunday), once."""
+    policy = Policy(reaudit=ReauditPolicy(moderation_window_day=10))
+    bot = start_bot(Clock(MONDAY), policy=policy, people=build_report_world)
+    assert tick(bot, "2027-01-04T09:00").briefings == 3
+    [provisional] = briefings_to(bot, "admin")
+    assert provisional["text"].startswith("QA briefing for December 2026 (provisional)")
+    assert tick(bot, "2027-01-08T09:00").briefings == 0
+    assert tick(bot, "2027-01-11T08:59").briefings == 0
+    assert tick(bot, "2027-01-11T09:00").briefings == 3
+    assert tick(bot, "2027-01-12T09:00").briefings == 0
+    _, final = briefings_to(bot, "admin")
+    assert final["text"].startswith("QA briefing for December 2026 (final, after moderation)")
+    bot.wait_until_sent()
+    summaries = [
+        content
+        for name, content in uploads_to(bot, uid(bot, "admin")).items()
+        if name == "qa-briefing-2026-12.md"
+    ]
+    assert summaries and b"Final: moderation of these audits has closed." in summaries[-1]
+
+
+def test_a_tick_first_running_after_the_window_sends_only_the_final_briefing(start_bot):
+    policy = Policy(reaudit=ReauditPolicy(moderation_window_day=10))
+    bot = start_bot(Clock(MONDAY), policy=policy, people=build_report_world)
+    assert tick(bot, "2027-01-13T10:00").briefings == 3
+    assert tick(bot, "2027-01-14T10:00").briefings == 0
+    [final] = briefings_to(bot, "admin")
+    assert "(final, after moderation)" in final["text"]

@@ -1,9 +1,12 @@
 """A hand-made December 2026 (and the months before it) for the QA briefing's tests.
 
-December: six team managers. Nina's audit is in time, Noel's late with a Category 1 alert,
-Sol's (after a re-draw) in time with a Category 2 concern, Suki's is a draft after a discussion
-that was not held, Ezra had no eligible case, and Eve's practitioner cannot attend.
-November: Nina (Good, Category 2) and Sol (Inadequate); October: Nina (Outstanding).
+December: six team managers. Nina's audit is in time (Good, with its impact statement), Noel's
+late with a Category 1 alert (Inadequate, escalated to the head of service), Sol's (after a
+re-draw) in time with a Category 2 concern, moderated in January from Requires improvement down
+to Inadequate (overall, and in the last domain); Suki's is a draft after a discussion that was
+not held, Ezra had no eligible case, and Eve's practitioner cannot attend.
+November: Nina (Good, Category 2, closed on 20 December) and Sol (Inadequate, then found
+inadmissible); October: Nina (Outstanding).
 """
 
 from __future__ import annotations
@@ -16,8 +19,13 @@ from bot.policy.schema import Policy
 from models import (
     Audit,
     AuditAction,
+    AuditLogEntry,
     Booking,
+    ConcernReview,
     FamilyEngagement,
+    ModeratedJudgement,
+    Reaudit,
+    ReauditRound,
     SafeguardingAlert,
     Selection,
     SelectionRound,
@@ -89,11 +97,13 @@ class Builder:
         submitted: str | None,
         concern: str = "none",
         exceptions: dict[str, str] | None = None,
+        impact: str = "",
     ) -> Audit:
-        answers = {
+        answers: dict = {
             domain: {"grade": (exceptions or {}).get(domain, grade), "justification": "x" * 40}
             for domain in DOMAINS
         }
+        answers["final"] = {"impact": impact}
         return self.add(
             Audit(
                 selection_id=selection.id,
@@ -122,12 +132,15 @@ class Builder:
             )
         )
 
-    def family(self, selection: Selection, status: str, reason: str | None = None) -> None:
+    def family(
+        self, selection: Selection, status: str, reason: str | None = None, **outcomes
+    ) -> None:
         self.add(
             FamilyEngagement(
                 selection_id=selection.id,
                 status=status,
                 reason=reason,
+                **outcomes,
                 recorded_by=selection.manager_id,
                 updated_at=utc("2026-12-05T10:00"),
             )
@@ -146,6 +159,53 @@ class Builder:
                 created_at=audit.submitted_at,
             )
         )
+
+    def moderated_down(self, audit: Audit, moderator: Staff, domain: str, to: str) -> None:
+        """A January re-audit moving `domain` and the overall judgement down to `to`."""
+        if "2027-01" not in self.rounds:
+            self.rounds["2027-01"] = self.add(
+                ReauditRound(
+                    kind="monthly",
+                    month="2027-01",
+                    seed="r",
+                    drawn_at=utc("2027-01-04T09:00"),
+                    drawn_by="scheduler",
+                    criteria={},
+                )
+            )
+        reaudit = self.add(
+            Reaudit(
+                round_id=self.rounds["2027-01"].id,
+                audit_id=audit.id,
+                moderator_id=moderator.id,
+                chosen_because="random",
+                pool_size=3,
+                draw_seed="r",
+                due_on=date(2027, 1, 29),
+                status="submitted",
+                overall_agreed=False,
+                overall_grade=to,
+                overall_reason="The plan does not keep the child safe.",
+                overall_moved="down",
+                created_at=utc("2027-01-04T09:00"),
+                updated_at=utc("2027-01-04T15:00"),
+                submitted_at=utc("2027-01-04T15:00"),
+            )
+        )
+        for domain_id in DOMAINS:
+            moved = domain_id == domain
+            original = audit.answers[domain_id]["grade"]
+            self.add(
+                ModeratedJudgement(
+                    reaudit_id=reaudit.id,
+                    domain_id=domain_id,
+                    original_grade=original,
+                    agreed=not moved,
+                    moderated_grade=to if moved else None,
+                    reason="Risks are not assessed." if moved else None,
+                    moved="down" if moved else None,
+                )
+            )
 
     def tac_summary(self, case, completed_on: str) -> None:
         self.add(
@@ -202,9 +262,15 @@ def build_report_world(session: Session) -> dict[str, object]:
 
     # December 2026
     first = build.drawn("2026-12", nina, north, case["CR-N1"])
-    audit = build.audit(first, GOOD, "2026-12-15T11:00", exceptions={"assessment": OUTSTANDING})
+    audit = build.audit(
+        first,
+        GOOD,
+        "2026-12-15T11:00",
+        exceptions={"assessment": OUTSTANDING},
+        impact="The child  feels safe and is back in school.",
+    )
     build.booking(first, "held")
-    build.family(first, "views_obtained")
+    build.family(first, "views_obtained", child_outcome="engaged", parents_outcome="engaged")
     build.action(audit, pat, "2026-12-18", done=True)
     build.action(audit, pat, "2026-12-20")  # outstanding on 4 January
     build.action(audit, pat, "2027-01-15")  # not yet due
@@ -222,15 +288,27 @@ def build_report_world(session: Session) -> dict[str, object]:
     )
     build.booking(late, "moved")
     build.booking(late, "held")
-    build.family(late, "not_appropriate", "The child is  two years old.")
+    build.family(
+        late, "not_appropriate", "The child is  two years old.", parents_outcome="no_response"
+    )
     build.action(audit, pat, "2027-01-10")
+    build.add(
+        AuditLogEntry(
+            at=utc("2027-01-02T09:00"),
+            actor="scheduler",
+            action="audit.inadequate_escalated",
+            subject=f"audit:{audit.id}",
+            details={},
+        )
+    )
 
     build.drawn("2026-12", sol, south, case["CR-S0"], status="replaced")
     redrawn = build.drawn("2026-12", sol, south, case["CR-S2"], attempt=2)
     # 23:30 GMT on the due date: still in time
-    build.audit(redrawn, RI, "2026-12-31T23:30", concern="category_2")
+    audit = build.audit(redrawn, RI, "2026-12-31T23:30", concern="category_2")
+    build.moderated_down(audit, sm_south, "impact_outcomes", INADEQUATE)
     build.booking(redrawn, "held")
-    build.family(redrawn, "declined")
+    build.family(redrawn, "declined", child_outcome="no_response", parents_outcome="not_invited")
 
     draft = build.drawn("2026-12", suki, south, case["CR-S3"])
     build.audit(draft, GOOD, None)
@@ -249,7 +327,22 @@ def build_report_world(session: Session) -> dict[str, object]:
     audit = build.audit(november, GOOD, "2026-11-20T10:00", concern="category_2")
     build.action(audit, pat, "2026-11-30", done=True)
     build.action(audit, pat, "2026-12-01")
-    build.audit(build.drawn("2026-11", sol, south, case["CR-S1"]), INADEQUATE, "2026-11-25T10:00")
+    build.add(
+        ConcernReview(
+            audit_id=audit.id,
+            actions_taken="The plan was reviewed and the child is seen weekly.",
+            reviewed_by=head.id,
+            reviewed_at=utc("2026-12-20T10:00"),
+            closed_by=head.id,
+            closed_at=utc("2026-12-20T10:00"),
+        )
+    )
+    unusable = build.audit(
+        build.drawn("2026-11", sol, south, case["CR-S1"]), INADEQUATE, "2026-11-25T10:00"
+    )
+    unusable.inadmissible_reason = "case_transferred"
+    unusable.inadmissible_by = sm_south.id
+    unusable.inadmissible_at = utc("2026-12-01T10:00")
     build.audit(build.drawn("2026-10", nina, north, case["CR-N4"]), OUTSTANDING, "2026-10-20T10:00")
 
     # TAC summaries: two in North and one in South in December, one in South in November

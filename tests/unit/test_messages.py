@@ -21,16 +21,14 @@ from bot.core.permissions import AUDIT_COMMANDS
 from bot.policy.schema import Domain, Policy
 from bot.reaudit.draw import ReauditOutcome
 from bot.reaudit.rules import ADDRESSED, VERDICTS
+from bot.report.engagement import ORDER, Engagement
 from bot.report.figures import (
-    FAMILIES,
-    MANAGERS,
-    PRACTITIONERS,
     ActionTracker,
     Briefing,
     Completion,
     ConcernCounts,
-    Engagement,
     GradeCounts,
+    Moderation,
     TacSummaryCount,
 )
 from bot.report.period import Period
@@ -527,9 +525,15 @@ def long_briefing() -> Briefing:
         grade_scale=grades,
         completion=[Completion(p, 900, 500, 200, 3) for p in periods],
         grades=[GradeCounts(p, "Overall", dict.fromkeys(grades, 99)) for p in periods],
-        concerns=[ConcernCounts(p, 9, 8, 70) for p in periods],
+        moderation=[
+            Moderation(p, dict.fromkeys(grades, 99), dict.fromkeys(grades, 99), 900, 400, 400)
+            for p in periods
+        ],
+        concerns=[ConcernCounts(p, 9, 8, 70, 9, 70, 999) for p in periods],
         register=[],
-        engagement=[Engagement(group, 500, 400) for group in (MANAGERS, PRACTITIONERS, FAMILIES)],
+        engagement=[
+            Engagement(group, dict.fromkeys(labels, 300)) for group, labels in ORDER.items()
+        ],
         reasons=[],
         actions=[ActionTracker(m, 3000, 1000, 1000) for p in periods for m in p.months],
         reaudit_agreement=[],
@@ -539,7 +543,11 @@ def long_briefing() -> Briefing:
 
 register_entry = Obj(case_ref="CR-1")
 SAMPLES |= {
-    "report_briefing_dm": dict(briefing=long_briefing(), register=[register_entry] * 300),
+    "report_briefing_dm": dict(
+        briefing=long_briefing(),
+        register=[register_entry] * 300,
+        good_practice=[register_entry] * 300,
+    ),
     "report_reply": dict(briefing=long_briefing()),
 }
 
@@ -565,8 +573,6 @@ def home_samples() -> dict[str, dict]:
             tac_tasks=[(_task, person, case)] * 8,
             more_tac_tasks=40,
             outcomes=[dict(reaudit=_reaudit, case=case, moderator=person, agreed=6, total=7)] * 3,
-            audits=[(Obj(id=11, submitted_at=_when, overall=LONG[:75]), case)] * 8,
-            more_audits=40,
         ),
         "home_practitioner": dict(
             bookings=[(_when, Obj(id=6, place=LONG, practitioner_reply=None), case, person)] * 8,

@@ -46,6 +46,7 @@ def briefing(completion, grades, scale=GRADES) -> Briefing:
             GradeCounts(period, OVERALL, dict(zip(scale, row, strict=True)))
             for period, row in zip(compared, grades, strict=True)
         ],
+        moderation=[],
         concerns=[],
         register=[],
         engagement=[],
