@@ -345,7 +345,7 @@ def test_a_themed_question_set_is_completed_through_the_guided_audit(running, cl
         [domain.title, ri, 1] for domain in running.services.policy.rounds.themes["neglect"].domains
     ]
     summary = briefing_markdown(briefing)
-    assert "## 8. Audit rounds" in summary and case.case_ref not in summary
+    assert "## 7. Audit rounds" in summary and case.case_ref not in summary
 
 
 def test_an_immediate_concern_in_a_round_alerts_the_cases_team_manager_too(running, clock):
