@@ -2,7 +2,7 @@
 
 from slack_bolt import App
 
-from bot.audit import actions, alerts
+from bot.audit import actions, alerts, inadequate, inadmissible
 from bot.audit.form import AUDIT_FORM, open_audit
 from bot.audit.record_download import send_audit_record
 from bot.core.services import Services
@@ -13,6 +13,8 @@ BUTTONS = {
     "audit.start": open_audit,
     "alert.ack": alerts.acknowledge_alert,
     "action.done": actions.open_mark_done_form,
+    "audit.inadmissible": inadmissible.open_inadmissible_form,
+    "audit.case_actions": inadequate.open_case_actions,
     "audit.record": send_audit_record,
 }
 
@@ -22,3 +24,4 @@ def register(app: App, services: Services) -> None:
         app.action(action)(button_listener(services, use_case))
     register_stepped_form(app, services, AUDIT_FORM)
     register_form(app, services, "action.done", actions.submit_mark_done)
+    register_form(app, services, "audit.inadmissible", inadmissible.submit_inadmissible)

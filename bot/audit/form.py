@@ -11,6 +11,7 @@ from sqlmodel import Session, col
 
 from bot.audit.actions import active_slack_ids, create_actions, queue_action_dm
 from bot.audit.alerts import raise_safeguarding_alert
+from bot.audit.inadequate import escalate_if_inadequate
 from bot.audit.rules import (
     CONCERNS,
     action_rows,
@@ -224,6 +225,7 @@ def _submit(uow: UnitOfWork, framework: FrameworkPolicy, audit: Audit, values: V
         queue_action_dm(session, action, case, now)
     if concern == "category_1":
         raise_safeguarding_alert(session, uow.tick, audit, values.get("concern_note") or "")
+    escalate_if_inadequate(session, uow, audit, audit.overall)
     _refresh_case_message(uow, selection, f"audit:{audit.id}:submitted")
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from bot.audit.inadmissible import mark_case_inadmissible
 from bot.commands.parser import PROGRAMME_COMMANDS, AuditCommand, UsageError, parse_audit_command
 from bot.commands.status import manager_status, programme_status
 from bot.concerns.register import send_register
@@ -80,6 +81,8 @@ def _dispatch(uow: UnitOfWork, command: AuditCommand) -> dict[str, Any]:
         return notice(answer_away(session, actor, command.away, now, uow.calendar.timezone))
     if name == "register":
         return notice(send_register(uow))
+    if name == "inadmissible":
+        return notice(mark_case_inadmissible(uow, command.case_ref, command.reason, command.note))
     if name == "report":
         period = command.period or Period.month(Month.of(today).plus(-1))
         return render("report_reply", briefing=request_briefing(uow, period))

@@ -9,6 +9,7 @@ from bot.core.months import Month
 from bot.core.permissions import COMMANDS_BY_NAME, USAGE, CommandSpec
 from bot.people.away_command import AwayRequest, AwayUsageError, parse_away
 from bot.report.period import MONTH_EXAMPLE, QUARTER_EXAMPLE, Period
+from models.statuses import InadmissibleReason
 
 # With "escape users" on (see the manifest) Slack sends mentions as <@U123|name>.
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
@@ -29,6 +30,8 @@ class AuditCommand:
     reason: str | None = None  # `pause`: why the month has no selection
     round_name: str | None = None  # `round status NAME`
     away: AwayRequest | None = None  # `away`
+    case_ref: str | None = None  # `inadmissible`: the case whose audit it is
+    note: str | None = None  # `inadmissible`: why, in words
 
 
 def parse_audit_command(text: str) -> AuditCommand:
@@ -52,6 +55,8 @@ def parse_audit_command(text: str) -> AuditCommand:
         return _programme_command(spec, arguments)
     if name == "round":
         return _round_command(spec, [word.lower() for word in arguments])
+    if name == "inadmissible":
+        return _inadmissible_command(spec, arguments)
     if name == "away":
         try:
             return AuditCommand(spec, away=parse_away(arguments))
@@ -81,6 +86,27 @@ def _programme_command(spec: CommandSpec, arguments: list[str]) -> AuditCommand:
             f"Say why {month.label} has no selection, e.g. `/audit pause {month} inspection month`."
         )
     return AuditCommand(spec, month, reason=reason)
+
+
+# --- an inadmissible audit: `inadmissible CASE_REF REASON [note]` (issue 21) ---
+
+INADMISSIBLE_REASONS = tuple(reason.value for reason in InadmissibleReason)
+
+
+def _inadmissible_command(spec: CommandSpec, arguments: list[str]) -> AuditCommand:
+    if len(arguments) < 2:
+        raise UsageError(
+            "Say which case and why, e.g. `/audit inadmissible CR-1234 file_incomplete`."
+        )
+    reason = arguments[1].lower().replace("-", "_")
+    if reason not in INADMISSIBLE_REASONS:
+        raise UsageError(
+            f"`{_shorten(arguments[1])}` is not a reason: use "
+            + ", ".join(f"`{known}`" for known in INADMISSIBLE_REASONS)
+            + "."
+        )
+    note = " ".join(arguments[2:]) or None
+    return AuditCommand(spec, case_ref=arguments[0], reason=reason, note=note)
 
 
 # --- audit rounds: `round new`, `round status [NAME]` (issue 12) ---

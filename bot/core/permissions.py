@@ -63,6 +63,14 @@ AUDIT_COMMANDS = (
         "pause", "pause YYYY-MM reason…", "no selection in a month, with the reason", ("admin",)
     ),
     CommandSpec("unpause", "unpause YYYY-MM", "lift a month's pause", ("admin",)),
+    # Inadmissible audits (issue 21): the auditor marks their own from the result DM.
+    CommandSpec(
+        "inadmissible",
+        "inadmissible CASE_REF REASON [note]",
+        "mark a case's submitted audit inadmissible (REASON: wrong_case_type, file_incomplete,"
+        " case_transferred or other, with a note)",
+        ("admin",),
+    ),
     # Audit rounds (issue 12): `round new` is for admins only (checked when the form opens).
     CommandSpec(
         "round",

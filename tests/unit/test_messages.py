@@ -695,6 +695,41 @@ SAMPLES |= {
     ),
 }
 
+# Inadmissible and inadequate audits (issue 21)
+_inadmissible = dict(label="Other", note=LONG, by=person, on=date(2026, 12, 20))
+SAMPLES |= {
+    "audit_inadmissible_modal": dict(
+        case=case,
+        reasons=[("wrong_case_type", "Wrong case type"), ("other", "Other")],
+        min_note=10,
+        private_metadata='{"audit_id": 5}',
+    ),
+    "audit_inadmissible_dm": dict(
+        **SAMPLES["audit_result_dm"] | dict(manager=Obj(**vars(person), id=2)),
+        team=Obj(name=LONG[:200]),
+        reader=Obj(id=1),
+        inadmissible=_inadmissible,
+    ),
+    "audit_inadequate_dm": dict(
+        audit=audit,
+        case=case,
+        team=Obj(name=LONG[:200]),
+        auditor=person,
+        grade=LONG[:75],
+        moderated=True,
+        concern_label=CONCERNS["category_1"],
+        actions=[(Obj(what="&" * 500, due_on=date(2026, 12, 20)), person)] * 30,
+        no_actions=LONG,
+    ),
+    "case_actions_modal": dict(
+        case=case,
+        actions=[(Obj(what="&" * 500, due_on=date(2026, 12, 20), done_note=LONG), person, "done")]
+        * 300,
+        done=300,
+        overdue=0,
+    ),
+}
+
 
 def test_every_template_has_a_sample():
     assert sorted(SAMPLES) == template_names()
