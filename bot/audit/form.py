@@ -14,6 +14,7 @@ from bot.audit.alerts import raise_safeguarding_alert
 from bot.audit.inadequate import escalate_if_inadequate
 from bot.audit.rules import (
     CONCERNS,
+    PARTICIPATION,
     action_rows,
     domain_errors,
     domain_steps,
@@ -34,11 +35,17 @@ from bot.rounds.messages import framework_for_selection, refresh_after_audit_cha
 from bot.selection.access import ONLY_THE_MANAGER, require_managed_selection
 from bot.selection.manager_message import CASE_TYPE_NAMES, refresh_selection_message
 from messages import render
-from models import Audit, AuditAction, Case, Selection, Staff
+from models import Audit, AuditAction, Case, FamilyEngagement, Selection, Staff
 from models.audit import audit_for
 from models.booking import engagement_for
-from models.statuses import AuditStatus, EngagementStatus
+from models.statuses import AuditStatus, ContactOutcome, EngagementStatus
 
+# How the final step's views prefill words a child or parents who did not take part.
+NOT_TAKING_PART = {
+    ContactOutcome.INAPPROPRIATE: "not appropriate for their age or circumstances",
+    ContactOutcome.NO_RESPONSE: "attempted, no response",
+    ContactOutcome.NOT_INVITED: "not invited",
+}
 ALREADY_SUBMITTED = "This audit has already been submitted: it can't be changed now."
 
 
@@ -103,6 +110,11 @@ class AuditForm(SteppedForm[Audit]):
             final=final,
             views=final.get("views") or _views_from_engagement(session, selection),
             practitioner=session.get(Staff, case.worker_id),
+            discussion=(
+                {"manager": _case_team_manager(session, case), "choices": PARTICIPATION}
+                if _asks_who_took_part(session, audit, case)
+                else None
+            ),
             slots=range(1, uow.policy.audit.action_slots + 1),
             concerns=CONCERNS,
             **common,
@@ -168,12 +180,14 @@ def _final_step_errors(
     if incomplete < len(domain_steps(framework)):
         return {"impact": f"Step {incomplete + 1} still has a missing answer: please resume it."}
     actions = action_rows(values, uow.policy.audit.action_slots)
+    case = uow.session.get(Case, uow.session.get(Selection, audit.selection_id).case_id)
     return final_errors(
         framework,
         values,
         actions,
         today=uow.calendar.local(uow.now).date(),
         owner_known=active_slack_ids(uow.session, actions),
+        asks_who_took_part=_asks_who_took_part(uow.session, audit, case),
     )
 
 
@@ -181,6 +195,9 @@ def _submit(uow: UnitOfWork, framework: FrameworkPolicy, audit: Audit, values: V
     """Freeze the audit and tell people (the draft is locked: a double click submits once)."""
     session, now = uow.session, uow.now
     concern = values.get("concern") or "none"
+    selection = session.get(Selection, audit.selection_id)
+    case = session.get(Case, selection.case_id)
+    asked = _asks_who_took_part(session, audit, case)
     session.execute(
         update(Audit)
         .where(col(Audit.id) == audit.id)
@@ -190,12 +207,12 @@ def _submit(uow: UnitOfWork, framework: FrameworkPolicy, audit: Audit, values: V
             overall=values.get("overall"),
             concern=concern,
             answers=audit.answers,
+            manager_engagement=values.get("manager_engagement") if asked else None,
+            practitioner_engagement=values.get("practitioner_engagement") if asked else None,
             updated_at=now,
         )
     )
     session.refresh(audit)
-    selection = session.get(Selection, audit.selection_id)
-    case = session.get(Case, selection.case_id)
     manager = session.get(Staff, audit.manager_id)
     practitioner = session.get(Staff, case.worker_id)
     actions = create_actions(
@@ -263,7 +280,7 @@ def _views_from_engagement(session: Session, selection: Selection) -> str:
     if engagement is None:
         return ""
     if engagement.status == EngagementStatus.VIEWS_OBTAINED:
-        return engagement.summary or ""
+        return " ".join([engagement.summary or "", *_who_did_not_take_part(engagement)]).strip()
     if engagement.status == EngagementStatus.PLANNED:
         return ""
     labels = {
@@ -272,3 +289,36 @@ def _views_from_engagement(session: Session, selection: Selection) -> str:
         EngagementStatus.NO_CONTACT: "Could not be contacted: ",
     }
     return labels[engagement.status] + (engagement.reason or "")
+
+
+def _who_did_not_take_part(engagement: FamilyEngagement) -> list[str]:
+    """A sentence for the child or the parents or carers when only the other took part, e.g.
+    'The parents or carers: not invited (why).'"""
+    said = []
+    for who, outcome, reason in (
+        ("The child", engagement.child_outcome, engagement.child_reason),
+        ("The parents or carers", engagement.parents_outcome, engagement.parents_reason),
+    ):
+        if outcome in NOT_TAKING_PART:
+            said.append(
+                f"{who}: {NOT_TAKING_PART[outcome]}"
+                + (f" ({reason.rstrip('. ')})" if reason else "")
+                + "."
+            )
+    return said
+
+
+def _case_team_manager(session: Session, case: Case) -> Staff | None:
+    """The case's team manager: the practitioner's own manager."""
+    practitioner = session.get(Staff, case.worker_id)
+    return session.get(Staff, practitioner.manager_id) if practitioner.manager_id else None
+
+
+def _asks_who_took_part(session: Session, audit: Audit, case: Case) -> bool:
+    """Whether the auditor is someone other than the case's team manager (a round's auditor, a
+    head of service), and so is asked whether the case's manager and practitioner took part in
+    their discussion. A team manager auditing their own team's case is not asked."""
+    auditor = session.get(Staff, audit.manager_id)
+    if session.get(Staff, case.worker_id).manager_id == auditor.id:
+        return False
+    return not (auditor.has_role("team_manager") and auditor.team_id == case.team_id)

@@ -8,11 +8,18 @@ from datetime import date
 from typing import Any
 
 from bot.policy.schema import Domain, FrameworkPolicy
+from models.statuses import Participation
 
 CONCERNS = {
     "none": "No immediate concern",
     "category_2": "Category 2: the service is not appropriate",
     "category_1": "Category 1: the child may be at risk now",
+}
+# Where the auditor is not the case's team manager: did the case's manager, and the
+# practitioner, take part in the auditor's discussion (Gloucestershire's counts)?
+PARTICIPATION = {
+    Participation.TOOK_PART: "Took part",
+    Participation.NOT_AVAILABLE: "Not available",
 }
 MIN_SENTENCE = 10
 FINAL = "final"
@@ -113,9 +120,11 @@ def final_errors(
     *,
     today: date,
     owner_known: set[str],
+    asks_who_took_part: bool,
 ) -> dict[str, str]:
     """Problems with the last step: the "so what", the views, the judgement, the concern flag,
-    and SMART actions (or an explicit "none needed" with a reason)."""
+    and SMART actions (or an explicit "none needed" with a reason); and, when the auditor is not
+    the case's team manager, whether that manager and the practitioner took part."""
     errors = {}
     if len((values.get("impact") or "").strip()) < MIN_SENTENCE:
         errors["impact"] = "Please say what difference our involvement has made for the child."
@@ -136,6 +145,13 @@ def final_errors(
     errors |= action_errors(actions, today=today, owner_known=owner_known)
     if not actions and len((values.get("no_actions") or "").strip()) < MIN_SENTENCE:
         errors["no_actions"] = "Add at least one action, or say why no actions are needed."
+    if asks_who_took_part:
+        for field, who in (
+            ("manager_engagement", "the case's team manager"),
+            ("practitioner_engagement", "the practitioner"),
+        ):
+            if values.get(field) not in PARTICIPATION:
+                errors[field] = f"Please say whether {who} took part in your discussion."
     return errors
 
 

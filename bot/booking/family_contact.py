@@ -4,6 +4,7 @@ its outcome. Never silently skipped: "why not" is always recorded."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date
 
 from sqlmodel import Session, col, select
@@ -22,7 +23,7 @@ from bot.selection.manager_message import refresh_selection_message
 from messages import plain_date, render
 from models import Case, FamilyEngagement, OutboxMessage, Selection, Staff
 from models.booking import engagement_for
-from models.statuses import EngagementStatus
+from models.statuses import ContactOutcome, EngagementStatus
 
 METHODS = {
     "visit": "Home or office visit",
@@ -31,11 +32,32 @@ METHODS = {
     "letter": "Letter or email",
     "other": "Another way",
 }
-OUTCOMES = {
-    EngagementStatus.VIEWS_OBTAINED: "Views obtained",
-    EngagementStatus.DECLINED: "They declined",
-    EngagementStatus.NO_CONTACT: "Could not be contacted",
-    EngagementStatus.NOT_APPROPRIATE: "Not appropriate after all",
+# The outcome form's choices for the child and for the parents or carers (Gloucestershire
+# counts them apart); only a child's contact can be inappropriate for their age.
+CHILD_OUTCOMES = {
+    ContactOutcome.ENGAGED: "Took part: their views were obtained",
+    ContactOutcome.INAPPROPRIATE: "Not appropriate for the child's age or circumstances",
+    ContactOutcome.NO_RESPONSE: "Attempted, no response",
+    ContactOutcome.NOT_INVITED: "Not invited",
+}
+PARENTS_OUTCOMES = {
+    outcome: label
+    for outcome, label in CHILD_OUTCOMES.items()
+    if outcome != ContactOutcome.INAPPROPRIATE
+}
+CONTACT_WORDS = {
+    ContactOutcome.ENGAGED: "took part",
+    ContactOutcome.INAPPROPRIATE: "not appropriate for their age or circumstances",
+    ContactOutcome.NO_RESPONSE: "attempted, no response",
+    ContactOutcome.NOT_INVITED: "not invited",
+}
+CHOICE_NEEDED = {
+    "child": "Please choose how the child took part, or why not.",
+    "parents": "Please choose how the parents or carers took part, or why not.",
+}
+REASON_NEEDED = {
+    "child": "Please say why the child was not invited.",
+    "parents": "Please say why the parents or carers were not invited.",
 }
 MIN_TEXT = 10
 
@@ -109,6 +131,11 @@ def submit_engagement_form(uow: UnitOfWork, selection: Selection, form: Submissi
     engagement.method = values.get("method") if plan else None
     engagement.planned_on = date.fromisoformat(values["planned_on"]) if plan else None
     engagement.reason = None if plan else (values.get("reason") or "").strip()
+    # No contact at all: the child's is not appropriate, and the parents or carers are not
+    # invited, both for the reason given.
+    engagement.child_outcome = None if plan else ContactOutcome.INAPPROPRIATE
+    engagement.parents_outcome = None if plan else ContactOutcome.NOT_INVITED
+    engagement.child_reason = engagement.parents_reason = engagement.reason
     engagement.recorded_by = actor.id
     engagement.updated_at = now
     session.add(engagement)
@@ -138,51 +165,132 @@ def _same_plan(engagement: FamilyEngagement, values: dict[str, str | None]) -> b
 
 @on_click()
 def open_outcome_form(uow: UnitOfWork, value: str) -> Reply:
-    """`value` is "<engagement id>:<outcome>" from the outcome question's buttons."""
-    engagement_id, _, outcome = value.partition(":")
+    """`value` is the engagement id (a prompt sent before the child and the parents were
+    recorded apart carries "<id>:<outcome>": it opens the same form)."""
+    engagement_id = value.partition(":")[0]
     engagement = uow.lock_named(FamilyEngagement, engagement_id, STALE_BUTTON)
     _require_planned(uow, engagement)
-    if outcome not in OUTCOMES:
-        raise InvalidRequest(STALE_BUTTON)
     session = uow.session
     case = session.get(Case, session.get(Selection, engagement.selection_id).case_id)
     return Reply(
         view=render(
             "engagement_outcome_modal",
-            private_metadata=json.dumps({"engagement_id": engagement.id, "outcome": outcome}),
-            outcome=outcome,
-            outcome_label=OUTCOMES[outcome],
+            private_metadata=json.dumps({"engagement_id": engagement.id}),
             case=case,
-            min_length=MIN_TEXT,
+            child_outcomes=CHILD_OUTCOMES,
+            parents_outcomes=PARENTS_OUTCOMES,
         )
     )
 
 
-@on_submit(FamilyEngagement, key="engagement_id", field="text", missing=STALE_BUTTON)
+@dataclass(frozen=True)
+class ContactOutcomes:
+    """The outcome for the child and for the parents or carers, each with its reason when
+    they did not take part, and the views in brief when someone did."""
+
+    child: ContactOutcome
+    child_reason: str | None
+    parents: ContactOutcome
+    parents_reason: str | None
+    summary: str | None
+
+    @property
+    def status(self) -> EngagementStatus:
+        """The contact as a whole, which the selection DM, the audit and the reports read:
+        views obtained when either took part, could not be made when an attempt went
+        unanswered, otherwise not appropriate."""
+        outcomes = (self.child, self.parents)
+        if ContactOutcome.ENGAGED in outcomes:
+            return EngagementStatus.VIEWS_OBTAINED
+        if ContactOutcome.NO_RESPONSE in outcomes:
+            return EngagementStatus.NO_CONTACT
+        return EngagementStatus.NOT_APPROPRIATE
+
+    def described(self) -> str:
+        """In a sentence, e.g. 'The child: took part; the parents or carers: not invited (why)'."""
+        parts = [
+            f"{who}: {CONTACT_WORDS[outcome]}" + (f" ({reason.rstrip('. ')})" if reason else "")
+            for who, outcome, reason in (
+                ("the child", self.child, self.child_reason),
+                ("the parents or carers", self.parents, self.parents_reason),
+            )
+        ]
+        text = "; ".join(parts)
+        return text[0].upper() + text[1:]
+
+    def why_not(self) -> str | None:
+        """The whole contact's reason (`FamilyEngagement.reason`) when nobody took part."""
+        return None if self.status == EngagementStatus.VIEWS_OBTAINED else self.described()
+
+
+def outcome_errors(values: dict[str, str | None]) -> dict[str, str]:
+    """Problems with the outcome form, by field: an outcome for the child and for the parents
+    or carers, a reason when one was not invited, the views in brief when someone took part."""
+    errors = {}
+    for who, choices in (("child", CHILD_OUTCOMES), ("parents", PARENTS_OUTCOMES)):
+        outcome = values.get(who)
+        if outcome not in choices:
+            errors[who] = CHOICE_NEEDED[who]
+        elif outcome == ContactOutcome.NOT_INVITED and _short(values, f"{who}_reason"):
+            errors[f"{who}_reason"] = REASON_NEEDED[who]
+    engaged = ContactOutcome.ENGAGED in (values.get("child"), values.get("parents"))
+    if engaged and _short(values, "summary"):
+        errors["summary"] = "Please write their views, in brief (a sentence is enough)."
+    return errors
+
+
+def _short(values: dict[str, str | None], field: str) -> bool:
+    return len((values.get(field) or "").strip()) < MIN_TEXT
+
+
+def contact_outcomes(values: dict[str, str | None]) -> ContactOutcomes:
+    """The outcomes of a valid form; a reason given for someone who took part is dropped."""
+
+    def reason(who: str) -> str | None:
+        if values[who] == ContactOutcome.ENGAGED:
+            return None
+        return (values.get(f"{who}_reason") or "").strip() or None
+
+    child, parents = ContactOutcome(values["child"]), ContactOutcome(values["parents"])
+    engaged = ContactOutcome.ENGAGED in (child, parents)
+    return ContactOutcomes(
+        child=child,
+        child_reason=reason("child"),
+        parents=parents,
+        parents_reason=reason("parents"),
+        summary=(values.get("summary") or "").strip() if engaged else None,
+    )
+
+
+@on_submit(FamilyEngagement, key="engagement_id", field="child", missing=STALE_BUTTON)
 def submit_outcome_form(
     uow: UnitOfWork, engagement: FamilyEngagement, form: Submission
 ) -> Reply | None:
-    outcome, text = form.metadata.get("outcome"), form.text("text").strip()
-    if len(text) < MIN_TEXT:
-        what = "the views, in brief" if outcome == EngagementStatus.VIEWS_OBTAINED else "why"
-        return Reply.error("text", f"Please write {what} (a sentence is enough).")
-    if outcome not in OUTCOMES:
-        raise InvalidRequest(STALE_BUTTON)
+    """Record how the child and the parents or carers took part; the engagement is locked and
+    must still be planned, so a second submit records nothing more."""
+    errors = outcome_errors(form.values)
+    if errors:
+        return Reply(errors=errors)
     _require_planned(uow, engagement)
     session, now = uow.session, uow.now
-    engagement.status = outcome
-    if outcome == EngagementStatus.VIEWS_OBTAINED:
-        engagement.summary = text
-    else:
-        engagement.reason = text
+    outcomes = contact_outcomes(form.values)
+    engagement.status = outcomes.status
+    engagement.summary = outcomes.summary
+    engagement.reason = outcomes.why_not()
+    engagement.child_outcome = outcomes.child
+    engagement.child_reason = outcomes.child_reason
+    engagement.parents_outcome = outcomes.parents
+    engagement.parents_reason = outcomes.parents_reason
     engagement.updated_at = now
     session.add(engagement)
     auditlog.record(
         session,
         actor=uow.actor.email,
-        action=f"engagement.{outcome}",
+        action=f"engagement.{engagement.status}",
         subject=f"selection:{engagement.selection_id}",
         now=now,
+        child=outcomes.child,
+        parents=outcomes.parents,
     )
     selection = session.get(Selection, engagement.selection_id)
     prompt_key = f"engagement:{engagement.id}:outcome:{engagement.planned_on}"
@@ -190,12 +298,12 @@ def submit_outcome_form(
         session,
         key=f"{prompt_key}:answered",
         update_of=prompt_key,
-        message=_outcome_prompt(session, engagement, answered=OUTCOMES[outcome]),
+        message=_outcome_prompt(session, engagement, answered=outcomes.described()),
         concern=f"engagement:{engagement.id}",
         now=now,
     )
     refresh_selection_message(
-        session, uow.services, selection, f"engagement:{engagement.id}:{outcome}", now
+        session, uow.services, selection, f"engagement:{engagement.id}:{engagement.status}", now
     )
     return None
 
@@ -243,7 +351,6 @@ def _outcome_prompt(session: Session, engagement: FamilyEngagement, answered: st
         engagement=engagement,
         case=case,
         method=METHODS[engagement.method].lower(),
-        outcomes=OUTCOMES,
         answered=answered,
     )
 

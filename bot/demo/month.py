@@ -376,9 +376,12 @@ def _plan_family_contact(demo: DemoMonth, manager: str) -> None:
     demo.tick()
     demo.fill_in(
         manager,
-        "engagement.outcome.views_obtained",
+        "engagement.outcome.record",
         {
-            "text": "The young person feels listened to and wants more time with their sister.",
+            "child": ("selected_option", {"value": "engaged"}),
+            "parents": ("selected_option", {"value": "not_invited"}),
+            "parents_reason": "Mother is in hospital this month; to be invited next time.",
+            "summary": "The young person feels listened to and wants more time with their sister.",
         },
     )
 
@@ -742,6 +745,13 @@ def _thematic_round(demo: DemoMonth, admin: str) -> None:
             "concern": {"concern": {"selected_option": {"value": "none"}}},
             "no_actions": {
                 "no_actions": {"value": "The plan already covers it; fed back to the worker."}
+            },
+            # The auditor is not the case's team manager: who took part in the discussion.
+            "manager_engagement": {
+                "manager_engagement": {"selected_option": {"value": "not_available"}}
+            },
+            "practitioner_engagement": {
+                "practitioner_engagement": {"selected_option": {"value": "took_part"}}
             },
         },
     )

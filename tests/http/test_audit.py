@@ -74,7 +74,10 @@ def final_values(
     impact="She is safer at home now.",
     views="She says school feels calmer.",
     overall="Good",
+    took_part=None,
 ):
+    """The last step's answers; `took_part` (the case's manager's and the practitioner's) for
+    an auditor who is not the case's team manager."""
     values = {
         "impact": {"impact": {"type": "plain_text_input", "value": impact}},
         "views": {"views": {"type": "plain_text_input", "value": views}},
@@ -89,6 +92,12 @@ def final_values(
             "owner": {"type": "users_select", "selected_user": uid(bot, owner) if owner else None}
         }
         values[f"action_due_{slot}"] = {"due": {"type": "datepicker", "selected_date": due}}
+    if took_part:
+        for block, answer in zip(
+            ("manager_engagement", "practitioner_engagement"), took_part, strict=True
+        ):
+            chosen = {"value": answer} if answer else None
+            values[block] = {block: {"type": "radio_buttons", "selected_option": chosen}}
     return values
 
 

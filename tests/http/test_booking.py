@@ -282,6 +282,26 @@ def contact(choice=None, method=None, day=None, reason=None):
     }
 
 
+def contact_outcome(
+    child=None, parents=None, *, child_reason=None, parents_reason=None, summary=None
+):
+    """The outcome form's state: the child's and the parents' or carers' outcomes apart."""
+
+    def chosen(value):
+        return {"type": "radio_buttons", "selected_option": {"value": value} if value else None}
+
+    def typed(value):
+        return {"type": "plain_text_input", "value": value}
+
+    return {
+        "child": {"child": chosen(child)},
+        "child_reason": {"child_reason": typed(child_reason)},
+        "parents": {"parents": chosen(parents)},
+        "parents_reason": {"parents_reason": typed(parents_reason)},
+        "summary": {"summary": typed(summary)},
+    }
+
+
 def test_family_contact_is_planned_or_its_absence_explained(running, clock):
     manager = uid(running, "north_tm")
     view = click_for_view(
@@ -307,12 +327,10 @@ def test_family_contact_is_planned_or_its_absence_explained(running, clock):
     run_due_work(running.services, clock.now)
     prompt = running.dms_containing(manager, "How did the contact")[0]
     outcome_view = click_for_view(
-        running, manager, prompt, "engagement.outcome.views_obtained", "engagement.outcome"
+        running, manager, prompt, "engagement.outcome.record", "engagement.outcome"
     )
-    summary = {
-        "text": {"text": {"type": "plain_text_input", "value": "Feels listened to at school."}}
-    }
-    assert not running.submit(manager, outcome_view, summary).body
+    outcome = contact_outcome("engaged", "engaged", summary="Feels listened to at school.")
+    assert not running.submit(manager, outcome_view, outcome).body
     with running.services.make_session() as session:
         engagement = session.exec(select(FamilyEngagement)).one()
     assert engagement.status == "views_obtained" and engagement.summary.startswith("Feels")
@@ -333,6 +351,10 @@ def test_contact_not_appropriate_is_recorded_with_the_reason(running):
     with running.services.make_session() as session:
         engagement = session.exec(select(FamilyEngagement)).one()
     assert engagement.status == "not_appropriate" and "asked not to be" in engagement.reason
+    # Counted apart: the child's contact not appropriate, the parents or carers not invited.
+    outcomes = (engagement.child_outcome, engagement.parents_outcome)
+    assert outcomes == ("inappropriate", "not_invited")
+    assert engagement.child_reason == engagement.parents_reason == engagement.reason
 
 
 def test_a_booked_case_cannot_be_redrawn_until_the_booking_is_cancelled(running):

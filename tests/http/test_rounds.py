@@ -308,7 +308,9 @@ def test_a_themed_question_set_is_completed_through_the_guided_audit(running, cl
         view = {**answer.json["view"], "id": view["id"]}
     worker_key = f"{_team_key(running, case)}_worker"
     values = final_values(
-        running, actions=(("Complete the neglect screening tool", worker_key, "2026-12-31"),)
+        running,
+        actions=(("Complete the neglect screening tool", worker_key, "2026-12-31"),),
+        took_part=("took_part", "took_part"),
     )
     assert not running.submit(head, view, values).body
     with running.services.make_session() as session:
@@ -373,6 +375,7 @@ def test_an_immediate_concern_in_a_round_alerts_the_cases_team_manager_too(runni
         note=note,
         actions=(),
         no_actions="Referred to the MASH at once.",
+        took_part=("not_available", "took_part"),
     )
     assert not running.submit(auditor, view, values).body
     team_manager = uid(running, f"{_team_key(running, case)}_tm")

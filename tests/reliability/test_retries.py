@@ -369,11 +369,10 @@ def test_the_contact_outcome_submitted_twice_records_once(drawn, clock):
     run_due_work(bot.services, clock.now)
     prompt = bot.dms_containing(manager, "How did the contact")[0]
     before = audit_actions(bot.services.make_session)
-    click_burst(bot, click_body(bot, manager, prompt, "engagement.outcome.views_obtained"))
+    click_burst(bot, click_body(bot, manager, prompt, "engagement.outcome.record"))
     forms = views(bot, "engagement.outcome")
-    bodies = [
-        submit_body(bot, "north_tm", f, {"text": "Feels listened to at school."}) for f in forms
-    ]
+    outcome = {"child": "engaged", "parents": "engaged", "summary": "Feels listened to at school."}
+    bodies = [submit_body(bot, "north_tm", f, outcome) for f in forms]
     burst(bot, bodies[0])
     from concurrent.futures import ThreadPoolExecutor
 

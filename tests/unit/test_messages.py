@@ -9,7 +9,8 @@ from types import SimpleNamespace as Obj
 
 import pytest
 
-from bot.audit.rules import CONCERNS
+from bot.audit.rules import CONCERNS, PARTICIPATION
+from bot.booking.family_contact import CHILD_OUTCOMES, PARENTS_OUTCOMES
 from bot.chasing.nudges import Held, chase_context
 from bot.chasing.overdue import MAX_LABEL, OverdueItem
 from bot.chasing.rules import OWNER, Step
@@ -295,15 +296,13 @@ SAMPLES |= {
         engagement=engagement,
         case=case,
         method="phone call",
-        outcomes={"views_obtained": "Views obtained", "declined": "They declined"},
-        answered=None,
+        answered=LONG[:1100],
     ),
     "engagement_outcome_modal": dict(
-        private_metadata='{"engagement_id": 2, "outcome": "declined"}',
-        outcome="declined",
-        outcome_label="They declined",
+        private_metadata='{"engagement_id": 2}',
         case=case,
-        min_length=10,
+        child_outcomes=CHILD_OUTCOMES,
+        parents_outcomes=PARENTS_OUTCOMES,
     ),
 }
 
@@ -465,6 +464,7 @@ SAMPLES |= {
         final={"impact": LONG, "overall": "Good", "concern": "category_2"},
         views=LONG,
         practitioner=person,
+        discussion={"manager": person, "choices": PARTICIPATION},
         slots=range(1, 11),
         concerns=CONCERNS,
     ),
