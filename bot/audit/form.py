@@ -24,6 +24,7 @@ from bot.audit.rules import (
     with_step_answers,
 )
 from bot.core import auditlog
+from bot.core.audit_events import audit_submitted
 from bot.core.errors import InvalidRequest
 from bot.core.outbox import queue_dm
 from bot.core.replies import Reply
@@ -244,6 +245,7 @@ def _submit(uow: UnitOfWork, framework: FrameworkPolicy, audit: Audit, values: V
         raise_safeguarding_alert(session, uow.tick, audit, values.get("concern_note") or "")
     escalate_if_inadequate(session, uow, audit, audit.overall)
     _refresh_case_message(uow, selection, f"audit:{audit.id}:submitted")
+    audit_submitted(uow, audit)  # e.g. moderation of every audit (bot/reaudit/every_audit.py)
 
 
 def _refresh_case_message(uow: UnitOfWork, selection: Selection, change: str) -> None:

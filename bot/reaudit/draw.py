@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, select
 
 from bot.core import auditlog
 from bot.core.calendar import WorkingCalendar
@@ -18,8 +18,11 @@ from bot.core.errors import InvalidRequest
 from bot.core.months import Month
 from bot.core.tick import Tick
 from bot.policy.schema import Policy
+from bot.reaudit.due import reaudit_due_on
 from bot.reaudit.messages import Original, audit_actions_of, queue_draw_messages
+from bot.reaudit.moderators import moderator_finder
 from bot.reaudit.sampling import (
+    EVERY_AUDIT,
     Candidate,
     Pick,
     past_year_window,
@@ -55,6 +58,8 @@ class ReauditOutcome:
     def rule(self) -> str:
         """How the sample was drawn, in words an administrator can check."""
         criteria = self.criteria
+        if criteria["sampling"] == EVERY_AUDIT:
+            return f"every audit of {self.month.label}, as soon as it is submitted"
         start = date.fromisoformat(str(criteria["completed_from"]))
         end = date.fromisoformat(str(criteria["completed_to"]))
         pool = criteria["pool_size"]
@@ -77,7 +82,8 @@ class ReauditOutcome:
 
 
 def draw_reaudits(session: Session, tick: Tick, month: Month, *, actor: str) -> ReauditOutcome:
-    """Draw the month's re-audits and tell the people concerned; a second run changes nothing."""
+    """Draw the month's re-audits and tell the people concerned; a second run changes nothing.
+    With `every_audit` sampling there is no draw: the outcome is what was given out so far."""
     policy, calendar, now = tick.policy, tick.calendar, tick.now
     if month.first_day > calendar.local(now).date():
         raise InvalidRequest(
@@ -88,6 +94,19 @@ def draw_reaudits(session: Session, tick: Tick, month: Month, *, actor: str) -> 
     if existing is not None:
         return _outcome_of(session, existing, created=False)
     rules = policy.reaudit
+    if rules.sampling == EVERY_AUDIT:  # each audit was given out as it was submitted
+        return ReauditOutcome(
+            month=month,
+            kind=MONTHLY,
+            created=False,
+            drawn_at=now,
+            drawn_by="policy",
+            criteria={
+                "sampling": EVERY_AUDIT,
+                "moderator_role": rules.moderator_role,
+                "unassigned": 0,
+            },
+        )
     seed = tick.new_seed()
     if rules.sampling == "per_manager":
         window = per_manager_window(month)
@@ -174,36 +193,23 @@ def _record_round(
     )
     session.add(reaudit_round)
     session.flush()
-    moderators = ModeratorFinder(session, moderator_role)
-    due_on = _due_on(policy, calendar, month, now)
-    originals = Original.of_audits(session, [pick.audit_id for pick in picks])
-    reaudits = []
-    unassigned = 0
-    for pick in picks:
-        manager = originals[pick.audit_id].manager
-        moderator = moderators.for_manager(manager)
-        if moderator is None:
-            unassigned += 1
-            continue
-        reaudits.append(
-            Reaudit(
-                round_id=reaudit_round.id,
-                audit_id=pick.audit_id,
-                moderator_id=moderator.id,
-                chosen_because=pick.chosen_because,
-                pool_size=pick.pool_size,
-                draw_seed=pick.draw_seed,
-                due_on=due_on,
-                created_at=now,
-                updated_at=now,
-            )
-        )
+    today = calendar.local(now).date()
+    due_on = reaudit_due_on(policy.reaudit, calendar, month, today, windowed=kind == MONTHLY)
+    reaudits, unassigned = give_out(
+        session,
+        policy,
+        reaudit_round,
+        picks,
+        moderator_role=moderator_role,
+        due_on=due_on,
+        now=now,
+    )
     reaudit_round.criteria = {
         **criteria,
         "moderator_role": moderator_role,
         "unassigned": unassigned,
     }
-    session.add_all([reaudit_round, *reaudits])
+    session.add(reaudit_round)
     session.flush()
     auditlog.record(
         session,
@@ -215,53 +221,50 @@ def _record_round(
         criteria=reaudit_round.criteria,
         reaudits=[r.id for r in reaudits],
     )
+    return _outcome_of(session, reaudit_round, created=True)
+
+
+def give_out(
+    session: Session,
+    policy: Policy,
+    reaudit_round: ReauditRound,
+    picks: list[Pick],
+    *,
+    moderator_role: str,
+    due_on: date,
+    now: datetime,
+) -> tuple[list[Reaudit], int]:
+    """Give each pick to its moderator (with a panel: to a member in turn, shared with the
+    panel), due `due_on`, and tell the people concerned. Returns the re-audits, and how many
+    picks nobody could moderate."""
+    moderators = moderator_finder(session, policy, moderator_role)
+    originals = Original.of_audits(session, [pick.audit_id for pick in picks])
+    reaudits = []
+    for pick in picks:
+        moderator = moderators.for_manager(originals[pick.audit_id].manager)
+        if moderator is None:
+            continue
+        reaudits.append(
+            Reaudit(
+                round_id=reaudit_round.id,
+                audit_id=pick.audit_id,
+                moderator_id=moderator.id,
+                panel=moderators.panel,
+                chosen_because=pick.chosen_because,
+                pool_size=pick.pool_size,
+                draw_seed=pick.draw_seed,
+                due_on=due_on,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    session.add_all(reaudits)
+    session.flush()
     actions = audit_actions_of(session, [reaudit.audit_id for reaudit in reaudits])
     for reaudit in reaudits:
         original = originals[reaudit.audit_id]
         queue_draw_messages(session, policy, reaudit, original, actions[original.audit.id], now)
-    return _outcome_of(session, reaudit_round, created=True)
-
-
-class ModeratorFinder:
-    """Who moderates a team manager's audit: the first active person up their line with the
-    role; where the line has none, the active people with it, in turn (by email)."""
-
-    def __init__(self, session: Session, role: str) -> None:
-        self.session = session
-        self.role = role
-        # Everyone up any line, and whoever may hold the role: the lines are walked in memory.
-        people = session.exec(
-            select(Staff)
-            .where(
-                or_(
-                    col(Staff.id).in_(select(Staff.manager_id)),
-                    col(Staff.roles).contains(role),
-                )
-            )
-            .order_by(Staff.email)
-        ).all()
-        self.in_turn = [person for person in people if person.is_active and person.has_role(role)]
-        self.turns = 0
-
-    def for_manager(self, manager: Staff) -> Staff | None:
-        person, seen = manager, {manager.id}
-        while person.manager_id is not None and person.manager_id not in seen:
-            seen.add(person.manager_id)
-            person = self.session.get(Staff, person.manager_id)
-            if person.is_active and person.has_role(self.role):
-                return person
-        others = [person for person in self.in_turn if person.id != manager.id]
-        if not others:
-            return None
-        self.turns += 1
-        return others[(self.turns - 1) % len(others)]
-
-
-def _due_on(policy: Policy, calendar: WorkingCalendar, month: Month, now: datetime) -> date:
-    days = policy.reaudit.due_working_days
-    if days is None:
-        return calendar.last_working_day(month)
-    return calendar.add_working_days(calendar.local(now).date(), days)
+    return reaudits, len(picks) - len(reaudits)
 
 
 def _window(window: tuple[date, date]) -> dict[str, str]:
@@ -362,7 +365,8 @@ def run_scheduled_reaudits(session: Session, tick: Tick) -> list[ReauditOutcome]
     if month is None:
         return []
     drawn = []
-    if _round(session, MONTHLY, month) is None:
+    every_audit = policy.reaudit.sampling == EVERY_AUDIT  # given out as submitted: no draw
+    if not every_audit and _round(session, MONTHLY, month) is None:
         drawn.append(draw_reaudits(session, tick, month, actor="scheduler"))
     annual = policy.reaudit.annual
     if annual.enabled and month.month == annual.month and _round(session, ANNUAL, month) is None:

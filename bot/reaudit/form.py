@@ -10,6 +10,7 @@ from sqlalchemy import update
 from sqlmodel import col
 
 from bot.audit.actions import active_slack_ids, create_actions, queue_action_dm
+from bot.audit.inadmissible import REASON_LABELS, mark_inadmissible
 from bot.audit.rules import action_rows, domain_steps, step_count, with_step_answers
 from bot.core import auditlog
 from bot.core.errors import InvalidRequest, NotAllowed
@@ -25,21 +26,29 @@ from bot.reaudit.messages import (
     queue_outcome_messages,
     refresh_moderator_message,
 )
+from bot.reaudit.moderators import may_moderate
 from bot.reaudit.rules import (
     ADDRESSED,
+    ADMISSIBILITY,
+    ADMISSIBLE,
     NONE_SET,
+    OVERALL,
     VERDICTS,
+    asks_overall,
     final_errors,
     first_incomplete_step,
+    inadmissible_reason,
     moved,
+    overall_errors,
     verdict_errors,
 )
-from messages import render
-from models import ModeratedJudgement, Reaudit, Staff
+from messages import escape_mrkdwn, render
+from models import Audit, ModeratedJudgement, Reaudit, Staff
 from models.statuses import ReauditStatus
 
 ALREADY_SUBMITTED = "This re-audit has already been submitted: it can't be changed now."
 ONLY_THE_MODERATOR = "Only the moderator this re-audit was given to can do that."
+ONLY_THE_PANEL = "Only a member of the moderation panel this re-audit was given to can do that."
 
 
 class ReauditForm(SteppedForm[Reaudit]):
@@ -49,9 +58,17 @@ class ReauditForm(SteppedForm[Reaudit]):
     missing = ONLY_THE_MODERATOR
 
     def admit(self, uow: UnitOfWork, reaudit: Reaudit) -> bool:
-        if reaudit.moderator_id != uow.actor.id:
-            raise NotAllowed(ONLY_THE_MODERATOR)
+        """The moderator, or any member of a panel sharing it, until it is submitted (the
+        row is locked: of two members submitting at once, the second finds it done)."""
+        if not may_moderate(uow.policy, reaudit, uow.actor):
+            raise NotAllowed(ONLY_THE_PANEL if reaudit.panel else ONLY_THE_MODERATOR)
         if reaudit.status == ReauditStatus.SUBMITTED:
+            if reaudit.panel and reaudit.moderator_id != uow.actor.id:
+                moderator = uow.session.get(Staff, reaudit.moderator_id)
+                raise InvalidRequest(
+                    f"This re-audit has already been moderated by {escape_mrkdwn(moderator.name)}"
+                    ": nothing has been changed."
+                )
             raise InvalidRequest(ALREADY_SUBMITTED)
         return True
 
@@ -59,12 +76,14 @@ class ReauditForm(SteppedForm[Reaudit]):
         return step_count(uow.policy.framework)
 
     def resume_at(self, uow: UnitOfWork, reaudit: Reaudit) -> int:
-        original = Original.of(uow.session, reaudit)
-        return first_incomplete_step(uow.policy.framework, reaudit.answers, original.audit.answers)
+        return _first_incomplete_step(uow, reaudit, Original.of(uow.session, reaudit))
 
     def keep(self, uow: UnitOfWork, reaudit: Reaudit, step: int, values: Values) -> None:
         framework = uow.policy.framework
-        reaudit.answers = with_step_answers(reaudit.answers, framework, step, values, _moderated)
+        answers = with_step_answers(reaudit.answers, framework, step, values, _moderated)
+        if _asks_overall_at(uow, reaudit, step):
+            answers[OVERALL] = _moderated(OVERALL, values)
+        reaudit.answers = answers
         reaudit.updated_at = uow.now
 
     def problems(
@@ -77,8 +96,11 @@ class ReauditForm(SteppedForm[Reaudit]):
             for domain in domain_steps(framework)[step]:
                 grade = (original.audit.answers.get(domain.id) or {}).get("grade")
                 errors |= verdict_errors(framework, domain, grade, reaudit.answers[domain.id])
+            if _asks_overall_at(uow, reaudit, step):
+                answer = reaudit.answers.get(OVERALL) or {}
+                errors |= overall_errors(framework, original.audit.overall, answer)
             return errors
-        incomplete = first_incomplete_step(framework, reaudit.answers, original.audit.answers)
+        incomplete = _first_incomplete_step(uow, reaudit, original)
         if incomplete < len(domain_steps(framework)):
             return {
                 "comment": f"Step {incomplete + 1} still has a missing answer: please resume it."
@@ -111,19 +133,33 @@ class ReauditForm(SteppedForm[Reaudit]):
             "title": "Moderation" if is_annual(session, reaudit) else "Re-audit",
         }
         if step < len(domain_steps(framework)):
+            overall = None
+            if _asks_overall_at(uow, reaudit, step):
+                overall = {
+                    "key": OVERALL,
+                    "original": original.audit.overall,
+                    "answer": reaudit.answers.get(OVERALL) or {},
+                }
             return render(
                 "reaudit_step_modal",
                 domains=domain_steps(framework)[step],
                 original=original.audit.answers,
                 answers=reaudit.answers,
+                overall=overall,
                 **common,
             )
+        audit = original.audit
         return render(
             "reaudit_final_modal",
             final=reaudit.answers.get("final", {}),
-            audit=original.audit,
+            audit=audit,
             actions=audit_actions(session, original.audit.id),
             addressed=ADDRESSED,
+            admissibility=ADMISSIBILITY,
+            admissible=ADMISSIBLE,
+            already_inadmissible=(
+                REASON_LABELS.get(audit.inadmissible_reason) if audit.is_inadmissible else None
+            ),
             practitioner=original.practitioner,
             slots=range(1, uow.policy.audit.action_slots + 1),
             **common,
@@ -147,10 +183,9 @@ def _start(uow: UnitOfWork, reaudit: Reaudit) -> None:
     reaudit.status = ReauditStatus.STARTED
     reaudit.updated_at = now
     session.add(reaudit)
-    moderator = session.get(Staff, reaudit.moderator_id)
     auditlog.record(
         session,
-        actor=moderator.email,
+        actor=uow.actor.email,
         action="reaudit.start",
         subject=f"reaudit:{reaudit.id}",
         now=now,
@@ -166,26 +201,68 @@ def _moderated(domain_id: str, values: Values) -> dict[str, Any]:
     }
 
 
+def _asks_overall_at(uow: UnitOfWork, reaudit: Reaudit, step: int) -> bool:
+    """The overall judgement is asked on the last domain step, after the last domain."""
+    framework = uow.policy.framework
+    if step != len(domain_steps(framework)) - 1:
+        return False
+    return asks_overall(framework, Original.of(uow.session, reaudit).audit.overall)
+
+
+def _first_incomplete_step(uow: UnitOfWork, reaudit: Reaudit, original: Original) -> int:
+    return first_incomplete_step(
+        uow.policy.framework, reaudit.answers, original.audit.answers, original.audit.overall
+    )
+
+
+def _overall(framework: FrameworkPolicy, reaudit: Reaudit, original: Original) -> dict[str, Any]:
+    """The re-audit's overall columns: agreed (the grade stays), or a different grade with a
+    reason, moved up or down the scale; all None when the overall judgement was not asked."""
+    given = original.audit.overall
+    if not asks_overall(framework, given):
+        return {
+            "overall_agreed": None,
+            "overall_grade": None,
+            "overall_reason": None,
+            "overall_moved": None,
+        }
+    answer = reaudit.answers[OVERALL]
+    agreed = answer["verdict"] == "agree"
+    grade = given if agreed else answer["grade"]
+    return {
+        "overall_agreed": agreed,
+        "overall_grade": grade,
+        "overall_reason": None if agreed else answer["reason"],
+        "overall_moved": moved(framework.grades, given, grade),
+    }
+
+
 def _submit(uow: UnitOfWork, reaudit: Reaudit, values: Values) -> None:
-    """Freeze the re-audit (its row is locked: a double click submits once), store the
-    moderated judgements beside the audit, set any new actions and tell people."""
+    """Freeze the re-audit (its row is locked: a double click, or two members of a panel,
+    submit once), store the moderated judgements beside the audit, mark the audit inadmissible
+    if the moderator found it cannot be used, set any new actions and tell people. Whoever
+    submits is the moderator (for a panel's re-audit, the member who took it)."""
     session, now, policy = uow.session, uow.now, uow.policy
     original = Original.of(session, reaudit)
     had_actions = bool(audit_actions(session, original.audit.id))
+    overall = _overall(policy.framework, reaudit, original)
     session.execute(
         update(Reaudit)
         .where(col(Reaudit.id) == reaudit.id)
         .values(
             status=ReauditStatus.SUBMITTED,
             submitted_at=now,
+            moderator_id=uow.actor.id,
             answers=reaudit.answers,
             actions_addressed=values.get("addressed") if had_actions else NONE_SET,
             comment=(values.get("comment") or "").strip(),
             updated_at=now,
+            **overall,
         )
     )
     session.refresh(reaudit)
     judgements = _record_judgements(session, policy.framework, reaudit, original)
+    inadmissible = _mark_inadmissible(uow, original.audit, values)
     actions = create_actions(
         session,
         original.audit.id,
@@ -193,20 +270,40 @@ def _submit(uow: UnitOfWork, reaudit: Reaudit, values: Values) -> None:
         now,
         reaudit_id=reaudit.id,
     )
-    moderator = session.get(Staff, reaudit.moderator_id)
     auditlog.record(
         session,
-        actor=moderator.email,
+        actor=uow.actor.email,
         action="reaudit.submit",
         subject=f"reaudit:{reaudit.id}",
         now=now,
         disagreed=[j.domain_id for j in judgements if not j.agreed],
+        overall_agreed=reaudit.overall_agreed,
+        inadmissible=inadmissible_reason(values),
         actions=[a.id for a in actions],
     )
-    queue_outcome_messages(session, policy, reaudit, judgements, actions, now)
+    queue_outcome_messages(
+        session, policy, reaudit, judgements, actions, now, inadmissible=inadmissible
+    )
     for action in actions:
         queue_action_dm(session, action, original.case, now)
     refresh_moderator_message(session, policy, reaudit, "submitted", now)
+
+
+def _mark_inadmissible(
+    uow: UnitOfWork, audit: Audit, values: Values
+) -> tuple[str, str | None] | None:
+    """Mark the audit inadmissible when the moderator found it cannot be used (unless it was
+    already): its reason's label and the note, for the outcome; None when it can be used."""
+    reason = inadmissible_reason(values)
+    if reason is None:
+        return None
+    audit = uow.lock(Audit, audit.id)  # the auditor may be marking it at this very moment
+    note = values.get("inadmissible_note")
+    if not mark_inadmissible(
+        uow.session, audit, reason=reason, note=note, by=uow.actor, now=uow.now
+    ):
+        return None
+    return REASON_LABELS[reason], audit.inadmissible_note
 
 
 def _record_judgements(

@@ -12,11 +12,13 @@ from sqlmodel import Session, col, select
 
 from bot.core.outbox import queue_dm, queue_update
 from bot.policy.schema import Policy
+from bot.reaudit.moderators import panel_members
 from bot.selection.manager_message import CASE_TYPE_NAMES
 from messages import render
 from models import Audit, AuditAction, Case, ModeratedJudgement, Reaudit, Selection, Staff
 from models.db import rows_by_id
 from models.reaudit import ANNUAL, ReauditRound
+from models.statuses import Priority
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,28 @@ def moderator_dm_key(reaudit: Reaudit) -> str:
     return f"reaudit:{reaudit.id}:moderator"
 
 
+def moderator_dms(session: Session, policy: Policy, reaudit: Reaudit) -> list[tuple[str, Staff]]:
+    """Who is given the re-audit, with the key of their DM: the moderator; for a panel's
+    re-audit, every member of the panel too (the moderator's DM keeps the moderator's key)."""
+    moderator = session.get(Staff, reaudit.moderator_id)
+    given = [(moderator_dm_key(reaudit), moderator)]
+    if _shared(policy, reaudit):
+        given += [
+            (member_dm_key(reaudit, member), member)
+            for member in panel_members(session, policy.reaudit.panel)
+            if member.id != moderator.id
+        ]
+    return given
+
+
+def member_dm_key(reaudit: Reaudit, member: Staff) -> str:
+    return f"{moderator_dm_key(reaudit)}:{member.id}"
+
+
+def _shared(policy: Policy, reaudit: Reaudit) -> bool:
+    return reaudit.panel is not None and policy.reaudit.panel is not None
+
+
 AuditActions = list[tuple[AuditAction, Staff]]
 
 
@@ -89,6 +113,7 @@ def _moderator_message(
     return render(
         "reaudit_moderator_dm",
         reaudit=reaudit,
+        moderator=session.get(Staff, reaudit.moderator_id),
         annual=is_annual(session, reaudit),
         original=original,
         domains=[
@@ -108,16 +133,19 @@ def queue_draw_messages(
     actions: AuditActions,
     now: datetime,
 ) -> None:
-    """Give the moderator the original audit (and its `actions`) with "Start the re-audit", and
-    tell the team manager and the practitioner that their audit was chosen."""
-    queue_dm(
-        session,
-        key=moderator_dm_key(reaudit),
-        recipient=session.get(Staff, reaudit.moderator_id),
-        message=_moderator_message(session, policy, reaudit, original, actions),
-        concern=f"reaudit:{reaudit.id}",
-        now=now,
-    )
+    """Give the moderator (and a panel's members) the original audit (and its `actions`) with
+    "Start the re-audit", and tell the team manager and the practitioner that their audit was
+    chosen."""
+    message = _moderator_message(session, policy, reaudit, original, actions)
+    for key, moderator in moderator_dms(session, policy, reaudit):
+        queue_dm(
+            session,
+            key=key,
+            recipient=moderator,
+            message=message,
+            concern=f"reaudit:{reaudit.id}",
+            now=now,
+        )
     for person in (original.manager, original.practitioner):
         queue_dm(
             session,
@@ -128,6 +156,7 @@ def queue_draw_messages(
                 reaudit=reaudit,
                 original=original,
                 moderator=session.get(Staff, reaudit.moderator_id),
+                panel=reaudit.panel,
                 audience="manager" if person is original.manager else "practitioner",
             ),
             concern=f"reaudit:{reaudit.id}",
@@ -138,18 +167,28 @@ def queue_draw_messages(
 def refresh_moderator_message(
     session: Session, policy: Policy, reaudit: Reaudit, change: str, now: datetime
 ) -> None:
-    """Queue an update of the moderator's DM after `change` (a key unique to that change)."""
+    """Queue an update of the moderator's DM (and a panel's members') after `change` (a key
+    unique to that change)."""
     session.flush()
     original = Original.of(session, reaudit)
     actions = audit_actions(session, original.audit.id)
-    queue_update(
-        session,
-        key=f"{moderator_dm_key(reaudit)}:{change}",
-        update_of=moderator_dm_key(reaudit),
-        message=_moderator_message(session, policy, reaudit, original, actions),
-        concern=f"reaudit:{reaudit.id}",
-        now=now,
-    )
+    message = _moderator_message(session, policy, reaudit, original, actions)
+    # A panel's re-audit: any member may act on it, so every member's DM is updated by its key
+    # (a key never queued, e.g. a member who joined later, updates nothing). All go as routine:
+    # the sender takes answers first, so one member's newer update, sent as their answer, could
+    # otherwise be overtaken by an older one another member's action queued as routine.
+    members = panel_members(session, policy.reaudit.panel) if _shared(policy, reaudit) else []
+    keys = [moderator_dm_key(reaudit)] + [member_dm_key(reaudit, m) for m in members]
+    for key in keys:
+        queue_update(
+            session,
+            key=f"{key}:{change}",
+            update_of=key,
+            message=message,
+            concern=f"reaudit:{reaudit.id}",
+            now=now,
+            priority=Priority.ROUTINE if members else None,
+        )
 
 
 def queue_outcome_messages(
@@ -159,8 +198,11 @@ def queue_outcome_messages(
     judgements: list[ModeratedJudgement],
     actions: list[AuditAction],
     now: datetime,
+    inadmissible: tuple[str, str | None] | None = None,
 ) -> None:
-    """Tell the team manager and the practitioner what the moderator concluded."""
+    """Tell the team manager and the practitioner what the moderator concluded: each domain,
+    the overall judgement, and whether the audit can be used (`inadmissible`: the reason's
+    label and the note, when the moderator found it cannot)."""
     original = Original.of(session, reaudit)
     titles = {domain.id: domain.title for domain in policy.framework.domains}
     context = {
@@ -171,6 +213,7 @@ def queue_outcome_messages(
         "changed": [(titles[j.domain_id], j) for j in judgements if not j.agreed],
         "graded": bool(policy.framework.grades),
         "actions": [(action, session.get(Staff, action.owner_id)) for action in actions],
+        "inadmissible": inadmissible,
     }
     for person in (original.manager, original.practitioner):
         queue_dm(

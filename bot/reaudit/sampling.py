@@ -15,6 +15,7 @@ from bot.core.months import Month
 
 RANDOM = "random"
 ALWAYS_INCLUDED = "always_included"
+EVERY_AUDIT = "every_audit"  # the sampling that moderates every audit, as soon as submitted
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class Candidate:
 @dataclass(frozen=True)
 class Pick:
     audit_id: int
-    chosen_because: str  # random | always_included
+    chosen_because: str  # random | always_included | every_audit
     pool_size: int
     draw_seed: str
 

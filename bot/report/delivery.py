@@ -30,7 +30,7 @@ from bot.core.errors import InvalidRequest
 from bot.core.line import sees_line_of
 from bot.core.moderation_window import moderation_closes_on
 from bot.core.months import Month
-from bot.core.outbox import queue_dm, queue_files_dm
+from bot.core.outbox import MAX_FILES_PER_UPLOAD, queue_dm, queue_files_dm
 from bot.core.tick import Tick
 from bot.core.unit_of_work import UnitOfWork
 from bot.policy.schema import Policy
@@ -180,13 +180,16 @@ def queue_briefing(
         comment=f"QA briefing, {label}: the summary and the chart.",
         **common,
     )
-    queue_files_dm(
-        session,
-        key=f"{key}:tables",
-        files=files.tables,
-        comment=f"QA briefing, {label}: the tables, one CSV file each.",
-        **common,
-    )
+    batches = _batches(files.tables)  # Slack takes at most 10 files in one upload
+    for number, batch in enumerate(batches, start=1):
+        part = f" ({number} of {len(batches)})" if len(batches) > 1 else ""
+        queue_files_dm(
+            session,
+            key=f"{key}:tables" + (f":{number}" if number > 1 else ""),
+            files=batch,
+            comment=f"QA briefing, {label}: the tables, one CSV file each{part}.",
+            **common,
+        )
     if register:
         queue_files_dm(
             session,
@@ -210,6 +213,14 @@ def queue_briefing(
             ),
             **common,
         )
+
+
+def _batches(files: Files) -> list[Files]:
+    names = list(files)
+    return [
+        {name: files[name] for name in names[start : start + MAX_FILES_PER_UPLOAD]}
+        for start in range(0, len(names), MAX_FILES_PER_UPLOAD)
+    ]
 
 
 def register_for(person: Staff, entries: list[Entitled]) -> list[Entitled]:

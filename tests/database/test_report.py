@@ -5,18 +5,23 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 
 import pytest
+from sqlmodel import select
 
 from bot.core.calendar import LONDON
 from bot.core.months import Month
+from bot.core.outbox import FILE_UPLOAD
 from bot.policy.schema import Domain, FrameworkPolicy, Policy
 from bot.report.chart import COMPLETION_COLOURS, GRADE_COLOURS
+from bot.report.delivery import BriefingFiles, queue_briefing
 from bot.report.figures import Reason, compute_briefing
 from bot.report.files import briefing_files
 from bot.report.markdown import briefing_markdown
 from bot.report.period import Period
 from bot.report.tables import briefing_tables, register_table, to_csv
+from models import OutboxMessage, Staff
 from models.db import transaction
 from tests.support.charts import bar_colours, colour_areas
 from tests.support.report_fixture import AS_OF, DOMAINS, build_report_world
@@ -24,6 +29,7 @@ from tests.support.report_fixture import AS_OF, DOMAINS, build_report_world
 DECEMBER = Period.month(Month(2026, 12))
 FRAMEWORK = Policy().framework
 RI = "Requires improvement to be good"
+NOW = datetime(2027, 1, 4, 10, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -324,3 +330,21 @@ def test_reasons_are_escaped_in_the_markdown_and_made_safe_for_spreadsheets(make
     assert "\\| \\*bold\\*" in briefing_markdown(briefing)
     [reasons] = [t for t in briefing_tables(briefing) if t.name == "not-completed-reasons"]
     assert "'=HYPERLINK(x) | *bold*" in to_csv(reasons)
+
+
+def test_more_tables_than_one_upload_takes_go_in_several(make_session, world):
+    """Slack takes at most ten files in one upload: with the rounds' tables there are twelve."""
+    briefing = briefing_for(make_session)
+    tables = {f"table-{n}.csv": "a,b\n" for n in range(12)}
+    files = BriefingFiles(summary={"summary.md": "# x"}, tables=tables)
+    with transaction(make_session) as session:
+        admin = session.get(Staff, world["admin"].id)
+        queue_briefing(session, briefing, admin, key="k", now=NOW, files=files)
+    with make_session() as session:
+        uploads = {
+            row.idempotency_key: row.payload
+            for row in session.exec(select(OutboxMessage)).all()
+            if row.method == FILE_UPLOAD
+        }
+    assert [len(uploads[key]["files"]) for key in ("k:tables", "k:tables:2")] == [10, 2]
+    assert uploads["k:tables:2"]["initial_comment"].endswith("one CSV file each (2 of 2).")

@@ -335,7 +335,7 @@ def test_a_themed_question_set_is_completed_through_the_guided_audit(running, cl
         briefing = briefing_as_of(
             session,
             services.policy,
-            services.calendar.timezone,
+            services.calendar,
             Period.month(Month(2026, 12)),
             date(2027, 1, 4),
         )

@@ -21,7 +21,7 @@ from bot.core.months import Month
 from bot.core.permissions import AUDIT_COMMANDS
 from bot.policy.schema import Domain, Policy
 from bot.reaudit.draw import ReauditOutcome
-from bot.reaudit.rules import ADDRESSED, VERDICTS
+from bot.reaudit.rules import ADDRESSED, ADMISSIBILITY, ADMISSIBLE, OVERALL, VERDICTS
 from bot.report.engagement import ORDER, Engagement
 from bot.report.figures import (
     ActionTracker,
@@ -821,11 +821,16 @@ reaudit = Obj(
     id=9,
     status="started",
     chosen_because="always_included",
+    panel="P" * 60,
     due_on=date(2026, 12, 31),
     submitted_at=None,
     actions_addressed="partly",
     comment=LONG * 3,
     answers={"final": {"addressed_note": LONG * 3}},
+    overall_agreed=False,
+    overall_grade="Requires improvement to be good",
+    overall_reason=LONG * 3,
+    overall_moved="down",
 )
 done_action = Obj(**{**vars(action), "status": "done"})
 judgement = Obj(original_grade="Good", moderated_grade="Inadequate", reason=LONG * 3)
@@ -851,10 +856,15 @@ SAMPLES |= {
         )
     ),
     "reaudit_chosen_dm": dict(
-        reaudit=reaudit, original=original, moderator=person, audience="practitioner"
+        reaudit=reaudit,
+        original=original,
+        moderator=person,
+        panel=reaudit.panel,
+        audience="practitioner",
     ),
     "reaudit_moderator_dm": dict(
         reaudit=reaudit,
+        moderator=person,
         annual=True,
         original=original,
         domains=[(d, {"grade": "Good"}) for d in many_domains.domains],
@@ -875,6 +885,11 @@ SAMPLES |= {
             d.id: {"verdict": "disagree", "grade": "Inadequate", "reason": LONG * 3}
             for d in many_domains.domains
         },
+        overall={
+            "key": OVERALL,
+            "original": "Good",
+            "answer": {"verdict": "disagree", "grade": "Inadequate", "reason": LONG * 3},
+        },
     ),
     "reaudit_final_modal": dict(
         private_metadata='{"reaudit_id": 9, "step": 4}',
@@ -888,6 +903,9 @@ SAMPLES |= {
         audit=original.audit,
         actions=[(done_action, person)] * 10,
         addressed=ADDRESSED,
+        admissibility=ADMISSIBILITY,
+        admissible=ADMISSIBLE,
+        already_inadmissible=None,
         practitioner=person,
         slots=range(1, 11),
     ),
@@ -899,6 +917,7 @@ SAMPLES |= {
         changed=[(d.title, judgement) for d in many_domains.domains],
         graded=True,
         actions=[(action, person)] * 10,
+        inadmissible=("Other", LONG * 3),
     ),
 }
 
