@@ -25,11 +25,10 @@ from bot.core.errors import ConfigError
 from bot.people.importer import IMPORT_KINDS, import_csv
 from bot.policy.schema import Policy, load_policy
 from bot.privacy.subject_access import UnknownPerson, export_person
-from bot.report.figures import compute_briefing
+from bot.report.delivery import briefing_as_of
 from bot.report.files import briefing_files, write_files
 from bot.report.markdown import briefing_headline
 from bot.report.period import Period, default_period
-from bot.selection.programme_calendar import months_without_selection
 from models.db import session_factory, transaction
 
 log = logging.getLogger("auditbot")
@@ -247,18 +246,11 @@ def _report(args: argparse.Namespace) -> int:
     period = args.period or default_period(args.kind, today)
     engine = open_database(settings)
     with session_factory(engine)() as session:
-        briefing = compute_briefing(
-            session,
-            period,
-            framework=policy.framework,
-            timezone=settings.timezone,
-            as_of=today,
-            rounds=policy.rounds,
-        )
-        briefing.no_selection = months_without_selection(session, policy, period.months)
-    # The operator reads the database directly, so the files include the register.
+        calendar = working_calendar(settings, policy)
+        briefing = briefing_as_of(session, policy, calendar, period, today)
+    # The operator reads the database directly, so the files include those naming cases.
     try:
-        written = write_files(args.out, briefing_files(briefing, briefing.register))
+        written = write_files(args.out, briefing_files(briefing, with_cases=True))
     except OSError as exc:
         print(f"auditbot: cannot write the briefing to {args.out}: {exc.strerror}", file=sys.stderr)
         return 2
