@@ -33,7 +33,7 @@ SHOTS = [
     ("booking-practitioner-dm", "I can make it"),
     ("selection-dm-booked", "Re-book"),
     ("family-contact-form", "a form opens Child and family"),
-    ("family-contact-outcome", "Views obtained"),
+    ("family-contact-outcome", "Record how it went"),
     ("booking-reminder", "starts in an hour"),
     ("discussion-held-question", "Did the audit discussion"),
     ("audit-step-form", "Audit: step 1 of 5"),

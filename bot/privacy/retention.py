@@ -215,6 +215,7 @@ def _redact_case_text(session: Session, case_id: int, selection_ids: Any, marker
         Selection: col(Selection.id).in_(selection_ids),
         Booking: col(Booking.selection_id).in_(selection_ids),
         FamilyEngagement: col(FamilyEngagement.selection_id).in_(selection_ids),
+        Audit: col(Audit.selection_id).in_(selection_ids),
         AuditAction: col(AuditAction.audit_id).in_(audits),
         SafeguardingAlert: col(SafeguardingAlert.audit_id).in_(audits),
         ConcernReview: col(ConcernReview.audit_id).in_(audits),

@@ -573,6 +573,8 @@ def home_samples() -> dict[str, dict]:
             tac_tasks=[(_task, person, case)] * 8,
             more_tac_tasks=40,
             outcomes=[dict(reaudit=_reaudit, case=case, moderator=person, agreed=6, total=7)] * 3,
+            audits=[(Obj(id=11, submitted_at=_when, overall=LONG[:75]), case)] * 8,
+            more_audits=40,
         ),
         "home_practitioner": dict(
             bookings=[(_when, Obj(id=6, place=LONG, practitioner_reply=None), case, person)] * 8,
