@@ -352,6 +352,36 @@ def test_a_double_submission_retried_by_slack_gives_the_audit_out_once(start_bot
     assert len(logged(bot, "reaudit.every_audit")) == 1
 
 
+def test_two_audits_of_a_new_month_submitted_at_once_share_one_round(start_bot):
+    """Both make December's re-audit round; one loses on its unique (kind, month), and is run
+    again to join the other's."""
+    bot = every_audit_bot(start_bot)
+    bodies = [
+        view_submission_body(user_id=uid(bot, manager), view=view, values=values)
+        for manager, (view, values) in (
+            ("north_tm", audit_to_submit(bot, "north_tm", "north_worker")),
+            ("south_tm", audit_to_submit(bot, "south_tm", "south_worker")),
+        )
+    ]
+    answers = at_once(bot, bodies)
+    assert [answer.body for answer in answers] == ["", ""]
+    with bot.services.make_session() as session:
+        [reaudit_round] = session.exec(select(ReauditRound)).all()
+    assert [r.round_id for r in reaudits(bot)] == [reaudit_round.id] * 2
+
+
+def at_once(bot, bodies):
+    """Post the signed `bodies` together, each from its own thread, released at once."""
+    start = threading.Barrier(len(bodies))
+
+    def send(body):
+        start.wait()
+        return bot.post(body)
+
+    with ThreadPoolExecutor(len(bodies)) as pool:
+        return list(pool.map(send, bodies))
+
+
 def test_with_a_window_every_audit_is_due_when_moderation_closes(start_bot):
     """Moderation of December's audits closes on the 10th of January, a Sunday: Monday 11th."""
     bot = every_audit_bot(start_bot, moderation_window_day=10)
@@ -377,8 +407,11 @@ def panel(start_bot):
     return start_bot(Clock(DECEMBER_1), policy=panel_policy(), people=with_a_panel)
 
 
-def test_a_panel_shares_the_re_audits_and_tells_every_member(panel):
+def test_a_panel_shares_the_re_audits_and_tells_every_member(panel, caplog):
     assert "2 audits chosen" in draw(panel).text
+    skipped = caplog.text
+    assert "ghost@example.gov.uk is not on the staff list; skipped" in skipped
+    assert "otto.offline@example.gov.uk is not on Slack; skipped" in skipped
     north, south = reaudit_of(panel, "CR-OCT01"), reaudit_of(panel, "CR-OCT02")
     assert north.panel == south.panel == PANEL
     # In turn, in the panel's order (those not on the staff list or on Slack skipped).
@@ -443,14 +476,7 @@ def test_two_members_submitting_at_once_moderate_it_once(panel):
         view_submission_body(user_id=uid(panel, who), view=view, values=final_answers(view))
         for who, view in (("service_manager", sams_last), ("other_sm", ruths_last))
     ]
-    start = threading.Barrier(len(bodies))
-
-    def send(body):
-        start.wait()
-        return panel.post(body)
-
-    with ThreadPoolExecutor(len(bodies)) as pool:
-        answers = list(pool.map(send, bodies))
+    answers = at_once(panel, bodies)
     assert all(answer.status == 200 for answer in answers)
     closed = [answer for answer in answers if not answer.body]
     refused = [answer for answer in answers if answer.body]
