@@ -183,14 +183,18 @@ def queue_update(
 ) -> None:
     """Queue a chat.update of the message queued under the key `update_of`, so a conversation
     reads as one thread of state. The sender waits until that message has been delivered; when
-    no such message was ever queued there is nothing to update and nothing is queued."""
+    no such message was ever queued there is nothing to update and nothing is queued.
+
+    The update carries the message's whole new state, so it supersedes the updates of that
+    message still waiting: they are withdrawn. Otherwise an older routine update could be sent
+    after a newer, more urgent one and put the message back in its older state."""
     original = select(OutboxMessage.id, OutboxMessage.recipient_staff_id).where(
         OutboxMessage.idempotency_key == update_of
     )
     found = session.exec(original).first()
     if found is None:
         return
-    _insert(
+    queued = _insert(
         session,
         idempotency_key=key,
         method="chat.update",
@@ -201,8 +205,24 @@ def queue_update(
         now=now,
         priority=_priority(session, found[1], priority),
     )
+    if queued:
+        _withdraw_older_updates(session, update_of, newer=key)
     if found[1] is not None:  # the updated message is a DM: its reader's state changed
         queue_home_refresh(session, found[1], change=key, now=now)
+
+
+def _withdraw_older_updates(session: Session, update_of: str, *, newer: str) -> None:
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.method == "chat.update",
+            OutboxMessage.status == OutboxStatus.PENDING,
+            col(OutboxMessage.claimed_until).is_(None),
+            OutboxMessage.payload["update_of"].as_string() == update_of,
+            OutboxMessage.idempotency_key != newer,
+        )
+        .values(status=OutboxStatus.WITHDRAWN)
+    )
 
 
 def withdraw_pending(session: Session, concern: str) -> None:
@@ -304,9 +324,10 @@ def _queue(session: Session, *, priority: Priority | None = None, **values: Any)
         queue_home_refresh(session, recipient, change=values["idempotency_key"], now=values["now"])
 
 
-def _insert(session: Session, priority: Priority = Priority.ROUTINE, **values: Any) -> None:
-    """Insert unless the idempotency key is already there (from a re-run or another instance).
-    One statement built once, run on the session's connection: a busy day queues ~1,000."""
+def _insert(session: Session, priority: Priority = Priority.ROUTINE, **values: Any) -> bool:
+    """Insert unless the idempotency key is already there (from a re-run or another instance);
+    whether it was inserted. One statement built once, run on the session's connection: a busy
+    day queues ~1,000."""
     now = values.pop("now")
     row = {
         "status": OutboxStatus.PENDING,
@@ -317,10 +338,12 @@ def _insert(session: Session, priority: Priority = Priority.ROUTINE, **values: A
         "created_at": now,
     }
     connection = session.connection()
-    connection.execute(_INSERT_NEW[connection.dialect.name], row)
+    return connection.execute(_INSERT_NEW[connection.dialect.name], row).first() is not None
 
 
 _INSERT_NEW = {
-    name: insert(OutboxMessage.__table__).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    name: insert(OutboxMessage.__table__)
+    .on_conflict_do_nothing(index_elements=["idempotency_key"])
+    .returning(OutboxMessage.__table__.c.id)  # no row: the key was already there
     for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
 }

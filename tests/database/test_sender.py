@@ -751,3 +751,33 @@ def test_an_urgent_row_queued_during_a_run_of_routine_ones_goes_next(
     assert sender.deliver_due() == DeliveryReport(sent=21)
     texts = delivered_texts(slack)
     assert texts[:4] == ["routine 0", "routine 1", "routine 2", "urgent"]
+
+
+def test_a_newer_update_of_a_message_supersedes_the_older_ones_still_waiting(
+    make_session: SessionFactory, slack: SlackStandIn, clock: FakeClock
+) -> None:
+    """A routine update queued first and a more urgent one after it: only the newer state is
+    sent, so the message never goes back to the older one. Queueing the older again (a retried
+    request) brings nothing back."""
+    queue_dm_at(make_session, "U01", "original", Priority.ROUTINE)
+    make_sender(make_session, slack, clock).deliver_due()
+
+    def update_to(text: str, priority: Priority) -> None:
+        with transaction(make_session) as session:
+            queue_update(
+                session,
+                key=f"original:{text}",
+                update_of="original",
+                message={"text": text},
+                concern="original",
+                now=FIXED_NOW,
+                priority=priority,
+            )
+
+    update_to("older", Priority.ROUTINE)
+    update_to("newer", Priority.ANSWER)
+    update_to("older", Priority.ROUTINE)
+
+    make_sender(make_session, slack, clock).deliver_due()
+    assert [call.params["text"] for call in slack.calls("chat.update")] == ["newer"]
+    assert row(make_session, "original:older").status == "withdrawn"
