@@ -10,7 +10,8 @@ from sqlalchemy import update
 from sqlmodel import col
 
 from bot.audit.actions import active_slack_ids, create_actions, queue_action_dm
-from bot.audit.inadmissible import REASON_LABELS, mark_inadmissible
+from bot.audit.inadequate import escalate_if_inadequate
+from bot.audit.inadmissible import REASON_LABELS, mark_and_tell
 from bot.audit.rules import action_rows, domain_steps, step_count, with_step_answers
 from bot.core import auditlog
 from bot.core.errors import InvalidRequest, NotAllowed
@@ -263,6 +264,9 @@ def _submit(uow: UnitOfWork, reaudit: Reaudit, values: Values) -> None:
     session.refresh(reaudit)
     judgements = _record_judgements(session, policy.framework, reaudit, original)
     inadmissible = _mark_inadmissible(uow, original.audit, values)
+    # Moderated down to the lowest grade: the head of service hears of it as of an audit so
+    # judged (once; never for an inadmissible audit).
+    escalate_if_inadequate(session, uow, original.audit, reaudit.overall_grade)
     actions = create_actions(
         session,
         original.audit.id,
@@ -298,10 +302,9 @@ def _mark_inadmissible(
     if reason is None:
         return None
     audit = uow.lock(Audit, audit.id)  # the auditor may be marking it at this very moment
-    note = values.get("inadmissible_note")
-    if not mark_inadmissible(
-        uow.session, audit, reason=reason, note=note, by=uow.actor, now=uow.now
-    ):
+    # The auditor's result DM loses its button and the service manager is told, as when the
+    # auditor marks it.
+    if not mark_and_tell(uow, audit, reason, values.get("inadmissible_note")):
         return None
     return REASON_LABELS[reason], audit.inadmissible_note
 
