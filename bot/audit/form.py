@@ -113,7 +113,7 @@ class AuditForm(SteppedForm[Audit]):
             practitioner=session.get(Staff, case.worker_id),
             discussion=(
                 {"manager": _case_team_manager(session, case), "choices": PARTICIPATION}
-                if _asks_who_took_part(session, audit, case)
+                if _asks_who_took_part(uow, case)
                 else None
             ),
             slots=range(1, uow.policy.audit.action_slots + 1),
@@ -188,7 +188,7 @@ def _final_step_errors(
         actions,
         today=uow.calendar.local(uow.now).date(),
         owner_known=active_slack_ids(uow.session, actions),
-        asks_who_took_part=_asks_who_took_part(uow.session, audit, case),
+        asks_who_took_part=_asks_who_took_part(uow, case),
     )
 
 
@@ -198,7 +198,7 @@ def _submit(uow: UnitOfWork, framework: FrameworkPolicy, audit: Audit, values: V
     concern = values.get("concern") or "none"
     selection = session.get(Selection, audit.selection_id)
     case = session.get(Case, selection.case_id)
-    asked = _asks_who_took_part(session, audit, case)
+    asked = _asks_who_took_part(uow, case)
     session.execute(
         update(Audit)
         .where(col(Audit.id) == audit.id)
@@ -316,11 +316,12 @@ def _case_team_manager(session: Session, case: Case) -> Staff | None:
     return session.get(Staff, practitioner.manager_id) if practitioner.manager_id else None
 
 
-def _asks_who_took_part(session: Session, audit: Audit, case: Case) -> bool:
-    """Whether the auditor is someone other than the case's team manager (a round's auditor, a
-    head of service), and so is asked whether the case's manager and practitioner took part in
-    their discussion. A team manager auditing their own team's case is not asked."""
-    auditor = session.get(Staff, audit.manager_id)
-    if session.get(Staff, case.worker_id).manager_id == auditor.id:
+def _asks_who_took_part(uow: UnitOfWork, case: Case) -> bool:
+    """Whether the person auditing is someone other than the case's team manager (a round's
+    auditor, a head of service, or someone covering for an absent manager, whose audit is
+    recorded under that manager), and so is asked whether the case's manager and practitioner
+    took part in their discussion. A team manager auditing their own team's case is not."""
+    auditor = uow.actor
+    if uow.session.get(Staff, case.worker_id).manager_id == auditor.id:
         return False
     return not (auditor.has_role("team_manager") and auditor.team_id == case.team_id)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from bot.report.figures import Briefing, RegisterEntry
 from bot.report.learning import GoodPractice, grades_below_good
+from models.statuses import Participation
 
 Cell = str | int
 
@@ -57,6 +58,10 @@ def round_tables(briefing: Briefing) -> list[Table]:
             "Attendance confirmed",
             "Cannot attend",
             "Audits done",
+            "Team managers took part",
+            "Team managers not available",
+            "Practitioners took part",
+            "Practitioners not available",
             "Actions",
             "Actions done",
         ],
@@ -70,6 +75,10 @@ def round_tables(briefing: Briefing) -> list[Table]:
                 r.confirmed,
                 r.declined,
                 r.audited,
+                r.managers[Participation.TOOK_PART],
+                r.managers[Participation.NOT_AVAILABLE],
+                r.practitioners[Participation.TOOK_PART],
+                r.practitioners[Participation.NOT_AVAILABLE],
                 r.actions,
                 r.actions_done,
             ]

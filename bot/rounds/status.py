@@ -37,6 +37,10 @@ class RoundSummary:
     audited: int = 0
     actions: int = 0
     actions_done: int = 0
+    # Of the audits done, whether the case's team manager and practitioner took part in the
+    # auditor's discussion: {"took_part" | "not_available": count} (Participation).
+    managers: Counter = field(default_factory=Counter)
+    practitioners: Counter = field(default_factory=Counter)
     # question title → {grade or "answered": count}
     findings: dict[str, Counter] = field(default_factory=dict)
     cases: list[RoundCaseLine] = field(default_factory=list)
@@ -99,6 +103,10 @@ def round_summary(
             )
         )
     summary.audited = len(submitted)
+    summary.managers = Counter(a.manager_engagement for a in submitted if a.manager_engagement)
+    summary.practitioners = Counter(
+        a.practitioner_engagement for a in submitted if a.practitioner_engagement
+    )
     for domain in framework.domains:
         answers = [audit.answers.get(domain.id) or {} for audit in submitted]
         summary.findings[domain.title] = Counter(

@@ -22,9 +22,9 @@ May goes through the signed HTTP endpoint, as people would, wherever Slack offer
 The other ten audits (their cases drawn through Slack like the rest) are written to the
 database with their family contact: they are the audits done by someone covering for a team
 manager who was away, the ten the seed counts "not available", and two of them have the parents'
-contact "not stated". Slack cannot record either for a monthly case: a cover audits under the
-absent manager's name and is never asked, and the family contact form always asks for the
-parents' outcome. The three strict xfail tests at the end record what Slack cannot yet do.
+contact "not stated" (the family contact form always asks for the parents' outcome). The tests
+at the end show a cover and a round's auditor recording "not available" through Slack, and a
+moderation to Inadequate reaching the head of service.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from bot.policy.schema import Policy, ReauditPolicy, RoundDefinition, RoundsPoli
 from bot.report.chart import COMPLETION_COLOURS, GRADE_COLOURS
 from bot.report.delivery import briefing_as_of
 from bot.report.period import Period
+from bot.report.tables import round_tables
 from models import Audit, Staff
 from tests.support import factories
 from tests.support.charts import bar_colours
@@ -238,9 +239,10 @@ def test_gloucestershires_may_briefing_shows_the_seeds_figures(gloucestershire):
     assert "Of these, 0 are still Category 1 and 13 still Category 2 on the register now." in (
         summary
     )
-    # All nine reached a head of service in Gloucestershire; here the two that moderation moved
-    # to Inadequate were not escalated (see test_moderation_to_inadequate_escalates, xfail).
-    assert "9 audits were judged Inadequate after moderation: " in summary
+    # All nine reached a head of service, the two moderated down to Inadequate included.
+    assert "9 audits were judged Inadequate after moderation: 9 escalated to a head of service" in (
+        summary
+    ), re.findall(r"\d+ audits were judged Inadequate[^\n]*", summary)
 
     # 4) How well are we doing our audits? Engagement, out of the 26 audits done.
     assert (
@@ -321,7 +323,7 @@ def _no_case_reference(files: dict[str, bytes], final_dm: dict) -> None:
         assert not [ref for ref in BY_REF if ref in text]
 
 
-# -- What Slack cannot yet record or count (strict xfail: each fails on its last assertion) -------
+# -- Not available: recorded by a cover, by a round's auditor; moderation to Inadequate ---------
 
 DECEMBER = Period.month(Month(2026, 12))
 MONDAY = datetime(2026, 11, 30, 10, 0, tzinfo=LONDON)
@@ -343,12 +345,6 @@ def _team_managers(briefing) -> dict[str, int]:
     return managers.counts
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="A cover's audit is recorded under the absent team manager (Audit.manager_id is the "
-    "selection's manager), so bot/audit/form.py _asks_who_took_part never asks the cover "
-    "whether that manager took part, and the briefing counts them as having taken part.",
-)
 def test_a_cover_auditing_for_an_absent_team_manager_can_record_them_not_available(start_bot):
     """Gloucestershire's ten team managers "not available during the auditing period (annual
     leave, sickness)": here the north team's manager is away all December and the service
@@ -363,23 +359,24 @@ def test_a_cover_auditing_for_an_absent_team_manager_can_record_them_not_availab
     cover = ids["service_manager"]
     case_dm = dm_with(bot, cover, "Covering for Nina North", "audit.start")
     bot.services.clock.now = datetime(2026, 12, 15, 14, 0, tzinfo=LONDON)
-    last_step = submit_audit(bot, cover, case_dm, RI, owner=ids["north_worker"], due="2027-01-29")
+    last_step = submit_audit(
+        bot,
+        cover,
+        case_dm,
+        RI,
+        owner=ids["north_worker"],
+        took_part=("not_available", "took_part"),
+        due="2027-01-29",
+    )
+    assert "manager_engagement" in {block.get("block_id") for block in last_step["blocks"]}
     with bot.services.make_session() as session:
         [audit] = session.exec(select(Audit).where(Audit.status == "submitted")).all()
     assert audit.manager_id == bot.people["north_tm"].id  # recorded under the absent manager
-    asked = {block.get("block_id") for block in last_step["blocks"]}
-    assert _team_managers(_december_briefing(bot)) == {"took part": 0, "not available": 1}, (
-        f"asked whether the manager took part: {'manager_engagement' in asked}"
-    )
+    assert audit.manager_engagement == "not_available"
+    assert _team_managers(_december_briefing(bot)) == {"took part": 0, "not available": 1}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="An audit round's audits (SelectionRound.month 'YYYY-MM/round-N') are left out of the "
-    "monthly briefing's figures (bot/report/figures.py counts only the month's own draw), and "
-    "the round tables carry no engagement: what the round's auditor records is counted nowhere.",
-)
-def test_a_round_auditors_not_available_reaches_the_monthly_briefing(start_bot):
+def test_a_round_auditors_not_available_reaches_the_briefings_rounds_table(start_bot):
     """Gloucestershire's audits are done by heads of service and managers of other teams: as an
     audit round, whose auditor is asked whether the case's manager and practitioner took part."""
     audit_day = RoundDefinition(
@@ -413,16 +410,14 @@ def test_a_round_auditors_not_available_reaches_the_monthly_briefing(start_bot):
     assert "manager_engagement" in {block.get("block_id") for block in last_step["blocks"]}
     with bot.services.make_session() as session:
         [audit] = session.exec(select(Audit).where(Audit.status == "submitted")).all()
-    assert audit.manager_engagement == "not_available"  # recorded …
-    assert _team_managers(_december_briefing(bot)) == {"took part": 0, "not available": 1}
+    assert audit.manager_engagement == "not_available"  # recorded, and counted with its round
+    briefing = _december_briefing(bot)
+    [rounds, _findings] = round_tables(briefing)
+    row = dict(zip(rounds.header, rounds.rows[0], strict=True))
+    assert row["Team managers not available"] == 1 and row["Practitioners took part"] == 1
+    assert _team_managers(briefing) == {"took part": 0, "not available": 0}  # none of its own
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/audit/inadequate.py escalates an Inadequate audit 'when it is submitted, or when "
-    "a moderator's re-audit moves the judgement there', but only the audit form calls "
-    "escalate_if_inadequate: the re-audit form never does.",
-)
 def test_moderation_to_inadequate_escalates_to_the_head_of_service(start_bot):
     """In Gloucestershire's May two audits moved to Inadequate on moderation; all nine of the
     month's Inadequate audits were escalated to the heads of service."""

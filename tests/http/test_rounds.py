@@ -341,7 +341,7 @@ def test_a_themed_question_set_is_completed_through_the_guided_audit(running, cl
         )
     tables = {table.name: [table.header, *table.rows] for table in round_tables(briefing)}
     assert tables["rounds"][1][:2] == ["neglect-dec", "Thematic audit"]
-    assert tables["rounds"][1][4:] == [1, 0, 0, 1, 1, 0]
+    assert tables["rounds"][1][4:] == [1, 0, 0, 1, 1, 0, 1, 0, 1, 0]
     ri = "Requires improvement to be good"
     assert [row[1:] for row in tables["round-findings"][1:]] == [
         [domain.title, ri, 1] for domain in running.services.policy.rounds.themes["neglect"].domains
