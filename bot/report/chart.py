@@ -30,7 +30,7 @@ TITLE_SIZE, PANEL_TITLE_SIZE, LABEL_SIZE = 20, 16, 13
 LINE_HEIGHT = 17  # of LABEL_SIZE text: legend lines and the period labels
 SWATCH = 12  # a legend entry's colour square
 NAME_WIDTH = PANEL_WIDTH // 2 - 60  # a legend name wraps at this: two columns fit a panel
-GRADES_TITLE = "Overall judgements (% of completed audits)"
+GRADES_TITLE = "Overall judgements after moderation (% of audits analysed)"
 
 
 @dataclass(frozen=True)
