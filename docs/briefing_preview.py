@@ -27,7 +27,7 @@ from PIL import Image, ImageDraw
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]  # the repository (tests/support) and docs/
 
-from record_preview import GUTTER, HEADING_INK, INK, RULE, font, framed  # noqa: E402
+from record_preview import GUTTER, HEADING_INK, INK, RULE, font, framed, wrap  # noqa: E402
 
 from bot.core.calendar import LONDON  # noqa: E402
 from models.db import create_db_engine, upgrade_database  # noqa: E402
@@ -123,7 +123,7 @@ def _text(pen, text, y, size, *, ink=INK, bold=False, indent=0) -> int:
     words = []
     for index, part in enumerate(re.split(r"\*\*", text)):
         words += [(word, bold or index % 2 == 1) for word in part.split()]
-    for line in _wrap(words, size, TEXT_WIDTH - indent):
+    for line in wrap(words, size, TEXT_WIDTH - indent):
         x = MARGIN + indent
         for word, heavy in line:
             pen.text((x, y), word, font=font(size), fill=ink)
@@ -132,19 +132,6 @@ def _text(pen, text, y, size, *, ink=INK, bold=False, indent=0) -> int:
             x += pen.textlength(word + " ", font=font(size))
         y += int(size * LEADING)
     return y + 2
-
-
-def _wrap(words, size, width):
-    line, used, space = [], 0.0, font(size).getlength(" ")
-    for word in words:
-        length = font(size).getlength(word[0])
-        if line and used + length > width:
-            yield line
-            line, used = [], 0.0
-        line.append(word)
-        used += length + space
-    if line:
-        yield line
 
 
 def _table(pen, rows: list[str], y: int) -> int:
@@ -171,7 +158,7 @@ def _table(pen, rows: list[str], y: int) -> int:
     line_height = int(TABLE * LEADING)
     for index, row in enumerate([header, *body]):
         wrapped = [
-            [" ".join(w for w, _ in line) for line in _wrap([(w, 0) for w in c.split()], TABLE,
+            [" ".join(w for w, _ in line) for line in wrap([(w, 0) for w in c.split()], TABLE,
                                                               widths[i] - 2 * CELL)] or [""]
             for i, c in enumerate(row)
         ]  # fmt: skip

@@ -164,7 +164,7 @@ def _draw_paragraph(pen: ImageDraw.ImageDraw, paragraph: Paragraph, x: int, y: i
         for run in paragraph.runs
         for word in run.text.split()
     ]
-    for line in _wrap(words, size, width):
+    for line in wrap(words, size, width):
         left = x
         for word, bold, italic in line:
             ink = HEADING_INK if heading else GREY if italic else INK
@@ -179,7 +179,7 @@ def _draw_paragraph(pen: ImageDraw.ImageDraw, paragraph: Paragraph, x: int, y: i
     return y + (4 if heading else 8)
 
 
-def _wrap(words, size: int, width: int):
+def wrap(words, size: int, width: int):
     line, used = [], 0.0
     space = font(size).getlength(" ")
     for word in words:

@@ -190,29 +190,27 @@ def queue_briefing(
             comment=f"QA briefing, {label}: the tables, one CSV file each{part}.",
             **common,
         )
-    if register:
-        queue_files_dm(
-            session,
-            key=f"{key}:register",
-            files=register_file(briefing.period, register),
-            comment=(
-                f"Cases of concern from the {label} audits that you are entitled to see. "
-                "It names cases: please do not share it."
-            ),
-            **common,
-        )
-    if good_practice:
-        queue_files_dm(
-            session,
-            key=f"{key}:good-practice",
-            files=good_practice_file(briefing.period, good_practice),
-            comment=(
-                f"What does Good look like? The impact statements of the {label} audits judged "
-                "Good or better that you are entitled to see. It names cases: please do not "
-                "share it."
-            ),
-            **common,
-        )
+    naming_cases = (
+        ("register", register, register_file, f"Cases of concern from the {label} audits"),
+        (
+            "good-practice",
+            good_practice,
+            good_practice_file,
+            f"What does Good look like? The impact statements of the {label} audits judged "
+            "Good or better",
+        ),
+    )
+    for part, entries, file_of, what in naming_cases:
+        if entries:
+            queue_files_dm(
+                session,
+                key=f"{key}:{part}",
+                files=file_of(briefing.period, entries),
+                comment=(
+                    f"{what} that you are entitled to see. It names cases: please do not share it."
+                ),
+                **common,
+            )
 
 
 def _batches(files: Files) -> list[Files]:

@@ -343,6 +343,25 @@ def _december_briefing(bot):
         )
 
 
+def _audited_without_the_team_manager(bot, auditor: str, case_dm) -> Audit:
+    """`auditor` audits the case on 15 December, is asked who took part in the discussion, and
+    answers that the case's team manager was not available; the audit as submitted."""
+    bot.services.clock.now = datetime(2026, 12, 15, 14, 0, tzinfo=LONDON)
+    last_step = submit_audit(
+        bot,
+        auditor,
+        case_dm,
+        RI,
+        owner=_ids(bot)["north_worker"],
+        took_part=("not_available", "took_part"),
+        due="2027-01-29",
+    )
+    assert "manager_engagement" in {block.get("block_id") for block in last_step["blocks"]}
+    with bot.services.make_session() as session:
+        [audit] = session.exec(select(Audit).where(Audit.status == "submitted")).all()
+    return audit
+
+
 def _team_managers(briefing) -> dict[str, int]:
     [managers] = [row for row in briefing.engagement if row.group == "Team managers"]
     return managers.counts
@@ -361,19 +380,7 @@ def test_a_cover_auditing_for_an_absent_team_manager_can_record_them_not_availab
     bot.command(ids["admin"], "select 2026-12")
     cover = ids["service_manager"]
     case_dm = dm_with(bot, cover, "Covering for Nina North", "audit.start")
-    bot.services.clock.now = datetime(2026, 12, 15, 14, 0, tzinfo=LONDON)
-    last_step = submit_audit(
-        bot,
-        cover,
-        case_dm,
-        RI,
-        owner=ids["north_worker"],
-        took_part=("not_available", "took_part"),
-        due="2027-01-29",
-    )
-    assert "manager_engagement" in {block.get("block_id") for block in last_step["blocks"]}
-    with bot.services.make_session() as session:
-        [audit] = session.exec(select(Audit).where(Audit.status == "submitted")).all()
+    audit = _audited_without_the_team_manager(bot, cover, case_dm)
     assert audit.manager_id == bot.people["north_tm"].id  # recorded under the absent manager
     assert audit.manager_engagement == "not_available"
     assert _team_managers(_december_briefing(bot)) == {"took part": 0, "not available": 1}
@@ -400,19 +407,7 @@ def test_a_round_auditors_not_available_reaches_the_briefings_rounds_table(start
     tick(bot, datetime(2026, 12, 1, 9, 0, tzinfo=LONDON))  # the round is drawn
     head = ids["head"]
     round_dm = dm_with(bot, head, "audit.start")
-    bot.services.clock.now = datetime(2026, 12, 15, 14, 0, tzinfo=LONDON)
-    last_step = submit_audit(
-        bot,
-        head,
-        round_dm,
-        RI,
-        owner=ids["north_worker"],
-        took_part=("not_available", "took_part"),
-        due="2027-01-29",
-    )
-    assert "manager_engagement" in {block.get("block_id") for block in last_step["blocks"]}
-    with bot.services.make_session() as session:
-        [audit] = session.exec(select(Audit).where(Audit.status == "submitted")).all()
+    audit = _audited_without_the_team_manager(bot, head, round_dm)
     assert audit.manager_engagement == "not_available"  # recorded, and counted with its round
     briefing = _december_briefing(bot)
     [rounds, _findings] = round_tables(briefing)
