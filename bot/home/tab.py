@@ -95,7 +95,7 @@ def home_view(
         blocks += _manager_section(session, person, month, now, policy, calendar)
     if person.has_role("practitioner"):
         blocks += _practitioner_section(session, person, now, calendar)
-    if person.has_role(*OVERSIGHT_ROLES):
+    if person.has_role(*OVERSIGHT_ROLES) or _panel_of(policy, person):
         blocks += _oversight_section(session, person, today, policy, calendar)
     if person.has_role("admin"):
         blocks += _admin_section(session, person, month, today)
@@ -267,12 +267,22 @@ def _practitioner_section(
 # -- service manager and head of service --------------------------------------------------------
 
 
+def _panel_of(policy: Policy, person: Staff) -> str | None:
+    """The moderation panel this person sits on (any member may take its re-audits), if any:
+    an external moderator with no role sees its re-audits here too."""
+    panel = policy.reaudit.panel
+    return panel.name if panel and person.email.lower() in panel.members else None
+
+
 def _oversight_section(
     session: Session, person: Staff, today: date, policy: Policy, calendar: WorkingCalendar
 ) -> list[dict[str, Any]]:
+    panel = _panel_of(policy, person)
+    mine = Reaudit.moderator_id == person.id
     reaudits = session.exec(
         _with_case(select(Reaudit, Case), Reaudit.audit_id)
-        .where(Reaudit.moderator_id == person.id, Reaudit.status != ReauditStatus.SUBMITTED)
+        .where(or_(mine, Reaudit.panel == panel) if panel else mine)
+        .where(Reaudit.status != ReauditStatus.SUBMITTED)
         .order_by(col(Reaudit.due_on), col(Reaudit.id))
     ).all()
     overdue = [

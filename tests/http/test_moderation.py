@@ -510,3 +510,16 @@ def test_an_overdue_panel_re_audit_is_chased_to_its_assigned_moderator(panel):
     assert not [
         m for m in panel.dms_to(ruth, 2) if "Re-audit the audit of CR-OCT01" in json.dumps(m)
     ]
+
+
+def test_every_member_of_the_panel_finds_its_re_audits_on_their_home_tab(panel):
+    """Not only the member each was assigned to: the external moderator, a guest with no role,
+    sees both too, and after one is submitted it leaves everyone's list."""
+    draw(panel)
+    for member in ("service_manager", "other_sm", "external"):
+        home = json.dumps(panel.open_home(uid(panel, member), event_id=f"Ev-{member}"))
+        assert "CR-OCT01" in home and "CR-OCT02" in home, member
+    last = to_the_last_step(panel, open_reaudit(panel, "external"), "external")
+    assert not panel.submit(uid(panel, "external"), last, final_answers(last)).body
+    home = json.dumps(panel.open_home(uid(panel, "other_sm"), event_id="Ev-after"))
+    assert "CR-OCT01" not in home and "CR-OCT02" in home
