@@ -29,6 +29,7 @@ from bot.report.learning import (
     GoodPractice,
     HeldBack,
     InadequateTracking,
+    grades_good_or_better,
     held_back,
     inadequate_tracking,
 )
@@ -531,25 +532,26 @@ def _moderation(period: Period, drawn: list[_Drawn], framework: FrameworkPolicy)
 
 
 def _register(session: Session, period: Period, timezone: tzinfo) -> list[RegisterEntry]:
-    manager = aliased(Staff)
-    service_manager = aliased(Staff)
+    manager, service_manager = aliased(Staff), aliased(Staff)
     rows = session.exec(
-        _submitted_in(
-            _keys(period),
-            Case.case_ref,
-            Team.name,
-            manager.name,
-            manager.manager_id,
-            service_manager.manager_id,
-            Audit.concern,
-            Audit.submitted_at,
-            SafeguardingAlert.acknowledged_at,
-            ConcernReview.closed_at,
+        _joined_to_line(
+            _submitted_in(
+                _keys(period),
+                Case.case_ref,
+                Team.name,
+                manager.name,
+                manager.manager_id,
+                service_manager.manager_id,
+                Audit.concern,
+                Audit.submitted_at,
+                SafeguardingAlert.acknowledged_at,
+                ConcernReview.closed_at,
+            )
+            .join(Case, col(Case.id) == Selection.case_id)
+            .join(Team, col(Team.id) == Selection.team_id),
+            manager,
+            service_manager,
         )
-        .join(Case, col(Case.id) == Selection.case_id)
-        .join(Team, col(Team.id) == Selection.team_id)
-        .join(manager, manager.id == Selection.manager_id)
-        .outerjoin(service_manager, service_manager.id == manager.manager_id)
         .outerjoin(SafeguardingAlert, col(SafeguardingAlert.audit_id) == Audit.id)
         .outerjoin(ConcernReview, col(ConcernReview.audit_id) == Audit.id)
         .where(col(Audit.concern).in_(tuple(CATEGORY_LABELS)))
@@ -585,38 +587,47 @@ def _good_practice(
     session: Session, analysed: list[_Drawn], framework: FrameworkPolicy
 ) -> list[GoodPractice]:
     """The impact statements of the period's Good and Outstanding audits (after moderation)."""
-    good = (
-        framework.grades[: framework.grades.index("Good") + 1] if "Good" in framework.grades else []
-    )
+    good = grades_good_or_better(list(framework.grades))
     rows = {row.audit_id: row for row in analysed if row.final_overall in good}
     if not rows:
         return []
-    manager = aliased(Staff)
+    manager, service_manager = aliased(Staff), aliased(Staff)
     found = session.exec(
-        select(Audit.id, Audit.answers, Case.case_ref, Team.name, manager.manager_id)
-        .join(Selection, col(Selection.id) == Audit.selection_id)
-        .join(Case, col(Case.id) == Selection.case_id)
-        .join(Team, col(Team.id) == Selection.team_id)
-        .join(manager, manager.id == Selection.manager_id)
+        _joined_to_line(
+            select(
+                Audit.id,
+                Audit.answers,
+                Case.case_ref,
+                Team.name,
+                manager.manager_id,
+                service_manager.manager_id,
+            )
+            .join(Selection, col(Selection.id) == Audit.selection_id)
+            .join(Case, col(Case.id) == Selection.case_id)
+            .join(Team, col(Team.id) == Selection.team_id),
+            manager,
+            service_manager,
+        )
         .where(col(Audit.id).in_(list(rows)))
         .order_by(Case.case_ref)
     ).all()
-    heads = _heads_above(session, {line for *_, line in found if line is not None})
     return [
         GoodPractice(
             case_ref=case_ref,
             team=team,
             grade=rows[audit_id].final_overall,
             impact=" ".join(str((answers.get("final") or {}).get("impact", "")).split()),
-            line_manager_ids=frozenset(i for i in (line, heads.get(line)) if i is not None),
+            line_manager_ids=frozenset(i for i in (line_1, line_2) if i is not None),
         )
-        for audit_id, answers, case_ref, team, line in found
+        for audit_id, answers, case_ref, team, line_1, line_2 in found
     ]
 
 
-def _heads_above(session: Session, ids: set[int]) -> dict[int, int | None]:
-    return dict(
-        session.exec(select(Staff.id, Staff.manager_id).where(col(Staff.id).in_(list(ids)))).all()
+def _joined_to_line(query: Any, manager: Any, service_manager: Any) -> Any:
+    """`query` (over a Selection) joined to its team manager and their service manager, whose
+    own managers are the line entitled to the case."""
+    return query.join(manager, manager.id == Selection.manager_id).outerjoin(
+        service_manager, service_manager.id == manager.manager_id
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 
 from sqlmodel import Session, col, func, select
 
@@ -58,6 +59,10 @@ def grades_below_good(grades: list[str]) -> list[str]:
     return grades[(len(grades) + 1) // 2 :]
 
 
+def grades_good_or_better(grades: list[str]) -> list[str]:
+    return [grade for grade in grades if grade not in grades_below_good(grades)]
+
+
 def held_back(domain_grades: list[tuple[str, str]], grades: list[str]) -> list[HeldBack]:
     """Per domain (title, grade pairs of the period's audits), the grades below Good, the most
     frequent domain first; domains never below Good are left out."""
@@ -72,7 +77,9 @@ def held_back(domain_grades: list[tuple[str, str]], grades: list[str]) -> list[H
     )
 
 
-def inadequate_tracking(session: Session, audit_ids: list[int], as_of_day) -> InadequateTracking:
+def inadequate_tracking(
+    session: Session, audit_ids: list[int], as_of_day: date
+) -> InadequateTracking:
     """The period's audits judged the lowest grade: how many were escalated to a head of
     service, and how their actions stand on `as_of_day`."""
     if not audit_ids:
