@@ -12,6 +12,7 @@ from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 from bot.booking.rules import (
+    Reminder,
     Slot,
     due_reminder,
     follow_up_due,
@@ -488,12 +489,21 @@ def _queue_reminder(
                 with_person=other,
                 case=case,
                 checklist=policy.booking.preparation_checklist if person is practitioner else [],
-                soon=reminder.kind == "hour",
+                soon=_how_soon(booking, reminder, policy),
             ),
             concern=f"booking:{booking.id}",
             now=now,
         )
     return 2
+
+
+def _how_soon(booking: Booking, reminder: Reminder, policy: Policy) -> str | None:
+    """ "hour" for the usual reminder before it; "today" for one moved to the start of the
+    working day (a discussion early in the day), which cannot say "in an hour"."""
+    if reminder.kind != "hour":
+        return None
+    usual = timedelta(minutes=policy.booking.reminder_minutes_before)
+    return "hour" if booking.starts_at - reminder.at == usual else "today"
 
 
 def _queue_follow_up(

@@ -49,6 +49,11 @@ def slot_errors(
     return {}
 
 
+# How long after a discussion at the very start of the working day its "starts now" reminder
+# may still go (the sweep wakes each minute, so it lands a few seconds after the start).
+DAY_START_GRACE = timedelta(minutes=15)
+
+
 @dataclass(frozen=True)
 class Reminder:
     kind: str  # "days" or "hour"
@@ -59,7 +64,8 @@ def booking_reminders(
     starts_at: datetime, policy: Policy, calendar: WorkingCalendar
 ) -> list[Reminder]:
     """When the people in a discussion are reminded of it (policy: working days before at a
-    time, and minutes before)."""
+    time, and minutes before). The minutes-before one never goes before the working day starts:
+    for a discussion early in the day it goes at the start of the working day."""
     rules = policy.booking
     local_day = calendar.local(starts_at).date()
     reminders = []
@@ -67,9 +73,9 @@ def booking_reminders(
         day = calendar.add_working_days(local_day, -rules.reminder_working_days_before)
         reminders.append(Reminder("days", calendar.at(day, rules.reminder_time)))
     if rules.reminder_minutes_before:
-        reminders.append(
-            Reminder("hour", starts_at - timedelta(minutes=rules.reminder_minutes_before))
-        )
+        day_starts = calendar.at(local_day, calendar.day_starts)
+        before = starts_at - timedelta(minutes=rules.reminder_minutes_before)
+        reminders.append(Reminder("hour", max(before, min(day_starts, starts_at))))
     return sorted(reminders, key=lambda reminder: reminder.at)
 
 
@@ -83,13 +89,14 @@ def due_reminder(
     """The reminder to send at `now`, if any: the latest one whose time has come, provided the
     booking already existed then (a slot booked tomorrow needs no "two days before") and the
     discussion has not started. A late "days before" reminder (after downtime) waits for
-    working time rather than arriving at night; the hour-before one is always in the day."""
-    if now >= starts_at:
-        return None
+    working time rather than arriving at night; the hour-before one is always in the day. One
+    moved to the start of the working day, a discussion that starts then, goes in its first
+    `DAY_START_GRACE` rather than never."""
     due = [r for r in booking_reminders(starts_at, policy, calendar) if booked_at < r.at <= now]
     if not due or (due[-1].kind == "days" and not calendar.is_working_time(now)):
         return None
-    return due[-1]
+    latest = starts_at + (DAY_START_GRACE if due[-1].at == starts_at else timedelta(0))
+    return due[-1] if now < latest else None
 
 
 def follow_up_due(ends_at: datetime, now: datetime, calendar: WorkingCalendar) -> bool:

@@ -215,6 +215,31 @@ def test_reminders_go_once_each_and_a_moved_booking_never_reminds(running, clock
     assert "in an hour" in reminders()[-1]["text"]
 
 
+def test_a_nine_o_clock_discussion_is_reminded_at_the_start_of_the_working_day(running, clock):
+    book(running, at="09:00")  # Tuesday 15 December 09:00; working hours start at 09:00
+    worker = uid(running, "north_worker")
+
+    def soon_reminders():
+        return [
+            c.params["text"]
+            for c in running.slack.calls("chat.postMessage")
+            if c.params["channel"] == worker
+            and c.params["text"].startswith("Reminder")
+            and "coming up" not in c.params["text"]
+        ]
+
+    for moment, expected in [
+        (datetime(2026, 12, 15, 8, 0, tzinfo=LONDON), 0),  # an hour before: not working time
+        (datetime(2026, 12, 15, 8, 59, tzinfo=LONDON), 0),
+        (datetime(2026, 12, 15, 9, 0, tzinfo=LONDON), 1),
+    ]:
+        clock.now = moment
+        run_due_work(running.services, moment)
+        running.wait_until_sent()
+        assert len(soon_reminders()) == expected, moment
+    assert "today" in soon_reminders()[0] and "in an hour" not in soon_reminders()[0]
+
+
 def test_a_rebooked_slot_drops_the_old_reminders(running, clock):
     book(running)  # 15 December 10:00
     manager = uid(running, "north_tm")

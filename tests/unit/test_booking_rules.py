@@ -3,6 +3,7 @@ from datetime import UTC, date, datetime, time
 import pytest
 
 from bot.booking.rules import (
+    Reminder,
     Slot,
     booking_reminders,
     due_reminder,
@@ -61,6 +62,24 @@ def test_reminders_are_two_working_days_before_at_nine_and_an_hour_before(workin
         ("days", local(2026, 12, 23, 9, 0)),
         ("hour", local(2026, 12, 29, 13, 0)),
     ]
+
+
+def test_the_hour_before_reminder_never_goes_before_the_working_day(working_calendar, policy):
+    early = booking_reminders(local(2026, 12, 15, 9, 30), policy, working_calendar)
+    assert early[-1] == Reminder("hour", local(2026, 12, 15, 9, 0))
+    at_nine = booking_reminders(local(2026, 12, 15, 9, 0), policy, working_calendar)
+    assert at_nine[-1] == Reminder("hour", local(2026, 12, 15, 9, 0))
+
+
+def test_a_nine_o_clock_discussion_is_reminded_at_the_start_of_the_day(working_calendar, policy):
+    starts = local(2026, 12, 15, 9, 0)
+    booked = local(2026, 12, 1, 12, 0)
+    at_eight = due_reminder(starts, booked, local(2026, 12, 15, 8, 0), policy, working_calendar)
+    assert at_eight is None  # no reminder at all before working time
+    at_nine = due_reminder(starts, booked, local(2026, 12, 15, 9, 0, 20), policy, working_calendar)
+    assert at_nine.kind == "hour"
+    late = due_reminder(starts, booked, local(2026, 12, 15, 9, 30), policy, working_calendar)
+    assert late is None
 
 
 def test_the_due_reminder_is_the_latest_whose_time_has_come(working_calendar, policy):

@@ -280,7 +280,7 @@ SAMPLES |= {
         with_person=person,
         case=case,
         checklist=[LONG[:300]] * 8,
-        soon=True,
+        soon="hour",
     ),
     "booking_followup": dict(
         booking=booking, answered=None, starts=starts, practitioner=person, case=case
