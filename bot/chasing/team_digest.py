@@ -1,7 +1,9 @@
 """The weekly team digest: on the policy's day and time (the next working day after a bank
 holiday; caught up later that week after downtime) each team's channel gets this month's
-programme in counts — never a case reference. Teams without a channel are skipped (and listed
-in `/audit status`).
+programme in counts — never a case reference — with what was done since last week's digest
+(counted from the database at `now`, not from a stored digest), and, in a paused month or one
+the policy never audits, that there is no selection. Teams without a channel are skipped (and
+listed in `/audit status`).
 
 Each part of the digest is a counter: a function giving labelled counts for every team at once.
 To add one, append it to `DIGEST_COUNTERS`. The week is claimed in a
@@ -13,7 +15,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_
@@ -25,6 +27,7 @@ from bot.core.months import Month
 from bot.core.outbox import queue_channel_post
 from bot.core.tick import Tick
 from bot.policy.schema import Policy
+from bot.selection.programme_calendar import is_paused, no_selection_reason
 from bot.tac.cases import count_needing_attention
 from messages import render
 from models import Audit, AuditAction, Reaudit, ReauditRound, Selection, SelectionRound, Team
@@ -40,12 +43,18 @@ class DigestWeek:
     month: Month
     today: date
     policy: Policy
+    # Last week's digest went a week before `now`: what was done since is counted from then.
+    since: datetime
+    # "paused" or "not audited" when the month has no selection, else None.
+    no_selection: str | None = None
 
 
 @dataclass(frozen=True)
 class Count:
     label: str
     value: int
+    # How many of `value` came since last week's digest, for counts that only grow.
+    since_last_week: int | None = None
 
 
 # Labelled counts per team id, for all the week's teams at once: a few queries in all rather
@@ -83,7 +92,13 @@ def count_audit_month(session: Session, week: DigestWeek) -> dict[int, list[Coun
     month_ids = [i for ids in this_month.values() for i in ids]
     discussions = bookings_by_state(session, month_ids)
     submitted = select(Audit.selection_id).where(Audit.status == AuditStatus.SUBMITTED)
-    completed = set(session.exec(submitted.where(col(Audit.selection_id).in_(month_ids))).all())
+    completed_at = dict(
+        session.exec(
+            select(Audit.selection_id, Audit.submitted_at).where(
+                Audit.status == AuditStatus.SUBMITTED, col(Audit.selection_id).in_(month_ids)
+            )
+        ).all()
+    )
     overdue = Counter(
         team_id
         for team_id, _ in session.exec(
@@ -98,10 +113,17 @@ def count_audit_month(session: Session, week: DigestWeek) -> dict[int, list[Coun
             Count("Cases selected this month", len(ids)),
             Count("Discussions booked", len(states)),
             Count("Discussions held", sum(1 for state in states if state == BookingStatus.HELD)),
-            Count("Audits completed", len(completed.intersection(ids))),
+            _done_since(
+                "Audits completed", [completed_at[i] for i in ids if i in completed_at], week
+            ),
             Count("Audits overdue", overdue[team_id]),
         ]
     return counts
+
+
+def _done_since(label: str, done_at: list[datetime | None], week: DigestWeek) -> Count:
+    recent = sum(1 for moment in done_at if moment is not None and moment >= week.since)
+    return Count(label, len(done_at), since_last_week=recent)
 
 
 def count_actions(session: Session, week: DigestWeek) -> dict[int, list[Count]]:
@@ -133,7 +155,13 @@ def count_reaudits(session: Session, week: DigestWeek) -> dict[int, list[Count]]
     overdue_now = and_(Reaudit.status != ReauditStatus.SUBMITTED, col(Reaudit.due_on) < week.today)
     rows = _by_team(
         session.exec(
-            select(Selection.team_id, ReauditRound.month, Reaudit.status, overdue_now)
+            select(
+                Selection.team_id,
+                ReauditRound.month,
+                Reaudit.status,
+                Reaudit.submitted_at,
+                overdue_now,
+            )
             .join(ReauditRound, col(ReauditRound.id) == Reaudit.round_id)
             .join(Audit, col(Audit.id) == Reaudit.audit_id)
             .join(Selection, col(Selection.id) == Audit.selection_id)
@@ -144,13 +172,15 @@ def count_reaudits(session: Session, week: DigestWeek) -> dict[int, list[Count]]
     counts = {}
     for team_id in week.team_ids:
         team_rows = rows.get(team_id, [])
-        this_month = [status for row_month, status, _ in team_rows if row_month == month]
+        this_month = [
+            (status, submitted_at)
+            for row_month, status, submitted_at, _ in team_rows
+            if row_month == month
+        ]
+        done = [at for status, at in this_month if status == ReauditStatus.SUBMITTED]
         counts[team_id] = [
             Count("Re-audits drawn this month", len(this_month)),
-            Count(
-                "Re-audits done",
-                sum(1 for status in this_month if status == ReauditStatus.SUBMITTED),
-            ),
+            _done_since("Re-audits done", done, week),
             Count("Re-audits overdue", sum(1 for *_, overdue in team_rows if overdue)),
         ]
     return counts
@@ -197,11 +227,15 @@ def send_team_digests(session: Session, tick: Tick) -> int:
         if team.channel_id and team.id is not None
     ]
     today = local_now.date()
+    month = Month.of(today)
+    reason = no_selection_reason(session, policy, month)
     week = DigestWeek(
         team_ids=[team.id for team in teams if team.id is not None],
-        month=Month.of(today),
+        month=month,
         today=today,
         policy=policy,
+        since=now - timedelta(days=7),
+        no_selection=None if reason is None else "paused" if is_paused(reason) else "not audited",
     )
     counts = _digest_counts(session, week)
     for team in teams:

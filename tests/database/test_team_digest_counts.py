@@ -50,12 +50,32 @@ def _counts(counter, session, people, policy) -> dict[str, dict[str, int]]:
         month=Month.of(TODAY),
         today=TODAY,
         policy=policy,
+        since=_at(TODAY - timedelta(days=7)),
     )
     found = counter(session, week)
     return {
         name: {count.label: count.value for count in found[people[name].id]}
         for name in ("north", "south")
     }
+
+
+def test_audits_completed_say_how_many_came_since_last_week(people, policy):
+    session, people = people
+    week = DigestWeek(
+        team_ids=[people["north"].id],
+        month=Month.of(TODAY),
+        today=TODAY,
+        policy=policy,
+        since=_at(date(2027, 1, 4)),
+    )
+    for day in (date(2027, 1, 1), date(2027, 1, 5), date(2027, 1, 8)):
+        _audit(session, people, day)
+    completed = next(
+        c
+        for c in count_audit_month(session, week)[people["north"].id]
+        if c.label == "Audits completed"
+    )
+    assert (completed.value, completed.since_last_week) == (3, 2)
 
 
 def test_audit_counts_take_this_month_and_the_overdue_of_any_month(people, policy):

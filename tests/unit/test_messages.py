@@ -144,8 +144,8 @@ SAMPLES = {
     "chase_dm": chase_context(a_great_many_overdue_items()),
     "team_digest": dict(
         team=Obj(name=LONG[:200]),
-        week=Obj(month=Month(2026, 12), today=date(2026, 12, 7)),
-        counts=[Obj(label=LONG[:100], value=n) for n in range(40)],
+        week=Obj(month=Month(2026, 12), today=date(2026, 12, 7), no_selection="paused"),
+        counts=[Obj(label=LONG[:100], value=n, since_last_week=n) for n in range(40)],
     ),
     "selection_dm": dict(
         month="December 2026",
