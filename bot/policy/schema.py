@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bot.core.calendar import WorkingCalendar
 from bot.core.errors import ConfigError
 
 DIVISIONS = {"england-and-wales": "ENG", "scotland": "SCT", "northern-ireland": "NIR"}
@@ -225,6 +226,10 @@ class AuditPolicy(_Section):
     # Extensions: up to this many working days are granted at once (the service manager is
     # told); longer ones need the service manager's approval.
     extension_limit_working_days: int = Field(default=5, ge=0, le=60)
+    # False: no "Ask for more time" anywhere, and a request is refused.
+    extensions_enabled: bool = True
+    # The longest extension that may be asked for at all, in working days (None: no cap).
+    extension_max_working_days: int | None = Field(default=None, ge=1, le=120)
 
 
 class AnnualModerationPolicy(_Section):
@@ -506,6 +511,17 @@ class RoundDefinition(_Section):
             raise ValueError("audit_until: must not be before audit_date")
         return self
 
+    def day_off(self, calendar: WorkingCalendar) -> str | None:
+        """Its audit date or the window's last day when that is not a working day (a weekend
+        or a bank holiday of the authority's division), as "field: why"; None when both are."""
+        for field_name in ("audit_date", "audit_until"):
+            day = getattr(self, field_name)
+            if day is not None and not calendar.is_working_day(day):
+                holiday = calendar.bank_holiday_name(day)
+                why = f"a bank holiday ({holiday})" if holiday else "not a working day"
+                return f"{field_name}: {day:%A %-d %B %Y} is {why}"
+        return None
+
 
 class ThematicSchedule(_Section):
     """Monthly thematic rounds created automatically: month number → theme."""
@@ -630,6 +646,17 @@ class Policy(_Section):
             unknown = [t for t in eligible.case_types if t not in self.case_types]
             if unknown:
                 raise ValueError(f"rounds: case types {', '.join(unknown)} not in case_types")
+        return self
+
+    @model_validator(mode="after")
+    def _round_audit_days_are_working_days(self) -> Policy:
+        if not self.rounds.rounds:
+            return self
+        calendar = WorkingCalendar(self.calendar.holidays_subdivision)
+        for index, round_ in enumerate(self.rounds.rounds):
+            problem = round_.day_off(calendar)
+            if problem:
+                raise ValueError(f"rounds.rounds.{index}.{problem}")
         return self
 
 

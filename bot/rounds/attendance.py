@@ -10,6 +10,7 @@ from bot.core.errors import InvalidRequest, NotAllowed
 from bot.core.replies import Reply
 from bot.core.unit_of_work import UnitOfWork
 from bot.core.use_cases import Submission, on_click, on_submit
+from bot.rounds.absence import ask_administrators
 from bot.rounds.messages import refresh_round_case_messages
 from messages import render
 from models import Case, RoundCase, Staff
@@ -60,7 +61,8 @@ def _require_own_pending(uow: UnitOfWork, round_case: RoundCase) -> None:
 
 
 def _answer(uow: UnitOfWork, round_case: RoundCase, answer: str, reason: str | None) -> None:
-    """The practitioner's answer (the round case is locked: a double click answers once)."""
+    """The practitioner's answer (the round case is locked: a double click answers once); a
+    "can't attend" goes to the administrators to decide what happens to the case."""
     _require_own_pending(uow, round_case)
     session, now = uow.session, uow.now
     round_case.attendance = answer
@@ -76,3 +78,5 @@ def _answer(uow: UnitOfWork, round_case: RoundCase, answer: str, reason: str | N
         now=now,
     )
     refresh_round_case_messages(session, uow.policy, round_case, f"attendance-{answer}", now)
+    if answer == Attendance.NO:
+        ask_administrators(session, round_case, now)

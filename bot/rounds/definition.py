@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
 from bot.core import auditlog
+from bot.core.calendar import WorkingCalendar
 from bot.core.errors import AuditbotError
 from bot.core.replies import Reply
 from bot.core.services import Services
@@ -60,10 +61,21 @@ def round_auditors(session: Session, emails: list[str], role: str | None) -> lis
 
 
 def check_against_database(
-    session: Session, definition: RoundDefinition, policy: Policy, today: date, *, by_hand: bool
+    session: Session,
+    definition: RoundDefinition,
+    policy: Policy,
+    calendar: WorkingCalendar,
+    today: date,
+    *,
+    by_hand: bool,
 ) -> None:
-    """What the policy model can't know: the name is free, the people and teams exist, there
-    are enough auditors, and (for a round defined by hand) the dates have not passed."""
+    """What the policy model can't know: the audit days are working days (bank holidays
+    included), the name is free, the people and teams exist, there are enough auditors, and
+    (for a round defined by hand) the dates have not passed."""
+    day_off = definition.day_off(calendar)
+    if day_off:
+        field, _, why = day_off.partition(": ")
+        raise RoundProblem(field, why[:1].upper() + why[1:] + ": please choose a working day.")
     if session.exec(select(AuditRound.id).where(AuditRound.name == definition.name)).first():
         raise RoundProblem("name", f"A round called {definition.name} already exists.")
     auditors = round_auditors(session, definition.auditors, definition.auditor_role)
@@ -83,12 +95,20 @@ def check_against_database(
         raise RoundProblem(
             "cases", f"{definition.cases} cases but {len(auditors)} auditor(s), one case each."
         )
-    if selection_date_of(definition, policy.rounds, today) < today:
+    if definition.audit_date <= today:
+        raise RoundProblem("audit_date", "The audit date must be after today.")
+    if selection_date_of(definition, policy.rounds, today) >= today:
+        return
+    if definition.selection_date is not None:
         raise RoundProblem(
             "selection_date", "That date has passed: the draw must be today or later."
         )
-    if definition.audit_date <= today:
-        raise RoundProblem("audit_date", "The audit date must be after today.")
+    weeks = policy.rounds.selection_weeks_before
+    raise RoundProblem(
+        "audit_date",
+        f"The cases of an audit day are drawn {weeks} weeks before it, and that has passed: "
+        "choose a later audit date, or a draw date from today.",
+    )
 
 
 def create_round(
@@ -96,12 +116,13 @@ def create_round(
     definition: RoundDefinition,
     policy: Policy,
     *,
+    calendar: WorkingCalendar,
     source: str,
     actor: str,
     today: date,
     now: datetime,
 ) -> AuditRound:
-    check_against_database(session, definition, policy, today, by_hand=source == "slack")
+    check_against_database(session, definition, policy, calendar, today, by_hand=source == "slack")
     audit_round = AuditRound(
         name=definition.name,
         kind=definition.kind,
@@ -177,6 +198,7 @@ def submit_round_form(uow: UnitOfWork, _nothing: None, form: Submission) -> Repl
         uow.session,
         definition,
         uow.policy,
+        calendar=uow.calendar,
         source="slack",
         actor=uow.actor.email,
         today=uow.calendar.local(uow.now).date(),

@@ -106,7 +106,7 @@ def draw_round(
     audit_round.selection_round_id = selection_round.id
     session.add(audit_round)
     auditors = round_auditors(session, definition["auditors"], definition["auditor_role"])
-    candidates = _candidates(session, criteria)
+    candidates = eligible_candidates(session, criteria)
     ordered = spread_across_areas(candidates, selection_round.seed)
     assigned = assign_auditors(
         ordered,
@@ -115,7 +115,7 @@ def draw_round(
         one_each=definition["one_case_per_auditor"],
     )
     round_cases = [
-        _record_case(
+        record_round_case(
             session, selection_round, audit_round, candidate, auditor_id, now, len(candidates)
         )
         for candidate, auditor_id in assigned
@@ -146,6 +146,10 @@ def _tell_administrators(
     now: datetime,
 ) -> None:
     admins = session.exec(select(Staff).where(Staff.status == StaffStatus.ACTIVE)).all()
+    practitioners = [
+        session.get(Staff, session.get(Case, round_case.case_id).worker_id)
+        for round_case in round_cases
+    ]
     message = render(
         "round_drawn_dm",
         round=audit_round,
@@ -155,6 +159,7 @@ def _tell_administrators(
         pool=pool,
         areas=len({round_case.service_area for round_case in round_cases}),
         auditors=auditors,
+        not_on_slack=sorted(person.name for person in practitioners if not person.slack_user_id),
     )
     for admin in (person for person in admins if person.has_role("admin")):
         queue_dm(
@@ -167,7 +172,7 @@ def _tell_administrators(
         )
 
 
-def _record_case(
+def record_round_case(
     session: Session,
     selection_round: SelectionRound,
     audit_round: AuditRound,
@@ -207,7 +212,7 @@ def _record_case(
     return round_case
 
 
-def _candidates(session: Session, criteria: dict) -> list[Candidate]:
+def eligible_candidates(session: Session, criteria: dict) -> list[Candidate]:
     """Open cases of the round's types, areas and teams, open long enough, not selected for
     any audit (monthly or round) since the policy's look-back month."""
     recently_selected = (
@@ -240,7 +245,7 @@ def run_round_schedule(session: Session, tick: Tick) -> RoundScheduleReport:
     today = local.date()
     if not calendar.is_working_day(today) or local.time() < policy.rounds.run_at:
         return report
-    report.defined += _define_policy_rounds(session, policy, today, now)
+    report.defined += _define_policy_rounds(session, policy, calendar, today, now)
     report.defined += _define_scheduled_round(session, policy, calendar, today, now)
     due = session.exec(
         select(AuditRound)
@@ -256,7 +261,7 @@ def run_round_schedule(session: Session, tick: Tick) -> RoundScheduleReport:
 
 
 def _define_policy_rounds(
-    session: Session, policy: Policy, today: date, now: datetime
+    session: Session, policy: Policy, calendar: WorkingCalendar, today: date, now: datetime
 ) -> list[str]:
     known = set(session.exec(select(AuditRound.name)).all())
     defined = []
@@ -265,7 +270,14 @@ def _define_policy_rounds(
             continue
         try:
             create_round(
-                session, definition, policy, source="policy", actor="policy", today=today, now=now
+                session,
+                definition,
+                policy,
+                calendar=calendar,
+                source="policy",
+                actor="policy",
+                today=today,
+                now=now,
             )
         except RoundProblem as problem:
             log.warning("policy round %s not defined: %s", definition.name, problem)
@@ -305,7 +317,14 @@ def _define_scheduled_round(
     )
     try:
         create_round(
-            session, definition, policy, source="schedule", actor="scheduler", today=today, now=now
+            session,
+            definition,
+            policy,
+            calendar=calendar,
+            source="schedule",
+            actor="scheduler",
+            today=today,
+            now=now,
         )
     except RoundProblem as problem:
         log.warning("scheduled round %s not defined: %s", name, problem)

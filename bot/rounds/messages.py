@@ -12,6 +12,7 @@ from bot.core.outbox import queue_dm, queue_update
 from bot.policy.schema import ROUND_KINDS, FrameworkPolicy, Policy
 from messages import render
 from models import Audit, AuditRound, Case, RoundCase, Selection, Staff, Team
+from models.statuses import SelectionStatus
 
 
 def round_framework(policy: Policy, audit_round: AuditRound) -> FrameworkPolicy:
@@ -60,6 +61,7 @@ def _context(session: Session, policy: Policy, round_case: RoundCase) -> dict[st
     audit_round = session.get(AuditRound, round_case.round_id)
     case = session.get(Case, round_case.case_id)
     audit = session.exec(select(Audit).where(Audit.selection_id == round_case.selection_id))
+    selection = session.get(Selection, round_case.selection_id)
     return {
         "round": audit_round,
         "kind": ROUND_KINDS[audit_round.kind],
@@ -70,6 +72,7 @@ def _context(session: Session, policy: Policy, round_case: RoundCase) -> dict[st
         "auditor": session.get(Staff, round_case.auditor_id),
         "practitioner": session.get(Staff, case.worker_id),
         "audit": audit.first(),
+        "swapped": selection.status == SelectionStatus.REPLACED,
     }
 
 

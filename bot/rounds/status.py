@@ -11,8 +11,8 @@ from sqlmodel import Session, col, func, select
 
 from bot.core.errors import InvalidRequest
 from bot.policy.schema import ROUND_KINDS, FrameworkPolicy, RoundsPolicy
-from models import Audit, AuditAction, AuditRound, Case, RoundCase, Staff
-from models.statuses import ActionStatus, Attendance, AuditStatus
+from models import Audit, AuditAction, AuditRound, Case, RoundCase, Selection, Staff
+from models.statuses import ActionStatus, Attendance, AuditStatus, SelectionStatus
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,9 @@ def round_summary(
         select(RoundCase, Case, Audit)
         .join(Case, col(Case.id) == RoundCase.case_id)
         .outerjoin(Audit, col(Audit.selection_id) == RoundCase.selection_id)
+        .join(Selection, col(Selection.id) == RoundCase.selection_id)
         .where(RoundCase.round_id == audit_round.id)
+        .where(Selection.status == SelectionStatus.SELECTED)  # not a case swapped out
         .order_by(Case.case_ref)
     ).all()
     submitted = []

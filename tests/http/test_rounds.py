@@ -180,7 +180,11 @@ def test_only_administrators_get_the_form(running):
         ({"selection_date": "2026-11-27"}, "selection_date", "has passed"),
         ({"selection_date": "2027-01-12"}, "selection_date", "before audit_date"),
         ({"audit_until": "2027-01-08"}, "audit_until", "not be before audit_date"),
-        ({"audit_date": "2026-12-20"}, "selection_date", "has passed"),  # 5 weeks before: past
+        ({"audit_date": "2026-12-21"}, "audit_date", "drawn 5 weeks before it"),
+        ({"audit_date": "2026-11-27"}, "audit_date", "after today"),  # not the empty draw date
+        ({"audit_date": "2027-01-09"}, "audit_date", "Saturday 9 January 2027 is not a working"),
+        ({"audit_date": "2026-12-28"}, "audit_date", "is a bank holiday (Boxing Day"),
+        ({"audit_until": "2027-01-17"}, "audit_until", "Sunday 17 January 2027 is not a working"),
     ],
 )
 def test_each_bad_answer_is_refused_on_its_field_and_nothing_is_defined(

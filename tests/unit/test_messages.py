@@ -322,7 +322,7 @@ tac_item = Obj(
     cadence="every 10 weeks",
     status=tac_status,
     open_task=Obj(due_on=date(2026, 12, 16)),
-    last_decision=Obj(complete_by=None),
+    last_decision=Obj(complete_by=None, reason=LONG[:500]),
     last_considered_on=date(2026, 11, 2),
 )
 tac_worker = Obj(id=5, name="Pat " + "W" * 100, slack_user_id="U0PAT0001", newly_qualified=True)
@@ -333,6 +333,26 @@ tac_decision = Obj(
     triggers=["step_up", "drift", "other"],
     trigger_note=LONG[:500],
 )
+
+
+class _TacDueBlocks:
+    """tac_summaries_due's blocks, as the digest and the Home tab are given them: rendered when
+    the sample itself is (so inside a test's case-link context, as the sender's)."""
+
+    def __init__(self, count: int, title: str, more: str) -> None:
+        self.context = dict(items=[tac_item] * count, title=title, with_worker=True, more=more)
+
+    def __iter__(self):
+        return iter(render("tac_summaries_due", **self.context)["blocks"])
+
+    def __radd__(self, blocks: list) -> list:
+        return [*blocks, *self]
+
+
+def _tac_due_blocks(count: int, title: str, more: str) -> _TacDueBlocks:
+    return _TacDueBlocks(count, title, more)
+
+
 tac_row = (
     Obj(completed_on=date(2026, 11, 20)),
     Obj(case_ref="CR-" + "9" * 37),
@@ -402,15 +422,30 @@ SAMPLES |= {
         cadence="every 10 weeks",
     ),
     "tac_weekly_digest": dict(
-        groups=[(tac_worker, [tac_item] * 60)] * 15,
+        groups=[(tac_worker, _tac_due_blocks(20, "*Pat* — 60 cases", "…and 40 more"))] * 15,
         more_practitioners=[(tac_worker, [tac_item])] * 40,
-        max_cases=25,
         total=900,
         today=date(2026, 11, 30),
         due_soon_days=14,
     ),
     "tac_month_end_list": dict(
         month=Month(2026, 11), rows=[tac_row] * 1000, late_rows=[tac_row] * 300, max_lines=100
+    ),
+    "tac_summaries_due": dict(
+        items=[tac_item] * 20, title="*" + LONG[:100] + "*", with_worker=True, more="…and 40 more"
+    ),
+    "tac_not_needed_dm": dict(
+        case_ref="CR-" + "9" * 37, manager=tac_worker, held_on=date(2026, 12, 5), reason=LONG[:500]
+    ),
+    "tac_history": dict(
+        practitioner=tac_worker,
+        checkpoints=[
+            (Obj(held_on=date(2026, 12, 5)), tac_worker, [(tac_item.case, tac_decision)] * 23)
+        ]
+        * 8,
+        more=12,
+        cases_shown=15,
+        triggers={"step_up": "Step up", "drift": "Possible drift", "other": "Other issue"},
     ),
 }
 
@@ -570,6 +605,7 @@ def home_samples() -> dict[str, dict]:
             case_blocks=render("selection_dm", **SAMPLES["selection_dm"])["blocks"][:3],
             actions=[(_action, person, case)] * 8,
             more_actions=40,
+            tac_due=_tac_due_blocks(8, "*TAC summaries due*", "…and 40 more"),
             tac_tasks=[(_task, person, case)] * 8,
             more_tac_tasks=40,
             outcomes=[dict(reaudit=_reaudit, case=case, moderator=person, agreed=6, total=7)] * 3,
@@ -664,10 +700,36 @@ SAMPLES |= {
         service_areas=[(LONG[:150], LONG)] * 100,
         teams=[(LONG[:150], LONG)] * 150,
     ),
-    "round_auditor_dm": dict(**round_context, audit=None, reminder=None),
+    "round_auditor_dm": dict(**round_context, audit=None, reminder=None, swapped=False),
+    "round_absence_dm": dict(
+        **round_context,
+        decision=dict(
+            choice="swap the case for another",
+            swapped=True,
+            by=person,
+            replacement=round_context,
+        ),
+    ),
+    "round_absence_outcome_dm": dict(
+        **round_context,
+        reader="auditor",
+        decision=dict(
+            choice="keep the case and draw another",
+            swapped=False,
+            by=person,
+            replacement=round_context,
+        ),
+    ),
     "round_attendance_dm": dict(**round_context, audit=None, reminder=2),
     "round_drawn_dm": dict(
-        round=audit_round, kind="Audit day", drawn=3, asked=35, pool=4000, areas=6, auditors=35
+        round=audit_round,
+        kind="Audit day",
+        drawn=3,
+        asked=35,
+        pool=4000,
+        areas=6,
+        auditors=35,
+        not_on_slack=[LONG[:100]] * 35,
     ),
     "round_decline_modal": dict(case_ref="CR-100001", private_metadata='{"round_case_id": 12}'),
     "away_modal": dict(
@@ -963,6 +1025,7 @@ SAMPLES |= {
         due_on=date(2026, 12, 31),
         initial_date=date(2027, 1, 8),
         limit=5,
+        latest_on=date(2027, 2, 26),
         min_reason=10,
         private_metadata='{"selection_id": 1}',
     ),
