@@ -92,13 +92,15 @@ def _unaudited_selections(session: Session) -> list[tuple[Selection, Case, str]]
     )
 
 
-def _may_ask_for_more_time(session: Session, selection_ids: list[int]) -> set[int]:
+def _may_ask_for_more_time(session: Session, policy: Policy, selection_ids: list[int]) -> set[int]:
     """Those of the selections (unaudited: see above) whose manager may ask for more time."""
-    waiting = waiting_for_decision(session, selection_ids)
+    enabled = policy.audit.extensions_enabled
+    waiting = waiting_for_decision(session, selection_ids) if enabled else set()
     return {
         selection_id
         for selection_id in selection_ids
-        if more_time_refusal(submitted=False, waiting=selection_id in waiting) is None
+        if more_time_refusal(submitted=False, waiting=selection_id in waiting, enabled=enabled)
+        is None
     }
 
 
@@ -122,7 +124,7 @@ def find_discussions_not_booked(
         if row[2] == str(month) and row[0].due_on is not None and today <= row[0].due_on
     ]
     booked = bookings_by_state(session, [selection.id for selection, _, _ in rows])
-    extendable = _may_ask_for_more_time(session, [selection.id for selection, _, _ in rows])
+    extendable = _may_ask_for_more_time(session, policy, [selection.id for selection, _, _ in rows])
     items = []
     for selection, case, _ in rows:
         manager = _active(session, selection.manager_id)
@@ -153,7 +155,9 @@ def find_audits_overdue(
         for selection, case, month in _unaudited_selections(session)
         if selection.due_on is not None and selection.due_on < today
     ]
-    extendable = _may_ask_for_more_time(session, [selection.id for selection, _, _ in overdue])
+    extendable = _may_ask_for_more_time(
+        session, policy, [selection.id for selection, _, _ in overdue]
+    )
     items = []
     for selection, case, month in overdue:
         manager = _active(session, selection.manager_id)

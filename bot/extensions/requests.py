@@ -40,15 +40,17 @@ ALREADY_DECIDED = "This request has already been decided: see the latest message
 @on_click(Selection, missing=ONLY_THE_MANAGER)
 def open_extension_form(uow: UnitOfWork, selection: Selection) -> Reply:
     require_managed_selection(uow.session, uow.actor, selection, uow.now)
-    _check_open(uow.session, selection)
+    _check_open(uow, selection)
     return Reply(view=_form(uow, selection))
 
 
-def _check_open(session: Session, selection: Selection) -> None:
+def _check_open(uow: UnitOfWork, selection: Selection) -> None:
+    session = uow.session
     audit = session.exec(select(Audit).where(Audit.selection_id == selection.id)).first()
     refusal = more_time_refusal(
         submitted=audit is not None and audit.status == AuditStatus.SUBMITTED,
         waiting=selection.id in waiting_for_decision(session, [selection.id]),
+        enabled=uow.policy.audit.extensions_enabled,
     )
     if refusal is not None:
         raise InvalidRequest(refusal)
@@ -56,12 +58,15 @@ def _check_open(session: Session, selection: Selection) -> None:
 
 def _form(uow: UnitOfWork, selection: Selection) -> dict[str, Any]:
     limit = uow.policy.audit.extension_limit_working_days
+    cap = uow.policy.audit.extension_max_working_days
+    suggested = max(limit, 1) if cap is None else min(max(limit, 1), cap)
     return render(
         "extension_modal",
         case_ref=uow.session.get(Case, selection.case_id).case_ref,
         due_on=selection.due_on,
-        initial_date=uow.calendar.add_working_days(selection.due_on, max(limit, 1)),
+        initial_date=uow.calendar.add_working_days(selection.due_on, suggested),
         limit=limit,
+        latest_on=None if cap is None else uow.calendar.add_working_days(selection.due_on, cap),
         min_reason=MIN_REASON,
         private_metadata=json.dumps({"selection_id": selection.id}),
     )
@@ -73,9 +78,15 @@ def submit_extension_form(uow: UnitOfWork, selection: Selection, form: Submissio
     session = uow.session
     reason = form.text("reason").strip()
     require_managed_selection(session, uow.actor, selection, uow.now)
-    _check_open(session, selection)
+    _check_open(uow, selection)
     new_due_on = _date(form.values.get("until"))
-    errors = extension_errors(new_due_on, selection.due_on, reason, uow.calendar)
+    errors = extension_errors(
+        new_due_on,
+        selection.due_on,
+        reason,
+        uow.calendar,
+        uow.policy.audit.extension_max_working_days,
+    )
     if errors:
         return Reply(errors=errors)
     decider = _service_manager(session, selection)

@@ -121,6 +121,10 @@ DESCRIPTIONS = {
     "audit.extension_limit_working_days": "A team manager asking for up to this many working "
     "days more gets them at once (their service manager is told); longer needs the service "
     "manager's approval.",
+    "audit.extensions_enabled": "`false`: nobody may ask for more time for an audit (the button "
+    "is not offered and a request is refused).",
+    "audit.extension_max_working_days": "The longest extension that may be asked for, in "
+    "working days after the current due date; the form refuses a later date. Empty: no cap.",
     "programme.selection_working_day": "The monthly draw happens on this working day of the "
     "month (1: the first).",
     "programme.no_selection_months": "Months with no draw at all, as names or numbers (e.g. "

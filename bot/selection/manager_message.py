@@ -78,6 +78,7 @@ def render_selection_message(
         booking_starts=calendar.local(booking.starts_at) if booking else None,
         engagement=None if new else engagement_for(session, selection.id),
         audit=None if new else audit_for(session, selection.id),
+        extensions_enabled=policy.audit.extensions_enabled,
         open_actions=(
             open_actions
             if open_actions is not None

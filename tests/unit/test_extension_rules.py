@@ -9,6 +9,7 @@ import pytest
 
 from bot.extensions.rules import (
     ALREADY_SUBMITTED,
+    TURNED_OFF,
     WAITING,
     extension_errors,
     more_time_refusal,
@@ -62,3 +63,16 @@ def test_more_time_is_for_an_unsubmitted_audit_with_no_request_waiting(
     submitted, waiting, expected
 ):
     assert more_time_refusal(submitted=submitted, waiting=waiting) == expected
+
+
+def test_extensions_turned_off_by_policy_are_refused_whatever_the_state():
+    assert more_time_refusal(submitted=False, waiting=False, enabled=False) == TURNED_OFF
+
+
+def test_a_date_beyond_the_policy_cap_is_refused_on_its_field(working_calendar):
+    # The 8th is 5 working days after the 31st; the 11th is 6.
+    assert extension_errors(date(2027, 1, 8), DUE, REASON, working_calendar, 5) == {}
+    assert extension_errors(date(2027, 1, 11), DUE, REASON, working_calendar, 5) == {
+        "until": "An extension can be at most 5 working days: pick Friday 8 January 2027 or "
+        "earlier."
+    }
