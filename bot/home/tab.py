@@ -40,6 +40,7 @@ from bot.people.away import open_absence
 from bot.policy.schema import Policy
 from bot.selection.draw import current_selection
 from bot.selection.manager_message import render_selection_message
+from bot.tac.cases import summaries_due_blocks, summaries_due_by_manager
 from messages import linking_cases, render
 from models import (
     Audit,
@@ -156,12 +157,22 @@ def _manager_section(
             session, selection, policy=policy, calendar=calendar, now=now
         )
         case_blocks = [b for b in message["blocks"] if b.get("block_id") in SELECTION_BLOCKS]
+    # The team's TAC summaries due: the very list (and lines) of the Monday digest.
+    tac_due = summaries_due_by_manager(
+        session, policy=policy.tac, today=calendar.local(now).date(), managers=[manager]
+    )[manager.id]
     return render(
         "home_manager",
         month=month.label,
         selection=selection,
         case_blocks=case_blocks,
         outcomes=_reaudit_outcomes(session, manager),
+        tac_due=summaries_due_blocks(
+            tac_due[:SHOWN],
+            title="*TAC reflective case summaries due in your team*",
+            with_worker=True,
+            more=f"…and {len(tac_due) - SHOWN} more" if len(tac_due) > SHOWN else "",
+        ),
         **_lists(
             actions=_open_actions_set_by(session, manager),
             tac_tasks=_tac_tasks_in_team(session, manager),

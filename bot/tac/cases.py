@@ -23,6 +23,7 @@ from bot.tac.rules import (
     checkpoint_order,
     summary_status,
 )
+from messages import render
 from models import Case, Staff, TacDecision, TacSupervision, TacTask, Team
 from models.statuses import CaseStatus, StaffStatus, SupervisionStatus, TacTaskStatus
 
@@ -133,6 +134,7 @@ def tac_cases(
                     newly_qualified=worker.newly_qualified,
                     today=today,
                     policy=policy,
+                    opened_on=case.opened_on,
                 ),
                 open_task=open_tasks.get(case.id),
                 last_decision=decision,
@@ -147,6 +149,45 @@ def tac_cases(
     return sorted(found, key=lambda item: checkpoint_order(item.status, item.case.case_ref))
 
 
+def summaries_due_by_manager(
+    session: Session, *, policy: TacPolicy, today: date, managers: list[Staff]
+) -> dict[int, list[TacCase]]:
+    """What each manager's Monday digest and Home tab list, by manager id: their teams' open TAC
+    cases never summarised and due, overdue or due soon (not the manager's own), most urgent
+    first, each with its last checkpoint decision. One query set for the batch of managers."""
+    teams_of = team_ids_by_manager(session, managers)
+    by_team: dict[int, list[TacCase]] = {}
+    for item in tac_cases(
+        session,
+        policy=policy,
+        today=today,
+        team_ids=set().union(*teams_of.values()),
+        needing_attention=True,
+    ):
+        by_team.setdefault(item.case.team_id, []).append(item)
+    return {
+        manager.id: sorted(
+            (
+                item
+                for team_id in teams_of[manager.id]
+                for item in by_team.get(team_id, [])
+                if item.worker.id != manager.id
+            ),
+            key=lambda item: checkpoint_order(item.status, item.case.case_ref),
+        )
+        for manager in managers
+    }
+
+
+def summaries_due_blocks(
+    items: list[TacCase], *, title: str, with_worker: bool, more: str = ""
+) -> list[dict[str, Any]]:
+    """The cases under `title`, a line each, as the Monday digest and the Home tab show them."""
+    return render(
+        "tac_summaries_due", items=items, title=title, with_worker=with_worker, more=more
+    )["blocks"]
+
+
 def count_needing_attention(
     session: Session, *, policy: TacPolicy, today: date, team_ids: Iterable[int]
 ) -> Counter[int]:
@@ -156,7 +197,11 @@ def count_needing_attention(
         _open_tac_cases_of(
             _with_team_and_worker(
                 select(
-                    Case.team_id, Case.tac_last_summary_on, Team.team_type, Staff.newly_qualified
+                    Case.team_id,
+                    Case.tac_last_summary_on,
+                    Case.opened_on,
+                    Team.team_type,
+                    Staff.newly_qualified,
                 )
             ),
             team_ids,
@@ -164,13 +209,14 @@ def count_needing_attention(
     ).all()
     return Counter(
         team_id
-        for team_id, last_summary_on, team_type, newly_qualified in rows
+        for team_id, last_summary_on, opened_on, team_type, newly_qualified in rows
         if summary_status(
             last_summary_on,
             team_type=team_type,
             newly_qualified=newly_qualified,
             today=today,
             policy=policy,
+            opened_on=opened_on,
         ).needs_attention
     )
 
@@ -193,12 +239,12 @@ def _open_tac_cases_of(query: Query, team_ids: Iterable[int]) -> Query:
 
 
 def _may_need_attention(policy: TacPolicy, today: date) -> ColumnElement[bool]:
-    """Leaves out the cases summarised since their cadence's cutoff, unloaded."""
+    """Leaves out the cases summarised (never summarised: started) since their cadence's
+    cutoff, unloaded."""
     cutoffs = attention_cutoffs(policy, today)
-    last = col(Case.tac_last_summary_on)
+    last = func.coalesce(col(Case.tac_last_summary_on), col(Case.opened_on))
     long_term = col(Team.team_type) == LONG_TERM
     may = [
-        last.is_(None),
         and_(long_term, last <= cutoffs.long_term),
         and_(~long_term, last <= cutoffs.short_term),
     ]

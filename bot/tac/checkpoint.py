@@ -31,12 +31,13 @@ from bot.core.unit_of_work import UnitOfWork
 from bot.core.use_cases import answer, on_click
 from bot.policy.schema import TacPolicy
 from bot.tac.cases import TacCase, manager_team_ids, tac_cases
+from bot.tac.history import HISTORY_USAGE, show_history
 from bot.tac.rules import page_bounds
 from messages import escape_mrkdwn, render
 from models import Case, Staff, TacDecision, TacSupervision, TacTask
 from models.statuses import SupervisionStatus, TacTaskStatus
 
-USAGE = "/supervision @practitioner"
+USAGE = f"/supervision @practitioner | {HISTORY_USAGE}"
 CASES_PER_PAGE = 15  # 6 blocks a case: 15 cases and the page's own 2 blocks stay under 100
 MIN_REASON = 10
 COMPLETE_BY = "complete_by"
@@ -174,7 +175,20 @@ def _keep_page(session: Session, supervision: TacSupervision, page: _Page) -> No
 
 
 def start_checkpoint(services: Services, slack_user_id: str, text: str) -> Reply:
-    """`/supervision @practitioner`: the first page of the checkpoint, or a notice."""
+    """`/supervision @practitioner`: the first page of the checkpoint; `/supervision history
+    @practitioner`: their past checkpoints (bot/tac/history.py); or a notice."""
+    words = text.strip().split(maxsplit=1)
+    if words and words[0].lower() == "history":
+        match = _MENTION.match(words[1].strip() if len(words) > 1 else "")
+        if match is None:
+            return Reply.say(
+                "Say whose checkpoints to show, e.g. `/supervision history @Sam`.", USAGE
+            )
+        return answer(
+            services,
+            slack_user_id,
+            lambda uow: show_history(uow, _staff_by_slack(uow.session, match[1])),
+        )
     match = _MENTION.match(text.strip())
     if match is None:
         return Reply.say("Say whose supervision this is, e.g. `/supervision @Sam`.", USAGE)
@@ -373,6 +387,8 @@ def _record(
                 _close_task(session, task, decision, case, actor, supervision, now)
         if decision.decision == COMPLETE_BY and kept is None:
             _set_task(session, decision, case, practitioner, actor, supervision, open_tasks, now)
+        if decision.decision == NOT_NEEDED and not open_tasks:  # else told by the cancellation
+            _tell_not_needed(session, decision, case, practitioner, actor, supervision, now)
         outcomes.append({"case": case.case_ref, **_decision_details(decision)})
     queue_dm(
         session,
@@ -397,6 +413,32 @@ def _record(
         practitioner=practitioner.email,
         held_on=supervision.held_on.isoformat(),
         decisions=outcomes,
+    )
+
+
+def _tell_not_needed(
+    session: Session,
+    decision: TacDecision,
+    case: Case,
+    practitioner: Staff,
+    manager: Staff,
+    supervision: TacSupervision,
+    now: datetime,
+) -> None:
+    """The practitioner learns that no summary is needed now on their case, and why."""
+    queue_dm(
+        session,
+        key=f"tac-not-needed:{decision.id}",
+        recipient=practitioner,
+        message=render(
+            "tac_not_needed_dm",
+            case_ref=case.case_ref,
+            manager=manager,
+            held_on=supervision.held_on,
+            reason=decision.reason,
+        ),
+        concern=f"tac-supervision:{supervision.id}",
+        now=now,
     )
 
 

@@ -1,9 +1,11 @@
 """The TAC reflective case summary rules, as plain functions of dates (no database, no clock).
 
 A summary is due a cadence after the last one: 10 weeks in a short-term team, 6 calendar months
-in a long-term team (policy). A case never summarised is due now and always flagged. "Due soon"
-means due within the policy's window (14 days). A newly qualified practitioner's cases are
-flagged, and follow a shorter cadence only if the policy gives one.
+in a long-term team (policy). A case never summarised is always flagged, and its first summary is
+due a cadence after the TAC started (`Case.opened_on`; seed 000: "if one hasn't been completed for
+ten weeks"), not from the day it opens. "Due soon" means due within the policy's window (14
+days). A newly qualified practitioner's cases are flagged, and follow a shorter cadence only if
+the policy gives one.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ class SummaryStatus:
     """Where a TAC case stands: its last summary, when the next is due, and its flags."""
 
     last_summary_on: date | None
-    next_due_on: date | None  # None: never summarised, so due now
+    next_due_on: date | None  # None: never summarised and no start date known, so due now
     flags: tuple[str, ...]
 
     @property
@@ -75,16 +77,20 @@ class SummaryStatus:
 
     @property
     def needs_attention(self) -> bool:
-        """Never summarised, overdue, or due within the window: listed in the weekly digest."""
-        return self.never or self.overdue or self.due_soon
+        """Overdue or due within the window (a first summary included), or never summarised with
+        no start date to count from: listed in the weekly digest and on the Home tab."""
+        return self.overdue or self.due_soon or (self.never and self.next_due_on is None)
 
     @property
     def urgency(self) -> int:
-        """0 never summarised, 1 overdue, 2 due soon, 3 newly qualified only, 4 not due."""
-        for rank, flag in enumerate((NEVER, OVERDUE, DUE_SOON, NEWLY_QUALIFIED)):
+        """0 never summarised and due, 1 overdue, 2 due soon, 3 newly qualified or never
+        summarised but not yet due, 4 not due."""
+        if self.never and self.needs_attention:
+            return 0
+        for rank, flag in enumerate((OVERDUE, DUE_SOON), start=1):
             if flag in self.flags:
                 return rank
-        return 4
+        return 3 if self.newly_qualified or self.never else 4
 
 
 def summary_status(
@@ -94,15 +100,19 @@ def summary_status(
     newly_qualified: bool,
     today: date,
     policy: TacPolicy,
+    opened_on: date | None = None,
 ) -> SummaryStatus:
+    """Where a case stands today. A case never summarised counts its first summary's due date
+    from `opened_on` (when the TAC started); without it, it is due now."""
     flags: list[str] = []
     next_due: date | None = None
+    since = last_summary_on or opened_on
     if last_summary_on is None:
         flags.append(NEVER)
-    else:
-        next_due = add_interval(last_summary_on, cadence_for(team_type, policy))
+    if since is not None:
+        next_due = add_interval(since, cadence_for(team_type, policy))
         if newly_qualified and policy.newly_qualified_cadence is not None:
-            next_due = min(next_due, add_interval(last_summary_on, policy.newly_qualified_cadence))
+            next_due = min(next_due, add_interval(since, policy.newly_qualified_cadence))
         if next_due < today:
             flags.append(OVERDUE)
         elif next_due <= today + timedelta(days=policy.due_soon_days):
@@ -114,8 +124,9 @@ def summary_status(
 
 @dataclass(frozen=True)
 class AttentionCutoffs:
-    """Per cadence, the last summary date after which no case can need attention today: lets
-    a query skip the cases summarised since (`needs_attention` still decides each of the rest)."""
+    """Per cadence, the last summary date (never summarised: the start date) after which no case
+    can need attention today: lets a query skip the cases summarised (or started) since
+    (`needs_attention` still decides each of the rest)."""
 
     short_term: date
     long_term: date

@@ -26,16 +26,20 @@ from bot.core.months import Month
 from bot.core.outbox import queue_dm, queue_file_dm
 from bot.core.tick import Tick
 from bot.policy.schema import Policy
-from bot.tac.cases import TacCase, tac_cases, team_ids_by_manager, team_managers
+from bot.tac.cases import (
+    TacCase,
+    summaries_due_blocks,
+    summaries_due_by_manager,
+    team_managers,
+)
 from bot.tac.checkpoint import task_message_key
 from bot.tac.rules import (
-    checkpoint_order,
     latest_due_reminded_by,
     month_end_list_due,
     task_reminder_due,
     weekly_digest_due,
 )
-from messages import render
+from messages import mention, render
 from models import Case, Staff, TacScheduleRun, TacSummary, TacTask, Team
 from models.statuses import StaffStatus, TacTaskStatus
 
@@ -44,7 +48,7 @@ log = logging.getLogger(__name__)
 WEEKLY_DIGEST = "weekly_digest"
 MONTH_END_LIST = "month_end_list"
 DIGEST_MAX_PRACTITIONERS = 15  # at most 3 blocks each, under Slack's 50 blocks a message
-DIGEST_MAX_CASES = 25  # per practitioner; the checkpoint itself lists them all
+DIGEST_MAX_CASES = 20  # per practitioner; the checkpoint itself lists them all
 # Managers whose cases are loaded at once: a bounded batch, however large the authority, so the
 # digest's memory does not grow with it (a query set per batch, not per manager).
 DIGEST_BATCH = 50
@@ -97,24 +101,14 @@ def send_weekly_digests(session: Session, tick: Tick) -> int:
     today = local_now.date()
     sent = 0
     managers = team_managers(session)
-    teams_of = team_ids_by_manager(session, managers)
     for start in range(0, len(managers), DIGEST_BATCH):
         batch = managers[start : start + DIGEST_BATCH]
-        by_team = _cases_needing_attention(
-            session, policy, today, set().union(*(teams_of[m.id] for m in batch))
-        )
+        due = summaries_due_by_manager(session, policy=policy.tac, today=today, managers=batch)
         for manager in batch:
-            cases = sorted(
-                (
-                    item
-                    for team_id in teams_of[manager.id]
-                    for item in by_team.get(team_id, [])
-                    if item.worker.id != manager.id
-                ),
-                key=lambda item: checkpoint_order(item.status, item.case.case_ref),
-            )
-            if cases:
-                _queue_digest(session, policy, manager, cases, nominal.isoformat(), today, now)
+            if due[manager.id]:
+                _queue_digest(
+                    session, policy, manager, due[manager.id], nominal.isoformat(), today, now
+                )
                 sent += 1
     run.recipients = sent
     session.add(run)
@@ -138,16 +132,19 @@ def _queue_digest(
     today: date,
     now: datetime,
 ) -> None:
-    groups = _by_practitioner(cases)
+    groups = [
+        (worker, _practitioner_blocks(worker, items))
+        for worker, items in _by_practitioner(cases)[:DIGEST_MAX_PRACTITIONERS]
+    ]
+    more = _by_practitioner(cases)[DIGEST_MAX_PRACTITIONERS:]
     queue_dm(
         session,
         key=f"tac-digest:{manager.id}:{period}",
         recipient=manager,
         message=render(
             "tac_weekly_digest",
-            groups=groups[:DIGEST_MAX_PRACTITIONERS],
-            more_practitioners=groups[DIGEST_MAX_PRACTITIONERS:],
-            max_cases=DIGEST_MAX_CASES,
+            groups=groups,
+            more_practitioners=more,
             total=len(cases),
             today=today,
             due_soon_days=policy.tac.due_soon_days,
@@ -157,21 +154,15 @@ def _queue_digest(
     )
 
 
-def _cases_needing_attention(
-    session: Session, policy: Policy, today: date, team_ids: set[int]
-) -> dict[int, list[TacCase]]:
-    """The teams' cases needing attention, by team: one query set for a batch of managers."""
-    by_team: dict[int, list[TacCase]] = {}
-    for item in tac_cases(
-        session,
-        policy=policy.tac,
-        today=today,
-        team_ids=team_ids,
-        with_decisions=False,  # the digest does not show them
-        needing_attention=True,
-    ):
-        by_team.setdefault(item.case.team_id, []).append(item)
-    return by_team
+def _practitioner_blocks(worker: Staff, items: list[TacCase]) -> list[dict[str, Any]]:
+    count = len(items)
+    title = (
+        f"*{mention(worker)}*{' (newly qualified)' if worker.newly_qualified else ''}"
+        f" — {count} case{'' if count == 1 else 's'}"
+    )
+    left_out = count - DIGEST_MAX_CASES
+    more = f"…and {left_out} more, all listed in the checkpoint." if left_out > 0 else ""
+    return summaries_due_blocks(items[:DIGEST_MAX_CASES], title=title, with_worker=False, more=more)
 
 
 def _by_practitioner(cases: list[TacCase]) -> list[tuple[Staff, list[TacCase]]]:

@@ -83,6 +83,7 @@ def record_summary_completed(
         newly_qualified=practitioner.newly_qualified,
         today=today,
         policy=policy,
+        opened_on=case.opened_on,
     )
     queue_update(
         session,

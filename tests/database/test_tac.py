@@ -191,7 +191,8 @@ def test_the_modal_lists_open_tac_cases_most_urgent_first_with_their_flags(make_
     assert view["submit"]["text"] == "Record decisions"
     assert refs_in(view) == ["CR-NEVER", "CR-OVERDUE", "CR-SOON", "CR-NOTDUE"]
     sections = {ref: text for ref, text in zip(refs_in(view), _case_texts(view), strict=True)}
-    assert "Last summary: never · Next due: now" in sections["CR-NEVER"]
+    # opened 1 January 2025 (the factory's date): first due ten weeks later
+    assert "Last summary: never · Next due: Wednesday 12 March 2025" in sections["CR-NEVER"]
     assert "Never summarised" in sections["CR-NEVER"]
     assert "Next due: Saturday 10 October 2026" in sections["CR-OVERDUE"]
     assert "Overdue" in sections["CR-OVERDUE"]
@@ -199,7 +200,8 @@ def test_the_modal_lists_open_tac_cases_most_urgent_first_with_their_flags(make_
     assert "Newly qualified practitioner" in sections["CR-NOTDUE"]
     assert "every 10 weeks" in sections["CR-NOTDUE"]
     intro = view["blocks"][0]["text"]["text"]
-    assert "4 open TAC cases (1 never summarised, 1 overdue, 1 due within 14 days)" in intro
+    # the case never summarised is also overdue: its first was due ten weeks after it opened
+    assert "4 open TAC cases (1 never summarised, 2 overdue, 1 due within 14 days)" in intro
     trigger_block = next(b for b in view["blocks"] if b.get("block_id", "").startswith("triggers-"))
     labels = [o["text"]["text"] for o in trigger_block["element"]["options"]]
     assert labels == [
@@ -285,7 +287,7 @@ def test_recording_keeps_each_decision_and_sets_tasks(make_session, world):
     assert supervision.status == "recorded" and supervision.held_on == TODAY
     assert decisions[never].triggers == ["step_down", "other"]
     assert decisions[never].trigger_note == "Stepping down to early help."
-    assert decisions[never].flags == ["never", "newly_qualified"]
+    assert decisions[never].flags == ["never", "overdue", "newly_qualified"]
     assert decisions[overdue].last_summary_on == date(2026, 8, 1)
     assert decisions[overdue].next_due_on == date(2026, 10, 10)
     assert decisions[notdue].decision == "not_needed"
@@ -296,7 +298,9 @@ def test_recording_keeps_each_decision_and_sets_tasks(make_session, world):
         (overdue, date(2026, 12, 4), "open"),
     ]
     assert outbox_keys(make_session) == sorted(
-        [f"tac-checkpoint:{supervision.id}"] + [f"tac-task:{t.id}" for t in tasks]
+        [f"tac-checkpoint:{supervision.id}"]
+        + [f"tac-not-needed:{decisions[case].id}" for case in (soon, notdue)]
+        + [f"tac-task:{t.id}" for t in tasks]
     )
     assert actions == [
         "tac.checkpoint.start",

@@ -27,10 +27,22 @@ POLICY = TacPolicy()
 CAL = WorkingCalendar("ENG")
 
 
-def status(last, team_type="short_term", today=date(2026, 12, 1), newly_qualified=False, **kw):
+def status(
+    last,
+    team_type="short_term",
+    today=date(2026, 12, 1),
+    newly_qualified=False,
+    opened_on=None,
+    **kw,
+):
     policy = TacPolicy(**kw) if kw else POLICY
     return summary_status(
-        last, team_type=team_type, newly_qualified=newly_qualified, today=today, policy=policy
+        last,
+        team_type=team_type,
+        newly_qualified=newly_qualified,
+        today=today,
+        policy=policy,
+        opened_on=opened_on,
     )
 
 
@@ -62,6 +74,31 @@ def test_a_case_never_summarised_is_due_now_and_always_flagged():
     assert never.next_due_on is None
     assert never.never and never.needs_attention
     assert never.flags == ("never",)
+
+
+def test_a_case_never_summarised_is_due_its_first_a_cadence_after_the_tac_started():
+    """Seed 000: a summary is needed "if one hasn't been completed for ten weeks"."""
+    today = date(2026, 11, 30)
+    opened_now = status(None, today=today, opened_on=date(2026, 11, 23))
+    assert opened_now.never and opened_now.next_due_on == date(2027, 2, 1)  # 10 weeks later
+    assert opened_now.flags == ("never",)  # flagged in the checkpoint, not in the digest
+    assert not opened_now.needs_attention and opened_now.urgency == 3
+    soon = status(None, today=today, opened_on=date(2026, 10, 1))  # first due 10 December
+    assert soon.flags == ("never", "due_soon") and soon.needs_attention and soon.urgency == 0
+    late = status(None, today=today, opened_on=date(2026, 6, 1))  # first due 10 August
+    assert late.flags == ("never", "overdue") and late.urgency == 0
+    long_term = status(None, "long_term", today=today, opened_on=date(2026, 6, 30))
+    assert long_term.next_due_on == date(2026, 12, 30) and not long_term.needs_attention
+    weekly = TacPolicy(cadence={"short_term": {"weeks": 4}, "long_term": {"months": 6}})
+    by_policy = summary_status(
+        None,
+        team_type="short_term",
+        newly_qualified=False,
+        today=today,
+        policy=weekly,
+        opened_on=date(2026, 11, 9),
+    )
+    assert by_policy.next_due_on == date(2026, 12, 7) and by_policy.due_soon  # 4 weeks later
 
 
 def test_overdue_due_soon_and_not_due():
@@ -128,6 +165,10 @@ def test_no_case_summarised_after_its_cutoff_needs_attention(policy):
                 )
                 found = status(last, team_type, today, newly_qualified, **policy.model_dump())
                 assert not (skipped and found.needs_attention), (last, team_type, newly_qualified)
+                started = status(
+                    None, team_type, today, newly_qualified, last, **policy.model_dump()
+                )
+                assert not (skipped and started.needs_attention), (last, team_type)
 
 
 def test_the_cutoff_skips_most_recently_summarised_cases():
