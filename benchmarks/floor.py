@@ -55,12 +55,13 @@ SELECT DISTINCT manager_id, team_id FROM staff
 WHERE status = 'active' AND manager_id IS NOT NULL AND team_id IS NOT NULL
 """
 Q_TAC_ATTENTION = """
-SELECT c.id, c.team_id, c.worker_id, c.tac_last_summary_on, t.team_type, w.newly_qualified
+SELECT c.id, c.team_id, c.worker_id, c.tac_last_summary_on, c.opened_on, t.team_type,
+       w.newly_qualified
 FROM "case" c JOIN team t ON t.id = c.team_id JOIN staff w ON w.id = c.worker_id
 WHERE c.status = 'open' AND c.case_type = 'TAC'
-  AND (c.tac_last_summary_on IS NULL
-       OR (t.team_type = 'long_term' AND c.tac_last_summary_on <= :long_cut)
-       OR (t.team_type <> 'long_term' AND c.tac_last_summary_on <= :short_cut))
+  AND ((t.team_type = 'long_term' AND COALESCE(c.tac_last_summary_on, c.opened_on) <= :long_cut)
+       OR (t.team_type <> 'long_term'
+           AND COALESCE(c.tac_last_summary_on, c.opened_on) <= :short_cut))
 """
 Q_TAC_REMINDERS = """
 SELECT tk.id, tk.due_on, tk.created_at, tk.practitioner_id, tk.manager_id, c.case_ref
@@ -231,13 +232,14 @@ def _digests(
         long_cut=values.day(_latest_with_next_due_by(limit, policy.tac.cadence.long_term)),
     )
     workers_by_team: dict[int, set[int]] = defaultdict(set)
-    for _id, team_id, worker_id, last, team_type, newly_qualified in rows:
+    for _id, team_id, worker_id, last, opened_on, team_type, newly_qualified in rows:
         status = summary_status(
             values.read_day(last) if last is not None else None,
             team_type=team_type,
             newly_qualified=bool(newly_qualified),
             today=today,
             policy=policy.tac,
+            opened_on=values.read_day(opened_on),
         )
         if status.needs_attention:
             workers_by_team[team_id].add(worker_id)
