@@ -144,4 +144,7 @@ def render(name: str, **context: Any) -> dict[str, Any]:
 
 
 def template_names() -> list[str]:
-    return sorted(n.removesuffix(".json.j2") for n in _env.list_templates() if n.endswith(".j2"))
+    """The messages and views (a `.j2` file that is not `.json.j2` holds macros they share)."""
+    return sorted(
+        n.removesuffix(".json.j2") for n in _env.list_templates() if n.endswith(".json.j2")
+    )

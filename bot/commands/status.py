@@ -112,8 +112,8 @@ def programme_status(
     session: Session, month: Month, today: date, now: datetime | None = None
 ) -> ProgrammeStatus:
     """The month's counts, and with `now` who of the ladder is away at that moment (without
-    it, as for the Home tab, `away` stays empty). A moment, not `today`: an absence cleared
-    during the day ends when it was cleared, and a date alone can't tell before from after."""
+    it `away` stays empty). A moment, not `today`: an absence cleared during the day ends when
+    it was cleared, and a date alone can't tell before from after."""
     selection_round = session.exec(
         select(SelectionRound).where(SelectionRound.month == str(month))
     ).first()

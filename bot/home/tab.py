@@ -99,7 +99,7 @@ def home_view(
     if person.has_role(*OVERSIGHT_ROLES) or _panel_of(policy, person):
         blocks += _oversight_section(session, person, today, policy, calendar)
     if person.has_role("admin"):
-        blocks += _admin_section(session, person, month, today)
+        blocks += _admin_section(session, person, month, today, now)
     away = open_absence(session, person, now)
     return render(
         "home_view",
@@ -338,9 +338,9 @@ def _alerts_awaiting(session: Session, person: Staff) -> list[tuple[Safeguarding
 
 
 def _admin_section(
-    session: Session, admin: Staff, month: Month, today: date
+    session: Session, admin: Staff, month: Month, today: date, now: datetime
 ) -> list[dict[str, Any]]:
-    status = programme_status(session, month, today)
+    status = programme_status(session, month, today, now)  # `now`: who is away at this moment
     commands = [COMMANDS_BY_NAME[name] for name in HOME_COMMANDS]
     return render(
         "home_admin",

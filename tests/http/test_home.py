@@ -203,3 +203,14 @@ def test_summary_completed_on_home_opens_the_tac_form(running):
     assert "CR-TAC1" in text_of(home)
     running.click_home(worker, home, "tac.task.complete")
     assert running.slack.wait_for(lambda: views_opened(running, "tac.summary_completed"))
+
+
+def test_the_administrators_home_shows_who_is_away_and_who_covers(running):
+    manager = running.people["north_tm"]
+    answer = running.command(manager.slack_user_id, "away 2026-12-01 2026-12-18")
+    assert "covers" in answer.text
+    home = text_of(running.open_home(uid(running, "admin"), event_id="Ev-away"))
+    assert "*Away now* (1)" in home
+    assert f"*{manager.name}* (team manager" in home and "away until Friday 18 December" in home
+    # a team manager's own Home tab has no such section
+    assert "Away now" not in text_of(running.open_home(uid(running, "south_tm"), event_id="Ev-tm"))
