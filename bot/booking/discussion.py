@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
+from bot.booking.invitation import Invitation, Person, invitation_filename, invitation_ics
 from bot.booking.rules import (
     Reminder,
     Slot,
@@ -21,7 +22,7 @@ from bot.booking.rules import (
 from bot.core import auditlog
 from bot.core.calendar import WorkingCalendar
 from bot.core.errors import AuditbotError, InvalidRequest, NotAllowed
-from bot.core.outbox import queue_dm, queue_update, withdraw_pending
+from bot.core.outbox import queue_dm, queue_files_dm, queue_update, withdraw_pending
 from bot.core.replies import Reply
 from bot.core.services import Services
 from bot.core.tick import Tick
@@ -31,7 +32,7 @@ from bot.policy.schema import Policy
 from bot.selection.access import ONLY_THE_MANAGER, require_managed_selection
 from bot.selection.manager_message import refresh_selection_message, selection_month
 from bot.selection.programme_calendar import suggested_discussion_date
-from messages import render
+from messages import escape_mrkdwn, render
 from models import Booking, Case, Selection, Staff
 from models.statuses import BookingStatus
 
@@ -193,6 +194,7 @@ def _book(
         concern=f"booking:{booking.id}",
         now=now,
     )
+    _queue_invitation(session, booking, now)
     refresh_selection_message(session, services, selection, f"booking:{booking.id}:booked", now)
 
 
@@ -210,6 +212,59 @@ def _practitioner_message(
         case=case,
         checklist=services.policy.booking.preparation_checklist,
     )
+
+
+def _queue_invitation(session: Session, booking: Booking, now: datetime) -> None:
+    """The calendar invitation (or, for a cancelled booking, its cancellation) to the manager's
+    and the practitioner's DMs. An invitation not yet sent when its booking is moved or
+    cancelled is withdrawn with the booking's other messages (concern `booking:ID`): the newer
+    file supersedes it, and an older one can never arrive after it."""
+    selection = session.get(Selection, booking.selection_id)
+    case = session.get(Case, selection.case_id)
+    manager = session.get(Staff, selection.manager_id)
+    practitioner = session.get(Staff, case.worker_id)
+    cancelled = booking.status == BookingStatus.CANCELLED
+    invitation = Invitation(
+        selection_id=selection.id,
+        sequence=_sequence(session, booking) + (1 if cancelled else 0),
+        case_ref=case.case_ref,
+        starts_at=booking.starts_at,
+        ends_at=booking.starts_at + timedelta(minutes=booking.duration_minutes),
+        place=booking.place,
+        manager=Person(manager.email, manager.name),
+        practitioner=Person(practitioner.email, practitioner.name),
+        cancelled=cancelled,
+    )
+    case_ref = escape_mrkdwn(case.case_ref)
+    comment = (
+        f"The audit discussion about {case_ref} is cancelled: open this to take it out of your "
+        "calendar."
+        if cancelled
+        else f"The audit discussion about {case_ref}: open this to put it in your calendar "
+        "(Outlook or Google Calendar). A re-booking or cancellation updates the same event."
+    )
+    kind = "invitation-cancelled" if cancelled else "invitation"
+    for person in (manager, practitioner):
+        queue_files_dm(
+            session,
+            key=f"booking:{booking.id}:{kind}:{person.id}",
+            recipient=person,
+            files={invitation_filename(case.case_ref): invitation_ics(invitation, now=now)},
+            comment=comment,
+            concern=f"booking-cancelled:{booking.id}" if cancelled else f"booking:{booking.id}",
+            now=now,
+        )
+
+
+def _sequence(session: Session, booking: Booking) -> int:
+    """The event's SEQUENCE for this booking: one more for every earlier booking of the
+    selection and for every cancellation sent of one, so each file sent outranks the last."""
+    earlier = session.exec(
+        select(Booking.status).where(
+            Booking.selection_id == booking.selection_id, col(Booking.id) < booking.id
+        )
+    ).all()
+    return len(earlier) + sum(status == BookingStatus.CANCELLED for status in earlier)
 
 
 # -- the practitioner's reply ------------------------------------------------------------------
@@ -343,6 +398,7 @@ def cancel_booking(uow: UnitOfWork, booking: Booking) -> Reply:
         concern=f"booking-cancelled:{booking.id}",
         now=now,
     )
+    _queue_invitation(session, booking, now)
     refresh_selection_message(
         session, uow.services, selection, f"booking:{booking.id}:cancelled", now
     )

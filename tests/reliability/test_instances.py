@@ -200,8 +200,10 @@ def test_two_instances_through_a_busy_month_send_nothing_twice(two_bots, clock):
     assert families["tac-month-end"] == 2  # November's and December's, to the administrator
     uploaded = [f["title"] for call in uploads for f in call.params["files"]]
     assert not [t for t in uploaded if t.startswith("TAC summaries")]  # none completed: no CSV
+    invitations = [t for t in uploaded if t.endswith(".ics")]
+    assert len(invitations) == 2 * MANAGERS  # each booking's calendar invitation, to both, once
     # December's QA briefing on Monday 4 January: the summary and the tables, to both readers.
-    assert families["qa-briefing"] == 2 and len(uploads) == 2 * 2
+    assert families["qa-briefing"] == 2 and len(uploads) - len(invitations) == 2 * 2
 
 
 # -- two `auditbot serve` processes and `auditbot tick` pairs (PostgreSQL) ------------------------
