@@ -5,8 +5,9 @@ Once a working day, from the policy's nudge time, every person who holds overdue
 their owner, or as a step of the escalation ladder — and is due a reminder of any of them is
 chased: one DM listing all of them, their own each with a button to act on it (and, for an audit
 not yet submitted, "Ask for more time", as on the selection DM), then those escalated to them (a
-team manager's by practitioner, a service manager's by manager, a head of service's by team),
-and "Remind me tomorrow".
+team manager's by practitioner, a service manager's by manager, a head of service's by team;
+at those two steps each with "Open" and "Nudge the manager": bot/chasing/escalated.py), and
+"Remind me tomorrow".
 
 Someone covering for an absent colleague gets one DM a day, not two: the colleague's items come
 in the cover's own DM, marked as theirs, and an item both hold (the colleague's own audit,
@@ -50,14 +51,19 @@ from messages import escape_mrkdwn, plain_date, render
 from models import ChaseNotice, ChaseRun, ChaseSnooze, Staff
 
 CHASE = "chase"
-# Slack allows 50 blocks a message: 6 groups per ladder step (a block each, plus a title and a
-# "more" line: 24 for the three steps) and 5 blocks of frame leave 21 for the person's own
-# items (and those of anyone they cover for): at most 15, a block each, or two with "Ask for
-# more time" (a section holds one button, so both go in an actions block under it).
+# Slack allows 50 blocks a message. The frame takes 5 (header, the own items' summary and "more"
+# lines, the snooze button, the footnote). Each ladder step takes a title, a block per group (at
+# most 6) and a "more" line; at the service manager's and head of service's steps each group
+# also has an actions block with its items' "Open" and "Nudge the manager" (2 of at most 10
+# items: 20 buttons, within an actions block's 25). The person's own items (and those of anyone
+# they cover for) get what is left: a block each, or two with "Ask for more time" (a section
+# holds one button, so both go in an actions block under it), at most 15 of them.
+MAX_BLOCKS = 50
+FRAME_BLOCKS = 5
 MAX_OWN_ITEMS = 15
-OWN_ITEM_BLOCKS = 21
 MAX_GROUPS = 6
 MAX_GROUP_LINES = 10
+BUTTONED_STEPS = ("service_manager", "head_of_service")
 
 
 @dataclass(frozen=True)
@@ -287,7 +293,7 @@ def chase_context(held: list[Held]) -> dict[str, Any]:
         for step in ESCALATION_LADDER
         if any(h.step.holder == step for h in escalated)
     ]
-    shown = _own_shown(own)
+    shown = _own_shown(own, MAX_BLOCKS - FRAME_BLOCKS - _escalated_blocks(sections))
     covered = _covered(own)
     return {
         "text": _notification(own, escalated, covered),
@@ -297,7 +303,18 @@ def chase_context(held: list[Held]) -> dict[str, Any]:
         "sections": sections,
         "max_groups": MAX_GROUPS,
         "max_lines": MAX_GROUP_LINES,
+        "buttoned_steps": BUTTONED_STEPS,
     }
+
+
+def _escalated_blocks(sections: list[tuple[str, list[Group]]]) -> int:
+    """The blocks the escalated sections take (see MAX_BLOCKS above)."""
+    return sum(
+        1
+        + min(len(groups), MAX_GROUPS) * (2 if step in BUTTONED_STEPS else 1)
+        + (len(groups) > MAX_GROUPS)
+        for step, groups in sections
+    )
 
 
 def _covered(own: list[Held]) -> dict[int, tuple[Route, int]]:
@@ -345,13 +362,13 @@ def _own_summary(own: list[Held], covered: dict[int, tuple[Route, int]]) -> str:
     return f"*{_items(len(own))}:* " + "; ".join(parts) + "."
 
 
-def _own_shown(own: list[Held]) -> list[Held]:
-    """The first of the person's own items that fit in their share of the blocks."""
+def _own_shown(own: list[Held], budget: int) -> list[Held]:
+    """The first of the person's own items that fit in the blocks left to them (`budget`)."""
     shown: list[Held] = []
     blocks = 0
     for held in own[:MAX_OWN_ITEMS]:
         blocks += 2 if held.item.more_time else 1
-        if blocks > OWN_ITEM_BLOCKS:
+        if blocks > budget:
             break
         shown.append(held)
     return shown

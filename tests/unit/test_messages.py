@@ -120,6 +120,9 @@ def test_an_audit_on_the_chasing_dm_offers_more_time_beside_its_own_button():
         ("chase.act.2", "audit_overdue:1", "Mark done"),
         ("extension.open.2", "1", "Ask for more time"),
         ("chase.act.3", "audit_overdue:2", "Mark done"),
+        # escalated to a service manager: open the item, or nudge its manager
+        ("chase.open.audit_overdue:4", "audit_overdue:4", "Open item 1"),
+        ("chase.nudge.audit_overdue:4", "audit_overdue:4", "Nudge the manager: item 1"),
         ("chase.snooze", "tomorrow", "Remind me tomorrow"),
     ]
     # A section holds one button: the audit's two go in an actions block under its text.
@@ -136,12 +139,49 @@ def test_a_great_many_audits_that_may_have_more_time_stay_within_50_blocks():
     assert len(rendered["blocks"]) <= 50
     action_ids = [b["action_id"] for b in buttons_of(rendered)]
     assert len(action_ids) == len(set(action_ids))
-    assert sum(a.startswith("extension.open.") for a in action_ids) == 10
-    assert "…and 190 more (audit to submit: 190)" in json.dumps(rendered, ensure_ascii=False)
+    # Every step full: the escalated items' buttons leave 9 blocks to the person's own items.
+    assert sum(a.startswith("extension.open.") for a in action_ids) == 4
+    assert "…and 196 more (audit to submit: 196)" in json.dumps(rendered, ensure_ascii=False)
+    assert sum(a.startswith("chase.nudge.") for a in action_ids) == 2 * 6  # an item a group here
+
+
+def test_each_item_escalated_to_a_service_manager_has_open_and_nudge_under_its_group():
+    """Ten of one team manager's items (the most a group lists) make 20 buttons in one actions
+    block, within its 25, and the eleventh is counted, not given buttons."""
+    manager = Obj(name="Mo <Manager>", slack_user_id=None)
+    held = [
+        replace(
+            h,
+            item=replace(
+                h.item, manager=manager, owner=manager, label=f"Act on CR-{n}", case_ref=f"CR-{n}"
+            ),
+        )
+        for n, h in enumerate(overdue(n, "service_manager") for n in range(11))
+    ]
+    rendered = render("chase_dm", **chase_context(held))
+    [actions] = [b for b in rendered["blocks"] if b["type"] == "actions" and "block_id" not in b]
+    assert len(actions["elements"]) == 20
+    assert actions["elements"][:2] == [
+        {
+            "type": "button",
+            "action_id": "chase.open.action_overdue:0",
+            "value": "action_overdue:0",
+            "text": {"type": "plain_text", "text": "Open CR-0"},
+        },
+        {
+            "type": "button",
+            "action_id": "chase.nudge.action_overdue:0",
+            "value": "action_overdue:0",
+            "text": {"type": "plain_text", "text": "Nudge the manager: CR-0"},
+        },
+    ]
+    assert "…and 1 more" in json.dumps(rendered, ensure_ascii=False)
 
 
 SAMPLES = {
     "chase_dm": chase_context(a_great_many_overdue_items()),
+    "chase_item_modal": dict(item=replace(overdue(7).item, case_ref=LONG[:200]), days_overdue=7),
+    "chase_nudge_dm": dict(nudger=person, item=overdue(1).item, days_overdue=1),
     "team_digest": dict(
         team=Obj(name=LONG[:200]),
         week=Obj(month=Month(2026, 12), today=date(2026, 12, 7), no_selection="paused"),
@@ -1055,4 +1095,4 @@ def test_a_cover_sees_a_colleagues_items_after_their_own_marked_within_50_blocks
     assert "*101 overdue items:* 1 of yours; 100 of Nina North's, as you are covering" in text
     first, second = [b["text"]["text"] for b in rendered["blocks"][2:4]]
     assert "For Nina" not in first and "For Nina North · due" in second  # mine first
-    assert "…and 90 more (audit to submit: 90)" in text
+    assert "…and 96 more (audit to submit: 96)" in text
