@@ -1,5 +1,4 @@
-"""The calendar invitation to a booked discussion, as an iCalendar (.ics) file that Outlook and
-Google Calendar accept: data in, bytes out.
+"""The calendar invitation to a booked discussion (bot/core/ics.py makes the file).
 
 Every booking of one selection's discussion is the same calendar event (one UID), so a
 re-booking updates the event people already have (a higher SEQUENCE, the new times) and a
@@ -9,17 +8,11 @@ never a child's name."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
-from icalendar import Calendar, Event, vCalAddress
+from bot.core.ics import CalendarEvent, Person, event_ics, ics_filename
 
-PRODUCT = "-//Auditbot//Audit discussion//EN"
-
-
-@dataclass(frozen=True)
-class Person:
-    email: str
-    name: str
+__all__ = ["Invitation", "Person", "event_uid", "invitation_filename", "invitation_ics"]
 
 
 @dataclass(frozen=True)
@@ -41,45 +34,26 @@ def event_uid(selection_id: int) -> str:
 
 
 def invitation_filename(case_ref: str) -> str:
-    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in case_ref)
-    return f"audit-discussion-{safe}.ics"
+    return ics_filename("audit-discussion", case_ref)
 
 
 def invitation_ics(invitation: Invitation, *, now: datetime) -> bytes:
-    """The .ics file: METHOD:REQUEST for a booking or re-booking, METHOD:CANCEL for a
-    cancellation; all times in UTC."""
-    calendar = Calendar()
-    calendar.add("prodid", PRODUCT)
-    calendar.add("version", "2.0")
-    calendar.add("method", "CANCEL" if invitation.cancelled else "REQUEST")
-    event = Event()
-    event.add("uid", event_uid(invitation.selection_id))
-    event.add("sequence", invitation.sequence)
-    event.add("dtstamp", now.astimezone(UTC))
-    event.add("dtstart", invitation.starts_at.astimezone(UTC))
-    event.add("dtend", invitation.ends_at.astimezone(UTC))
-    event.add("summary", f"Audit discussion: case {invitation.case_ref}")
-    event.add(
-        "description",
-        f"Case file audit discussion about case {invitation.case_ref}, booked in Auditbot. "
-        "Answer in Slack whether you can make it.",
+    """METHOD:REQUEST for a booking or re-booking, METHOD:CANCEL for a cancellation."""
+    return event_ics(
+        CalendarEvent(
+            uid=event_uid(invitation.selection_id),
+            sequence=invitation.sequence,
+            summary=f"Audit discussion: case {invitation.case_ref}",
+            description=(
+                f"Case file audit discussion about case {invitation.case_ref}, booked in "
+                "Auditbot. Answer in Slack whether you can make it."
+            ),
+            organiser=invitation.manager,
+            attendee=invitation.practitioner,
+            starts_at=invitation.starts_at,
+            ends_at=invitation.ends_at,
+            place=invitation.place,
+            cancelled=invitation.cancelled,
+        ),
+        now=now,
     )
-    if invitation.place:
-        event.add("location", invitation.place)
-    event.add("status", "CANCELLED" if invitation.cancelled else "CONFIRMED")
-    event.add("transp", "OPAQUE")
-    event.add("organizer", _address(invitation.manager))
-    event.add("attendee", _address(invitation.practitioner, attendee=True))
-    calendar.add_component(event)
-    return calendar.to_ical()
-
-
-def _address(person: Person, *, attendee: bool = False) -> vCalAddress:
-    address = vCalAddress(f"mailto:{person.email}")
-    address.params["CN"] = person.name
-    if attendee:
-        address.params["ROLE"] = "REQ-PARTICIPANT"
-        address.params["PARTSTAT"] = "NEEDS-ACTION"
-        # The practitioner answers in Slack; no calendar reply is expected.
-        address.params["RSVP"] = "FALSE"
-    return address

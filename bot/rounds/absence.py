@@ -19,6 +19,7 @@ from bot.core.unit_of_work import UnitOfWork
 from bot.core.use_cases import on_click
 from bot.policy.schema import Policy
 from bot.rounds.draw import eligible_candidates, record_round_case
+from bot.rounds.invitation import queue_audit_day_invitations
 from bot.rounds.messages import queue_round_case_messages, refresh_round_case_messages
 from bot.rounds.rules import assign_auditors, spread_across_areas
 from messages import render
@@ -220,3 +221,4 @@ def _tell_everyone(
         )
     if decision["swapped"]:
         refresh_round_case_messages(session, policy, round_case, "swapped", now)
+        queue_audit_day_invitations(session, round_case, now, cancelled=True)

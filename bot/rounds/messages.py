@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from bot.core.outbox import queue_dm, queue_update
 from bot.policy.schema import ROUND_KINDS, FrameworkPolicy, Policy
+from bot.rounds.invitation import queue_audit_day_invitations
 from messages import render
 from models import Audit, AuditRound, Case, RoundCase, Selection, Staff, Team
 from models.statuses import SelectionStatus
@@ -79,7 +80,8 @@ def _context(session: Session, policy: Policy, round_case: RoundCase) -> dict[st
 def queue_round_case_messages(
     session: Session, policy: Policy, round_case: RoundCase, now: datetime
 ) -> None:
-    """The auditor's DM with the case, and the practitioner's request to confirm attendance."""
+    """The auditor's DM with the case, the practitioner's request to confirm attendance, and
+    the audit day's calendar invitation to both."""
     context = _context(session, policy, round_case)
     queue_dm(
         session,
@@ -90,6 +92,7 @@ def queue_round_case_messages(
         now=now,
     )
     queue_attendance_request(session, policy, round_case, now, reminder=None)
+    queue_audit_day_invitations(session, round_case, now)
 
 
 def queue_attendance_request(
