@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import getpass
 import json
 import logging
 import signal
@@ -108,6 +109,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--person", required=True, metavar="EMAIL", help="their staff email")
     export.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    export.add_argument(
+        "--operator",
+        metavar="NAME",
+        help="who runs the export, for the audit log (default: this computer's login name)",
+    )
     export.set_defaults(run=_export)
 
     demo = commands.add_parser("demo", help="run an audit month offline on sample data")
@@ -278,12 +284,25 @@ def _report_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _operator(named: str | None) -> str:
+    """Who ran a command, as the audit log names them: as given, or the login name."""
+    if named:
+        return named
+    try:
+        login = getpass.getuser()
+    except (KeyError, OSError):  # a container's user with no name
+        login = "unknown user"
+    return f"{login} (command line)"
+
+
 def _export(args: argparse.Namespace) -> int:
     settings, _policy = _startup()
     engine = open_database(settings)
     try:
         with transaction(session_factory(engine)) as session:
-            data = export_person(session, args.person, now=system_clock())
+            data = export_person(
+                session, args.person, now=system_clock(), operator=_operator(args.operator)
+            )
     except UnknownPerson as error:
         print(f"auditbot: {error}; nothing exported", file=sys.stderr)
         return 2

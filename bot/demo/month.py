@@ -15,6 +15,7 @@ import re
 import tempfile
 from collections import Counter
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -283,15 +284,17 @@ def _sample_staff() -> list[dict[str, str]]:
     return people
 
 
-def run_demo(out: TextIO, out_dir: Path | None = None) -> int:
+def run_demo(out: TextIO, out_dir: Path | None = None, keep_database: Path | None = None) -> int:
     """Play the month and print the transcript; with `out_dir`, also write the briefing files
-    and `transcript.html` there."""
+    and `transcript.html` there; with `keep_database`, the month's SQLite database is left in
+    that folder (tests read it as a month of real use)."""
     if out_dir:
         out_dir.mkdir(parents=True, exist_ok=True)  # a bad folder fails now, not after the month
     out.write(f"{DEMO_TITLE}, with a\n")
     out.write("re-audit (moderation) of an audit completed in October and a thematic audit round\n")
     out.write("(offline: a throw-away SQLite database and a built-in stand-in for Slack)\n\n")
-    with tempfile.TemporaryDirectory() as workdir, SlackStandIn() as slack:
+    folder = nullcontext(str(keep_database)) if keep_database else tempfile.TemporaryDirectory()
+    with folder as workdir, SlackStandIn() as slack:
         demo = DemoMonth(slack, Path(workdir), out)
         admin = _first_with_role(demo.staff, "admin")
         demo.import_sample()
