@@ -62,6 +62,8 @@ class AuditAction(SQLModel, table=True):
     status: str = Field(default=ActionStatus.OPEN, index=True)
     done_note: str | None = None
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Who marked it done: the owner, or their cover while they were away.
+    done_by_id: int | None = Field(default=None, foreign_key="staff.id")
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 

@@ -43,6 +43,9 @@ class Reaudit(SQLModel, table=True):
     # Set when the re-audit is shared among a moderation panel: any member may take it; the
     # moderator is then whoever submits it.
     panel: str | None = None
+    # Set when the moderator's cover submitted it while they were away: the moderator then is
+    # the cover, and this the moderator it was for.
+    on_behalf_of_id: int | None = Field(default=None, foreign_key="staff.id")
     # Why it was drawn: random | always_included (its overall judgement is always moderated)
     chosen_because: str
     pool_size: int

@@ -27,6 +27,9 @@ class TacSupervision(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     manager_id: int = Field(foreign_key="staff.id", index=True)
+    # Set when a team manager's cover held it while they were away: `manager_id` is then the
+    # cover, and this the team manager it was for (the tasks are theirs).
+    on_behalf_of_id: int | None = Field(default=None, foreign_key="staff.id")
     practitioner_id: int = Field(foreign_key="staff.id", index=True)
     status: str = SupervisionStatus.DRAFT
     # The cases in the order shown, fixed when the checkpoint was opened (the page plan).

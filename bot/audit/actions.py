@@ -11,13 +11,14 @@ from sqlmodel import Session, col, select
 
 from bot.audit.rules import ActionRow
 from bot.core import auditlog
-from bot.core.errors import InvalidRequest, NotAllowed
+from bot.core.cover import Acting, require_acting_for
+from bot.core.errors import InvalidRequest
 from bot.core.outbox import queue_dm, queue_update
 from bot.core.replies import Reply
 from bot.core.tick import Tick
 from bot.core.unit_of_work import UnitOfWork
 from bot.core.use_cases import Submission, on_click, on_submit
-from messages import render
+from messages import escape_mrkdwn, render
 from models import Audit, AuditAction, Case, Reaudit, Selection, Staff
 from models.statuses import ActionStatus, StaffStatus
 
@@ -107,15 +108,14 @@ def case_of(session: Session, audit: Audit) -> Case:
 
 @on_click(AuditAction, missing=ONLY_THE_OWNER)
 def open_mark_done_form(uow: UnitOfWork, action: AuditAction) -> Reply:
-    _require_own_open(uow, action)
+    acting = _require_open_for_owner(uow, action)
     return Reply(
         view=render(
             "reason_modal",
             callback_id="action.done",
             title="Action done",
             submit="Mark done",
-            prompt="Your note is the written confirmation that the action is done: your manager "
-            "will see it.",
+            prompt=_prompt(acting),
             label="What was done?",
             hint="For example: chronology updated to the end of November and shared with the IRO.",
             private_metadata=json.dumps({"action_id": action.id}),
@@ -131,25 +131,30 @@ def submit_mark_done(uow: UnitOfWork, action: AuditAction, form: Submission) -> 
         return Reply.error(
             "reason", "Please write a short note of what was done (a sentence is enough)."
         )
-    _require_own_open(uow, action)
+    acting = _require_open_for_owner(uow, action)
     session, now = uow.session, uow.now
     session.execute(
         update(AuditAction)
         .where(col(AuditAction.id) == action.id)
-        .values(status=ActionStatus.DONE, done_note=note, done_at=now)
+        .values(status=ActionStatus.DONE, done_note=note, done_at=now, done_by_id=uow.actor.id)
     )
     session.refresh(action)
-    owner = uow.actor
     auditlog.record(
         session,
-        actor=owner.email,
+        actor=uow.actor.email,
         action="action.done",
         subject=f"action:{action.id}",
         now=now,
         note=note,
     )
     audit = session.get(Audit, action.audit_id)
-    done = render("action_done_dm", action=action, owner=owner, case=case_of(session, audit))
+    done = render(
+        "action_done_dm",
+        action=action,
+        owner=acting.owner,
+        case=case_of(session, audit),
+        on_behalf=acting.note,
+    )
     queue_dm(
         session,
         key=f"action:{action.id}:done",
@@ -178,11 +183,25 @@ def submit_mark_done(uow: UnitOfWork, action: AuditAction, form: Submission) -> 
     return None
 
 
-def _require_own_open(uow: UnitOfWork, action: AuditAction) -> None:
-    if action.owner_id != uow.actor.id:
-        raise NotAllowed(ONLY_THE_OWNER)
+def _require_open_for_owner(uow: UnitOfWork, action: AuditAction) -> Acting:
+    acting = require_acting_for(
+        uow.session, uow.actor, action.owner_id, now=uow.now, refusal=ONLY_THE_OWNER
+    )
     if action.status != ActionStatus.OPEN:
         raise InvalidRequest("This action is already marked done.")
+    return acting
+
+
+def _prompt(acting: Acting) -> str:
+    if acting.on_behalf:
+        owner = escape_mrkdwn(acting.owner.name)
+        return (
+            f"You are marking {owner}'s action done for them while they are away. Your note is "
+            "the written confirmation that it is done: their manager will see it, with your name."
+        )
+    return (
+        "Your note is the written confirmation that the action is done: your manager will see it."
+    )
 
 
 # -- reminders ------------------------------------------------------------------------------------

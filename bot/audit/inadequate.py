@@ -29,6 +29,7 @@ from bot.policy.schema import FrameworkPolicy
 from bot.rounds.messages import framework_for_selection
 from messages import render
 from models import Audit, AuditAction, AuditLogEntry, Selection, Staff, Team
+from models.db import rows_by_id
 from models.statuses import ActionStatus, AuditStatus
 
 ESCALATED = "audit.inadequate_escalated"
@@ -123,10 +124,18 @@ def open_case_actions(uow: UnitOfWork, audit: Audit) -> Reply:
             "case_actions_modal",
             case=case,
             actions=actions,
+            done_by=_done_by_a_cover(session, [action for action, _ in rows]),
             done=states.count("done"),
             overdue=states.count("overdue"),
         )
     )
+
+
+def _done_by_a_cover(session: Session, actions: list[AuditAction]) -> dict[int, Staff]:
+    """Who marked each action done for its owner while they were away, by action id."""
+    for_owner = [a for a in actions if a.done_by_id not in (None, a.owner_id)]
+    covers = rows_by_id(session, Staff, [a.done_by_id for a in for_owner])
+    return {action.id: covers[action.done_by_id] for action in for_owner}
 
 
 def _state(action: AuditAction, today: date) -> str:

@@ -21,7 +21,8 @@ from bot.booking.rules import (
 )
 from bot.core import auditlog
 from bot.core.calendar import WorkingCalendar
-from bot.core.errors import AuditbotError, InvalidRequest, NotAllowed
+from bot.core.cover import Acting, require_acting_for
+from bot.core.errors import AuditbotError, InvalidRequest
 from bot.core.outbox import queue_dm, queue_files_dm, queue_update, withdraw_pending
 from bot.core.replies import Reply
 from bot.core.services import Services
@@ -39,6 +40,7 @@ from models.statuses import BookingStatus
 DURATIONS = (30, 45, 60, 90, 120)
 MIN_REASON = 5
 BOOKING_CHANGED = "This booking has changed since that message: please use your latest message."
+ONLY_THE_PRACTITIONER = "Only the practitioner for this case can answer that."
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
@@ -199,7 +201,7 @@ def _book(
 
 
 def _practitioner_message(
-    session: Session, services: Services, booking: Booking, kind: str
+    session: Session, services: Services, booking: Booking, kind: str, on_behalf: str = ""
 ) -> dict:
     selection = session.get(Selection, booking.selection_id)
     case = session.get(Case, selection.case_id)
@@ -211,6 +213,7 @@ def _practitioner_message(
         manager=session.get(Staff, selection.manager_id),
         case=case,
         checklist=services.policy.booking.preparation_checklist,
+        on_behalf=on_behalf,
     )
 
 
@@ -273,16 +276,18 @@ def _sequence(session: Session, booking: Booking) -> int:
 @on_click(Booking, missing=BOOKING_CHANGED)
 def practitioner_can_make_it(uow: UnitOfWork, booking: Booking) -> Reply:
     try:
-        _record_reply(uow, booking, "can", None)
+        acting = _record_reply(uow, booking, "can", None)
     except AuditbotError as error:
         return Reply.say(_already_answered(booking, "can") or str(error))
+    if acting.on_behalf:
+        return Reply.say(f"{acting.note} The manager can see that they can make it.")
     return Reply.say("Thanks: your manager can see that you can make it.")
 
 
 @on_click(Booking, missing=BOOKING_CHANGED)
 def open_cannot_make_it_form(uow: UnitOfWork, booking: Booking) -> Reply:
     _require_open(booking)
-    _require_practitioner(uow.session, uow.actor, booking)
+    _require_practitioner(uow.session, uow.actor, booking, uow.now)
     return _reason_form(
         booking,
         callback_id="booking.cannot",
@@ -324,11 +329,12 @@ def _already_answered(booking: Booking, reply: str) -> str | None:
     return None
 
 
-def _record_reply(uow: UnitOfWork, booking: Booking, reply: str, reason: str | None) -> None:
-    """The practitioner's answer to a booking: they can make it, or can't (and why)."""
+def _record_reply(uow: UnitOfWork, booking: Booking, reply: str, reason: str | None) -> Acting:
+    """The practitioner's answer to a booking (or their cover's, for them): they can make it,
+    or can't (and why)."""
     _require_open(booking)
-    _require_practitioner(uow.session, uow.actor, booking)
-    session, services, practitioner, now = uow.session, uow.services, uow.actor, uow.now
+    acting = _require_practitioner(uow.session, uow.actor, booking, uow.now)
+    session, services, now = uow.session, uow.services, uow.now
     _change_booking(
         session,
         booking,
@@ -338,7 +344,7 @@ def _record_reply(uow: UnitOfWork, booking: Booking, reply: str, reason: str | N
     )
     auditlog.record(
         session,
-        actor=practitioner.email,
+        actor=acting.actor.email,
         action=f"booking.practitioner_{reply}",
         subject=f"booking:{booking.id}",
         now=now,
@@ -349,7 +355,9 @@ def _record_reply(uow: UnitOfWork, booking: Booking, reply: str, reason: str | N
         session,
         key=f"booking:{booking.id}:practitioner:{reply}",
         update_of=f"booking:{booking.id}:practitioner",
-        message=_practitioner_message(session, services, booking, "answered"),
+        message=_practitioner_message(
+            session, services, booking, "answered", on_behalf=acting.note
+        ),
         concern=f"booking:{booking.id}",
         now=now,
     )
@@ -360,7 +368,8 @@ def _record_reply(uow: UnitOfWork, booking: Booking, reply: str, reason: str | N
             recipient=session.get(Staff, selection.manager_id),
             message=render(
                 "booking_cannot_notice",
-                practitioner=practitioner,
+                practitioner=acting.owner,
+                on_behalf=acting.note,
                 starts=services.calendar.local(booking.starts_at),
                 reason=reason,
                 case=session.get(Case, selection.case_id),
@@ -370,6 +379,7 @@ def _record_reply(uow: UnitOfWork, booking: Booking, reply: str, reason: str | N
             now=now,
         )
     refresh_selection_message(session, services, selection, f"booking:{booking.id}:{reply}", now)
+    return acting
 
 
 # -- the manager's changes ---------------------------------------------------------------------
@@ -380,7 +390,7 @@ def cancel_booking(uow: UnitOfWork, booking: Booking) -> Reply:
     session, now = uow.session, uow.now
     _require_open(booking)
     selection = require_managed_selection(
-        session, uow.actor, session.get(Selection, booking.selection_id)
+        session, uow.actor, session.get(Selection, booking.selection_id), now
     )
     _close(session, booking, BookingStatus.CANCELLED, None, now)
     auditlog.record(
@@ -415,7 +425,7 @@ def record_held(uow: UnitOfWork, booking: Booking) -> Reply:
 def open_not_held_form(uow: UnitOfWork, booking: Booking) -> Reply:
     _require_open(booking)
     require_managed_selection(
-        uow.session, uow.actor, uow.session.get(Selection, booking.selection_id)
+        uow.session, uow.actor, uow.session.get(Selection, booking.selection_id), uow.now
     )
     return _reason_form(
         booking,
@@ -442,7 +452,7 @@ def _record_outcome(uow: UnitOfWork, booking: Booking, outcome: str, reason: str
     session, now = uow.session, uow.now
     _require_open(booking)
     selection = require_managed_selection(
-        session, uow.actor, session.get(Selection, booking.selection_id)
+        session, uow.actor, session.get(Selection, booking.selection_id), now
     )
     if booking.starts_at > now:
         raise InvalidRequest("The discussion hasn't started yet.")
@@ -600,7 +610,11 @@ def _practitioner(session: Session, selection: Selection) -> Staff:
     return session.get(Staff, session.get(Case, selection.case_id).worker_id)
 
 
-def _require_practitioner(session: Session, actor: Staff, booking: Booking) -> None:
-    selection = session.get(Selection, booking.selection_id)
-    if _practitioner(session, selection).id != actor.id:
-        raise NotAllowed("Only the practitioner for this case can answer that.")
+def _require_practitioner(
+    session: Session, actor: Staff, booking: Booking, now: datetime
+) -> Acting:
+    """The practitioner for the booking's case, or their cover while they are away."""
+    practitioner = _practitioner(session, session.get(Selection, booking.selection_id))
+    return require_acting_for(
+        session, actor, practitioner.id, now=now, refusal=ONLY_THE_PRACTITIONER
+    )

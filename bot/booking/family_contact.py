@@ -357,6 +357,6 @@ def _outcome_prompt(session: Session, engagement: FamilyEngagement, answered: st
 
 def _require_planned(uow: UnitOfWork, engagement: FamilyEngagement) -> None:
     selection = uow.session.get(Selection, engagement.selection_id)
-    require_managed_selection(uow.session, uow.actor, selection)
+    require_managed_selection(uow.session, uow.actor, selection, uow.now)
     if engagement.status != EngagementStatus.PLANNED:
         raise InvalidRequest("The outcome of this contact is already recorded.")

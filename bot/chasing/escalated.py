@@ -4,12 +4,14 @@ manager does not hold, its owner) a DM saying who nudged them and what is overdu
 
 Both re-find the item as the day's chasing sees it, so a button naming something no longer
 overdue, or forged, does nothing; and both are for the item's line (its service manager and
-head of service) and administrators only, whatever the DM that carried the button. A nudge has
+head of service, or their cover while they are away) and administrators only, whatever the DM
+that carried the button. A nudge by a cover says for whom it was sent. A nudge has
 the key `nudge:<kind>:<item id>:<local date>`: a second click that day sends nothing more.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlmodel import select
@@ -17,7 +19,8 @@ from sqlmodel import select
 from bot.chasing.overdue import OVERDUE_KINDS, OverdueItem
 from bot.core import auditlog
 from bot.core.actor import STALE_BUTTON
-from bot.core.errors import InvalidRequest, NotAllowed
+from bot.core.cover import Acting, require_acting_for
+from bot.core.errors import InvalidRequest
 from bot.core.line import ladder_person, sees_line_of
 from bot.core.outbox import queue_dm
 from bot.core.replies import Reply
@@ -37,9 +40,17 @@ LINE_ROLES = ("service_manager", "head_of_service")
 OWNER_ACTS = frozenset({"reaudit_overdue", "alert_unacknowledged"})
 
 
-def _escalated_item(uow: UnitOfWork, value: str) -> tuple[OverdueItem, int]:
+@dataclass(frozen=True)
+class _Escalated:
+    item: OverdueItem
+    days_overdue: int
+    acting: Acting  # the clicker, and whom of the item's line they act for
+
+
+def _escalated_item(uow: UnitOfWork, value: str) -> _Escalated:
     """The overdue item the button names (`kind:id`) with its working days overdue, when the
-    person clicking is entitled to it."""
+    person clicking is entitled to it: an administrator, one of the item's line, or the cover
+    of one of them."""
     kind_name, _, item_id = value.partition(":")
     kind = OVERDUE_KINDS.get(kind_name)
     if kind is None or not item_id.isdigit():
@@ -49,9 +60,12 @@ def _escalated_item(uow: UnitOfWork, value: str) -> tuple[OverdueItem, int]:
     item = next((i for i in found if i.item_id == int(item_id)), None)
     if item is None:
         raise InvalidRequest(NO_LONGER_OVERDUE)
-    if not sees_line_of(uow.actor, _line_ids(uow, item)):
-        raise NotAllowed(NOT_YOURS)
-    return item, uow.calendar.working_days_between(item.due_on, today)
+    days_overdue = uow.calendar.working_days_between(item.due_on, today)
+    line_ids = _line_ids(uow, item)
+    if sees_line_of(uow.actor, line_ids):
+        return _Escalated(item, days_overdue, Acting(uow.actor, uow.actor))
+    acting = require_acting_for(uow.session, uow.actor, *line_ids, now=uow.now, refusal=NOT_YOURS)
+    return _Escalated(item, days_overdue, acting)
 
 
 def _line_ids(uow: UnitOfWork, item: OverdueItem) -> set[int]:
@@ -72,13 +86,16 @@ def nudged_person(item: OverdueItem) -> Staff:
 
 @on_click()
 def open_escalated_item(uow: UnitOfWork, value: str) -> Reply:
-    item, days_overdue = _escalated_item(uow, value)
-    return Reply(view=render("chase_item_modal", item=item, days_overdue=days_overdue))
+    escalated = _escalated_item(uow, value)
+    return Reply(
+        view=render("chase_item_modal", item=escalated.item, days_overdue=escalated.days_overdue)
+    )
 
 
 @on_click()
 def nudge_the_manager(uow: UnitOfWork, value: str) -> Reply:
-    item, days_overdue = _escalated_item(uow, value)
+    escalated = _escalated_item(uow, value)
+    item, acting = escalated.item, escalated.acting
     nudged = nudged_person(item)
     uow.lock(Staff, nudged.id)  # two clicks at once: the second sees the first's nudge
     today: date = uow.calendar.local(uow.now).date()
@@ -92,7 +109,13 @@ def nudge_the_manager(uow: UnitOfWork, value: str) -> Reply:
         uow.session,
         key=key,
         recipient=nudged,
-        message=render("chase_nudge_dm", nudger=uow.actor, item=item, days_overdue=days_overdue),
+        message=render(
+            "chase_nudge_dm",
+            nudger=uow.actor,
+            item=item,
+            days_overdue=escalated.days_overdue,
+            on_behalf=acting.note,
+        ),
         concern=f"nudge:{item.key}",
         now=uow.now,
     )
@@ -104,4 +127,4 @@ def nudge_the_manager(uow: UnitOfWork, value: str) -> Reply:
         now=uow.now,
         nudged=nudged.email,
     )
-    return Reply.say(f"I've nudged {name} about it.")
+    return Reply.say(f"I've nudged {name} about it. {acting.note}".strip())

@@ -6,6 +6,10 @@ manager (a team manager's service manager) — and, when the cover is away too, 
 cover. The DM is marked "Covering for …". With nobody to cover, it is withheld: the person hears
 of what is waiting in their catch-up DM when they are back (bot/people/away.py). A leaver's DMs are
 withheld too: their work has gone to their manager (bot/people/leavers.py).
+
+Whoever gets the DMs may also act on them: `acting_for` is the one rule every button and form
+asks, "is this person the owner, or the cover the owner's DMs go to now?". A cover's act is
+noted for the transaction, so its audit log entries name the owner (`on_behalf_of`).
 """
 
 from __future__ import annotations
@@ -15,11 +19,13 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from bot.core.errors import NotAllowed
 from messages import escape_mrkdwn, plain_date
 from models import Absence, Staff
 from models.db import forget_memo, transaction_memo
 
 ABSENCES = "absences in force"
+ON_BEHALF = "acting on behalf"
 
 
 def absence_at(session: Session, staff_id: int | None, now: datetime) -> Absence | None:
@@ -108,6 +114,62 @@ def covers_for(session: Session, actor: Staff, owner_id: int, now: datetime) -> 
         return False
     route = route_dm(session, owner, now)
     return route.covering and route.recipient.id == actor.id
+
+
+@dataclass(frozen=True)
+class Acting:
+    """Who acts (`actor`) and for whom (`owner`): the owner themselves, or their cover."""
+
+    actor: Staff
+    owner: Staff
+
+    @property
+    def on_behalf(self) -> bool:
+        return self.actor.id != self.owner.id
+
+    @property
+    def note(self) -> str:
+        """What a message says of a cover's act (escaped, for mrkdwn); empty for the owner's."""
+        if not self.on_behalf:
+            return ""
+        actor, owner = escape_mrkdwn(self.actor.name), escape_mrkdwn(self.owner.name)
+        return f"Done by {actor} on behalf of {owner} (away)."
+
+
+def acting_for(
+    session: Session, actor: Staff, *owner_ids: int | None, now: datetime
+) -> Acting | None:
+    """The actor as one of the owners, or else as the cover one owner's DMs go to at `now`
+    (their named cover or line manager, or that cover's cover: `route_dm`); None when neither.
+    Once the owner is back, their cover is nobody's."""
+    if actor.id in owner_ids:
+        return Acting(actor, actor)
+    for owner_id in owner_ids:
+        if owner_id is not None and covers_for(session, actor, owner_id, now):
+            owner = session.get(Staff, owner_id)
+            _acts_on_behalf(session)[actor.email] = owner
+            return Acting(actor, owner)
+    return None
+
+
+def require_acting_for(
+    session: Session, actor: Staff, *owner_ids: int | None, now: datetime, refusal: str
+) -> Acting:
+    """`acting_for`, refused with `refusal` when the actor is neither owner nor cover."""
+    acting = acting_for(session, actor, *owner_ids, now=now)
+    if acting is None:
+        raise NotAllowed(refusal)
+    return acting
+
+
+def on_behalf_of(session: Session, actor_email: str) -> Staff | None:
+    """Whom the actor is acting for as their cover in this transaction, if anyone."""
+    return _acts_on_behalf(session).get(actor_email)
+
+
+def _acts_on_behalf(session: Session) -> dict[str, Staff]:
+    # One request is one person's act: what `acting_for` found holds until the transaction ends.
+    return transaction_memo(session, (ON_BEHALF,), dict)
 
 
 def covering_note(route: Route) -> str:

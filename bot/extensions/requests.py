@@ -14,8 +14,8 @@ from typing import Any
 from sqlmodel import Session, select
 
 from bot.core import auditlog
-from bot.core.cover import covers_for
-from bot.core.errors import InvalidRequest, NotAllowed
+from bot.core.cover import Acting, require_acting_for
+from bot.core.errors import InvalidRequest
 from bot.core.line import ladder_person
 from bot.core.outbox import queue_dm, queue_update
 from bot.core.replies import Reply
@@ -35,6 +35,7 @@ from models.extension import waiting_for_decision
 from models.statuses import AuditStatus, ExtensionStatus
 
 ALREADY_DECIDED = "This request has already been decided: see the latest message."
+ONLY_THE_DECIDER = "Only the service manager asked can decide this request."
 
 
 @on_click(Selection, missing=ONLY_THE_MANAGER)
@@ -164,8 +165,18 @@ def _context(session: Session, extension: Extension, **more: Any) -> dict[str, A
         "month": selection_month(session, selection).label,
         "manager": session.get(Staff, selection.manager_id),
         "decider": session.get(Staff, extension.decider_id),
+        "on_behalf": _on_behalf_note(session, extension),
         **more,
     }
+
+
+def _on_behalf_note(session: Session, extension: Extension) -> str:
+    """ "Done by … on behalf of … (away)" once the service manager's cover decided."""
+    decider = session.get(Staff, extension.decider_id)
+    if extension.decided_by in (None, decider.email):
+        return ""
+    cover = session.exec(select(Staff).where(Staff.email == extension.decided_by)).first()
+    return Acting(cover, decider).note if cover is not None else ""
 
 
 def _announce(session: Session, extension: Extension, now: datetime) -> None:
@@ -238,10 +249,10 @@ def submit_refusal(uow: UnitOfWork, extension: Extension, form: Submission) -> R
 
 
 def _require_decidable(uow: UnitOfWork, extension: Extension) -> None:
-    if uow.actor.id != extension.decider_id and not covers_for(
-        uow.session, uow.actor, extension.decider_id, uow.now
-    ):
-        raise NotAllowed("Only the service manager asked can decide this request.")
+    """The service manager asked, or their cover while they are away, until it is decided."""
+    require_acting_for(
+        uow.session, uow.actor, extension.decider_id, now=uow.now, refusal=ONLY_THE_DECIDER
+    )
     if extension.status != ExtensionStatus.PENDING:
         raise InvalidRequest(ALREADY_DECIDED)
 

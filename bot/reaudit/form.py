@@ -14,7 +14,8 @@ from bot.audit.inadequate import escalate_if_inadequate
 from bot.audit.inadmissible import REASON_LABELS, mark_and_tell
 from bot.audit.rules import action_rows, domain_steps, step_count, with_step_answers
 from bot.core import auditlog
-from bot.core.errors import InvalidRequest, NotAllowed
+from bot.core.cover import Acting, require_acting_for
+from bot.core.errors import InvalidRequest
 from bot.core.replies import Reply
 from bot.core.stepped_form import SteppedForm, Values
 from bot.core.unit_of_work import UnitOfWork
@@ -59,10 +60,10 @@ class ReauditForm(SteppedForm[Reaudit]):
     missing = ONLY_THE_MODERATOR
 
     def admit(self, uow: UnitOfWork, reaudit: Reaudit) -> bool:
-        """The moderator, or any member of a panel sharing it, until it is submitted (the
-        row is locked: of two members submitting at once, the second finds it done)."""
-        if not may_moderate(uow.policy, reaudit, uow.actor):
-            raise NotAllowed(ONLY_THE_PANEL if reaudit.panel else ONLY_THE_MODERATOR)
+        """The moderator, any member of a panel sharing it, or the moderator's cover while they
+        are away, until it is submitted (the row is locked: of two members submitting at once,
+        the second finds it done)."""
+        _moderating(uow, reaudit)
         if reaudit.status == ReauditStatus.SUBMITTED:
             if reaudit.panel and reaudit.moderator_id != uow.actor.id:
                 moderator = uow.session.get(Staff, reaudit.moderator_id)
@@ -170,6 +171,17 @@ class ReauditForm(SteppedForm[Reaudit]):
 REAUDIT_FORM = ReauditForm()
 
 
+def _moderating(uow: UnitOfWork, reaudit: Reaudit) -> Acting:
+    """Who moderates, and for whom: themselves (the moderator or a panel's member), or the
+    moderator they cover for."""
+    if may_moderate(uow.policy, reaudit, uow.actor):
+        return Acting(uow.actor, uow.actor)
+    refusal = ONLY_THE_PANEL if reaudit.panel else ONLY_THE_MODERATOR
+    return require_acting_for(
+        uow.session, uow.actor, reaudit.moderator_id, now=uow.now, refusal=refusal
+    )
+
+
 @on_click(Reaudit, missing=ONLY_THE_MODERATOR)
 def open_reaudit(uow: UnitOfWork, reaudit: Reaudit) -> Reply:
     """Start the re-audit, or resume it at the first step with a missing answer."""
@@ -242,8 +254,10 @@ def _submit(uow: UnitOfWork, reaudit: Reaudit, values: Values) -> None:
     """Freeze the re-audit (its row is locked: a double click, or two members of a panel,
     submit once), store the moderated judgements beside the audit, mark the audit inadmissible
     if the moderator found it cannot be used, set any new actions and tell people. Whoever
-    submits is the moderator (for a panel's re-audit, the member who took it)."""
+    submits is the moderator (for a panel's re-audit, the member who took it; for a cover, the
+    cover, with the moderator they acted for)."""
     session, now, policy = uow.session, uow.now, uow.policy
+    acting = _moderating(uow, reaudit)
     original = Original.of(session, reaudit)
     had_actions = bool(audit_actions(session, original.audit.id))
     overall = _overall(policy.framework, reaudit, original)
@@ -254,6 +268,7 @@ def _submit(uow: UnitOfWork, reaudit: Reaudit, values: Values) -> None:
             status=ReauditStatus.SUBMITTED,
             submitted_at=now,
             moderator_id=uow.actor.id,
+            on_behalf_of_id=acting.owner.id if acting.on_behalf else None,
             answers=reaudit.answers,
             actions_addressed=values.get("addressed") if had_actions else NONE_SET,
             comment=(values.get("comment") or "").strip(),

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from bot.core.cover import Acting
 from bot.core.outbox import queue_dm, queue_update
 from bot.policy.schema import Policy
 from bot.reaudit.moderators import panel_members
@@ -107,6 +108,14 @@ def is_annual(session: Session, reaudit: Reaudit) -> bool:
     return session.get(ReauditRound, reaudit.round_id).kind == ANNUAL
 
 
+def on_behalf_note(session: Session, reaudit: Reaudit) -> str:
+    """ "Done by … on behalf of … (away)" when the moderator's cover submitted it."""
+    if reaudit.on_behalf_of_id is None:
+        return ""
+    cover = session.get(Staff, reaudit.moderator_id)
+    return Acting(cover, session.get(Staff, reaudit.on_behalf_of_id)).note
+
+
 def _moderator_message(
     session: Session, policy: Policy, reaudit: Reaudit, original: Original, actions: AuditActions
 ) -> dict[str, Any]:
@@ -114,6 +123,7 @@ def _moderator_message(
         "reaudit_moderator_dm",
         reaudit=reaudit,
         moderator=session.get(Staff, reaudit.moderator_id),
+        on_behalf=on_behalf_note(session, reaudit),
         annual=is_annual(session, reaudit),
         original=original,
         domains=[
@@ -209,6 +219,7 @@ def queue_outcome_messages(
         "reaudit": reaudit,
         "original": original,
         "moderator": session.get(Staff, reaudit.moderator_id),
+        "on_behalf": on_behalf_note(session, reaudit),
         "agreed": [titles[j.domain_id] for j in judgements if j.agreed],
         "changed": [(titles[j.domain_id], j) for j in judgements if not j.agreed],
         "graded": bool(policy.framework.grades),

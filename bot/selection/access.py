@@ -1,5 +1,5 @@
 """Who may act on a selected case: the team manager it was drawn for, or whoever covers for them
-while they are away; and only while it is still their current case."""
+while they are away (bot/core/cover.py); and only while it is still their current case."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.core.cover import covers_for
+from bot.core.cover import require_acting_for
 from bot.core.errors import InvalidRequest, NotAllowed
 from models import Selection, Staff
 from models.statuses import SelectionStatus
@@ -17,16 +17,13 @@ REPLACED = "This case has been replaced: please use your latest message."
 
 
 def require_managed_selection(
-    session: Session, actor: Staff, selection: Selection | None, now: datetime | None = None
+    session: Session, actor: Staff, selection: Selection | None, now: datetime
 ) -> Selection:
-    """The selection, if `actor` is the team manager it was drawn for — or, given `now`, covers
-    for them while they are away — and it is still current."""
-    if selection is None or not _acts_for(session, actor, selection.manager_id, now):
+    """The selection, if `actor` is the team manager it was drawn for, or covers for them at
+    `now`, and it is still current."""
+    if selection is None:
         raise NotAllowed(ONLY_THE_MANAGER)
+    require_acting_for(session, actor, selection.manager_id, now=now, refusal=ONLY_THE_MANAGER)
     if selection.status != SelectionStatus.SELECTED:
         raise InvalidRequest(REPLACED)
     return selection
-
-
-def _acts_for(session: Session, actor: Staff, owner_id: int, now: datetime | None) -> bool:
-    return actor.id == owner_id or (now is not None and covers_for(session, actor, owner_id, now))

@@ -22,6 +22,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bot.core import auditlog
+from bot.core.cover import Acting, acting_for, require_acting_for
 from bot.core.errors import InvalidRequest, NotAllowed
 from bot.core.outbox import queue_dm
 from bot.core.replies import Reply
@@ -40,6 +41,9 @@ from models.statuses import SupervisionStatus, TacTaskStatus
 USAGE = f"/supervision @practitioner | {HISTORY_USAGE}"
 CASES_PER_PAGE = 15  # 6 blocks a case: 15 cases and the page's own 2 blocks stay under 100
 MIN_REASON = 10
+NO_LONGER_COVERING = (
+    "You started this checkpoint as a cover, and the team manager is back: it is theirs again."
+)
 COMPLETE_BY = "complete_by"
 NOT_NEEDED = "not_needed"
 LATEST_COMPLETE_BY = timedelta(days=366)
@@ -66,8 +70,18 @@ class TacCheckpointForm(SteppedForm[TacSupervision]):
     keeps_answers_with_errors = False
 
     def admit(self, uow: UnitOfWork, supervision: TacSupervision) -> bool:
+        """The manager who started it; a cover who started it for a team manager only while
+        still covering for them."""
         if supervision.manager_id != uow.actor.id:
             raise NotAllowed(self.missing)
+        if supervision.on_behalf_of_id is not None:
+            require_acting_for(
+                uow.session,
+                uow.actor,
+                supervision.on_behalf_of_id,
+                now=uow.now,
+                refusal=NO_LONGER_COVERING,
+            )
         return supervision.status != SupervisionStatus.RECORDED
 
     def step_count(self, uow: UnitOfWork, supervision: TacSupervision) -> int:
@@ -98,7 +112,7 @@ class TacCheckpointForm(SteppedForm[TacSupervision]):
         page = _checked_page(uow, supervision, last, values)
         supervision.status, supervision.recorded_at = SupervisionStatus.RECORDED, uow.now
         _keep_page(uow.session, supervision, page)
-        _record(uow.session, supervision, uow.actor, uow.policy.tac, uow.now)
+        _record(uow.session, supervision, _holding(uow, supervision), uow.policy.tac, uow.now)
 
     def error_field(self, step: int, values: Values) -> str:
         if step == 0:
@@ -212,9 +226,10 @@ def _staff_by_slack(session: Session, slack_user_id: str) -> Staff | None:
 
 
 def open_checkpoint(uow: UnitOfWork, practitioner: Staff | None) -> Reply:
-    """Start a checkpoint (a draft with its page plan) and show its first page."""
+    """Start a checkpoint (a draft with its page plan) and show its first page: the team
+    manager's own, or one their cover holds for them while they are away."""
     session, actor, now = uow.session, uow.actor, uow.now
-    team_ids = require_supervisor(session, actor, practitioner)
+    acting, team_ids = _supervising(uow, practitioner)
     today = uow.calendar.local(now).date()
     cases = tac_cases(
         session, policy=uow.policy.tac, today=today, team_ids=team_ids, worker_id=practitioner.id
@@ -234,6 +249,7 @@ def open_checkpoint(uow: UnitOfWork, practitioner: Staff | None) -> Reply:
         return Reply(view=TAC_CHECKPOINT.view(uow, unanswered, 0))
     supervision = TacSupervision(
         manager_id=actor.id,
+        on_behalf_of_id=acting.owner.id if acting.on_behalf else None,
         practitioner_id=practitioner.id,
         case_ids=case_ids,
         started_at=now,
@@ -250,6 +266,22 @@ def open_checkpoint(uow: UnitOfWork, practitioner: Staff | None) -> Reply:
         cases=len(cases),
     )
     return Reply(view=TAC_CHECKPOINT.view(uow, supervision, 0))
+
+
+def _supervising(uow: UnitOfWork, practitioner: Staff | None) -> tuple[Acting, set[int]]:
+    """Who holds the checkpoint and for whom, with that team manager's team ids: the actor for
+    themselves, or as the cover of the practitioner's manager while they are away."""
+    manager_id = practitioner.manager_id if practitioner is not None else None
+    acting = acting_for(uow.session, uow.actor, manager_id, now=uow.now)
+    if acting is None or not acting.on_behalf:
+        acting = Acting(uow.actor, uow.actor)
+    return acting, require_supervisor(uow.session, acting.owner, practitioner)
+
+
+def _holding(uow: UnitOfWork, supervision: TacSupervision) -> Acting:
+    """Who held the checkpoint, and the team manager it was for (the same, but for a cover)."""
+    owner_id = supervision.on_behalf_of_id or supervision.manager_id
+    return Acting(uow.actor, uow.session.get(Staff, owner_id))
 
 
 def require_supervisor(session: Session, actor: Staff, practitioner: Staff | None) -> set[int]:
@@ -366,9 +398,11 @@ def _keep_answer(
 
 
 def _record(
-    session: Session, supervision: TacSupervision, actor: Staff, policy: TacPolicy, now: datetime
+    session: Session, supervision: TacSupervision, holding: Acting, policy: TacPolicy, now: datetime
 ) -> None:
-    """The checkpoint is recorded: set, keep, replace or cancel tasks; tell both people."""
+    """The checkpoint is recorded: set, keep, replace or cancel tasks; tell both people. The
+    tasks are the team manager's, even when their cover held the checkpoint."""
+    actor = holding.actor
     practitioner = session.get(Staff, supervision.practitioner_id)
     position = {case_id: index for index, case_id in enumerate(supervision.case_ids)}
     decisions = sorted(
@@ -386,7 +420,7 @@ def _record(
             if task is not kept:
                 _close_task(session, task, decision, case, actor, supervision, now)
         if decision.decision == COMPLETE_BY and kept is None:
-            _set_task(session, decision, case, practitioner, actor, supervision, open_tasks, now)
+            _set_task(session, decision, case, practitioner, holding, supervision, open_tasks, now)
         if decision.decision == NOT_NEEDED and not open_tasks:  # else told by the cancellation
             _tell_not_needed(session, decision, case, practitioner, actor, supervision, now)
         outcomes.append({"case": case.case_ref, **_decision_details(decision)})
@@ -400,6 +434,7 @@ def _record(
             held_on=supervision.held_on,
             decisions=[(session.get(Case, d.case_id), d) for d in decisions],
             triggers={trigger.id: trigger.label for trigger in policy.triggers},
+            on_behalf=holding.note,
         ),
         concern=f"tac-supervision:{supervision.id}",
         now=now,
@@ -458,16 +493,17 @@ def _set_task(
     decision: TacDecision,
     case: Case,
     practitioner: Staff,
-    manager: Staff,
+    holding: Acting,
     supervision: TacSupervision,
     replaced: list[TacTask],
     now: datetime,
 ) -> None:
+    manager = holding.actor
     task = TacTask(
         decision_id=decision.id,
         case_id=case.id,
         practitioner_id=practitioner.id,
-        manager_id=manager.id,
+        manager_id=holding.owner.id,
         due_on=decision.complete_by,
         created_at=now,
     )

@@ -7,7 +7,8 @@ import json
 from typing import Any
 
 from bot.core import auditlog
-from bot.core.errors import InvalidRequest, NotAllowed
+from bot.core.cover import Acting, require_acting_for
+from bot.core.errors import InvalidRequest
 from bot.core.outbox import queue_dm, queue_update
 from bot.core.replies import Reply
 from bot.core.unit_of_work import UnitOfWork
@@ -21,19 +22,27 @@ from models.statuses import TacTaskStatus
 NOT_THEIRS = "Only the practitioner and manager of this task can record it as done."
 
 
-def _require_open_task(actor: Staff, task: TacTask) -> None:
-    if actor.id not in (task.practitioner_id, task.manager_id):
-        raise NotAllowed(NOT_THEIRS)
+def _require_open_task(uow: UnitOfWork, task: TacTask) -> Acting:
+    """The practitioner or manager of the task (or the cover of one of them), while it is open."""
+    acting = require_acting_for(
+        uow.session,
+        uow.actor,
+        task.practitioner_id,
+        task.manager_id,
+        now=uow.now,
+        refusal=NOT_THEIRS,
+    )
     if task.status == TacTaskStatus.COMPLETED:
         raise InvalidRequest("This summary has already been recorded as completed.")
     if task.status != TacTaskStatus.OPEN:
         raise InvalidRequest(
             "A later supervision decision replaced this task: see your latest message about it."
         )
+    return acting
 
 
 def summary_completed_view(uow: UnitOfWork, task: TacTask) -> dict[str, Any]:
-    _require_open_task(uow.actor, task)
+    _require_open_task(uow, task)
     return render(
         "tac_summary_modal",
         private_metadata=json.dumps({"task_id": task.id}),
@@ -49,7 +58,7 @@ def record_summary_completed(
     """Close the task, set the case's last summary date, tell the manager; or inline errors."""
     if task.status == TacTaskStatus.COMPLETED:
         return None  # a double submit: already recorded
-    _require_open_task(uow.actor, task)
+    acting = _require_open_task(uow, task)
     session, actor, now, policy = uow.session, uow.actor, uow.now, uow.policy.tac
     today = uow.calendar.local(now).date()
     completed_on = parse_date(completed_on_text)
@@ -95,6 +104,7 @@ def record_summary_completed(
             due_on=task.due_on,
             completed_on=completed_on,
             recorded_by=actor,
+            on_behalf=acting.note,
         ),
         concern=f"tac-task:{task.id}",
         now=now,
@@ -108,6 +118,7 @@ def record_summary_completed(
             case_ref=case.case_ref,
             practitioner=practitioner,
             recorded_by=actor,
+            on_behalf=acting.note,
             completed_on=completed_on,
             due_on=task.due_on,
             next_due_on=status.next_due_on,

@@ -16,7 +16,7 @@ from bot.chasing.overdue import MAX_LABEL, OverdueItem
 from bot.chasing.rules import OWNER, Step
 from bot.commands.status import AwayNow, FailedDelivery, ManagerStatus, ProgrammeStatus, TeamCounts
 from bot.concerns.register import Concern
-from bot.core.cover import Route
+from bot.core.cover import Acting, Route
 from bot.core.months import Month
 from bot.core.permissions import AUDIT_COMMANDS
 from bot.policy.schema import Domain, Policy
@@ -38,6 +38,8 @@ from messages import escape_mrkdwn, render, template_names
 
 LONG = "x" * 1000
 person = Obj(name="Nina <North> & co", email="nina@example.gov.uk", slack_user_id="U0TM00001")
+# What a message says of a cover's act, with names that must be escaped.
+ON_BEHALF = Acting(Obj(id=1, name="Sam <!here> & co"), Obj(id=2, name=person.name)).note
 no_slack = Obj(name="Owen Price", email="owen@example.gov.uk", slack_user_id=None)
 case = Obj(case_ref="CR-100001", case_type="CP")
 
@@ -181,7 +183,9 @@ def test_each_item_escalated_to_a_service_manager_has_open_and_nudge_under_its_g
 SAMPLES = {
     "chase_dm": chase_context(a_great_many_overdue_items()),
     "chase_item_modal": dict(item=replace(overdue(7).item, case_ref=LONG[:200]), days_overdue=7),
-    "chase_nudge_dm": dict(nudger=person, item=overdue(1).item, days_overdue=1),
+    "chase_nudge_dm": dict(
+        nudger=person, item=overdue(1).item, days_overdue=1, on_behalf=ON_BEHALF
+    ),
     "team_digest": dict(
         team=Obj(name=LONG[:200]),
         week=Obj(month=Month(2026, 12), today=date(2026, 12, 7), no_selection="paused"),
@@ -312,7 +316,12 @@ SAMPLES |= {
         checklist=[LONG[:300]] * 8,
     ),
     "booking_cannot_notice": dict(
-        practitioner=person, starts=starts, reason=LONG, case=case, booking_id=4
+        practitioner=person,
+        starts=starts,
+        reason=LONG,
+        case=case,
+        booking_id=4,
+        on_behalf=ON_BEHALF,
     ),
     "booking_reminder": dict(
         booking=booking,
@@ -332,6 +341,7 @@ SAMPLES |= {
         engagement=engagement,
         due_on=date(2026, 12, 31),
     ),
+        on_behalf=ON_BEHALF,
     "engagement_outcome_prompt": dict(
         engagement=engagement,
         case=case,
@@ -445,6 +455,7 @@ SAMPLES |= {
         due_on=date(2026, 12, 16),
         completed_on=date(2026, 12, 10),
         recorded_by=person,
+        on_behalf=ON_BEHALF,
     ),
     "tac_summary_modal": dict(
         private_metadata='{"task_id": 3}',
@@ -467,6 +478,7 @@ SAMPLES |= {
         total=900,
         today=date(2026, 11, 30),
         due_soon_days=14,
+        on_behalf=ON_BEHALF,
     ),
     "tac_month_end_list": dict(
         month=Month(2026, 11), rows=[tac_row] * 1000, late_rows=[tac_row] * 300, max_lines=100
@@ -482,6 +494,7 @@ SAMPLES |= {
         checkpoints=[
             (Obj(held_on=date(2026, 12, 5)), tac_worker, [(tac_item.case, tac_decision)] * 23)
         ]
+        on_behalf=ON_BEHALF,
         * 8,
         more=12,
         cases_shown=15,
@@ -558,7 +571,7 @@ SAMPLES |= {
         no_actions="",
     ),
     "action_dm": dict(action=action, case=case, set_by=person, source="re-audit", reminder=True),
-    "action_done_dm": dict(action=action, owner=person, case=case),
+    "action_done_dm": dict(action=action, owner=person, case=case, on_behalf=ON_BEHALF),
     "alert_dm": dict(alert=alert, case=case, manager=person, round=2, acknowledged_by=None),
     "concern_register_dm": dict(
         open=[a_concern(n) for n in range(20)],
@@ -827,7 +840,9 @@ SAMPLES |= {
     ),
     "case_actions_modal": dict(
         case=case,
-        actions=[(Obj(what="&" * 500, due_on=date(2026, 12, 20), done_note=LONG), person, "done")]
+        actions=[
+            (Obj(id=1, what="&" * 500, due_on=date(2026, 12, 20), done_note=LONG), person, "done")
+        ]
         * 300,
         done=300,
         overdue=0,
@@ -851,6 +866,7 @@ def test_templates_fit_block_kit_limits(name):
         assert len(rendered["blocks"]) <= 50
         for block in rendered["blocks"]:
             check_block(block)
+        done_by={1: person},
 
 
 def check_modal(view):
@@ -996,6 +1012,7 @@ SAMPLES |= {
         },
     ),
     "reaudit_final_modal": dict(
+        on_behalf=ON_BEHALF,
         private_metadata='{"reaudit_id": 9, "step": 4}',
         step_number=11,
         steps=11,
@@ -1044,6 +1061,7 @@ extension = Obj(
     old_due_on=date(2026, 12, 31),
     new_due_on=date(2027, 1, 19),
     reason=LONG,
+        on_behalf=ON_BEHALF,
     refusal_reason=LONG,
     status="refused",
     decided_by="sam@example.gov.uk",
@@ -1081,6 +1099,7 @@ def test_every_kind_of_extension_message_fits(kind):
 
 
 def test_a_cover_sees_a_colleagues_items_after_their_own_marked_within_50_blocks():
+        on_behalf=ON_BEHALF,
     route = Route(Obj(id=7, name="Nina North"), Obj(id=8), Obj(ends_on=date(2026, 12, 18)))
     theirs = [
         replace(overdue(n, kind="audit_overdue", more_time=True), covering=route)
