@@ -314,6 +314,7 @@ SAMPLES |= {
         manager=person,
         case=case,
         checklist=[LONG[:300]] * 8,
+        on_behalf=ON_BEHALF,
     ),
     "booking_cannot_notice": dict(
         practitioner=person,
@@ -341,7 +342,6 @@ SAMPLES |= {
         engagement=engagement,
         due_on=date(2026, 12, 31),
     ),
-        on_behalf=ON_BEHALF,
     "engagement_outcome_prompt": dict(
         engagement=engagement,
         case=case,
@@ -433,6 +433,7 @@ SAMPLES |= {
         held_on=date(2026, 11, 30),
         decisions=[(tac_item.case, tac_decision)] * 60,
         triggers={t.id: t.label for t in Policy().tac.triggers},
+        on_behalf=ON_BEHALF,
     ),
     "tac_task_dm": dict(
         case_ref="CR-1",
@@ -471,6 +472,7 @@ SAMPLES |= {
         due_on=date(2026, 12, 16),
         next_due_on=date(2027, 2, 18),
         cadence="every 10 weeks",
+        on_behalf=ON_BEHALF,
     ),
     "tac_weekly_digest": dict(
         groups=[(tac_worker, _tac_due_blocks(20, "*Pat* — 60 cases", "…and 40 more"))] * 15,
@@ -478,7 +480,6 @@ SAMPLES |= {
         total=900,
         today=date(2026, 11, 30),
         due_soon_days=14,
-        on_behalf=ON_BEHALF,
     ),
     "tac_month_end_list": dict(
         month=Month(2026, 11), rows=[tac_row] * 1000, late_rows=[tac_row] * 300, max_lines=100
@@ -494,7 +495,6 @@ SAMPLES |= {
         checkpoints=[
             (Obj(held_on=date(2026, 12, 5)), tac_worker, [(tac_item.case, tac_decision)] * 23)
         ]
-        on_behalf=ON_BEHALF,
         * 8,
         more=12,
         cases_shown=15,
@@ -844,6 +844,7 @@ SAMPLES |= {
             (Obj(id=1, what="&" * 500, due_on=date(2026, 12, 20), done_note=LONG), person, "done")
         ]
         * 300,
+        done_by={1: person},
         done=300,
         overdue=0,
     ),
@@ -866,7 +867,6 @@ def test_templates_fit_block_kit_limits(name):
         assert len(rendered["blocks"]) <= 50
         for block in rendered["blocks"]:
             check_block(block)
-        done_by={1: person},
 
 
 def check_modal(view):
@@ -990,6 +990,7 @@ SAMPLES |= {
         domains=[(d, {"grade": "Good"}) for d in many_domains.domains],
         graded=True,
         actions=[(done_action, person)] * 10,
+        on_behalf=ON_BEHALF,
     ),
     "reaudit_step_modal": dict(
         private_metadata='{"reaudit_id": 9, "step": 0}',
@@ -1012,7 +1013,6 @@ SAMPLES |= {
         },
     ),
     "reaudit_final_modal": dict(
-        on_behalf=ON_BEHALF,
         private_metadata='{"reaudit_id": 9, "step": 4}',
         step_number=11,
         steps=11,
@@ -1039,6 +1039,7 @@ SAMPLES |= {
         graded=True,
         actions=[(action, person)] * 10,
         inadmissible=("Other", LONG * 3),
+        on_behalf=ON_BEHALF,
     ),
 }
 
@@ -1061,7 +1062,6 @@ extension = Obj(
     old_due_on=date(2026, 12, 31),
     new_due_on=date(2027, 1, 19),
     reason=LONG,
-        on_behalf=ON_BEHALF,
     refusal_reason=LONG,
     status="refused",
     decided_by="sam@example.gov.uk",
@@ -1077,6 +1077,7 @@ SAMPLES |= {
         manager=person,
         decider=no_slack,
         kind="refused",
+        on_behalf=ON_BEHALF,
     ),
     "extension_modal": dict(
         case_ref=case.case_ref,
@@ -1099,7 +1100,6 @@ def test_every_kind_of_extension_message_fits(kind):
 
 
 def test_a_cover_sees_a_colleagues_items_after_their_own_marked_within_50_blocks():
-        on_behalf=ON_BEHALF,
     route = Route(Obj(id=7, name="Nina North"), Obj(id=8), Obj(ends_on=date(2026, 12, 18)))
     theirs = [
         replace(overdue(n, kind="audit_overdue", more_time=True), covering=route)
