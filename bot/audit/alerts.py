@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from bot.audit.actions import case_of
 from bot.core import auditlog
 from bot.core.calendar import WorkingCalendar
+from bot.core.cover import acting_for
 from bot.core.errors import NotAllowed
 from bot.core.outbox import queue_dm, queue_update
 from bot.core.replies import Reply
@@ -122,10 +123,13 @@ def acknowledge_alert(uow: UnitOfWork, alert: SafeguardingAlert) -> Reply:
     session, actor, now = uow.session, uow.actor, uow.now
     audit = session.get(Audit, alert.audit_id)
     manager = session.get(Staff, audit.manager_id)
+    recipients = alert_recipients(session, manager)
     if not (
-        actor in alert_recipients(session, manager)
+        actor in recipients
         or actor.has_role("admin")
         or actor == out_of_hours_contact(session, uow.tick, alert)
+        # whoever the alert reached for an absent recipient (logged on their behalf)
+        or acting_for(session, actor, *(person.id for person in recipients), now=now)
     ):
         raise NotAllowed(
             "Only the service manager, head of service, the out-of-hours contact or an "

@@ -6,14 +6,15 @@ from __future__ import annotations
 import json
 
 from bot.core import auditlog
-from bot.core.errors import InvalidRequest, NotAllowed
+from bot.core.cover import require_acting_for
+from bot.core.errors import InvalidRequest
 from bot.core.replies import Reply
 from bot.core.unit_of_work import UnitOfWork
 from bot.core.use_cases import Submission, on_click, on_submit
 from bot.rounds.absence import ask_administrators
 from bot.rounds.messages import refresh_round_case_messages
 from messages import render
-from models import Case, RoundCase, Staff
+from models import Case, RoundCase
 from models.statuses import Attendance
 
 MIN_REASON = 10
@@ -54,8 +55,9 @@ def submit_decline(uow: UnitOfWork, round_case: RoundCase, form: Submission) -> 
 
 
 def _require_own_pending(uow: UnitOfWork, round_case: RoundCase) -> None:
-    if uow.session.get(Case, round_case.case_id).worker_id != uow.actor.id:
-        raise NotAllowed(NOT_THEIRS)
+    """The practitioner's, or their cover's while they are away (logged on their behalf)."""
+    worker_id = uow.session.get(Case, round_case.case_id).worker_id
+    require_acting_for(uow.session, uow.actor, worker_id, now=uow.now, refusal=NOT_THEIRS)
     if round_case.attendance != Attendance.PENDING:
         raise InvalidRequest(ALREADY_ANSWERED)
 
@@ -69,10 +71,9 @@ def _answer(uow: UnitOfWork, round_case: RoundCase, answer: str, reason: str | N
     round_case.attendance_reason = reason
     round_case.attendance_at = now
     session.add(round_case)
-    practitioner = session.get(Staff, session.get(Case, round_case.case_id).worker_id)
     auditlog.record(
         session,
-        actor=practitioner.email,
+        actor=uow.actor.email,
         action=f"round.attendance.{answer}",
         subject=f"round-case:{round_case.id}",
         now=now,

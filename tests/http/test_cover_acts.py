@@ -22,6 +22,7 @@ from models import (
     Booking,
     Extension,
     Reaudit,
+    RoundCase,
     TacSupervision,
     TacTask,
 )
@@ -30,7 +31,11 @@ from scheduler.jobs import run_due_work
 from tests.http import test_chasing_escalated as escalated
 from tests.http import test_reaudit as reaudit_flow
 from tests.http import test_tac as tac_flow
+from tests.http.test_audit import running_bot
 from tests.http.test_booking import slot
+from tests.http.test_concerns import RAISED, raise_concern
+from tests.http.test_rounds import MONDAY, define, round_cases, tick
+from tests.http.test_rounds import people as rounds_people
 from tests.support import factories
 from tests.support.harness import Clock, click_for_view, ephemeral_replies, updates_of
 
@@ -413,3 +418,49 @@ def test_anyone_else_and_the_cover_once_the_service_manager_is_back_cannot_decid
     back(bot, "service_manager")
     assert refusal(bot, uid(bot, "other_sm"), bot.request, "extension.approve") == only
     assert extension_status(bot) == "pending"
+
+
+# -- a safeguarding alert ----------------------------------------------------------------------
+
+
+def test_the_cover_of_an_away_service_manager_acknowledges_the_alert_on_their_behalf(start_bot):
+    bot = running_bot(start_bot, Clock(RAISED))
+    set_away(bot, "service_manager", cover="south_tm", first="2026-11-27")
+    raise_concern(bot, "category_1", note="Bruising seen at the last visit, not followed up.")
+    alert = bot.dms_containing(uid(bot, "south_tm"), "alert.ack")[0]
+    assert "Covering for Sam Service" in json.dumps(alert)
+
+    assert "Only the service manager" in refusal(bot, uid(bot, "south_worker"), alert, "alert.ack")
+    bot.click(uid(bot, "south_tm"), alert, "alert.ack")
+    assert bot.slack.wait_for(lambda: logged(bot, "alert.acknowledge"))
+    assert logged(bot, "alert.acknowledge") == [
+        (bot.people["south_tm"].email, bot.people["service_manager"].email)
+    ]
+
+
+# -- the answer to a round's attendance request ------------------------------------------------
+
+
+def test_the_cover_of_an_away_practitioner_answers_the_round_attendance_on_their_behalf(
+    start_bot,
+):
+    clock = Clock(MONDAY)
+    bot = start_bot(clock, people=rounds_people)
+    set_away(bot, "north_worker", cover="head", first="2026-11-30")
+    define(bot)
+    tick(bot, clock, datetime(2026, 12, 7, 9, 0, tzinfo=UTC))
+    [(round_case, case)] = [
+        (rc, c) for rc, c in round_cases(bot) if c.worker_id == bot.people["north_worker"].id
+    ]
+    request = bot.dms_containing(uid(bot, "head"), case.case_ref)[0]
+    assert "Covering for North Worker" in json.dumps(request)
+
+    stranger = uid(bot, "south_worker")
+    assert "practitioner" in refusal(bot, stranger, request, "round.attend")
+    bot.click(uid(bot, "head"), request, "round.attend")
+    assert bot.slack.wait_for(lambda: logged(bot, "round.attendance.yes"))
+    assert logged(bot, "round.attendance.yes") == [
+        (bot.people["head"].email, bot.people["north_worker"].email)
+    ]
+    with bot.services.make_session() as session:
+        assert session.get(RoundCase, round_case.id).attendance == "yes"
