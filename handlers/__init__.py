@@ -13,6 +13,7 @@ from handlers import (
     errors,
     extensions,
     home,
+    imports,
     reaudit,
     rounds,
     selection,
@@ -30,6 +31,7 @@ FEATURES = (
     rounds,
     extensions,
     concerns,
+    imports,
     home,
 )
 

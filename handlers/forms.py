@@ -13,7 +13,8 @@ from bot.core.use_cases import FormUseCase, Submission
 
 def form_values(view: dict[str, Any]) -> dict[str, Any]:
     """{block_id: value}: the text typed, the date, time or person picked, the option chosen,
-    or the options ticked (a list); None when left empty."""
+    the options ticked (a list), or the files uploaded (a list of Slack file objects); None
+    when left empty."""
     values: dict[str, Any] = {}
     for block_id, actions in (view.get("state") or {}).get("values", {}).items():
         for element in actions.values():
@@ -27,6 +28,8 @@ def _value_of(element: dict[str, Any]) -> Any:
             return str(element[key])
     if "selected_users" in element:  # multi_users_select
         return list(element.get("selected_users") or [])
+    if element.get("type") == "file_input":
+        return list(element.get("files") or [])
     if "selected_options" in element:
         return [option["value"] for option in element.get("selected_options") or []]
     option = element.get("selected_option")

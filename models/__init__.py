@@ -7,6 +7,7 @@ from models.chasing import ChaseNotice, ChaseRun, ChaseSnooze
 from models.concern import ConcernReview
 from models.extension import Extension
 from models.home import HomeTabViewer
+from models.imports import NightlyImportRun, PendingImport  # issue 22
 from models.programme import ProgrammePause, RetentionRun
 from models.reaudit import ModeratedJudgement, Reaudit, ReauditRound
 from models.rounds import AuditRound, RoundCase  # issue 12
@@ -41,7 +42,9 @@ __all__ = [
     "HomeTabViewer",
     "Case",
     "ModeratedJudgement",
+    "NightlyImportRun",
     "OutboxMessage",
+    "PendingImport",
     "ProgrammePause",
     "RetentionRun",
     "Reaudit",

@@ -27,6 +27,8 @@ from bot.chasing.team_digest import send_team_digests
 from bot.core.services import Services
 from bot.core.tick import Tick
 from bot.people.away import run_return_catch_ups
+from bot.people.nightly_import import NightlyImportReport, run_nightly_import
+from bot.people.slack_import import forget_old_checks
 from bot.privacy.retention import run_retention
 from bot.reaudit.draw import run_scheduled_reaudits
 from bot.report.delivery import send_monthly_briefings
@@ -72,9 +74,13 @@ class TickReport:
     retention: dict[str, int] | None = None  # what the day's retention sweep removed
     rounds: RoundScheduleReport = field(default_factory=RoundScheduleReport)
     catch_ups: int = 0  # away and cover
+    nightly_import: NightlyImportReport | None = None  # the case system's export (issue 22)
+    import_checks_forgotten: int = 0  # imports checked in Slack, kept for their button
 
     def summary(self) -> str:
         parts = [f"tick at {self.now.isoformat()}"]
+        if self.nightly_import is not None:
+            parts.append(self.nightly_import.describe())
         if self.drew_month:
             parts.append(f"drew the {self.drew_month} selection")
         parts.extend(self.drew_reaudits)
@@ -95,15 +101,20 @@ class TickReport:
             parts.append(describe_retention(self.retention))
         if self.catch_ups:
             parts.append(f"queued {self.catch_ups} welcome-back message(s)")
+        if self.import_checks_forgotten:
+            parts.append(f"forgot {self.import_checks_forgotten} import check(s) made in Slack")
         d = self.delivery
         parts.append(f"sent {d.sent}, failed {d.failed}, to retry {d.retried}")
         return "; ".join(parts)
 
 
 def run_due_work(services: Services, now: datetime) -> TickReport:
-    """Everything due at `now`, once: find people on Slack, run every job, deliver."""
+    """Everything due at `now`, once: import the night's export (before people are found on
+    Slack, so new staff are found in this sweep), find people on Slack, run every job, deliver."""
     tick = services.tick(now)
     report = TickReport(now=now)
+    # Several transactions of its own (one per file: see bot/people/nightly_import.py).
+    report.nightly_import = run_nightly_import(services.make_session, tick)
     report.slack_ids_found = resolve_slack_ids(
         services.make_session, services.client, now=now
     ).found
@@ -129,6 +140,7 @@ def run_due_work(services: Services, now: datetime) -> TickReport:
     report.team_digests = run(send_team_digests) or 0
     report.retention = run(run_retention)
     report.catch_ups = run(run_return_catch_ups) or 0
+    report.import_checks_forgotten = run(forget_old_checks) or 0
     report.delivery = services.sender.deliver_due()
     return report
 

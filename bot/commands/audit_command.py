@@ -81,6 +81,8 @@ def _dispatch(uow: UnitOfWork, command: AuditCommand) -> dict[str, Any]:
         return notice(answer_away(session, actor, command.away, now, uow.calendar.timezone))
     if name == "register":
         return notice(send_register(uow))
+    if name == "import":  # typed, it opens a form (handlers/commands.py); elsewhere, say how
+        return notice("Type `/audit import` to upload a CSV file, or share it in my DM.")
     if name == "inadmissible":
         return notice(mark_case_inadmissible(uow, command.case_ref, command.reason, command.note))
     if name == "report":

@@ -42,7 +42,7 @@ def parse_audit_command(text: str) -> AuditCommand:
     spec = COMMANDS_BY_NAME.get(name)
     if spec is None:
         raise UsageError(f"I don't know `{_shorten(words[0])}`.")
-    if name in ("help", "register"):
+    if name in ("help", "register", "import"):
         _expect_at_most(spec, arguments, 0)
         return AuditCommand(spec)
     if name == "explain":

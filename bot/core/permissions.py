@@ -78,6 +78,14 @@ AUDIT_COMMANDS = (
         "define a thematic audit, whole-file audit or audit day (admins); see rounds' progress",
         OVERSEERS,
     ),
+    # Imports from Slack (issue 22): the form opens for administrators only.
+    CommandSpec(
+        "import",
+        "import",
+        "import teams.csv, staff.csv or cases.csv: upload it in a form (or share it in my DM),"
+        " check it, then press Import",
+        ("admin",),
+    ),
     # -- away and cover (bot/people/away.py) --
     CommandSpec(
         "away",

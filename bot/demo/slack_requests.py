@@ -166,3 +166,26 @@ def home_click_body(
         container={"type": "view", "view_id": view_id},
         view={**view, "id": view_id},
     )
+
+
+def file_shared_body(*, user_id: str, file_id: str, channel_id: str, event_id: str) -> str:
+    """The Events API delivery of `file_shared`: a person shared a file where the bot sees it
+    (JSON, not a form). It names the file only; files.info tells the rest."""
+    return json.dumps(
+        {
+            "token": "unused",
+            "team_id": "T0AUDIT01",
+            "api_app_id": "A0AUDITBOT",
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": int(time.time()),
+            "event": {
+                "type": "file_shared",
+                "channel_id": channel_id,
+                "file_id": file_id,
+                "user_id": user_id,
+                "file": {"id": file_id},
+                "event_ts": f"{int(time.time())}.000200",
+            },
+        }
+    )

@@ -35,7 +35,7 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # Parameters Slack accepts as JSON text in a form body; they are recorded decoded.
@@ -97,6 +97,16 @@ class _RateLimit:
 
 
 @dataclass
+class _SharedFile:
+    """A file a person gave Slack (shared in a DM or put in a form's file input)."""
+
+    file_id: str
+    name: str
+    data: bytes
+    user_id: str
+
+
+@dataclass
 class _Upload:
     file_id: str
     filename: str
@@ -127,6 +137,7 @@ class SlackStandIn:
         self._delays: dict[str, float] = {}
         self._rate_limits: dict[str, _RateLimit] = {}
         self._uploads: dict[str, _Upload] = {}
+        self._files: dict[str, _SharedFile] = {}
         self._ts_counter = itertools.count(1)
         self._id_counter = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
@@ -194,6 +205,36 @@ class SlackStandIn:
         with self._lock:
             self._users_by_email[email.strip().lower()] = user
             self._users_by_id[user_id] = user
+
+    # -- files people give Slack ---------------------------------------------------------------
+
+    def add_file(self, name: str, data: bytes, *, user_id: str = "U0UPLOADER") -> dict[str, Any]:
+        """Hold a file as Slack does once a person uploads it; return its file object as Slack
+        puts it in events and form submissions (files.info answers the same, and its
+        `url_private_download` serves the bytes to a request with a bot token)."""
+        file_id = self._next_id("F")
+        with self._lock:
+            self._files[file_id] = _SharedFile(file_id, name, data, user_id)
+        return self._file_json(self._files[file_id])
+
+    def replace_file(self, file_id: str, data: bytes) -> None:
+        """The file's bytes change (as if edited): a later download gets the new ones."""
+        with self._lock:
+            self._files[file_id].data = data
+
+    def _file_json(self, shared: _SharedFile) -> dict[str, Any]:
+        folder = f"{self.base_url}/files-pri/{self.team_id}-{shared.file_id}"
+        return {
+            "id": shared.file_id,
+            "name": shared.name,
+            "title": shared.name,
+            "mimetype": "text/csv",
+            "filetype": "csv",
+            "user": shared.user_id,
+            "size": len(shared.data),
+            "url_private": f"{folder}/{quote(shared.name)}",
+            "url_private_download": f"{folder}/download/{quote(shared.name)}",
+        }
 
     # -- fault injection ---------------------------------------------------------------------
 
@@ -299,6 +340,7 @@ class SlackStandIn:
             self._delays.clear()
             self._rate_limits.clear()
             self._uploads.clear()
+            self._files.clear()
 
     def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
         """Poll `predicate` until it is true or `timeout` seconds pass; return its last value."""
@@ -453,6 +495,13 @@ class SlackStandIn:
             "is_enterprise_install": False,
         }
 
+    def _files_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            shared = self._files.get(str(params.get("file") or ""))
+        if shared is None:
+            return {"ok": False, "error": "file_not_found"}
+        return {"ok": True, "file": self._file_json(shared)}
+
     def _files_get_upload_url(self, params: dict[str, Any]) -> dict[str, Any]:
         if not params.get("filename") or not params.get("length"):
             return {"ok": False, "error": "invalid_arguments"}
@@ -502,6 +551,7 @@ _METHODS: dict[str, Callable[[SlackStandIn, dict[str, Any]], dict[str, Any]]] = 
     "views.push": SlackStandIn._views,
     "views.publish": _views_publish,
     "auth.test": SlackStandIn._auth_test,
+    "files.info": SlackStandIn._files_info,
     "files.getUploadURLExternal": SlackStandIn._files_get_upload_url,
     "files.completeUploadExternal": SlackStandIn._files_complete_upload,
 }
@@ -552,6 +602,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._response_url(parts[1], body)
         elif len(parts) == 2 and parts[0] == "upload":
             self._upload(parts[1], body)
+        elif len(parts) == 4 and parts[0] == "files-pri" and parts[2] == "download":
+            self._download(parts[1].rsplit("-", 1)[-1])
         else:
             self._send(HTTPStatus.NOT_FOUND, {"ok": False, "error": "not_found"})
 
@@ -595,6 +647,31 @@ class _Handler(BaseHTTPRequestHandler):
             return
         standin._record(call)
         self._send_text(HTTPStatus.OK, f"OK - {len(body)}")
+
+    def _download(self, file_id: str) -> None:
+        """GET of a file's url_private_download. Like Slack, a request without a bot token gets
+        a sign-in web page (status 200, HTML), not the file."""
+        standin = self.standin
+        token = self._bearer_token()
+        call = Call(method="file_download", params={"file_id": file_id}, token=token)
+        fault = standin._take_fault("file_download")
+        with standin._lock:
+            shared = standin._files.get(file_id)
+        if fault is not None:
+            call.fault = f"http_{fault.status}"
+            standin._record(call)
+            self._send(fault.status, {"ok": False, "error": fault.error or "internal_error"})
+        elif shared is None:
+            call.fault = "error:file_not_found"
+            standin._record(call)
+            self._send(HTTPStatus.NOT_FOUND, {"ok": False, "error": "file_not_found"})
+        elif not (token or "").startswith("xoxb-"):
+            call.fault = "error:not_authed"
+            standin._record(call)
+            self._write(HTTPStatus.OK, b"<html>Sign in to Slack</html>", "text/html", {})
+        else:
+            standin._record(call)
+            self._write(HTTPStatus.OK, shared.data, "text/csv", {})
 
     def _respond(self, method: str, call: Call) -> None:
         standin = self.standin

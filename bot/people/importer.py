@@ -54,6 +54,8 @@ class ImportReport:
     unchanged: int
     dry_run: bool
     transfers: int = 0  # cases selected for audit that moved team or practitioner
+    # Checked before (in Slack), the file now makes other changes: nothing was written.
+    changed_since_check: bool = False
 
     @property
     def ok(self) -> bool:
@@ -84,25 +86,58 @@ def import_csv(
     actor: str,
     dry_run: bool = False,
     calendar: WorkingCalendar | None = None,
+    shown_as: str | None = None,
 ) -> ImportReport:
-    """Check the whole file against the database, then upsert it (unless any problem or dry run)."""
+    """Check the whole file against the database, then upsert it (unless any problem or dry run),
+    in a transaction of its own."""
+    try:
+        with linking_cases(policy.case_link), transaction(make_session) as session:
+            return import_in_session(
+                session, kind, path, policy=policy, now=now, actor=actor, dry_run=dry_run,
+                calendar=calendar, shown_as=shown_as,
+            )  # fmt: skip
+    except FileChanged as changed:
+        problems = _Problems(path, shown_as)
+        problems.add(1, f"the file changed while it was being imported ({changed})")
+        return ImportReport(kind, path, problems.lines(), 0, 0, 0, dry_run)
+
+
+def import_in_session(
+    session: Session,
+    kind: str,
+    path: Path,
+    *,
+    policy: Policy,
+    now: datetime,
+    actor: str,
+    dry_run: bool = False,
+    calendar: WorkingCalendar | None = None,
+    shown_as: str | None = None,
+    expected: tuple[int, int, int] | None = None,
+    logged: dict[str, Any] | None = None,
+) -> ImportReport:
+    """`import_csv` in the caller's transaction (an import asked for in Slack, or the nightly
+    export). Problems are reported as `shown_as:LINE` (default: the path). With `expected`
+    (new, updated, unchanged), nothing is written unless the file still makes exactly those
+    changes: the report says `changed_since_check`. `logged` adds details to the audit log.
+    Raises FileChanged when the file changes while it is written: the caller rolls back."""
     if kind not in IMPORT_KINDS:
         raise ValueError(f"unknown import kind {kind!r}: expected one of {', '.join(IMPORT_KINDS)}")
-    problems = _Problems(path)
+    problems = _Problems(path, shown_as)
     rows = _read_rows(path, FORMATS[kind], problems)
     counts: Counter[str] = Counter()
     transfers = 0
+    changed_since_check = False
     if rows is not None:
-        try:
-            with linking_cases(policy.case_link), transaction(make_session) as session:
-                plan = PLANNERS[kind](rows, _Context(session, policy, now.date(), problems, path))
-                counts = plan.counts()
-                if not problems and not dry_run:
-                    transfers = _write(
-                        session, plan, kind, path, counts, policy, now, actor, calendar
-                    )
-        except FileChanged as changed:
-            problems.add(1, f"the file changed while it was being imported ({changed})")
+        plan = PLANNERS[kind](rows, _Context(session, policy, now.date(), problems, path))
+        counts = plan.counts()
+        changes = (counts["created"], counts["updated"], counts["unchanged"])
+        changed_since_check = not problems and expected is not None and changes != expected
+        if not problems and not dry_run and not changed_since_check:
+            subject = shown_as or path.name
+            transfers = _write(
+                session, plan, kind, subject, counts, policy, now, actor, calendar, logged or {}
+            )
     if problems:
         counts = Counter()
     return ImportReport(
@@ -112,8 +147,9 @@ def import_csv(
         created=counts["created"],
         updated=counts["updated"],
         unchanged=counts["unchanged"],
-        dry_run=dry_run,
+        dry_run=dry_run or changed_since_check,
         transfers=transfers,
+        changed_since_check=changed_since_check,
     )
 
 
@@ -121,12 +157,13 @@ def _write(
     session: Session,
     plan: _Plan | _CasePlan,
     kind: str,
-    path: Path,
+    subject: str,
     counts: Counter[str],
     policy: Policy,
     now: datetime,
     actor: str,
     calendar: WorkingCalendar | None,
+    logged: dict[str, Any],
 ) -> int:
     """Write the plan and what follows from it; how many selected cases it moved."""
     plan.write(session)
@@ -140,11 +177,12 @@ def _write(
         session,
         actor=actor,
         action=f"import.{kind}",
-        subject=path.name,
+        subject=subject,
         now=now,
         created=counts["created"],
         updated=counts["updated"],
         unchanged=counts["unchanged"],
+        **logged,
     )
     return transfers
 
@@ -184,6 +222,7 @@ class _Problems:
     """Problems found so far, each tied to a physical line of the file."""
 
     path: Path
+    shown_as: str | None = None  # the name a person gave the file, when not its path
     found: list[tuple[int, str]] = field(default_factory=list)
 
     def add(self, line: int, message: str) -> None:
@@ -198,7 +237,8 @@ class _Problems:
 
     def lines(self) -> list[str]:
         in_file_order = sorted(self.found, key=lambda problem: problem[0])
-        return [f"{self.path}:{line}: {message}" for line, message in in_file_order]
+        name = self.shown_as or self.path
+        return [f"{name}:{line}: {message}" for line, message in in_file_order]
 
 
 @dataclass(frozen=True)

@@ -140,6 +140,10 @@ DESCRIPTIONS = {
     "retention.closed_case_days": "This many days after a case closed, its reference and every "
     "text about it are removed (none: kept).",
     "retention.run_at": "Time of the daily retention sweep.",
+    "imports.folder": "Absolute path of the folder where the case system leaves its nightly "
+    "export (teams.csv, staff.csv, cases.csv); none: no nightly import.",
+    "imports.run_at": "From this time each day, the files found in `imports.folder` are "
+    "imported (teams, then staff, then cases) and the administrators told.",
     "rounds.themes": "Question sets of thematic rounds, by name: each like `framework` (built "
     "in: `neglect`, `voice_of_the_child`).",
     "rounds.selection_weeks_before": "An audit day's cases are drawn this many weeks before it.",

@@ -407,6 +407,22 @@ class RetentionPolicy(_Section):
     run_at: time = time(2, 0)
 
 
+class ImportsPolicy(_Section):
+    """The case system's nightly export (issue 22): teams.csv, staff.csv and cases.csv left in
+    `folder` are imported once a day from `run_at`. No folder (the default): nothing is looked
+    for."""
+
+    folder: Path | None = None
+    run_at: time = time(2, 0)
+
+    @field_validator("folder")
+    @classmethod
+    def _absolute_folder(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_absolute():
+            raise ValueError("must be an absolute path (e.g. /srv/auditbot/export)")
+        return value
+
+
 CASE_LINK_PLACEHOLDER = "{case_ref}"
 
 
@@ -599,6 +615,7 @@ class Policy(_Section):
     transfer: Literal["stay", "follow"] = "stay"
     case_link: str | None = None
     retention: RetentionPolicy = RetentionPolicy()
+    imports: ImportsPolicy = ImportsPolicy()  # issue 22: the nightly export
 
     @field_validator("case_link")
     @classmethod

@@ -33,12 +33,15 @@ SCOPES_NEEDED: dict[str, set[str]] = {
     "chat.postMessage": {"chat:write"},
     "chat.update": {"chat:write"},
     "conversations.open": {"im:write"},
+    "files.info": {"files:read"},
     "files.uploadV2": {"files:write"},
     "users.lookupByEmail": {"users:read.email", "users:read"},
     "views.open": set(),
     "views.publish": set(),
 }
 SLASH_COMMAND_SCOPE = "commands"
+# The bot scopes each event needs, from https://docs.slack.dev/reference/events/<event>.
+EVENT_SCOPES: dict[str, set[str]] = {"app_home_opened": set(), "file_shared": {"files:read"}}
 
 
 def source_text() -> str:
@@ -96,6 +99,7 @@ def test_the_manifest_declares_exactly_the_scopes_the_code_needs():
     needed = set().union(*(SCOPES_NEEDED[m] for m in methods_called() if m in SCOPES_NEEDED))
     if registered("command"):
         needed.add(SLASH_COMMAND_SCOPE)
+    needed |= set().union(*(EVENT_SCOPES[event] for event in registered("event")))
     declared = set(MANIFEST["oauth_config"]["scopes"]["bot"])
     assert declared - needed == set(), "declared but never needed (least privilege)"
     assert needed - declared == set(), "needed by the code but not declared"
@@ -120,11 +124,14 @@ def test_every_audit_sub_command_in_help_is_in_the_usage_hint(spec):
 
 def test_events_home_tab_and_interactivity_reach_the_one_endpoint():
     events = MANIFEST["settings"]["event_subscriptions"]
-    assert set(events["bot_events"]) == registered("event") == {"app_home_opened"}
+    assert set(events["bot_events"]) == registered("event") == set(EVENT_SCOPES)
     assert events["request_url"] == REQUEST_URL
     assert MANIFEST["settings"]["interactivity"] == {"is_enabled": True, "request_url": REQUEST_URL}
     home = MANIFEST["features"]["app_home"]
     assert home["home_tab_enabled"] is True and home["messages_tab_enabled"] is True
+    # An administrator shares a CSV in the DM to import it (file_shared): the tab takes files.
+    assert home["messages_tab_read_only_enabled"] is False
+    assert "message.im" not in events["bot_events"]  # what is typed there is never read
     # HTTP by default; Socket Mode is described in the manifest's comments as the option.
     assert MANIFEST["settings"]["socket_mode_enabled"] is False
     assert "socket_mode_enabled to true" in (ROOT / "slack-app-manifest.yml").read_text()

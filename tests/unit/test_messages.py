@@ -41,6 +41,11 @@ person = Obj(name="Nina <North> & co", email="nina@example.gov.uk", slack_user_i
 # What a message says of a cover's act, with names that must be escaped.
 ON_BEHALF = Acting(Obj(id=1, name="Sam <!here> & co"), Obj(id=2, name=person.name)).note
 no_slack = Obj(name="Owen Price", email="owen@example.gov.uk", slack_user_id=None)
+IMPORT_CHECK = Obj(
+    id=12, filename="<!channel> " + "&" * 200 + ".csv", kind="staff", created=1, updated=2,
+    unchanged=3,
+)  # fmt: skip
+IMPORT_PROBLEMS = ["staff.csv:2: " + "&<" * 150] * 20  # as cut by shown_problems
 case = Obj(case_ref="CR-100001", case_type="CP")
 
 
@@ -237,6 +242,23 @@ SAMPLES = {
     ),
     "redraw_modal": dict(case_ref="CR-1", private_metadata='{"selection_id": 1}', min_reason=10),
     "notice": dict(text="Nope", usage="/audit help"),
+    # Imports from Slack and the nightly export (issue 22, part 1): names come from files.
+    "import_modal": dict(kinds=[("teams", "Teams"), ("staff", "Staff"), ("cases", "Cases")]),
+    "import_check_dm": dict(
+        check=IMPORT_CHECK, problems=IMPORT_PROBLEMS, problems_total=500, keep_days=7
+    ),
+    "import_result_dm": dict(
+        check=IMPORT_CHECK, by=person, at=datetime(2026, 12, 1, 9, 0, tzinfo=UTC), transfers=3
+    ),
+    "nightly_import_dm": dict(
+        outcome="rejected",
+        filename="<!channel>&.csv",
+        report=None,
+        problems=IMPORT_PROBLEMS,
+        problems_total=500,
+        moved_to="rejected/" + "&" * 200,
+        folder="",
+    ),
     "help_reply": dict(commands=list(AUDIT_COMMANDS)),
     "select_reply": dict(
         outcome=SelectionOutcome(
@@ -1115,3 +1137,23 @@ def test_a_cover_sees_a_colleagues_items_after_their_own_marked_within_50_blocks
     first, second = [b["text"]["text"] for b in rendered["blocks"][2:4]]
     assert "For Nina" not in first and "For Nina North · due" in second  # mine first
     assert "…and 96 more (audit to submit: 96)" in text
+
+
+def test_an_import_check_with_no_problem_offers_import_and_one_with_problems_does_not():
+    fine = render("import_check_dm", check=IMPORT_CHECK, problems=[], problems_total=0, keep_days=7)
+    [button] = [e for b in fine["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert (button["action_id"], button["value"]) == ("import.confirm", "12")
+    assert "1 new, 2 updated, 3 unchanged" in fine["text"] and "<!channel>" not in fine["text"]
+    bad = render("import_check_dm", **SAMPLES["import_check_dm"])
+    assert not [b for b in bad["blocks"] if b["type"] == "actions"]
+    assert "all 500 are in the attached file" in json.dumps(bad)
+
+
+@pytest.mark.parametrize("outcome", ["imported", "rejected", "missing"])
+def test_every_nightly_import_message_fits_and_escapes_names(outcome):
+    sample = {**SAMPLES["nightly_import_dm"], "outcome": outcome, "folder": "/srv/<!here>"}
+    rendered = render("nightly_import_dm", **{**sample, "report": IMPORT_CHECK})
+    assert rendered["text"] and len(rendered["blocks"]) <= 50
+    for block in rendered["blocks"]:
+        check_block(block)
+    assert "<!channel>" not in json.dumps(rendered) and "<!here>" not in json.dumps(rendered)
