@@ -122,6 +122,9 @@ def run_due_work(services: Services, now: datetime) -> TickReport:
     def run(job: Job[T]) -> T | None:
         return _once(services, tick, job)
 
+    # First: what has passed its retention period is gone before any job reads it (a catch-up
+    # tick's briefing must not quote text the sweep would remove).
+    report.retention = run(run_retention)
     drawn = run(run_scheduled_draw)
     report.drew_month = str(drawn.month) if drawn else None
     report.drew_reaudits = [
@@ -138,7 +141,6 @@ def run_due_work(services: Services, now: datetime) -> TickReport:
     report.briefings = run(send_monthly_briefings) or 0
     report.chasing_dms = run(run_chasing) or 0
     report.team_digests = run(send_team_digests) or 0
-    report.retention = run(run_retention)
     report.catch_ups = run(run_return_catch_ups) or 0
     report.import_checks_forgotten = run(forget_old_checks) or 0
     report.delivery = services.sender.deliver_due()
