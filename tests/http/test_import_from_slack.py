@@ -171,7 +171,9 @@ def test_slacks_retry_of_a_share_is_checked_and_answered_once(running):
     share_in_dm(running, admin, file)
     running.dms_containing(admin, "1 new, 1 updated, 1 unchanged")
     share_in_dm(running, admin, file)  # the same event again
-    running.services.sender.deliver_due()
+    assert running.slack.wait_for(lambda: len(running.slack.calls("file_download")) == 2)
+    running.command(admin, "help")  # answered after the second check (one answer thread)
+    running.wait_until_sent()
     assert count(running, PendingImport) == 1
     assert len(running.dms_containing(admin, "1 new, 1 updated, 1 unchanged")) == 1
 
