@@ -40,6 +40,8 @@ class Staff(SQLModel, table=True):
     slack_lookup_at: datetime | None = _utc(default=None)
     newly_qualified: bool = False
     status: str = StaffStatus.ACTIVE
+    # When a leaver's work was handed over: their identity goes `retention.leaver_days` later.
+    left_at: datetime | None = _utc(default=None)
 
     @property
     def role_set(self) -> frozenset[str]:

@@ -26,6 +26,9 @@ def hand_over_leavers(session: Session, *, now: datetime, actor: str) -> int:
     session.flush()
     handed = 0
     for leaver in session.exec(select(Staff).where(Staff.status == StaffStatus.LEFT)).all():
+        if leaver.left_at is None:  # the first import that says they left
+            leaver.left_at = now
+            session.add(leaver)
         _withhold_pending(session, leaver)
         items = open_items(session, leaver)
         if not items:
