@@ -27,6 +27,8 @@ WIDTH = 760
 # (file name, words the message contains): the first such message on the page is shot. Who
 # gets which case changes from run to run (the draw is random), so shots go by words, not names.
 SHOTS = [
+    ("import-problems", "1 problem, so nothing can be imported"),
+    ("import-check", "checked: 200 new"),
     ("selection-dm", "Your case for the December 2026 audit"),
     ("redraw-form", "Ask for another case"),
     ("booking-form", "a form opens Book discussion"),
@@ -78,6 +80,11 @@ def shoot(chromium: str, page: Path, anchor: str, target: Path) -> None:
             "--headless",
             "--no-sandbox",
             "--disable-gpu",
+            # No network but the page: without these, Chromium waits on blocked connections.
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
             "--hide-scrollbars",
             f"--window-size={WIDTH},2400",
             f"--screenshot={target}",

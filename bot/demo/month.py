@@ -99,7 +99,9 @@ class DemoMonth:
         self.out.write(f"▸ {self.when}: {text}\n")
 
     def import_sample(self) -> None:
-        for kind in ("teams", "staff", "cases"):
+        """Teams and staff on the server (the first administrator must exist to import in
+        Slack); cases.csv in Slack, see `import_in_slack`."""
+        for kind in ("teams", "staff"):
             with resources.as_file(resources.files("bot.demo.sample") / f"{kind}.csv") as path:
                 report = import_csv(
                     self.services.make_session,
@@ -112,6 +114,29 @@ class DemoMonth:
             if not report.ok:
                 raise RuntimeError("\n".join(report.errors))
             self.say(f"administrator imports {kind}.csv: {report.summary().split(': ', 1)[1]}")
+
+    def import_in_slack(self, admin: str, filename: str, data: bytes) -> dict[str, Any]:
+        """The administrator gives the file to `/audit import`; returns the dry run's DM."""
+        file = self.slack.add_file(filename, data, user_id=admin)
+        self.command(admin, "import")
+        self.say(f"{self.transcript.names[admin]} chooses {filename} in the form")
+        values = {"file": {"file": {"type": "file_input", "files": [file]}}}
+        before = len(self._dry_runs(admin, filename))
+        self.submit(admin, self.last_view_opened(), values)
+        if not self.slack.wait_for(lambda: len(self._dry_runs(admin, filename)) > before):
+            raise RuntimeError(f"the bot did not answer the import of {filename}")
+        self.collect_slack_calls()
+        return self._dry_runs(admin, filename)[-1]
+
+    def _dry_runs(self, admin: str, filename: str) -> list[dict[str, Any]]:
+        self.services.sender.deliver_due()  # the check queues its answer from a worker
+        return [
+            {**c.params, "channel": "D" + admin[1:], "ts": c.response["ts"]}
+            for c in self.slack.calls("chat.postMessage")
+            if c.fault is None
+            and _user_of(c.params["channel"]) == admin
+            and c.params.get("text", "").startswith(f"{filename} (")
+        ]
 
     def command(self, user_id: str, text: str, command: str = "/audit") -> None:
         """Type a slash command; its reply (or the form it opens) goes in the transcript."""
@@ -298,6 +323,7 @@ def run_demo(out: TextIO, out_dir: Path | None = None, keep_database: Path | Non
         demo = DemoMonth(slack, Path(workdir), out)
         admin = _first_with_role(demo.staff, "admin")
         demo.import_sample()
+        _import_cases_in_slack(demo, admin)  # issue 22
         october = _october_audit(demo)
         demo.at(2026, 11, 30, 14, 30)
         demo.command(admin, "status 2026-12")
@@ -321,6 +347,19 @@ def run_demo(out: TextIO, out_dir: Path | None = None, keep_database: Path | Non
             page = write_transcript_html(out_dir / "transcript.html", demo.transcript, DEMO_TITLE)
             out.write(f"The transcript as Slack would show it: {page}\n")
     return 0
+
+
+def _import_cases_in_slack(demo: DemoMonth, admin: str) -> None:
+    """The administrator gives cases.csv to `/audit import`: a first file with a mistake is
+    refused line by line and changes nothing; the corrected one is imported with one click."""
+    with resources.as_file(resources.files("bot.demo.sample") / "cases.csv") as path:
+        good = path.read_bytes()
+    lines = good.decode("utf-8").splitlines(keepends=True)
+    lines[4] = lines[4].replace("Children in Care", "Children in Cair")  # cases.csv:5: a typo
+    demo.import_in_slack(admin, "cases.csv", "".join(lines).encode("utf-8"))
+    checked = demo.import_in_slack(admin, "cases.csv", good)
+    demo.click(admin, "import.confirm", checked)
+    demo.deliver()
 
 
 def _draw_and_redraw(demo: DemoMonth) -> str:

@@ -434,7 +434,7 @@ def _known_team(row: _Row, teams: dict[str, Team], problems: _Problems) -> Team 
     team = teams.get(name.lower())
     if team is None:
         problems.add(
-            row.line, f"team '{name}' does not exist: import teams first (auditbot import teams)"
+            row.line, f"team '{name}' does not exist: correct the name, or import teams.csv first"
         )
     return team
 
@@ -933,8 +933,7 @@ def _known_worker(row: _Row, staff: dict[str, Staff], problems: _Problems) -> St
     if worker is None:
         problems.add(
             row.line,
-            f"worker_email '{email}' is not a staff member: import staff first "
-            "(auditbot import staff)",
+            f"worker_email '{email}' is not a staff member: import staff.csv first",
         )
     return worker
 

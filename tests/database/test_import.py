@@ -281,7 +281,7 @@ def test_team_names_match_existing_case_insensitively(make_session, policy, tmp_
         ),
         (
             "x@example.gov.uk,X Person,practitioner,Nowhere Team,tm@example.gov.uk,,,",
-            "team 'Nowhere Team' does not exist: import teams first (auditbot import teams)",
+            "team 'Nowhere Team' does not exist: correct the name, or import teams.csv first",
         ),
         (
             "x@example.gov.uk,X Person,practitioner,North Team,boss@example.gov.uk,,,",
@@ -342,7 +342,7 @@ def test_several_problems_on_one_line_are_each_reported(make_session, policy, tm
             f"{path}:2: name is required",
             f"{path}:2: role 'boss' is not one of practitioner, team_manager, service_manager, "
             "head_of_service, admin",
-            f"{path}:2: team 'Nowhere' does not exist: import teams first (auditbot import teams)",
+            f"{path}:2: team 'Nowhere' does not exist: correct the name, or import teams.csv first",
         ],
     )
 
@@ -473,14 +473,11 @@ def test_reimport_that_only_changes_a_manager_counts_as_updated(
         ),
         (
             "CR-100003,Nowhere Team,pr@example.gov.uk,CP,2026-01-10,open,",
-            ["team 'Nowhere Team' does not exist: import teams first (auditbot import teams)"],
+            ["team 'Nowhere Team' does not exist: correct the name, or import teams.csv first"],
         ),
         (
             "CR-100003,North Team,ghost@example.gov.uk,CP,2026-01-10,open,",
-            [
-                "worker_email 'ghost@example.gov.uk' is not a staff member: import staff first "
-                "(auditbot import staff)"
-            ],
+            ["worker_email 'ghost@example.gov.uk' is not a staff member: import staff.csv first"],
         ),
         (
             "cr-100001,North Team,pr@example.gov.uk,CP,2026-01-10,open,",
