@@ -19,7 +19,9 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("staff") as batch:
-        batch.add_column(sa.Column("left_at", models.types.UTCDateTime(timezone=True), nullable=True))
+        batch.add_column(
+            sa.Column("left_at", models.types.UTCDateTime(timezone=True), nullable=True)
+        )
 
 
 def downgrade() -> None:
