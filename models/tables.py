@@ -126,6 +126,13 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = _utc(default=None)
     slack_channel: str | None = None
     slack_ts: str | None = None
+    # The files an upload put in Slack, so they can be deleted there after their period.
+    slack_file_ids: list[str] | None = Field(
+        default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
+    )
+    # When its removal from Slack was queued (bot/privacy/slack_cleanup.py): never twice, and
+    # no update of it is sent afterwards.
+    removed_from_slack_at: datetime | None = _utc(default=None)
 
 
 class AuditLogEntry(SQLModel, table=True):

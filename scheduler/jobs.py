@@ -30,6 +30,7 @@ from bot.people.away import run_return_catch_ups
 from bot.people.nightly_import import NightlyImportReport, run_nightly_import
 from bot.people.slack_import import forget_old_checks
 from bot.privacy.retention import run_retention
+from bot.privacy.slack_cleanup import FROM_SLACK, describe_removed_from_slack
 from bot.reaudit.draw import run_scheduled_reaudits
 from bot.report.delivery import send_monthly_briefings
 from bot.rounds.draw import RoundScheduleReport, run_round_schedule
@@ -150,7 +151,9 @@ def run_due_work(services: Services, now: datetime) -> TickReport:
 def describe_retention(removed: dict[str, int]) -> str:
     if not removed:
         return "retention: nothing had expired"
-    return "retention: removed " + ", ".join(f"{count} {what}" for what, count in removed.items())
+    parts = [f"{count} {what}" for what, count in removed.items() if what not in FROM_SLACK]
+    from_slack = describe_removed_from_slack(removed)
+    return "retention: removed " + ", ".join(parts + ([from_slack] if from_slack else []))
 
 
 def _once(services: Services, tick: Tick, job: Job[T]) -> T | None:

@@ -188,13 +188,13 @@ def queue_update(
     The update carries the message's whole new state, so it supersedes the updates of that
     message still waiting: they are withdrawn. Otherwise an older routine update could be sent
     after a newer, more urgent one and put the message back in its older state."""
-    original = select(OutboxMessage.id, OutboxMessage.recipient_staff_id).where(
-        OutboxMessage.idempotency_key == update_of
-    )
+    original = select(
+        OutboxMessage.id, OutboxMessage.recipient_staff_id, OutboxMessage.removed_from_slack_at
+    ).where(OutboxMessage.idempotency_key == update_of)
     found = session.exec(original).first()
     if found is None:
         return
-    queued = _insert(
+    queued = found[2] is None and _insert(  # a message removed from Slack is not updated
         session,
         idempotency_key=key,
         method="chat.update",
@@ -211,7 +211,7 @@ def queue_update(
         queue_home_refresh(session, found[1], change=key, now=now)
 
 
-def _withdraw_older_updates(session: Session, update_of: str, *, newer: str) -> None:
+def _withdraw_older_updates(session: Session, update_of: str, *, newer: str | None) -> None:
     session.execute(
         update(OutboxMessage)
         .where(
@@ -219,10 +219,55 @@ def _withdraw_older_updates(session: Session, update_of: str, *, newer: str) -> 
             OutboxMessage.status == OutboxStatus.PENDING,
             col(OutboxMessage.claimed_until).is_(None),
             OutboxMessage.payload["update_of"].as_string() == update_of,
-            OutboxMessage.idempotency_key != newer,
+            OutboxMessage.idempotency_key != (newer or ""),
         )
         .values(status=OutboxStatus.WITHDRAWN)
     )
+
+
+# -- removing the bot's old messages and files from Slack (bot/privacy/slack_cleanup.py) ---------
+
+MESSAGE_DELETE = "chat.delete"
+FILE_DELETE = "files.delete"
+
+
+def queue_message_deletion(
+    session: Session, *, key: str, channel: str, ts: str, concern: str, now: datetime
+) -> bool:
+    """Queue the deletion of a message the bot posted (where Slack put it: channel and ts);
+    whether it was queued (False: the key was already there)."""
+    return _insert(
+        session,
+        idempotency_key=key,
+        method=MESSAGE_DELETE,
+        recipient_staff_id=None,
+        channel=channel,
+        payload={"channel": channel, "ts": ts},
+        concern=concern,
+        now=now,
+    )
+
+
+def queue_file_deletion(
+    session: Session, *, key: str, channel: str, file_id: str, concern: str, now: datetime
+) -> bool:
+    """Queue the deletion of a file the bot uploaded to `channel`, with the message that shared
+    it there (its comment); whether it was queued."""
+    return _insert(
+        session,
+        idempotency_key=key,
+        method=FILE_DELETE,
+        recipient_staff_id=None,
+        channel=channel,
+        payload={"file": file_id},
+        concern=concern,
+        now=now,
+    )
+
+
+def withdraw_updates(session: Session, update_of: str) -> None:
+    """Withdraw the pending updates of the message queued under `update_of` (it is going)."""
+    _withdraw_older_updates(session, update_of, newer=None)
 
 
 def withdraw_pending(session: Session, concern: str) -> None:

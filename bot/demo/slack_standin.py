@@ -16,6 +16,9 @@ and `delay` makes every call of a method take longer (a slow Slack, for crash te
 Recorded `Call.fault` values: ``"http_<status>"`` (an HTTP error status), ``"error:<code>"`` (an
 `ok: false` answer), ``"reset"`` (connection closed without an answer), ``"rate_limited"`` (a
 429 from `rate_limit`). Successful calls have ``fault=None``.
+
+What the bot posted and uploaded is held until it deletes it (chat.delete, files.delete), so a
+test can ask what Slack still holds: `holds_message`, `messages_held`, `holds_file`.
 """
 
 from __future__ import annotations
@@ -112,6 +115,7 @@ class _Upload:
     filename: str
     data: bytes | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    shares: list[tuple[str, str]] = field(default_factory=list)  # (channel, ts) of its message
 
 
 class SlackStandIn:
@@ -138,6 +142,9 @@ class SlackStandIn:
         self._rate_limits: dict[str, _RateLimit] = {}
         self._uploads: dict[str, _Upload] = {}
         self._files: dict[str, _SharedFile] = {}
+        # What the bot posted (or shared a file with) and has not deleted, by (channel, ts).
+        self._held: dict[tuple[str, str], dict[str, Any]] = {}
+        self._deleted: set[tuple[str, str]] = set()
         self._ts_counter = itertools.count(1)
         self._id_counter = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
@@ -327,6 +334,23 @@ class SlackStandIn:
             if call.fault is None and call.params.get("user_id") == user_id
         ]
 
+    def holds_message(self, channel: str, ts: str) -> bool:
+        """Whether the bot's message is still in Slack (posted and not deleted)."""
+        with self._lock:
+            return (_dm_channel(channel), ts) in self._held
+
+    def messages_held(self, channel_or_user: str) -> list[dict[str, Any]]:
+        """The bot's messages still in a conversation (a user id means their DM), oldest first,
+        file shares included (their text is the upload's comment)."""
+        channel = _dm_channel(channel_or_user)
+        with self._lock:
+            return [dict(message) for (where, _), message in self._held.items() if where == channel]
+
+    def holds_file(self, file_id: str) -> bool:
+        """Whether a file the bot uploaded is still in Slack."""
+        with self._lock:
+            return file_id in self._uploads
+
     def uploaded_file(self, file_id: str) -> bytes | None:
         with self._lock:
             upload = self._uploads.get(file_id)
@@ -341,6 +365,8 @@ class SlackStandIn:
             self._rate_limits.clear()
             self._uploads.clear()
             self._files.clear()
+            self._held.clear()
+            self._deleted.clear()
 
     def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
         """Poll `predicate` until it is true or `timeout` seconds pass; return its last value."""
@@ -410,12 +436,10 @@ class SlackStandIn:
         if not (params.get("text") or params.get("blocks") or params.get("attachments")):
             return {"ok": False, "error": "no_text"}
         ts = self._next_ts()
-        return {
-            "ok": True,
-            "channel": _dm_channel(str(channel)),
-            "ts": ts,
-            "message": self._message(params, ts),
-        }
+        message = self._message(params, ts)
+        with self._lock:
+            self._held[(_dm_channel(str(channel)), ts)] = message
+        return {"ok": True, "channel": _dm_channel(str(channel)), "ts": ts, "message": message}
 
     def _chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
         if not params.get("channel"):
@@ -423,13 +447,31 @@ class SlackStandIn:
         if not params.get("ts"):
             return {"ok": False, "error": "message_not_found"}
         ts = str(params["ts"])
+        where = (_dm_channel(str(params["channel"])), ts)
+        message = self._message(params, ts)
+        with self._lock:
+            if where in self._deleted:
+                return {"ok": False, "error": "message_not_found"}
+            if where in self._held:
+                self._held[where] = message
         return {
             "ok": True,
             "channel": str(params["channel"]),
             "ts": ts,
             "text": params.get("text", ""),
-            "message": self._message(params, ts),
+            "message": message,
         }
+
+    def _chat_delete(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Like Slack with a bot token: only a message the bot posted, once."""
+        if not params.get("channel"):
+            return {"ok": False, "error": "channel_not_found"}
+        where = (_dm_channel(str(params["channel"])), str(params.get("ts") or ""))
+        with self._lock:
+            if self._held.pop(where, None) is None:
+                return {"ok": False, "error": "message_not_found"}
+            self._deleted.add(where)
+        return {"ok": True, "channel": str(params["channel"]), "ts": where[1]}
 
     def _chat_post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
         if not params.get("channel"):
@@ -496,11 +538,24 @@ class SlackStandIn:
         }
 
     def _files_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = str(params.get("file") or "")
         with self._lock:
-            shared = self._files.get(str(params.get("file") or ""))
-        if shared is None:
+            shared = self._files.get(file_id)
+            upload = self._uploads.get(file_id)
+        if shared is not None:
+            return {"ok": True, "file": self._file_json(shared)}
+        if upload is not None and upload.data is not None:
+            return {"ok": True, "file": _uploaded_file_json(upload)}
+        return {"ok": False, "error": "file_not_found"}
+
+    def _files_delete(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A file the bot uploaded; the message that shared it stays (the sender deletes it
+        first, found by files.info). Unknown or deleted: file_not_found."""
+        with self._lock:
+            upload = self._uploads.pop(str(params.get("file") or ""), None)
+        if upload is None:
             return {"ok": False, "error": "file_not_found"}
-        return {"ok": True, "file": self._file_json(shared)}
+        return {"ok": True}
 
     def _files_get_upload_url(self, params: dict[str, Any]) -> dict[str, Any]:
         if not params.get("filename") or not params.get("length"):
@@ -515,11 +570,13 @@ class SlackStandIn:
         if not isinstance(files, list) or not files:
             return {"ok": False, "error": "invalid_arguments"}
         answered = []
+        channel = params.get("channel_id")
         with self._lock:
-            for item in files:
-                upload = self._uploads.get(str(item.get("id")))
-                if upload is None or upload.data is None:
-                    return {"ok": False, "error": "file_not_found"}
+            uploads = [self._uploads.get(str(item.get("id"))) for item in files]
+            if any(upload is None or upload.data is None for upload in uploads):
+                return {"ok": False, "error": "file_not_found"}
+            for item, upload in zip(files, uploads, strict=True):
+                assert upload is not None and upload.data is not None
                 answered.append(
                     {
                         "id": upload.file_id,
@@ -528,7 +585,30 @@ class SlackStandIn:
                         "size": len(upload.data),
                     }
                 )
+            if channel:  # shared with one message carrying the comment, as Slack does
+                ts = self._next_ts()
+                where = (_dm_channel(str(channel)), ts)
+                self._held[where] = {
+                    **self._message({"text": params.get("initial_comment") or ""}, ts),
+                    "files": [{"id": item["id"]} for item in answered],
+                }
+                for upload in uploads:
+                    assert upload is not None
+                    upload.shares.append(where)
         return {"ok": True, "files": answered}
+
+
+def _uploaded_file_json(upload: _Upload) -> dict[str, Any]:
+    shares: dict[str, list[dict[str, str]]] = {}
+    for channel, ts in upload.shares:
+        shares.setdefault(channel, []).append({"ts": ts})
+    return {
+        "id": upload.file_id,
+        "name": upload.filename,
+        "title": upload.filename,
+        "size": len(upload.data or b""),
+        "shares": {"private": shares} if shares else {},
+    }
 
 
 def _views_publish(standin: SlackStandIn, params: dict[str, Any]) -> dict[str, Any]:
@@ -542,6 +622,7 @@ def _views_publish(standin: SlackStandIn, params: dict[str, Any]) -> dict[str, A
 _METHODS: dict[str, Callable[[SlackStandIn, dict[str, Any]], dict[str, Any]]] = {
     "chat.postMessage": SlackStandIn._chat_post_message,
     "chat.update": SlackStandIn._chat_update,
+    "chat.delete": SlackStandIn._chat_delete,
     "chat.postEphemeral": SlackStandIn._chat_post_ephemeral,
     "users.lookupByEmail": SlackStandIn._users_lookup_by_email,
     "users.info": SlackStandIn._users_info,
@@ -552,6 +633,7 @@ _METHODS: dict[str, Callable[[SlackStandIn, dict[str, Any]], dict[str, Any]]] = 
     "views.publish": _views_publish,
     "auth.test": SlackStandIn._auth_test,
     "files.info": SlackStandIn._files_info,
+    "files.delete": SlackStandIn._files_delete,
     "files.getUploadURLExternal": SlackStandIn._files_get_upload_url,
     "files.completeUploadExternal": SlackStandIn._files_complete_upload,
 }

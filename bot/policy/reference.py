@@ -139,6 +139,8 @@ DESCRIPTIONS = {
     "are removed; grades, dates and counts stay (none: kept).",
     "retention.closed_case_days": "This many days after a case closed, its reference and every "
     "text about it are removed (none: kept).",
+    "retention.slack_message_days": "Auditbot's own DMs and files are deleted from Slack this many "
+    "days after their last update; team-channel digests (counts only) stay (none: kept).",
     "retention.run_at": "Time of the daily retention sweep.",
     "imports.folder": "Absolute path of the folder where the case system leaves its nightly "
     "export (teams.csv, staff.csv, cases.csv); none: no nightly import.",

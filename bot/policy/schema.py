@@ -404,6 +404,10 @@ class RetentionPolicy(_Section):
     outbox_message_days: int | None = Field(default=None, ge=1)  # bodies of sent messages
     free_text_days: int | None = Field(default=None, ge=1)  # justifications, reasons, notes
     closed_case_days: int | None = Field(default=None, ge=1)  # after the case closed
+    # Auditbot's own DMs and files in Slack (they name cases, may quote free text): deleted
+    # from Slack this long after their last update, so a DM still in use stays; 90 days
+    # outlasts an audit month and its re-audit, and the Home tab shows what is still open.
+    slack_message_days: int | None = Field(default=90, ge=1)
     run_at: time = time(2, 0)
 
 

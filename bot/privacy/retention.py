@@ -8,6 +8,8 @@ What goes (each period in the policy's `retention`, None keeps it):
   stays too.
 - `closed_case_days`: a case closed that long ago loses its reference (it becomes
   `closed-<id>`), and the free text about it goes whatever its age.
+- `slack_message_days`: the bot's own DMs and files are deleted from Slack, through the
+  outbox (bot/privacy/slack_cleanup.py).
 
 The sweep is claimed once per local day (`RetentionRun`), logged in the audit log with what it
 removed, and only touches what is not yet removed: running it again changes nothing.
@@ -26,6 +28,7 @@ from sqlmodel import Session, SQLModel, col, select
 from bot.core import auditlog
 from bot.core.tick import Tick
 from bot.policy.schema import Policy
+from bot.privacy.slack_cleanup import remove_old_messages_from_slack
 from models import (
     Audit,
     AuditAction,
@@ -132,7 +135,12 @@ def run_retention(session: Session, tick: Tick) -> dict[str, int] | None:
     policy, calendar, now = tick.policy, tick.calendar, tick.now
     rules = policy.retention
     local = calendar.local(now)
-    periods = (rules.outbox_message_days, rules.free_text_days, rules.closed_case_days)
+    periods = (
+        rules.outbox_message_days,
+        rules.free_text_days,
+        rules.closed_case_days,
+        rules.slack_message_days,
+    )
     if local.time() < rules.run_at or all(days is None for days in periods):
         return None
     day = local.date()
@@ -160,6 +168,8 @@ def sweep(session: Session, policy: Policy, now: datetime) -> dict[str, int]:
     if rules.free_text_days is not None:
         cutoff = now - timedelta(days=rules.free_text_days)
         removed.update(_redact_free_text(session, cutoff, removed_marker(rules.free_text_days)))
+    if rules.slack_message_days is not None:
+        removed.update(remove_old_messages_from_slack(session, now, rules.slack_message_days))
     return {name: count for name, count in removed.items() if count}
 
 

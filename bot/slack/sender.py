@@ -31,7 +31,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
-from bot.core.outbox import FILE_UPLOAD, HOME_PUBLISH
+from bot.core.outbox import FILE_DELETE, FILE_UPLOAD, HOME_PUBLISH, MESSAGE_DELETE
 from bot.slack.client import PERMANENT_ERRORS
 from bot.slack.directory import lookup_one
 from models import OutboxMessage, Staff
@@ -53,7 +53,25 @@ _MAX_ERROR_LENGTH = 500
 # An outbox method that is not one Web API call: payload {filename, content, title,
 # initial_comment}, or {files: [{filename, content or content_base64}], initial_comment} for
 # several files in one message, sent to the row's channel (a user id means their DM) with
-# files_upload_v2.
+# files_upload_v2. files.delete also deletes the messages that shared the file (see
+# `_delete_file`).
+
+# Answers to a deletion that mean it is done: the message or file is gone already.
+ALREADY_GONE = frozenset({"message_not_found", "file_not_found", "file_deleted"})
+# Answers no retry changes: Slack will not delete it (not the bot's own, compliance exports
+# keep it, deletion turned off). The row fails for good and shows in /audit status.
+CANNOT_DELETE = frozenset(
+    {
+        "cant_delete_message",
+        "cant_delete_file",
+        "compliance_exports_prevent_deletion",
+        "delete_not_allowed",
+        "file_deleting_disabled",
+    }
+)
+DELETIONS = (MESSAGE_DELETE, FILE_DELETE)
+# An update of a message no longer in Slack: no retry brings it back.
+MESSAGE_GONE = "message_not_found"
 
 
 @dataclass
@@ -259,6 +277,8 @@ class OutboxSender:
         try:
             if row.method == FILE_UPLOAD:
                 response = self._upload_file(channel, row.payload)
+            elif row.method == FILE_DELETE:
+                response = self._delete_file(row.payload["file"])
             elif row.method == HOME_PUBLISH:
                 view = self._home_view(row)
                 if view is None:
@@ -272,7 +292,10 @@ class OutboxSender:
         except SlackApiError as exc:
             self._note_write(paced, None)
             code = _error_code(exc)
-            if code in PERMANENT_ERRORS:
+            if row.method in DELETIONS and code in ALREADY_GONE:
+                self._mark_sent(row, slack_channel=channel, slack_ts=None, last_error=code)
+                report.sent += 1
+            elif code in PERMANENT_ERRORS or code in CANNOT_DELETE or code == MESSAGE_GONE:
                 self._fail(row, code, report)
             else:
                 self._retry(row, f"slack: {code or _status_text(exc)}", _retry_after(exc), report)
@@ -290,6 +313,7 @@ class OutboxSender:
             row,
             slack_channel=str(answered_channel or channel),
             slack_ts=str(ts) if ts is not None else None,
+            slack_file_ids=_file_ids(response) if row.method == FILE_UPLOAD else None,
         )
         report.sent += 1
 
@@ -305,6 +329,8 @@ class OutboxSender:
             OutboxStatus.WITHHELD,
         ):
             return _NoChannel(f"the message to update ({key}) was never delivered")
+        if target.removed_from_slack_at is not None:
+            return _NoChannel(f"the message to update ({key}) was removed from Slack")
         if target.status != OutboxStatus.SENT or not target.slack_ts:
             return _NOT_YET
         return {"channel": target.slack_channel, "ts": target.slack_ts}
@@ -335,6 +361,18 @@ class OutboxSender:
             title=payload.get("title"),
             initial_comment=payload.get("initial_comment"),
         )
+
+    def _delete_file(self, file_id: str) -> Any:
+        """Delete a file the bot uploaded, after the messages that shared it: they carry the
+        upload's comment, which may name a case. files.info lists them."""
+        info = self._client.files_info(file=file_id)
+        for channel, ts in _shares(info.get("file") or {}):
+            try:
+                self._client.chat_delete(channel=channel, ts=ts)
+            except SlackApiError as exc:
+                if _error_code(exc) not in ALREADY_GONE:
+                    raise
+        return self._client.files_delete(file=file_id)
 
     def _resolve_channel(self, row: _Row) -> str | _NoChannel:
         """The row's channel, else the recipient's Slack id, looked up by email if need be."""
@@ -402,7 +440,16 @@ class OutboxSender:
 
     # -- outcomes ------------------------------------------------------------------------------
 
-    def _mark_sent(self, row: _Row, *, slack_channel: str, slack_ts: str | None) -> None:
+    def _mark_sent(
+        self,
+        row: _Row,
+        *,
+        slack_channel: str,
+        slack_ts: str | None,
+        slack_file_ids: list[str] | None = None,
+        last_error: str | None = None,
+    ) -> None:
+        """Sent (or, for a deletion, done: `last_error` then says it was gone already)."""
         self._update(
             row,
             mine_only=False,  # sent by us: record it even if our lease ran out meanwhile
@@ -412,6 +459,8 @@ class OutboxSender:
             slack_ts=slack_ts,
             claimed_by=None,
             claimed_until=None,
+            **({"slack_file_ids": slack_file_ids} if slack_file_ids else {}),
+            **({"last_error": last_error} if last_error else {}),
         )
 
     def _fail(self, row: _Row, error: str, report: DeliveryReport) -> None:
@@ -530,6 +579,22 @@ def _file_upload(item: dict[str, str]) -> dict[str, Any]:
     else:
         content = item["content"]
     return {"filename": item["filename"], "title": item["filename"], "content": content}
+
+
+def _file_ids(response: Any) -> list[str] | None:
+    """The ids of the files an upload put in Slack (files.completeUploadExternal's answer)."""
+    files = response.get("files")
+    ids = [str(item["id"]) for item in files or [] if isinstance(item, dict) and item.get("id")]
+    return ids or None
+
+
+def _shares(file: dict[str, Any]) -> list[tuple[str, str]]:
+    """(channel, ts) of each message that shared a file, from files.info's `shares`."""
+    found = []
+    for by_channel in (file.get("shares") or {}).values():
+        for channel, shares in (by_channel or {}).items():
+            found.extend((channel, str(share["ts"])) for share in shares or [] if share.get("ts"))
+    return found
 
 
 def _describe(exc: BaseException) -> str:

@@ -152,7 +152,8 @@ def test_running_again_changes_nothing(make_session, world):
 def test_nothing_goes_before_its_time(make_session, world):
     before = snapshot(make_session)
     assert sweep(make_session, datetime(2027, 12, 21, 1, 0, tzinfo=UTC)) is None  # before 02:00
-    assert sweep(make_session, LATER, policy=Policy()) is None  # the default keeps everything
+    keep_all = Policy(retention=RetentionPolicy(slack_message_days=None))
+    assert sweep(make_session, LATER, policy=keep_all) is None  # no period: everything kept
     # January 2027: only the bodies of the messages of December (30 days) have expired.
     removed = sweep(make_session, datetime(2027, 1, 11, 3, 0, tzinfo=UTC))
     assert removed == {"outbox_bodies": 2}

@@ -41,6 +41,7 @@ _DELIVERY_COLUMNS = frozenset(
         "sent_at",
         "slack_channel",
         "slack_ts",
+        "slack_file_ids",
     }
 )
 

@@ -32,8 +32,10 @@ SCOPES_NEEDED: dict[str, set[str]] = {
     "auth.test": set(),  # Bolt checks the token at start
     "chat.postMessage": {"chat:write"},
     "chat.update": {"chat:write"},
+    "chat.delete": {"chat:write"},  # the bot's own messages only
     "conversations.open": {"im:write"},
     "files.info": {"files:read"},
+    "files.delete": {"files:write"},
     "files.uploadV2": {"files:write"},
     "users.lookupByEmail": {"users:read.email", "users:read"},
     "views.open": set(),
@@ -86,6 +88,8 @@ def test_the_scan_finds_the_methods_we_know_the_code_calls():
         "users.lookupByEmail",
         "conversations.open",
         "files.uploadV2",
+        "chat.delete",
+        "files.delete",
     } <= methods_called()
     assert slack_method("files_upload_v2") == "files.uploadV2"
 
