@@ -42,6 +42,7 @@ from sqlmodel import Session, SQLModel
 from bot.core.calendar import WorkingCalendar
 from bot.core.months import Month
 from bot.policy.schema import Policy
+from bot.privacy.retention import sweep
 from bot.selection.eligibility import Criteria
 from bot.tac.rules import TAC_CASE_TYPE, summary_status
 from models import (
@@ -1044,6 +1045,20 @@ def _drop_everything(engine: Engine) -> None:
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
+def _retention_up_to(session: Session, day: datetime) -> None:
+    """The history as a live database holds it: every daily sweep before the busy day done
+    (its DMs older than the Slack period removed then, one day at a time), so the busy day's
+    sweep finds one day's worth, not years of backlog."""
+    policy = Policy()
+    slack_cutoff = day - timedelta(days=policy.retention.slack_message_days or 0)
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == "sent", OutboxMessage.sent_at < slack_cutoff)
+        .values(removed_from_slack_at=OutboxMessage.sent_at)
+    )
+    sweep(session, policy, day)
+
+
 def _after_bulk_load(engine: Engine) -> None:
     """PostgreSQL: move the id sequences past the explicit ids; refresh the planner statistics
     (what autovacuum does on a live database). SQLite is left as the application leaves it."""
@@ -1089,6 +1104,8 @@ def generate(
             written = Generator(
                 session, scale, seed=seed, busy_day=busy_day, history_months=history_months
             ).run()
+            session.commit()
+            _retention_up_to(session, busy_day - timedelta(days=1))
             session.commit()
         _after_bulk_load(engine)
     finally:

@@ -119,3 +119,5 @@ class Priority(IntEnum):
     URGENT = 0  # Category 1 safeguarding alerts, their re-sends, escalation and acknowledgement
     ANSWER = 1  # what the person who just acted sees of what they did
     ROUTINE = 2  # everything else: reminders, chasing, digests, Home tab refreshes, others' DMs
+    # Deleting the bot's old messages from Slack after the retention period: never before a DM.
+    HOUSEKEEPING = 3

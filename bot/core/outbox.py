@@ -239,6 +239,7 @@ def queue_message_deletion(
     return _insert(
         session,
         idempotency_key=key,
+        priority=Priority.HOUSEKEEPING,
         method=MESSAGE_DELETE,
         recipient_staff_id=None,
         channel=channel,
@@ -256,6 +257,7 @@ def queue_file_deletion(
     return _insert(
         session,
         idempotency_key=key,
+        priority=Priority.HOUSEKEEPING,
         method=FILE_DELETE,
         recipient_staff_id=None,
         channel=channel,

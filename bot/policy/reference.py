@@ -141,6 +141,14 @@ DESCRIPTIONS = {
     "text about it are removed (none: kept).",
     "retention.slack_message_days": "Auditbot's own DMs and files are deleted from Slack this many "
     "days after their last update; team-channel digests (counts only) stay (none: kept).",
+    "retention.leaver_days": "This many days after a leaver's work was handed over, their name, "
+    "email and Slack id are removed wherever Auditbot keeps them; their row stays for the counts "
+    "(none: kept).",
+    "retention.absence_days": "Absences that ended this many days ago are deleted (none: kept).",
+    "retention.audit_log_days": "Audit-log entries this many days old are deleted (at least a "
+    "year: the scheduler looks up this year's work in the log; none: kept).",
+    "retention.home_tab_days": "Home tab records of people who last opened it this many days ago "
+    "are deleted (it is published again when they next open it; none: kept).",
     "retention.run_at": "Time of the daily retention sweep.",
     "imports.folder": "Absolute path of the folder where the case system leaves its nightly "
     "export (teams.csv, staff.csv, cases.csv); none: no nightly import.",

@@ -398,12 +398,22 @@ class ProgrammeCalendarPolicy(_Section):
 
 
 class RetentionPolicy(_Section):
-    """How long Auditbot keeps what it need not keep for ever, in days. None (the default)
-    keeps it: each council sets its own periods from its retention schedule."""
+    """How long Auditbot keeps what it need not keep for ever, in days. Every period has a
+    default a data-protection officer can accept as a start (nothing is kept for ever unless a
+    council sets a period to null); each council sets its own from its retention schedule."""
 
-    outbox_message_days: int | None = Field(default=None, ge=1)  # bodies of sent messages
-    free_text_days: int | None = Field(default=None, ge=1)  # justifications, reasons, notes
-    closed_case_days: int | None = Field(default=None, ge=1)  # after the case closed
+    # Bodies of sent messages: needed only while a message may be updated or re-sent.
+    outbox_message_days: int | None = Field(default=90, ge=1)
+    # Justifications, reasons, notes: two years covers the briefing's trend and re-audits.
+    free_text_days: int | None = Field(default=730, ge=1)
+    closed_case_days: int | None = Field(default=365, ge=1)  # after the case closed
+    # A leaver's name, email and Slack id, after their work was handed over.
+    leaver_days: int | None = Field(default=365, ge=1)
+    absence_days: int | None = Field(default=365, ge=1)  # after the absence ended
+    # Who did what: six years, as councils keep audit trails. At least a year, since the
+    # scheduler looks up this year's work in it (a month's briefing sent, a decision made).
+    audit_log_days: int | None = Field(default=2190, ge=366)
+    home_tab_days: int | None = Field(default=365, ge=1)  # since the person last opened it
     # Auditbot's own DMs and files in Slack (they name cases, may quote free text): deleted
     # from Slack this long after their last update, so a DM still in use stays; 90 days
     # outlasts an audit month and its re-audit, and the Home tab shows what is still open.

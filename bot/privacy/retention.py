@@ -7,7 +7,12 @@ What goes (each period in the policy's `retention`, None keeps it):
   "[removed after N days]"; grades, statuses and dates stay, so every count the reports need
   stays too.
 - `closed_case_days`: a case closed that long ago loses its reference (it becomes
-  `closed-<id>`), and the free text about it goes whatever its age.
+  `closed-<id>`), in message bodies too, and the free text about it goes whatever its age.
+- `leaver_days`: a leaver's name, email and Slack id, that long after their work was handed
+  over (bot/privacy/identity.py); their row stays, so who did what stays countable by id.
+- `absence_days`, `home_tab_days`: absences ended, and Home tab records last opened, that long
+  ago are deleted.
+- `audit_log_days`: audit-log entries that old are deleted.
 - `slack_message_days`: the bot's own DMs and files are deleted from Slack, through the
   outbox (bot/privacy/slack_cleanup.py).
 
@@ -17,19 +22,23 @@ removed, and only touches what is not yet removed: running it again changes noth
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, cast, update
+from sqlalchemy import ColumnElement, String, cast, delete, update
 from sqlmodel import Session, SQLModel, col, select
 
 from bot.core import auditlog
 from bot.core.tick import Tick
 from bot.policy.schema import Policy
+from bot.privacy.identity import forget_leavers
 from bot.privacy.slack_cleanup import remove_old_messages_from_slack
 from models import (
+    Absence,
     Audit,
     AuditAction,
     AuditLogEntry,
@@ -38,8 +47,10 @@ from models import (
     ConcernReview,
     Extension,
     FamilyEngagement,
+    HomeTabViewer,
     ModeratedJudgement,
     OutboxMessage,
+    ProgrammePause,
     Reaudit,
     RetentionRun,
     RoundCase,
@@ -47,6 +58,7 @@ from models import (
     Selection,
     TacDecision,
     TacSupervision,
+    TacTask,
 )
 from models.statuses import ActionStatus, CaseStatus, OutboxStatus, ReauditStatus
 
@@ -56,7 +68,7 @@ FINISHED_MESSAGES = (OutboxStatus.SENT, OutboxStatus.WITHDRAWN, OutboxStatus.FAI
 # Keys of free text inside JSON answers and audit-log details (see the audit and re-audit forms).
 FREE_TEXT_KEYS = frozenset(
     {"justification", "reason", "impact", "views", "concern_note", "no_actions", "addressed_note"}
-    | {"comment", "note", "actions_taken"}
+    | {"comment", "note", "actions_taken", "trigger_note"}
 )
 
 
@@ -80,7 +92,10 @@ class _TextColumns:
 
 FREE_TEXT_COLUMNS = (
     _TextColumns(Selection, ("replaced_reason",), col(Selection.replaced_at)),
-    _TextColumns(Booking, ("practitioner_reason", "closed_reason"), col(Booking.created_at)),
+    _TextColumns(ProgrammePause, ("reason",), col(ProgrammePause.paused_at)),
+    _TextColumns(
+        Booking, ("place", "practitioner_reason", "closed_reason"), col(Booking.created_at)
+    ),
     _TextColumns(
         FamilyEngagement,
         ("reason", "summary", "child_reason", "parents_reason"),
@@ -135,12 +150,7 @@ def run_retention(session: Session, tick: Tick) -> dict[str, int] | None:
     policy, calendar, now = tick.policy, tick.calendar, tick.now
     rules = policy.retention
     local = calendar.local(now)
-    periods = (
-        rules.outbox_message_days,
-        rules.free_text_days,
-        rules.closed_case_days,
-        rules.slack_message_days,
-    )
+    periods = [days for name, days in rules if name.endswith("_days")]
     if local.time() < rules.run_at or all(days is None for days in periods):
         return None
     day = local.date()
@@ -168,9 +178,25 @@ def sweep(session: Session, policy: Policy, now: datetime) -> dict[str, int]:
     if rules.free_text_days is not None:
         cutoff = now - timedelta(days=rules.free_text_days)
         removed.update(_redact_free_text(session, cutoff, removed_marker(rules.free_text_days)))
+    if rules.leaver_days is not None:
+        removed["leavers"] = forget_leavers(session, now, rules.leaver_days)
+    for name, days, model, dated in (
+        ("absences", rules.absence_days, Absence, Absence.ends_before),
+        ("home_tab_records", rules.home_tab_days, HomeTabViewer, HomeTabViewer.last_opened_at),
+        ("audit_log_entries", rules.audit_log_days, AuditLogEntry, AuditLogEntry.at),
+    ):
+        if days is not None:
+            removed[name] = _delete_older(session, model, dated, now - timedelta(days=days))
     if rules.slack_message_days is not None:
         removed.update(remove_old_messages_from_slack(session, now, rules.slack_message_days))
     return {name: count for name, count in removed.items() if count}
+
+
+def _delete_older(session: Session, model: type[SQLModel], dated: Any, cutoff: datetime) -> int:
+    result = session.execute(
+        delete(model).where(col(dated) < cutoff).execution_options(synchronize_session=False)
+    )
+    return result.rowcount
 
 
 def _clear_sent_messages(session: Session, now: datetime, days: int) -> int:
@@ -197,7 +223,8 @@ def _forget_closed_cases(session: Session, now: datetime, days: int) -> int:
     ).all()
     marker = removed_marker(days)
     for case in cases:
-        _forget_reference_in_log(session, case.case_ref, f"{CLOSED_CASE_PREFIX}{case.id}")
+        _forget_reference_in_log(session, case.case_ref, f"{CLOSED_CASE_PREFIX}{case.id}", marker)
+        _forget_reference_in_messages(session, case.case_ref, f"{CLOSED_CASE_PREFIX}{case.id}")
         case.case_ref = f"{CLOSED_CASE_PREFIX}{case.id}"
         session.add(case)
         selections = select(Selection.id).where(Selection.case_id == case.id)
@@ -205,17 +232,52 @@ def _forget_closed_cases(session: Session, now: datetime, days: int) -> int:
     return len(cases)
 
 
-def _forget_reference_in_log(session: Session, case_ref: str, replacement: str) -> None:
-    """Re-draws log the references they swapped: those of a forgotten case are replaced."""
+def _forget_reference_in_log(
+    session: Session, case_ref: str, replacement: str, marker: str
+) -> None:
+    """The log's details name cases (the references a re-draw swapped, a TAC checkpoint's
+    decisions): a forgotten case's reference is replaced wherever it appears, and the reasons
+    and notes of what is listed under it go with its other free text."""
+    whole = _whole_reference(case_ref)
     entries = session.exec(
-        select(AuditLogEntry).where(AuditLogEntry.action == "selection.redraw")
+        select(AuditLogEntry).where(
+            cast(AuditLogEntry.details, String).contains(case_ref, autoescape=True)
+        )
     ).all()
     for entry in entries:
-        if case_ref in entry.details.values():
-            entry.details = {
-                key: replacement if value == case_ref else value
-                for key, value in entry.details.items()
-            }
+        details = json.loads(whole.sub(replacement, json.dumps(entry.details)))
+        entry.details = _redact_items_about(details, replacement, marker)
+        session.add(entry)
+
+
+def _redact_items_about(value: Any, replacement: str, marker: str) -> Any:
+    """Free text of the items ({"case": reference, ...}) about the forgotten case."""
+    if isinstance(value, list):
+        return [_redact_items_about(item, replacement, marker) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if value.get("case") == replacement:
+        return _redact_json(value, marker)
+    return {key: _redact_items_about(item, replacement, marker) for key, item in value.items()}
+
+
+def _whole_reference(case_ref: str) -> re.Pattern[str]:
+    """A reference ends where no reference character follows (a full stop ends a sentence)."""
+    return re.compile(rf"(?<![A-Za-z0-9/_.-]){re.escape(case_ref)}(?!\.?[A-Za-z0-9/_-])")
+
+
+def _forget_reference_in_messages(session: Session, case_ref: str, replacement: str) -> None:
+    """Message bodies still held (not yet past `outbox_message_days`) lose the reference."""
+    whole = _whole_reference(case_ref)
+    messages = session.exec(
+        select(OutboxMessage).where(
+            cast(OutboxMessage.payload, String).contains(case_ref, autoescape=True)
+        )
+    ).all()
+    for message in messages:
+        body = whole.sub(replacement, json.dumps(message.payload))
+        message.payload = json.loads(body)
+        session.add(message)
 
 
 def _redact_case_text(session: Session, case_id: int, selection_ids: Any, marker: str) -> None:
@@ -238,6 +300,8 @@ def _redact_case_text(session: Session, case_id: int, selection_ids: Any, marker
         Extension: col(Extension.selection_id).in_(selection_ids),
     }
     for text in FREE_TEXT_COLUMNS:
+        if text.model not in by_case:  # not about a case (a programme pause)
+            continue
         for column in text.columns:
             _redact_column(session, text.model, column, by_case[text.model], marker)
     for model, rows in (
@@ -245,6 +309,30 @@ def _redact_case_text(session: Session, case_id: int, selection_ids: Any, marker
         (Reaudit, col(Reaudit.audit_id).in_(audits)),
     ):
         _redact_answers(session.exec(select(model).where(rows)).all(), "answers", marker)
+    subjects = _case_log_subjects(session, case_id, selection_ids, audits)
+    entries = session.exec(select(AuditLogEntry).where(col(AuditLogEntry.subject).in_(subjects)))
+    _redact_answers(entries.all(), "details", marker)
+
+
+def _case_log_subjects(
+    session: Session, case_id: int, selection_ids: Any, audits: Any
+) -> list[str]:
+    """The audit log's subjects ("booking:12") naming a row about one case: their entries'
+    reasons and notes are about the case too."""
+    rows = {
+        "selection": selection_ids,
+        "booking": select(Booking.id).where(col(Booking.selection_id).in_(selection_ids)),
+        "extension": select(Extension.id).where(col(Extension.selection_id).in_(selection_ids)),
+        "audit": audits,
+        "action": select(AuditAction.id).where(col(AuditAction.audit_id).in_(audits)),
+        "alert": select(SafeguardingAlert.id).where(col(SafeguardingAlert.audit_id).in_(audits)),
+        "reaudit": select(Reaudit.id).where(col(Reaudit.audit_id).in_(audits)),
+        "round-case": select(RoundCase.id).where(RoundCase.case_id == case_id),
+        "tac-task": select(TacTask.id).where(TacTask.case_id == case_id),
+    }
+    return [
+        f"{prefix}:{row_id}" for prefix, ids in rows.items() for row_id in session.exec(ids).all()
+    ]
 
 
 def _redact_free_text(session: Session, cutoff: datetime, marker: str) -> dict[str, int]:

@@ -31,6 +31,7 @@ from sqlmodel import Session, SQLModel, select
 
 from bot.core import auditlog
 from bot.core.errors import InvalidRequest
+from bot.privacy.identity import PERSON_EMAIL_COLUMNS
 from bot.privacy.retention import FREE_TEXT_COLUMNS, FREE_TEXT_KEYS
 from models import AuditLogEntry, Staff
 
@@ -38,19 +39,6 @@ STAFF = "staff"
 # Rows many people share: a row referring to one of them is not about the person for that.
 SHARED = frozenset({STAFF, "team", "selectionround", "reauditround", "auditround"})
 AUDIT_LOG = "auditlogentry"
-# Columns that keep a person by their email rather than by a foreign key.
-PERSON_EMAIL_COLUMNS: dict[str, tuple[str, ...]] = {
-    AUDIT_LOG: ("actor",),
-    "absence": ("set_by",),
-    "auditround": ("created_by",),
-    "extension": ("decided_by",),
-    "programmepause": ("paused_by",),
-    "reauditround": ("drawn_by",),
-    "selection": ("replaced_by",),
-    "selectionround": ("drawn_by",),
-    "tacsummary": ("recorded_by",),
-    "tactask": ("closed_by",),
-}
 # Columns of codes and keys, never a person's words: not searched for their name.
 _CODES = frozenset({"status", "kind", "method", "idempotency_key", "concern", "sha256"})
 # The audit log's subjects ("audit:12") by the table whose row they name.

@@ -14,7 +14,8 @@ from sqlalchemy import Column, ForeignKey, Integer, String, Table, insert, selec
 from sqlmodel import SQLModel
 
 from bot.demo.month import run_demo
-from bot.privacy.subject_access import PERSON_EMAIL_COLUMNS, export_person
+from bot.privacy.identity import PERSON_EMAIL_COLUMNS
+from bot.privacy.subject_access import export_person
 from models import Staff
 from models.db import create_db_engine, session_factory, transaction
 

@@ -18,12 +18,14 @@ from bot.privacy.retention import run_retention
 from bot.report.figures import compute_briefing
 from bot.report.period import Period
 from models import (
+    Absence,
     Audit,
     AuditAction,
     AuditLogEntry,
     Case,
     ConcernReview,
     FamilyEngagement,
+    HomeTabViewer,
     OutboxMessage,
     RetentionRun,
     Selection,
@@ -37,9 +39,15 @@ from tests.support.report_fixture import AS_OF, build_report_world
 
 CALENDAR = WorkingCalendar("ENG")
 DECEMBER = Period.month(Month(2026, 12))
-KEEP_A_YEAR = Policy(
-    retention=RetentionPolicy(outbox_message_days=30, free_text_days=365, closed_case_days=730)
-)
+
+
+def periods(**days: int) -> Policy:
+    """A policy whose retention sets these periods and keeps everything else."""
+    unset = {name: None for name in RetentionPolicy.model_fields if name.endswith("_days")}
+    return Policy(retention=RetentionPolicy(**(unset | days)))
+
+
+KEEP_A_YEAR = periods(outbox_message_days=30, free_text_days=365, closed_case_days=730)
 # December 2027, after the 02:00 sweep time: December 2026's free text is a year old.
 LATER = datetime(2027, 12, 21, 3, 0, tzinfo=UTC)
 REMOVED = "[removed after 365 days]"
@@ -152,8 +160,7 @@ def test_running_again_changes_nothing(make_session, world):
 def test_nothing_goes_before_its_time(make_session, world):
     before = snapshot(make_session)
     assert sweep(make_session, datetime(2027, 12, 21, 1, 0, tzinfo=UTC)) is None  # before 02:00
-    keep_all = Policy(retention=RetentionPolicy(slack_message_days=None))
-    assert sweep(make_session, LATER, policy=keep_all) is None  # no period: everything kept
+    assert sweep(make_session, LATER, policy=periods()) is None  # no period: everything kept
     # January 2027: only the bodies of the messages of December (30 days) have expired.
     removed = sweep(make_session, datetime(2027, 1, 11, 3, 0, tzinfo=UTC))
     assert removed == {"outbox_bodies": 2}
@@ -169,7 +176,7 @@ def test_a_second_instance_cannot_claim_the_same_day(make_session, world):
 
 
 def test_a_case_closed_long_ago_loses_its_reference_and_its_free_text(make_session, world):
-    closed_only = Policy(retention=RetentionPolicy(closed_case_days=730))
+    closed_only = periods(closed_case_days=730)
     with transaction(make_session) as session:
         case = session.exec(select(Case).where(Case.case_ref == "CR-OLD-CLOSED")).one()
         manager = session.get(Staff, world["nina"].id)
@@ -235,3 +242,91 @@ def test_a_concerns_review_is_redacted_a_year_after_it_left_the_register(make_se
             .order_by(ConcernReview.id)
         ).all()
     assert texts == [REMOVED, "The plan was rewritten with the family."]
+
+
+# -- issue 24: a period for everything, and defaults a DPO can accept --------------------------
+
+
+def test_no_period_is_for_ever_by_default():
+    defaults = RetentionPolicy()
+    unset = [name for name, days in defaults if name.endswith("_days") and days is None]
+    assert not unset, f"kept for ever by default: {unset}"
+
+
+def test_a_leavers_identity_goes_everywhere_their_email_was_kept(make_session, world):
+    left = datetime(2026, 12, 20, tzinfo=UTC)
+    with transaction(make_session) as session:
+        pat = session.get(Staff, world["pat"].id)
+        pat.status, pat.left_at = "left", left
+        session.add(
+            Absence(
+                staff_id=world["nina"].id, set_by=pat.email.upper(), created_at=left,
+                starts_on=date(2026, 12, 21), ends_on=date(2026, 12, 22), starts_at=left,
+                ends_before=left,
+            )
+        )  # fmt: skip
+        session.add(
+            AuditLogEntry(
+                at=left, actor=pat.email, action="leaver.hand_over", subject=f"staff:{pat.id}",
+                details={"to": pat.email, "items": 2},
+            )
+        )  # fmt: skip
+        email = pat.email
+    leavers_only = periods(leaver_days=365)
+    assert sweep(make_session, datetime(2027, 12, 19, 3, tzinfo=UTC), leavers_only) == {}
+    removed = sweep(make_session, datetime(2027, 12, 21, 3, tzinfo=UTC), leavers_only)
+    assert removed == {"leavers": 1}
+    with make_session() as session:
+        pat = session.get(Staff, world["pat"].id)
+        assert pat.name == f"Former member of staff {pat.id}"
+        assert pat.email == f"left-{pat.id}@removed.invalid" and pat.slack_user_id is None
+        assert session.exec(select(Absence.set_by)).all() == [pat.email]
+        [entry] = session.exec(
+            select(AuditLogEntry).where(AuditLogEntry.action == "leaver.hand_over")
+        ).all()
+        assert entry.actor == pat.email and entry.details == {"to": pat.email, "items": 2}
+        everything = str([row for model in (Staff, AuditLogEntry, Absence)
+                          for row in session.exec(select(model)).all()])  # fmt: skip
+        assert email not in everything.lower()
+
+
+def test_old_absences_home_tab_records_and_log_entries_are_deleted(make_session, world):
+    now = datetime(2027, 12, 21, 3, tzinfo=UTC)
+    with transaction(make_session) as session:
+        for staff_id, ended in ((world["nina"].id, datetime(2026, 1, 5, tzinfo=UTC)),
+                                (world["pat"].id, datetime(2027, 12, 1, tzinfo=UTC))):  # fmt: skip
+            session.add(
+                Absence(
+                    staff_id=staff_id, set_by="ada@example.gov.uk", created_at=ended,
+                    starts_on=ended.date(), ends_on=ended.date(), starts_at=ended,
+                    ends_before=ended,
+                )
+            )  # fmt: skip
+            session.add(
+                HomeTabViewer(staff_id=staff_id, first_opened_at=ended, last_opened_at=ended)
+            )
+        session.add(AuditLogEntry(at=datetime(2025, 1, 1, tzinfo=UTC), actor="x", action="old",
+                                  subject="s"))  # fmt: skip
+    policy = periods(absence_days=365, home_tab_days=365, audit_log_days=400)
+    removed = sweep(make_session, now, policy)
+    assert removed == {"absences": 1, "home_tab_records": 1, "audit_log_entries": 1}
+    with make_session() as session:
+        assert session.exec(select(Absence.staff_id)).all() == [world["pat"].id]
+        assert session.exec(select(HomeTabViewer.staff_id)).all() == [world["pat"].id]
+        assert not session.exec(select(AuditLogEntry).where(AuditLogEntry.action == "old")).all()
+
+
+def test_a_closed_cases_reference_leaves_the_message_bodies_still_held(make_session, world):
+    with transaction(make_session) as session:
+        queue_dm(
+            session, key="closed", recipient=session.get(Staff, world["nina"].id),
+            message={"text": "About CR-OLD-CLOSED. Not CR-OLD-CLOSED2, nor CR-NEW."},
+            concern="selection:9", now=LATER,
+        )  # fmt: skip
+        case_id = session.exec(select(Case.id).where(Case.case_ref == "CR-OLD-CLOSED")).one()
+    assert sweep(make_session, LATER, periods(closed_case_days=730)) == {"closed_cases": 1}
+    with make_session() as session:
+        message = session.exec(
+            select(OutboxMessage).where(OutboxMessage.idempotency_key == "closed")
+        ).one()
+    assert message.payload == {"text": f"About closed-{case_id}. Not CR-OLD-CLOSED2, nor CR-NEW."}
