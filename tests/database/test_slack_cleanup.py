@@ -11,8 +11,6 @@ import pytest
 from slack_sdk import WebClient
 from sqlmodel import col, select
 
-from bot.bootstrap import Auditbot
-from bot.core.config import Settings
 from bot.core.outbox import queue_channel_post, queue_dm, queue_files_dm, queue_update
 from bot.demo.slack_standin import SlackStandIn
 from bot.policy.schema import Policy
@@ -21,6 +19,7 @@ from models.db import transaction
 from models.statuses import OutboxStatus
 from scheduler.jobs import run_due_work
 from tests.support import factories
+from tests.support.ticking import ticking_services
 
 DAYS = 30
 SENT = datetime(2027, 3, 10, 10, 0, tzinfo=UTC)  # a Wednesday
@@ -39,16 +38,7 @@ def slack():
 @pytest.fixture
 def services(engine, database_url, slack):
     """Services whose clock (and so the sender's) reads the `now` given to `tick`."""
-    moment = [SENT]
-    settings = Settings(
-        database_url=database_url, slack_bot_token="xoxb-test", slack_api_url=slack.api_url
-    )
-    built = Auditbot(
-        settings, POLICY, engine=engine, token="xoxb-test", clock=lambda: moment[0],
-        per_channel_interval=0,
-    ).services  # fmt: skip
-    built.moment = moment
-    return built
+    return ticking_services(engine, database_url, slack, POLICY, SENT)
 
 
 def tick(services, now: datetime):

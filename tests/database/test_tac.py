@@ -11,7 +11,6 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import Session, func, select
 
-from bot.bootstrap import Auditbot
 from bot.core.config import Settings
 from bot.core.errors import InvalidRequest, NotAllowed
 from bot.core.outbox import _queue
@@ -35,6 +34,7 @@ from models.db import transaction
 from scheduler.jobs import run_due_work
 from tests.support import factories
 from tests.support.acting import acting_as
+from tests.support.ticking import ticking_services
 
 LONDON = Settings().timezone
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)  # Monday 30 November 2026 (GMT)
@@ -473,20 +473,7 @@ def slack():
 @pytest.fixture
 def services(engine, database_url, slack):
     """Services whose clock (and so the sender's) reads the `now` given to `run_due_work`."""
-    moment = [NOW]
-    settings = Settings(
-        database_url=database_url, slack_bot_token="xoxb-test", slack_api_url=slack.api_url
-    )
-    built = Auditbot(
-        settings,
-        Policy(),
-        engine=engine,
-        token="xoxb-test",
-        clock=lambda: moment[0],
-        per_channel_interval=0,
-    ).services
-    built.moment = moment
-    return built
+    return ticking_services(engine, database_url, slack, Policy(), NOW)
 
 
 def tick(services, text: str):
