@@ -134,6 +134,20 @@ def _view_body(
 
 def app_home_opened_body(*, user_id: str, event_id: str, tab: str = "home") -> str:
     """The Events API delivery of `app_home_opened` (JSON, not a form)."""
+    return _event_callback(
+        event_id,
+        {
+            "type": "app_home_opened",
+            "user": user_id,
+            "channel": "D" + user_id[1:],
+            "tab": tab,
+            "event_ts": f"{int(time.time())}.000100",
+        },
+    )
+
+
+def _event_callback(event_id: str, event: dict[str, Any]) -> str:
+    """The Events API envelope around one event, as Slack posts it (JSON)."""
     return json.dumps(
         {
             "token": "unused",
@@ -142,13 +156,7 @@ def app_home_opened_body(*, user_id: str, event_id: str, tab: str = "home") -> s
             "type": "event_callback",
             "event_id": event_id,
             "event_time": int(time.time()),
-            "event": {
-                "type": "app_home_opened",
-                "user": user_id,
-                "channel": "D" + user_id[1:],
-                "tab": tab,
-                "event_ts": f"{int(time.time())}.000100",
-            },
+            "event": event,
         }
     )
 
@@ -171,21 +179,14 @@ def home_click_body(
 def file_shared_body(*, user_id: str, file_id: str, channel_id: str, event_id: str) -> str:
     """The Events API delivery of `file_shared`: a person shared a file where the bot sees it
     (JSON, not a form). It names the file only; files.info tells the rest."""
-    return json.dumps(
+    return _event_callback(
+        event_id,
         {
-            "token": "unused",
-            "team_id": "T0AUDIT01",
-            "api_app_id": "A0AUDITBOT",
-            "type": "event_callback",
-            "event_id": event_id,
-            "event_time": int(time.time()),
-            "event": {
-                "type": "file_shared",
-                "channel_id": channel_id,
-                "file_id": file_id,
-                "user_id": user_id,
-                "file": {"id": file_id},
-                "event_ts": f"{int(time.time())}.000200",
-            },
-        }
+            "type": "file_shared",
+            "channel_id": channel_id,
+            "file_id": file_id,
+            "user_id": user_id,
+            "file": {"id": file_id},
+            "event_ts": f"{int(time.time())}.000200",
+        },
     )
