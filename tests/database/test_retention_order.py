@@ -9,14 +9,13 @@ from datetime import UTC, datetime
 
 from sqlmodel import select
 
-from bot.bootstrap import Auditbot
-from bot.core.config import Settings
 from bot.demo.slack_standin import SlackStandIn
 from bot.policy.schema import Policy
 from models import OutboxMessage
 from models.db import transaction
 from scheduler.jobs import run_due_work
 from tests.support.report_fixture import build_report_world
+from tests.support.ticking import ticking_services
 
 IMPACT = "back in school"  # Nina's Good audit's impact statement, submitted in December
 LATE = datetime(2027, 1, 20, 10, 0, tzinfo=UTC)  # the December briefing was never sent
@@ -27,13 +26,7 @@ def test_a_late_briefing_never_quotes_text_past_its_period(engine, database_url,
         build_report_world(session)
     policy = Policy.model_validate({"retention": {"free_text_days": 10}})
     with SlackStandIn() as slack:
-        settings = Settings(
-            database_url=database_url, slack_bot_token="xoxb-test", slack_api_url=slack.api_url
-        )
-        services = Auditbot(
-            settings, policy, engine=engine, token="xoxb-test", clock=lambda: LATE,
-            per_channel_interval=0,
-        ).services  # fmt: skip
+        services = ticking_services(engine, database_url, slack, policy, LATE)
         report = run_due_work(services, LATE)
     assert report.briefings  # the December briefing went, late
     assert report.retention  # and the sweep removed what had passed its period
