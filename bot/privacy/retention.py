@@ -27,9 +27,21 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, cast, delete, update
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    String,
+    bindparam,
+    cast,
+    delete,
+    exists,
+    literal,
+    union_all,
+    update,
+)
 from sqlmodel import Session, SQLModel, col, select
 
 from bot.core import auditlog
@@ -336,13 +348,15 @@ def _case_log_subjects(
 
 
 def _redact_free_text(session: Session, cutoff: datetime, marker: str) -> dict[str, int]:
+    """Most days nothing has just passed the period: one statement finds which columns hold
+    text to remove, and only those are updated."""
+    params = {"cutoff": cutoff, "marker": marker}
+    due = set(session.execute(_columns_with_expired_text(), params).scalars())
     counts: dict[str, int] = {}
-    for text in FREE_TEXT_COLUMNS:
-        for column in text.columns:
+    for key, (text, column) in enumerate(_text_columns()):
+        if key in due:
             changed = _redact_column(session, text.model, column, text.older_than(cutoff), marker)
-            if changed:
-                key = f"{text.model.__tablename__}.{column}"
-                counts[key] = counts.get(key, 0) + changed
+            counts[f"{text.model.__tablename__}.{column}"] = changed
     for model, written, field in (
         (Audit, col(Audit.updated_at), "answers"),
         (Reaudit, col(Reaudit.updated_at), "answers"),
@@ -352,16 +366,42 @@ def _redact_free_text(session: Session, cutoff: datetime, marker: str) -> dict[s
         changed = _redact_answers(rows, field, marker)
         if changed:
             counts[f"{model.__tablename__}.{field}"] = changed
-    return counts
+    return {name: count for name, count in counts.items() if count}
+
+
+def _text_columns() -> list[tuple[_TextColumns, str]]:
+    return [(text, column) for text in FREE_TEXT_COLUMNS for column in text.columns]
+
+
+@cache
+def _columns_with_expired_text() -> CompoundSelect:
+    """The positions (in _text_columns) of the columns holding text past its period, built
+    once with the cutoff and marker as parameters."""
+    cutoff, marker = bindparam("cutoff"), bindparam("marker")
+    return union_all(
+        *(
+            select(literal(key)).where(
+                exists().where(
+                    text.older_than(cutoff),  # type: ignore[arg-type]
+                    *_still_written(text.model, column, marker),
+                )
+            )
+            for key, (text, column) in enumerate(_text_columns())
+        )
+    )
+
+
+def _still_written(model: type[SQLModel], column: str, marker: Any) -> tuple[Any, ...]:
+    field = col(getattr(model, column))
+    return field.is_not(None), field != "", field != marker
 
 
 def _redact_column(
     session: Session, model: type[SQLModel], column: str, which: Any, marker: str
 ) -> int:
-    field = getattr(model, column)
     result = session.execute(
         update(model)
-        .where(which, col(field).is_not(None), field != "", field != marker)
+        .where(which, *_still_written(model, column, marker))
         .values({column: marker})
         .execution_options(synchronize_session=False)
     )

@@ -22,8 +22,9 @@ withdrawn, and none is queued or sent after it (bot/core/outbox.py, bot/slack/se
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import and_, exists, or_, update
+from sqlalchemy import and_, bindparam, exists, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -51,7 +52,7 @@ def remove_old_messages_from_slack(session: Session, now: datetime, days: int) -
     cutoff = now - timedelta(days=days)
     counts = {MESSAGES: 0, FILES: 0}
     removed: list[int | None] = []
-    for row in session.exec(_expired(cutoff)).all():
+    for row in session.exec(_expired(), params={"cutoff": cutoff}).all():
         # Where Slack put it: the query takes only rows with a channel (and a ts or file ids).
         channel, concern = str(row.slack_channel), f"slack-removal:{row.concern}"
         if row.method == FILE_UPLOAD:
@@ -93,8 +94,11 @@ def describe_removed_from_slack(removed: dict[str, int]) -> str | None:
     return f"{messages} message(s) and {files} file(s) from Slack"
 
 
-def _expired(cutoff: datetime) -> SelectOfScalar[OutboxMessage]:
-    """The bot's DMs and uploads still in Slack that last changed before `cutoff`."""
+@cache
+def _expired() -> SelectOfScalar[OutboxMessage]:
+    """The bot's DMs and uploads still in Slack that last changed before the `cutoff`
+    parameter (built once: the sweep asks every day)."""
+    cutoff = bindparam("cutoff")
     later = aliased(OutboxMessage)
     changed_since = exists().where(
         later.method == UPDATE,
