@@ -1,4 +1,4 @@
-"""The `auditbot` command line: serve, tick, import, report, export, demo."""
+"""The `auditbot` command line: serve, tick, import, report, export, demo, init."""
 
 from __future__ import annotations
 
@@ -24,6 +24,13 @@ from bot.bootstrap import (
 from bot.core.config import Settings, load_settings
 from bot.core.errors import ConfigError
 from bot.people.importer import IMPORT_KINDS, import_csv
+from bot.policy.presets import (
+    DEFAULT_OUT,
+    PRESETS,
+    placeholder_emails,
+    preset_name,
+    write_preset,
+)
 from bot.policy.schema import Policy, load_policy
 from bot.privacy.subject_access import UnknownPerson, export_person
 from bot.report.delivery import briefing_as_of
@@ -124,6 +131,19 @@ def _parser() -> argparse.ArgumentParser:
         help="also write the QA briefing files and transcript.html (the month as Slack shows it)",
     )
     demo.set_defaults(run=_demo)
+
+    # Issue 25: a council's starting policy file, from one of the five councils' programmes.
+    init = commands.add_parser(
+        "init", help="write a commented policy file from a council's programme (a preset)"
+    )
+    which = init.add_mutually_exclusive_group(required=True)
+    which.add_argument("--preset", metavar="NAME", help="stockport, bolton, gloucestershire, …")
+    which.add_argument("--list", action="store_true", help="name the presets and exit")
+    init.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help=f"file to write (default: {DEFAULT_OUT})"
+    )
+    init.add_argument("--force", action="store_true", help="replace the file if it exists")
+    init.set_defaults(run=_init)
     return parser
 
 
@@ -327,6 +347,22 @@ def _demo(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"auditbot: cannot write the demo to {args.out}: {exc.strerror}", file=sys.stderr)
         return 2
+
+
+def _init(args: argparse.Namespace) -> int:
+    if args.list:
+        width = max(map(len, PRESETS))
+        for name, description in PRESETS.items():
+            print(f"{name:<{width}}  {description}")
+        return 0
+    written = write_preset(args.preset, args.out, force=args.force)
+    name = preset_name(args.preset).capitalize()
+    print(f"wrote {written}: {name}'s programme, checked as a policy file.")
+    placeholders = placeholder_emails(written.read_text(encoding="utf-8"))
+    if placeholders:
+        print("Replace its placeholder staff emails with your people's: " + ", ".join(placeholders))
+    print(f"Edit it to your practice, then start Auditbot with AUDITBOT_CONFIG={written}")
+    return 0
 
 
 if __name__ == "__main__":
