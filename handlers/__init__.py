@@ -18,6 +18,7 @@ from handlers import (
     rounds,
     selection,
     tac,
+    transfer_audit,
 )
 
 FEATURES = (
@@ -31,6 +32,7 @@ FEATURES = (
     rounds,
     extensions,
     concerns,
+    transfer_audit,
     imports,
     home,
 )

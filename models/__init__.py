@@ -23,6 +23,7 @@ from models.tables import (
     Team,
 )
 from models.tac import TacDecision, TacScheduleRun, TacSummary, TacSupervision, TacTask
+from models.transfer_audit import TransferAudit  # issue 25 (Bolton)
 
 __all__ = [
     "Absence",
@@ -60,4 +61,5 @@ __all__ = [
     "TacSummary",
     "TacSupervision",
     "TacTask",
+    "TransferAudit",
 ]

@@ -26,6 +26,7 @@ from bot.extensions.rules import more_time_refusal
 from bot.policy.schema import Policy
 from bot.reaudit import form as reaudit_form
 from bot.tac import tasks as tac_tasks
+from bot.transfer_audit import form as transfer_audit_form
 from models import (
     Audit,
     AuditAction,
@@ -37,6 +38,7 @@ from models import (
     Staff,
     TacTask,
     Team,
+    TransferAudit,
 )
 from models.booking import bookings_by_state
 from models.extension import waiting_for_decision
@@ -319,6 +321,37 @@ def find_reaudits_overdue(
     return items
 
 
+def find_transfer_audits_overdue(
+    session: Session, policy: Policy, calendar: WorkingCalendar, today: date
+) -> list[OverdueItem]:
+    """Files of cases that moved team, not yet audited by their due date (issue 25, Bolton)."""
+    audits = session.exec(
+        select(TransferAudit)
+        .where(TransferAudit.status == "requested", col(TransferAudit.due_on) < today)
+        .order_by(col(TransferAudit.id))
+    ).all()
+    items = []
+    for audit in audits:
+        owner = _active(session, audit.auditor_id)
+        if owner is None:
+            continue
+        case = session.get(Case, audit.case_id)
+        items.append(
+            OverdueItem(
+                kind="transfer_audit_overdue",
+                item_id=audit.id,
+                owner=owner,
+                manager=None,
+                team=session.get(Team, audit.from_team_id),
+                label=f"Audit the file of {case.case_ref}, which moved team",
+                case_ref=case.case_ref,
+                due_on=audit.due_on,
+                button="Audit the file",
+            )
+        )
+    return items
+
+
 OVERDUE_KINDS: dict[str, OverdueKind] = {
     "discussion_not_booked": OverdueKind(
         find_discussions_not_booked,
@@ -331,6 +364,9 @@ OVERDUE_KINDS: dict[str, OverdueKind] = {
         find_tac_summaries_overdue, tac_tasks.open_summary_completed
     ),
     "alert_unacknowledged": OverdueKind(find_alerts_unacknowledged, alerts.acknowledge_alert),
+    "transfer_audit_overdue": OverdueKind(
+        find_transfer_audits_overdue, transfer_audit_form.open_transfer_audit_form
+    ),
 }
 
 

@@ -27,6 +27,7 @@ from bot.core.calendar import WorkingCalendar
 from bot.people.leavers import hand_over_leavers
 from bot.policy.schema import Policy
 from bot.selection.transfers import CaseMove, follow_case_transfers
+from bot.transfer_audit.request import request_transfer_audits
 from messages import linking_cases
 from models import ROLES, TEAM_TYPES, Case, Staff, Team
 from models.db import SessionFactory, transaction
@@ -167,10 +168,13 @@ def _write(
 ) -> int:
     """Write the plan and what follows from it; how many selected cases it moved."""
     plan.write(session)
+    calendar = calendar or WorkingCalendar(policy.calendar.holidays_subdivision)
     transfers = follow_case_transfers(
-        session, plan.moves, policy=policy, now=now, actor=actor,
-        calendar=calendar or WorkingCalendar(policy.calendar.holidays_subdivision),
-    )  # fmt: skip
+        session, plan.moves, policy=policy, now=now, actor=actor, calendar=calendar
+    )
+    request_transfer_audits(
+        session, plan.moves, policy=policy, calendar=calendar, now=now, actor=actor
+    )
     if kind == "staff":
         hand_over_leavers(session, now=now, actor=actor)
     auditlog.record(

@@ -154,6 +154,14 @@ DESCRIPTIONS = {
     "export (teams.csv, staff.csv, cases.csv); none: no nightly import.",
     "imports.run_at": "From this time each day, the files found in `imports.folder` are "
     "imported (teams, then staff, then cases) and the administrators told.",
+    "transfer_audit.enabled": "`true`: when an import moves an open case to another team, a "
+    "senior manager is asked by DM to audit the file: fit for purpose or not, an overall "
+    "judgement and why (Bolton's 'file fit for purpose' form).",
+    "transfer_audit.auditor_role": "Who audits it: the head of service or the service manager "
+    "above the team.",
+    "transfer_audit.auditor_team": "Above which team: the one the case left (`sending`) or the "
+    "one it joined (`receiving`).",
+    "transfer_audit.due_working_days": "The audit is due this many working days after the move.",
     "rounds.themes": "Question sets of thematic rounds, by name: each like `framework` (built "
     "in: `neglect`, `voice_of_the_child`).",
     "rounds.selection_weeks_before": "An audit day's cases are drawn this many weeks before it.",
@@ -187,6 +195,7 @@ _CHASE_KINDS = {
     "action_overdue": "action overdue",
     "tac_summary_overdue": "TAC summary overdue",
     "alert_unacknowledged": "Category 1 alert unacknowledged",
+    "transfer_audit_overdue": "transfer audit overdue",
 }
 
 

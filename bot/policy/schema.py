@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from bot.core.calendar import WorkingCalendar
 from bot.core.errors import ConfigError
+from bot.policy.practice_oversight import TransferAuditPolicy
 
 DIVISIONS = {"england-and-wales": "ENG", "scotland": "SCT", "northern-ireland": "NIR"}
 
@@ -348,6 +349,8 @@ class ChaseRules(_Section):
     alert_unacknowledged: ChaseRule = ChaseRule(
         first_nudge_after=1, repeat_every=1, escalate_after={"head_of_service": 2}
     )
+    # Issue 25 (Bolton): a transfer audit (transfer_audit.enabled) not recorded by its due date.
+    transfer_audit_overdue: ChaseRule = ChaseRule(first_nudge_after=1, repeat_every=2)
 
 
 class ChasingPolicy(_Section):
@@ -630,6 +633,7 @@ class Policy(_Section):
     case_link: str | None = None
     retention: RetentionPolicy = RetentionPolicy()
     imports: ImportsPolicy = ImportsPolicy()  # issue 22: the nightly export
+    transfer_audit: TransferAuditPolicy = TransferAuditPolicy()  # issue 25 (Bolton)
 
     @field_validator("case_link")
     @classmethod

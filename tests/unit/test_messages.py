@@ -35,6 +35,7 @@ from bot.report.figures import (
 from bot.report.period import Period
 from bot.selection.draw import SelectionOutcome
 from messages import escape_mrkdwn, render, template_names
+from tests.unit.oversight_samples import oversight_samples
 
 LONG = "x" * 1000
 person = Obj(name="Nina <North> & co", email="nina@example.gov.uk", slack_user_id="U0TM00001")
@@ -728,6 +729,7 @@ def home_samples() -> dict[str, dict]:
 
 
 SAMPLES |= home_samples()
+SAMPLES |= oversight_samples(person, case)  # issue 25 (Bolton)
 
 
 def check_home(rendered):

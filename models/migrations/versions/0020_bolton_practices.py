@@ -1,19 +1,53 @@
-"""reserved for the Bolton practices of issue 25 (transfer audits, supervision-file audits, observations, action reviews)
+"""Bolton's practices (issue 25): the audit of a case file when its case moves team
 
 Revision ID: 0020
 Revises: 0019
 Create Date: 2026-12-05 13:10:00
 """
 
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+import models.types
+
 revision = "0020"
 down_revision = "0019"
 branch_labels = None
 depends_on = None
 
+_TEXT = sqlmodel.sql.sqltypes.AutoString
+
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "transferaudit",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("from_team_id", sa.Integer(), nullable=False),
+        sa.Column("to_team_id", sa.Integer(), nullable=False),
+        sa.Column("auditor_id", sa.Integer(), nullable=False),
+        sa.Column("requested_at", models.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("due_on", sa.Date(), nullable=False),
+        sa.Column("status", _TEXT(), nullable=False),
+        sa.Column("fit_for_purpose", sa.Boolean(), nullable=True),
+        sa.Column("judgement", _TEXT(), nullable=True),
+        sa.Column("justification", _TEXT(), nullable=True),
+        sa.Column("completed_at", models.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("completed_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(["case_id"], ["case.id"]),
+        sa.ForeignKeyConstraint(["from_team_id"], ["team.id"]),
+        sa.ForeignKeyConstraint(["to_team_id"], ["team.id"]),
+        sa.ForeignKeyConstraint(["auditor_id"], ["staff.id"]),
+        sa.ForeignKeyConstraint(["completed_by_id"], ["staff.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("transferaudit") as batch:
+        batch.create_index(batch.f("ix_transferaudit_case_id"), ["case_id"], unique=False)
+        batch.create_index(batch.f("ix_transferaudit_auditor_id"), ["auditor_id"], unique=False)
+        batch.create_index(batch.f("ix_transferaudit_due_on"), ["due_on"], unique=False)
+        batch.create_index(batch.f("ix_transferaudit_status"), ["status"], unique=False)
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table("transferaudit")

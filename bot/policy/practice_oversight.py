@@ -1,0 +1,25 @@
+"""Policy sections for the oversight practices beyond the monthly audit (issue 25, Bolton's
+framework): the head of service's audit of a file when its case moves team. Every one is off
+by default, so a council turns on only what it practises."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TransferAuditPolicy(_Section):
+    """ "Heads of Service will undertake audits on cases transferring from teams and complete a
+    file fit for purpose form" (Bolton): when an import moves a case to another team, the
+    senior manager of the sending (or receiving) team is asked, by DM, whether the file is fit
+    for purpose, with an overall judgement and why."""
+
+    enabled: bool = False
+    auditor_role: Literal["head_of_service", "service_manager"] = "head_of_service"
+    auditor_team: Literal["sending", "receiving"] = "sending"
+    due_working_days: int = Field(default=10, ge=1, le=60)

@@ -1,0 +1,39 @@
+"""Samples of the oversight practices' messages (issue 25, Bolton) for the template tests in
+test_messages.py: every one rendered within Block Kit's limits, with hostile names escaped."""
+
+from __future__ import annotations
+
+from datetime import date
+from types import SimpleNamespace as Obj
+from typing import Any
+
+from bot.policy.schema import OFSTED_GRADES
+from bot.transfer_audit.rules import FIT_ANSWERS
+
+LONG = "x" * 2900
+
+
+def oversight_samples(person: Any, case: Any) -> dict[str, dict[str, Any]]:
+    north, south = Obj(id=1, name="North <!here>"), Obj(id=2, name="South & co")
+    requested = Obj(id=7, status="requested", due_on=date(2026, 12, 16))
+    done = Obj(
+        id=7, status="done", due_on=date(2026, 12, 16), fit_for_purpose=False,
+        judgement=OFSTED_GRADES[2], justification=LONG,
+    )  # fmt: skip
+    transfer = dict(
+        case=case, from_team=north, to_team=south, auditor=person, role="head of service",
+        side="sending", completed_by=None,
+    )  # fmt: skip
+    return {
+        "transfer_audit_dm": dict(
+            **transfer | dict(completed_by=person), audit=done, completed_on=date(2026, 12, 3)
+        ),
+        "transfer_audit_modal": dict(
+            **transfer,
+            audit=requested,
+            grades=OFSTED_GRADES,
+            fit_answers=FIT_ANSWERS,
+            min_justification=40,
+            private_metadata='{"transfer_audit_id": 7}',
+        ),  # fmt: skip
+    }
