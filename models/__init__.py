@@ -8,9 +8,11 @@ from models.concern import ConcernReview
 from models.extension import Extension
 from models.home import HomeTabViewer
 from models.imports import NightlyImportRun, PendingImport  # issue 22
+from models.iro_feedback import IroFeedback  # issue 25 (Sefton)
 from models.programme import ProgrammePause, RetentionRun
 from models.reaudit import ModeratedJudgement, Reaudit, ReauditRound
 from models.rounds import AuditRound, RoundCase  # issue 12
+from models.supervision_gap import SupervisionGapAlert  # issue 25 (Sefton)
 from models.tables import (
     ROLES,
     TEAM_TYPES,
@@ -41,6 +43,7 @@ __all__ = [
     "Extension",
     "FamilyEngagement",
     "HomeTabViewer",
+    "IroFeedback",
     "Case",
     "ModeratedJudgement",
     "NightlyImportRun",
@@ -55,6 +58,7 @@ __all__ = [
     "Selection",
     "SelectionRound",
     "Staff",
+    "SupervisionGapAlert",
     "Team",
     "TacDecision",
     "TacScheduleRun",

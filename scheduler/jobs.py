@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from bot.audit.actions import remind_actions
 from bot.audit.alerts import chase_alerts
+from bot.audit.iro_feedback import remind_iro_feedback
 from bot.booking.discussion import run_booking_schedule
 from bot.booking.family_contact import run_engagement_schedule
 from bot.chasing.nudges import run_chasing
@@ -57,6 +58,7 @@ FOLLOW_UPS: tuple[Job[int], ...] = (
     run_engagement_schedule,
     chase_alerts,
     remind_actions,
+    remind_iro_feedback,
 )
 
 

@@ -12,6 +12,8 @@ from sqlmodel import Session, col
 from bot.audit.actions import active_slack_ids, create_actions, queue_action_dm
 from bot.audit.alerts import raise_safeguarding_alert
 from bot.audit.inadequate import escalate_if_inadequate
+from bot.audit.iro_feedback import asks_iro, iro_errors, request_iro_feedback
+from bot.audit.parts import audit_part_lines
 from bot.audit.rules import (
     CONCERNS,
     PARTICIPATION,
@@ -118,6 +120,7 @@ class AuditForm(SteppedForm[Audit]):
             ),
             slots=range(1, uow.policy.audit.action_slots + 1),
             concerns=CONCERNS,
+            asks_iro=asks_iro(framework, case),
             **common,
         )
 
@@ -182,7 +185,7 @@ def _final_step_errors(
         return {"impact": f"Step {incomplete + 1} still has a missing answer: please resume it."}
     actions = action_rows(values, uow.policy.audit.action_slots)
     case = uow.session.get(Case, uow.session.get(Selection, audit.selection_id).case_id)
-    return final_errors(
+    errors = final_errors(
         framework,
         values,
         actions,
@@ -190,6 +193,9 @@ def _final_step_errors(
         owner_known=active_slack_ids(uow.session, actions),
         asks_who_took_part=_asks_who_took_part(uow, case),
     )
+    if asks_iro(framework, case):
+        errors |= iro_errors(uow.session, values, uow.actor)
+    return errors
 
 
 def _submit(uow: UnitOfWork, framework: FrameworkPolicy, audit: Audit, values: Values) -> None:
@@ -229,6 +235,8 @@ def _submit(uow: UnitOfWork, framework: FrameworkPolicy, audit: Audit, values: V
         concern=concern,
         actions=[a.id for a in actions],
     )
+    if asks_iro(framework, case):
+        request_iro_feedback(uow, audit, values)
     context = _summary_context(session, framework, audit, case, actions)
     for audience, recipient in (("practitioner", practitioner), ("manager", manager)):
         queue_dm(
@@ -274,6 +282,7 @@ def _summary_context(
         "concern_label": CONCERNS[audit.concern],
         "actions": [(action, session.get(Staff, action.owner_id)) for action in actions],
         "no_actions": final.get("no_actions", ""),
+        "parts": audit_part_lines(session, audit),  # e.g. the IRO's feedback asked for
     }
 
 

@@ -13,6 +13,7 @@ from bot.audit.record_document import (
     Discussion,
     DomainAnswer,
     FamilyViews,
+    IroFeedbackLine,
     ModeratedLine,
     Moderation,
 )
@@ -31,6 +32,7 @@ from models import (
     Team,
 )
 from models.booking import engagement_for, latest_booking
+from models.iro_feedback import NO_VIEW, iro_feedback_for
 from models.statuses import ActionStatus, AuditStatus, ReauditStatus
 
 
@@ -76,6 +78,20 @@ def collect_audit_record(
         moderations=_moderations(session, framework, audit, zone),
         inadmissible_reason=audit.inadmissible_reason,
         inadmissible_note=audit.inadmissible_note,
+        iro_feedback=_iro_feedback(session, audit, zone),
+    )
+
+
+def _iro_feedback(session: Session, audit: Audit, zone: tzinfo) -> IroFeedbackLine | None:
+    request = iro_feedback_for(session, audit.id)
+    if request is None:
+        return None
+    return IroFeedbackLine(
+        iro=_name(session, request.iro_id),
+        requested_on=request.requested_at.astimezone(zone).date(),
+        given_on=request.given_at.astimezone(zone).date() if request.given_at else None,
+        feedback=request.feedback,
+        grade_view=request.grade_view if request.grade_view != NO_VIEW else None,
     )
 
 

@@ -88,6 +88,17 @@ class Moderation:
 
 
 @dataclass(frozen=True)
+class IroFeedbackLine:
+    """The IRO's or conference chair's feedback asked for in the audit (issue 25, Sefton)."""
+
+    iro: str
+    requested_on: date
+    given_on: date | None
+    feedback: str | None
+    grade_view: str | None  # a grade, or None when they gave no view
+
+
+@dataclass(frozen=True)
 class AuditRecord:
     """Everything the document shows, already read from the database."""
 
@@ -113,6 +124,7 @@ class AuditRecord:
     moderations: list[Moderation] = field(default_factory=list)
     inadmissible_reason: str | None = None  # InadmissibleReason
     inadmissible_note: str | None = None
+    iro_feedback: IroFeedbackLine | None = None
 
 
 ENGAGEMENT_STATUSES = {
@@ -162,6 +174,7 @@ def audit_record_docx(record: AuditRecord) -> bytes:
     _write_summary(document, record)
     _write_domains(document, record)
     _write_views(document, record)
+    _write_iro_feedback(document, record.iro_feedback)
     _write_discussion(document, record)
     _write_judgement(document, record)
     _write_actions(document, record)
@@ -250,6 +263,19 @@ def _write_views(document: WordDocument, record: AuditRecord) -> None:
         if outcome_key:
             said = CONTACT_OUTCOMES.get(outcome_key, outcome_key)
             _labelled(document, who, f"{said}." + (f" {reason}" if reason else ""))
+
+
+def _write_iro_feedback(document: WordDocument, line: IroFeedbackLine | None) -> None:
+    if line is None:
+        return
+    document.add_heading("The IRO's or conference chair's feedback", level=1)
+    asked = f"Asked of {line.iro} on {_long_date(line.requested_on)}"
+    if line.given_on is None:
+        _labelled(document, "Feedback: ", f"{asked}; not given yet.")
+        return
+    _labelled(document, "Feedback: ", f"{asked}, given on {_long_date(line.given_on)}.")
+    document.add_paragraph(_clean(line.feedback or ""))
+    _labelled(document, "Their view of the grade: ", line.grade_view or "none given.")
 
 
 def _write_discussion(document: WordDocument, record: AuditRecord) -> None:

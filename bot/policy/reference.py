@@ -73,6 +73,19 @@ DESCRIPTIONS = {
     "used), `title`, `guidance`.",
     "framework.domains_per_step": "Domains on each page of the audit form.",
     "framework.min_justification_chars": "The shortest justification accepted for a grade.",
+    "framework.iro_feedback.enabled": "The audit's last step names the IRO or child protection "
+    "conference chair (or says why not), who is asked by DM for their feedback and view of the "
+    "grade on that case; kept with the audit (Sefton).",
+    "framework.iro_feedback.case_types": "The case types that have an IRO or conference chair "
+    "to ask (each must be in `case_types`).",
+    "framework.iro_feedback.remind_after_working_days": "Feedback not given this many working "
+    "days after it was asked is reminded once (0: never).",
+    "framework.supervision_gap.enabled": "The audit asks whether supervision was missing for "
+    "`months` or more; a yes, with its short form, alerts the team manager's line at once like "
+    "a Category 1 concern (Sefton).",
+    "framework.supervision_gap.months": "The length of the gap that must be reported.",
+    "framework.grade_descriptors": "What each grade means, by grade (e.g. `Outstanding: above "
+    "and beyond statutory practice`), shown under the grade menus; up to 250 characters each.",
     "audit.alert_acknowledge_working_hours": "A Category 1 alert not acknowledged within this "
     "many working hours is sent again and the administrators are told.",
     "audit.alert_resend_clock": "How those hours run: `working_hours` (evenings, weekends and "

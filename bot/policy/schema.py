@@ -16,6 +16,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from bot.core.calendar import WorkingCalendar
 from bot.core.errors import ConfigError
+from bot.policy.audit_sections import (
+    IroFeedbackPolicy,
+    SupervisionGapPolicy,
+    check_grade_descriptors,
+)
 from bot.policy.practice_oversight import TransferAuditPolicy
 
 DIVISIONS = {"england-and-wales": "ENG", "scotland": "SCT", "northern-ireland": "NIR"}
@@ -196,6 +201,11 @@ class FrameworkPolicy(_Section):
     domains: list[Domain] = Field(default_factory=lambda: list(SEFTON_DOMAINS), min_length=1)
     domains_per_step: int = Field(default=2, ge=1, le=8)
     min_justification_chars: int = Field(default=40, ge=1, le=2000)
+    # Issue 25: optional parts of the form (bot/policy/audit_sections.py) and what each grade
+    # means, shown under the grade menus (Stockport's Outstanding).
+    iro_feedback: IroFeedbackPolicy = IroFeedbackPolicy()
+    supervision_gap: SupervisionGapPolicy = SupervisionGapPolicy()
+    grade_descriptors: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("domains")
     @classmethod
@@ -211,6 +221,14 @@ class FrameworkPolicy(_Section):
         if any(not grade or len(grade) > 75 for grade in grades):
             raise ValueError("each grade must be 1 to 75 characters")
         return grades
+
+    @model_validator(mode="after")
+    def _descriptors_name_grades(self) -> FrameworkPolicy:
+        unknown = [grade for grade in self.grade_descriptors if grade not in self.grades]
+        if unknown:
+            raise ValueError(f"grade_descriptors: {', '.join(unknown)} not in grades")
+        check_grade_descriptors(self.grade_descriptors)
+        return self
 
 
 class AuditPolicy(_Section):
@@ -648,6 +666,15 @@ class Policy(_Section):
         if unknown:
             raise ValueError(
                 f"selection.eligible_case_types: {', '.join(unknown)} not in case_types"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _iro_case_types_are_known(self) -> Policy:
+        unknown = [t for t in self.framework.iro_feedback.case_types if t not in self.case_types]
+        if unknown:
+            raise ValueError(
+                f"framework.iro_feedback.case_types: {', '.join(unknown)} not in case_types"
             )
         return self
 
