@@ -11,6 +11,7 @@ from models.imports import NightlyImportRun, PendingImport  # issue 22
 from models.iro_feedback import IroFeedback  # issue 25 (Sefton)
 from models.programme import ProgrammePause, RetentionRun
 from models.reaudit import ModeratedJudgement, Reaudit, ReauditRound
+from models.round_findings import RoundFindings, RoundJudgement  # issue 25 (Halton)
 from models.rounds import AuditRound, RoundCase  # issue 12
 from models.supervision_gap import SupervisionGapAlert  # issue 25 (Sefton)
 from models.tables import (
@@ -54,6 +55,8 @@ __all__ = [
     "Reaudit",
     "ReauditRound",
     "RoundCase",
+    "RoundFindings",
+    "RoundJudgement",
     "SafeguardingAlert",
     "Selection",
     "SelectionRound",

@@ -44,6 +44,9 @@ class RoundCase(SQLModel, table=True):
     round_id: int = Field(foreign_key="auditround.id", index=True)
     case_id: int = Field(foreign_key="case.id", index=True)
     auditor_id: int = Field(foreign_key="staff.id", index=True)
+    # A paired audit day (issue 25, Halton): the second auditor; the audit is recorded under
+    # `auditor_id` and either may complete it.
+    partner_id: int | None = Field(default=None, foreign_key="staff.id")
     selection_id: int = Field(foreign_key="selection.id", unique=True)
     service_area: str
     attendance: str = Field(default=Attendance.PENDING, index=True)

@@ -184,7 +184,8 @@ DESCRIPTIONS = {
     "rounds.remind_days_before_audit": "And again this many days before the audit (0: none).",
     "rounds.rounds": "Rounds defined in the file: `name`, `kind`, `theme`, `eligible`, "
     "`cases`, `auditors` or `auditor_role`, `one_case_per_auditor`, `selection_date`, "
-    "`audit_date`, `audit_until` (see Audit rounds in section 5).",
+    "`audit_date`, `audit_until`, and for Halton's audit days `pairs` and `lead_reviewer` "
+    "(see Audit rounds in section 5).",
     "rounds.schedule.months": "Monthly thematic rounds created automatically: month number to "
     "theme (e.g. `{1: neglect}`).",
     "rounds.schedule.cases": "How many cases each scheduled round draws.",

@@ -545,6 +545,11 @@ class RoundDefinition(_Section):
     selection_date: date | None = None  # None: audit_date less rounds.selection_weeks_before
     audit_date: date
     audit_until: date | None = None  # the last day of the audit window, if not one day
+    # Issue 25 (Halton): auditors audit in pairs drawn from the round's seed (an odd one out
+    # audits alone), one judgement per pair; a lead reviewer (staff email) quality-assures each
+    # audit before it is final, and records the day's findings.
+    pairs: bool = False
+    lead_reviewer: str | None = None
 
     @model_validator(mode="after")
     def _coherent(self) -> RoundDefinition:
@@ -552,15 +557,23 @@ class RoundDefinition(_Section):
             raise ValueError("theme: a thematic round needs a theme")
         if not self.auditors and self.auditor_role is None:
             raise ValueError("auditors: name the auditors, or an auditor role")
-        if self.one_case_per_auditor and self.auditors and self.cases > len(self.auditors):
+        if self.one_case_per_auditor and self.auditors and self.cases > self.audit_units:
+            each = "pair" if self.pairs else "auditor"
             raise ValueError(
-                f"cases: {self.cases} cases but {len(self.auditors)} auditor(s), one case each"
+                f"cases: {self.cases} cases but {self.audit_units} {each}(s), one case each"
             )
+        if self.pairs and 0 < len(self.auditors) < 2:
+            raise ValueError("pairs: name at least two auditors to pair them")
         if self.selection_date is not None and self.selection_date >= self.audit_date:
             raise ValueError("selection_date: must be before audit_date")
         if self.audit_until is not None and self.audit_until < self.audit_date:
             raise ValueError("audit_until: must not be before audit_date")
         return self
+
+    @property
+    def audit_units(self) -> int:
+        """Who takes cases: each named auditor, or each pair (an odd one out alone)."""
+        return (len(self.auditors) + 1) // 2 if self.pairs else len(self.auditors)
 
     def day_off(self, calendar: WorkingCalendar) -> str | None:
         """Its audit date or the window's last day when that is not a working day (a weekend

@@ -21,7 +21,8 @@ from bot.policy.schema import Policy
 from bot.rounds.draw import eligible_candidates, record_round_case
 from bot.rounds.invitation import queue_audit_day_invitations
 from bot.rounds.messages import queue_round_case_messages, refresh_round_case_messages
-from bot.rounds.rules import assign_auditors, spread_across_areas
+from bot.rounds.pairs import assign_pairs
+from bot.rounds.rules import spread_across_areas
 from messages import render
 from models import (
     Audit,
@@ -175,15 +176,23 @@ def _draw_one_more(
         if candidate.case_id not in in_round and candidate.worker_id != absent
     ]
     ordered = spread_across_areas(candidates, f"{selection_round.seed}:absence:{round_case.id}")
-    assigned = assign_auditors(ordered, [round_case.auditor_id], 1, one_each=False)
+    pair = (round_case.auditor_id, round_case.partner_id)
+    assigned = assign_pairs(ordered, [pair], 1, one_each=False)
     if not assigned:
         raise InvalidRequest(
             "No other eligible case could be drawn for this auditor. Nothing has changed:"
             " you can keep the case."
         )
-    [(candidate, auditor_id)] = assigned
+    [(candidate, (auditor_id, partner_id))] = assigned
     new = record_round_case(
-        session, selection_round, audit_round, candidate, auditor_id, now, len(candidates)
+        session,
+        selection_round,
+        audit_round,
+        candidate,
+        auditor_id,
+        now,
+        len(candidates),
+        partner_id=partner_id,
     )
     queue_round_case_messages(session, policy, new, now)
     return new

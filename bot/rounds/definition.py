@@ -60,6 +60,15 @@ def round_auditors(session: Session, emails: list[str], role: str | None) -> lis
     return [person for person in people if role and person.has_role(role)]
 
 
+def lead_reviewer(session: Session, definition: RoundDefinition) -> Staff | None:
+    """The round's lead reviewer (issue 25), if it names one who is active."""
+    return session.exec(
+        select(Staff).where(
+            Staff.email == definition.lead_reviewer, Staff.status == StaffStatus.ACTIVE
+        )
+    ).first()
+
+
 def check_against_database(
     session: Session,
     definition: RoundDefinition,
@@ -85,6 +94,10 @@ def check_against_database(
     if not auditors:
         role = (definition.auditor_role or "").replace("_", " ")
         raise RoundProblem("auditors", f"Nobody active has the role {role}.")
+    if definition.lead_reviewer is not None and lead_reviewer(session, definition) is None:
+        raise RoundProblem(
+            "lead_reviewer", f"Not an active person on the staff list: {definition.lead_reviewer}."
+        )
     known_teams = set(session.exec(select(Team.name)).all())
     unknown_teams = sorted(set(definition.eligible.teams) - known_teams)
     if unknown_teams:
@@ -128,7 +141,8 @@ def create_round(
         kind=definition.kind,
         theme=definition.theme,
         definition=definition.model_dump(
-            mode="json", include={"eligible", "cases", "auditors", "auditor_role"}
+            mode="json",
+            include={"eligible", "cases", "auditors", "auditor_role", "pairs", "lead_reviewer"},
         )
         | {"one_case_per_auditor": definition.one_case_per_auditor},
         selection_on=max(selection_date_of(definition, policy.rounds, today), today),

@@ -27,6 +27,7 @@ from bot.rounds.messages import (
     queue_attendance_request,
     queue_round_case_messages,
 )
+from bot.rounds.pairs import Pair, assign_pairs, pair_auditors
 from bot.rounds.rules import (
     Candidate,
     assign_auditors,
@@ -108,17 +109,19 @@ def draw_round(
     auditors = round_auditors(session, definition["auditors"], definition["auditor_role"])
     candidates = eligible_candidates(session, criteria)
     ordered = spread_across_areas(candidates, selection_round.seed)
-    assigned = assign_auditors(
-        ordered,
-        [person.id for person in auditors],
-        definition["cases"],
-        one_each=definition["one_case_per_auditor"],
-    )
+    assigned = _assign(definition, [person.id for person in auditors], ordered, selection_round)
     round_cases = [
         record_round_case(
-            session, selection_round, audit_round, candidate, auditor_id, now, len(candidates)
+            session,
+            selection_round,
+            audit_round,
+            candidate,
+            auditor_id,
+            now,
+            len(candidates),
+            partner_id=partner_id,
         )
-        for candidate, auditor_id in assigned
+        for candidate, (auditor_id, partner_id) in assigned
     ]
     auditlog.record(
         session,
@@ -135,6 +138,18 @@ def draw_round(
         queue_round_case_messages(session, policy, round_case, now)
     _tell_administrators(session, audit_round, round_cases, len(candidates), len(auditors), now)
     return round_cases
+
+
+def _assign(
+    definition: dict, auditor_ids: list[int], ordered: list[Candidate], drawn: SelectionRound
+) -> list[tuple[Candidate, Pair]]:
+    """Each case to an auditor, or to a pair when the round pairs them (issue 25)."""
+    one_each = definition["one_case_per_auditor"]
+    if definition.get("pairs"):
+        pairs = pair_auditors(auditor_ids, drawn.seed)
+        return assign_pairs(ordered, pairs, definition["cases"], one_each=one_each)
+    alone = assign_auditors(ordered, auditor_ids, definition["cases"], one_each=one_each)
+    return [(candidate, (auditor_id, None)) for candidate, auditor_id in alone]
 
 
 def _tell_administrators(
@@ -180,6 +195,8 @@ def record_round_case(
     auditor_id: int,
     now: datetime,
     pool_size: int,
+    *,
+    partner_id: int | None = None,
 ) -> RoundCase:
     earlier = session.exec(
         select(Selection.id).where(
@@ -204,6 +221,7 @@ def record_round_case(
         round_id=audit_round.id,
         case_id=candidate.case_id,
         auditor_id=auditor_id,
+        partner_id=partner_id,
         selection_id=selection.id,
         service_area=candidate.service_area,
     )

@@ -12,7 +12,7 @@ from bot.core.outbox import queue_dm, queue_update
 from bot.policy.schema import ROUND_KINDS, FrameworkPolicy, Policy
 from bot.rounds.invitation import queue_audit_day_invitations
 from messages import render
-from models import Audit, AuditRound, Case, RoundCase, Selection, Staff, Team
+from models import Audit, AuditRound, Case, RoundCase, RoundJudgement, Selection, Staff, Team
 from models.statuses import SelectionStatus
 
 
@@ -50,6 +50,11 @@ def auditor_dm_key(round_case: RoundCase) -> str:
     return f"round-case:{round_case.id}:auditor"
 
 
+def partner_dm_key(round_case: RoundCase) -> str:
+    """The partner's copy of the auditor's DM, on a paired audit day (issue 25)."""
+    return f"round-case:{round_case.id}:partner"
+
+
 def attendance_dm_key(round_case: RoundCase) -> str:
     return f"round-case:{round_case.id}:attendance"
 
@@ -63,6 +68,7 @@ def _context(session: Session, policy: Policy, round_case: RoundCase) -> dict[st
     case = session.get(Case, round_case.case_id)
     audit = session.exec(select(Audit).where(Audit.selection_id == round_case.selection_id))
     selection = session.get(Selection, round_case.selection_id)
+    audit = audit.first()
     return {
         "round": audit_round,
         "kind": ROUND_KINDS[audit_round.kind],
@@ -72,8 +78,14 @@ def _context(session: Session, policy: Policy, round_case: RoundCase) -> dict[st
         "team": session.get(Team, case.team_id),
         "auditor": session.get(Staff, round_case.auditor_id),
         "practitioner": session.get(Staff, case.worker_id),
-        "audit": audit.first(),
+        "audit": audit,
         "swapped": selection.status == SelectionStatus.REPLACED,
+        "partner": session.get(Staff, round_case.partner_id) if round_case.partner_id else None,
+        "judgement": session.exec(
+            select(RoundJudgement).where(RoundJudgement.audit_id == audit.id)
+        ).first()
+        if audit is not None
+        else None,
     }
 
 
@@ -83,16 +95,25 @@ def queue_round_case_messages(
     """The auditor's DM with the case, the practitioner's request to confirm attendance, and
     the audit day's calendar invitation to both."""
     context = _context(session, policy, round_case)
-    queue_dm(
-        session,
-        key=auditor_dm_key(round_case),
-        recipient=context["auditor"],
-        message=render("round_auditor_dm", **context),
-        concern=f"round-case:{round_case.id}",
-        now=now,
-    )
+    for key, recipient in _auditor_dms(round_case, context):
+        queue_dm(
+            session,
+            key=key,
+            recipient=recipient,
+            message=render("round_auditor_dm", reader_id=recipient.id, **context),
+            concern=f"round-case:{round_case.id}",
+            now=now,
+        )
     queue_attendance_request(session, policy, round_case, now, reminder=None)
     queue_audit_day_invitations(session, round_case, now)
+
+
+def _auditor_dms(round_case: RoundCase, context: dict[str, Any]) -> list[tuple[str, Staff]]:
+    """The auditor's DM, and on a paired audit day their partner's copy of it."""
+    dms = [(auditor_dm_key(round_case), context["auditor"])]
+    if context["partner"] is not None:
+        dms.append((partner_dm_key(round_case), context["partner"]))
+    return dms
 
 
 def queue_attendance_request(
@@ -117,15 +138,19 @@ def refresh_round_case_messages(
     """Update the auditor's DM (attendance, audit progress) and the practitioner's request."""
     session.flush()
     context = _context(session, policy, round_case)
-    for update_of, template in (
-        (auditor_dm_key(round_case), "round_auditor_dm"),
-        (attendance_dm_key(round_case), "round_attendance_dm"),
+    updates = [
+        (key, "round_auditor_dm", {"reader_id": reader.id})
+        for key, reader in _auditor_dms(round_case, context)
+    ]
+    for update_of, template, reader in (
+        *updates,
+        (attendance_dm_key(round_case), "round_attendance_dm", {}),
     ):
         queue_update(
             session,
             key=f"{update_of}:{change}",
             update_of=update_of,
-            message=render(template, reminder=None, **context),
+            message=render(template, reminder=None, **context, **reader),
             concern=f"round-case:{round_case.id}",
             now=now,
         )

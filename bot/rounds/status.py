@@ -11,8 +11,15 @@ from sqlmodel import Session, col, func, select
 
 from bot.core.errors import InvalidRequest
 from bot.policy.schema import ROUND_KINDS, FrameworkPolicy, RoundsPolicy
+from bot.rounds.judgement import is_final, judgement_of
 from models import Audit, AuditAction, AuditRound, Case, RoundCase, Selection, Staff
 from models.statuses import ActionStatus, Attendance, AuditStatus, SelectionStatus
+
+STAGE_WORDS = {
+    "awaiting_agreement": "awaiting the pair's agreement",
+    "awaiting_qa": "awaiting QA",
+    "returned": "returned for revision",
+}
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,7 @@ class RoundSummary:
     confirmed: int = 0
     declined: int = 0
     audited: int = 0
+    not_final: int = 0  # submitted, awaiting the pair's agreement or the lead's QA (issue 25)
     actions: int = 0
     actions_done: int = 0
     # Of the audits done, whether the case's team manager and practitioner took part in the
@@ -61,9 +69,10 @@ class RoundSummary:
         if not self.drawn_yet:
             return f"{head}\nCases to be drawn on {audit_round.selection_on:%A %-d %B %Y}."
         declined = f", {self.declined} can't attend" if self.declined else ""
+        not_final = f" ({self.not_final} more awaiting agreement or QA)" if self.not_final else ""
         return (
             f"{head}\n{self.drawn} case(s) drawn · {self.confirmed} attendance confirmed"
-            f"{declined} · {self.audited} audit(s) done · {self.actions} action(s), "
+            f"{declined} · {self.audited} audit(s) done{not_final} · {self.actions} action(s), "
             f"{self.actions_done} done"
         )
 
@@ -92,7 +101,12 @@ def round_summary(
         summary.declined += round_case.attendance == Attendance.NO
         status = audit.status if audit is not None else "not started"
         if status == AuditStatus.SUBMITTED:
-            submitted.append(audit)
+            judgement = judgement_of(session, audit.id)
+            if is_final(judgement):
+                submitted.append(audit)
+            else:  # issue 25: with the pair or the lead reviewer, not final yet
+                summary.not_final += 1
+                status = STAGE_WORDS[judgement.stage]
         summary.cases.append(
             RoundCaseLine(
                 case_ref=case.case_ref,

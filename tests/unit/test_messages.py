@@ -36,6 +36,7 @@ from bot.report.period import Period
 from bot.selection.draw import SelectionOutcome
 from messages import escape_mrkdwn, render, template_names
 from tests.unit.oversight_samples import oversight_samples
+from tests.unit.round_practice_samples import round_practice_samples
 
 LONG = "x" * 1000
 person = Obj(name="Nina <North> & co", email="nina@example.gov.uk", slack_user_id="U0TM00001")
@@ -751,6 +752,7 @@ def home_samples() -> dict[str, dict]:
 
 SAMPLES |= home_samples()
 SAMPLES |= oversight_samples(person, case)  # issue 25 (Bolton)
+SAMPLES |= round_practice_samples(person, case)  # issue 25 (Halton)
 
 
 def check_home(rendered):

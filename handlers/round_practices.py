@@ -1,0 +1,25 @@
+"""Listeners for Halton's audit days (issue 25): the pair agreeing to their judgement, the lead
+reviewer's quality assurance, the pair's revision, and the day's findings."""
+
+from slack_bolt import App
+
+from bot.core.audit_events import when_audit_submitted
+from bot.core.services import Services
+from bot.rounds import judgement
+from handlers.clicks import button_listener
+from handlers.forms import register_form
+
+BUTTONS = {
+    "round.pair.agree": judgement.agree_judgement,
+    "round.qa.approve": judgement.approve_judgement,
+    "round.qa.return": judgement.open_return_form,
+    "round.revise": judgement.open_revise_form,
+}
+
+
+def register(app: App, services: Services) -> None:
+    when_audit_submitted("rounds.judgement", judgement.record_judgement)
+    for action, use_case in BUTTONS.items():
+        app.action(action)(button_listener(services, use_case))
+    register_form(app, services, "round.qa.return", judgement.submit_return)
+    register_form(app, services, "round.revise", judgement.submit_revision)
