@@ -5,6 +5,7 @@ from slack_bolt import App
 
 from bot.core.services import Services
 from handlers import (
+    action_review,
     audit,
     booking,
     chasing,
@@ -28,6 +29,7 @@ FEATURES = (
     selection,
     booking,
     audit,
+    action_review,
     reaudit,
     tac,
     chasing,

@@ -1,5 +1,6 @@
 """SQLModel tables, the engine and sessions, and the Alembic migrations."""
 
+from models.action_review import ActionProgress, ActionReview  # issue 25 (Bolton)
 from models.audit import Audit, AuditAction, SafeguardingAlert
 from models.away import Absence
 from models.booking import Booking, FamilyEngagement
@@ -30,6 +31,8 @@ from models.transfer_audit import TransferAudit  # issue 25 (Bolton)
 
 __all__ = [
     "Absence",
+    "ActionProgress",
+    "ActionReview",
     "ROLES",
     "TEAM_TYPES",
     "Audit",

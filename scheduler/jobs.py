@@ -46,6 +46,7 @@ from bot.tac.schedule import (
 )
 from messages import linking_cases
 from models.db import transaction
+from scheduler.oversight_jobs import OVERSIGHT_JOBS
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -59,6 +60,7 @@ FOLLOW_UPS: tuple[Job[int], ...] = (
     chase_alerts,
     remind_actions,
     remind_iro_feedback,
+    *OVERSIGHT_JOBS,  # issue 25 (Bolton)
 )
 
 

@@ -7,8 +7,10 @@ from datetime import datetime, tzinfo
 
 from sqlmodel import Session, col, select
 
+from bot.audit.action_review import PROGRESS, action_reviews_of
 from bot.audit.record_document import (
     ActionLine,
+    ActionReviewLine,
     AuditRecord,
     Discussion,
     DomainAnswer,
@@ -21,6 +23,7 @@ from bot.policy.schema import FrameworkPolicy, Policy
 from bot.rounds.messages import framework_for_selection
 from bot.selection.manager_message import CASE_TYPE_NAMES
 from models import (
+    ActionProgress,
     Audit,
     AuditAction,
     Case,
@@ -79,7 +82,30 @@ def collect_audit_record(
         inadmissible_reason=audit.inadmissible_reason,
         inadmissible_note=audit.inadmissible_note,
         iro_feedback=_iro_feedback(session, audit, zone),
+        action_reviews=_action_reviews(session, audit, zone),
     )
+
+
+def _action_reviews(session: Session, audit: Audit, zone: tzinfo) -> list[ActionReviewLine]:
+    found = []
+    for review in action_reviews_of(session, audit.id):
+        progress = session.exec(
+            select(AuditAction.what, ActionProgress.progress, ActionProgress.note)
+            .join(AuditAction, col(AuditAction.id) == ActionProgress.action_id)
+            .where(ActionProgress.review_id == review.id)
+            .order_by(col(AuditAction.id))
+        ).all()
+        found.append(
+            ActionReviewLine(
+                months_after=review.months_after,
+                reviewer=_name(session, review.reviewer_id),
+                reviewed_on=review.completed_at.astimezone(zone).date()
+                if review.completed_at
+                else None,
+                progress=[(what, PROGRESS[state], note or "") for what, state, note in progress],
+            )
+        )
+    return found
 
 
 def _iro_feedback(session: Session, audit: Audit, zone: tzinfo) -> IroFeedbackLine | None:

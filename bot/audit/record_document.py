@@ -99,6 +99,16 @@ class IroFeedbackLine:
 
 
 @dataclass(frozen=True)
+class ActionReviewLine:
+    """The manager's review of the audit's actions, months after it (issue 25, Bolton)."""
+
+    months_after: int
+    reviewer: str
+    reviewed_on: date | None  # None: asked for, not recorded yet
+    progress: list[tuple[str, str, str]]  # (the action, how it stands, the note)
+
+
+@dataclass(frozen=True)
 class AuditRecord:
     """Everything the document shows, already read from the database."""
 
@@ -125,6 +135,7 @@ class AuditRecord:
     inadmissible_reason: str | None = None  # InadmissibleReason
     inadmissible_note: str | None = None
     iro_feedback: IroFeedbackLine | None = None
+    action_reviews: list[ActionReviewLine] = field(default_factory=list)
 
 
 ENGAGEMENT_STATUSES = {
@@ -178,6 +189,7 @@ def audit_record_docx(record: AuditRecord) -> bytes:
     _write_discussion(document, record)
     _write_judgement(document, record)
     _write_actions(document, record)
+    _write_action_reviews(document, record.action_reviews)
     for moderation in record.moderations:
         _write_moderation(document, record, moderation)
     buffer = io.BytesIO()
@@ -318,6 +330,19 @@ def _write_actions(document: WordDocument, record: AuditRecord) -> None:
         for action in record.actions
     ]
     _table(document, ("Action", "Who", "By", "Status"), rows)
+
+
+def _write_action_reviews(document: WordDocument, reviews: list[ActionReviewLine]) -> None:
+    for review in reviews:
+        when = f"{review.months_after} month{'' if review.months_after == 1 else 's'}"
+        document.add_heading(f"The actions reviewed, {when} after the audit", level=2)
+        if review.reviewed_on is None:
+            document.add_paragraph(_clean(f"Asked of {review.reviewer}; not recorded yet."))
+            continue
+        document.add_paragraph(
+            _clean(f"Reviewed by {review.reviewer} on {_long_date(review.reviewed_on)}.")
+        )
+        _table(document, ("Action", "How it stands", "Note"), review.progress)
 
 
 def _action_status(action: ActionLine) -> str:

@@ -1,12 +1,13 @@
 """Policy sections for the oversight practices beyond the monthly audit (issue 25, Bolton's
-framework): the head of service's audit of a file when its case moves team. Every one is off
-by default, so a council turns on only what it practises."""
+framework): the head of service's audit of a file when its case moves team, and the manager's
+reviews of an audit's actions. Every one is off by default, so a council turns on only what it
+practises."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 
 class _Section(BaseModel):
@@ -23,3 +24,16 @@ class TransferAuditPolicy(_Section):
     auditor_role: Literal["head_of_service", "service_manager"] = "head_of_service"
     auditor_team: Literal["sending", "receiving"] = "sending"
     due_working_days: int = Field(default=10, ge=1, le=60)
+
+
+def _one_each_in_order(months: list[int]) -> list[int]:
+    if months != sorted(set(months)):
+        raise ValueError("list each month once, in order (e.g. [1, 2])")
+    return months
+
+
+# "reviewed within 1 month, and again the following month" (Bolton): `audit.action_review_months`
+# lists when the audit's manager is asked to review its actions, in months after the audit.
+ReviewMonths = Annotated[
+    list[Annotated[int, Field(ge=1, le=12)]], AfterValidator(_one_each_in_order)
+]

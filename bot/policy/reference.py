@@ -138,6 +138,9 @@ DESCRIPTIONS = {
     "is not offered and a request is refused).",
     "audit.extension_max_working_days": "The longest extension that may be asked for, in "
     "working days after the current due date; the form refuses a later date. Empty: no cap.",
+    "audit.action_review_months": "Months after an audit when its manager is asked by DM to "
+    "review each of its actions: done, in progress or not started, with a note (Bolton: `[1, "
+    "2]`; empty: no reviews).",
     "programme.selection_working_day": "The monthly draw happens on this working day of the "
     "month (1: the first).",
     "programme.no_selection_months": "Months with no draw at all, as names or numbers (e.g. "

@@ -21,7 +21,7 @@ from bot.policy.audit_sections import (
     SupervisionGapPolicy,
     check_grade_descriptors,
 )
-from bot.policy.practice_oversight import TransferAuditPolicy
+from bot.policy.practice_oversight import ReviewMonths, TransferAuditPolicy
 
 DIVISIONS = {"england-and-wales": "ENG", "scotland": "SCT", "northern-ireland": "NIR"}
 
@@ -249,6 +249,8 @@ class AuditPolicy(_Section):
     extensions_enabled: bool = True
     # The longest extension that may be asked for at all, in working days (None: no cap).
     extension_max_working_days: int | None = Field(default=None, ge=1, le=120)
+    # Issue 25 (Bolton): the audit's manager reviews its actions this many months after it.
+    action_review_months: ReviewMonths = Field(default_factory=list)
 
 
 class AnnualModerationPolicy(_Section):

@@ -7,6 +7,7 @@ from datetime import date
 from types import SimpleNamespace as Obj
 from typing import Any
 
+from bot.audit.action_review import PROGRESS
 from bot.policy.schema import OFSTED_GRADES
 from bot.transfer_audit.rules import FIT_ANSWERS
 
@@ -24,7 +25,27 @@ def oversight_samples(person: Any, case: Any) -> dict[str, dict[str, Any]]:
         case=case, from_team=north, to_team=south, auditor=person, role="head of service",
         side="sending", completed_by=None,
     )  # fmt: skip
+    action = Obj(id=3, what=LONG[:1000], due_on=date(2026, 12, 31), status="open")
+    reviewed = Obj(
+        action=action, owner=person, progress=Obj(progress="in_progress", note="y" * 1000)
+    )
+    review = dict(
+        review=Obj(id=5, months_after=1), case=case, audited_on=date(2026, 12, 2),
+        progress_words=PROGRESS,
+    )  # fmt: skip
     return {
+        "action_review_dm": dict(
+            **review,
+            actions=[reviewed] * 30,
+            completed_by=person,
+            completed_on=date(2027, 1, 4),
+        ),  # fmt: skip
+        "action_review_modal": dict(
+            **review,
+            actions=[Obj(action=action, owner=person, progress=None)] * 30,
+            progress_choices=PROGRESS,
+            private_metadata='{"action_review_id": 5}',
+        ),  # fmt: skip
         "transfer_audit_dm": dict(
             **transfer | dict(completed_by=person), audit=done, completed_on=date(2026, 12, 3)
         ),

@@ -1,4 +1,5 @@
-"""Bolton's practices (issue 25): the audit of a case file when its case moves team
+"""Bolton's practices (issue 25): the audit of a case file when its case moves team, and the
+manager's reviews of an audit's actions a month after it and the month after
 
 Revision ID: 0020
 Revises: 0019
@@ -47,7 +48,44 @@ def upgrade() -> None:
         batch.create_index(batch.f("ix_transferaudit_auditor_id"), ["auditor_id"], unique=False)
         batch.create_index(batch.f("ix_transferaudit_due_on"), ["due_on"], unique=False)
         batch.create_index(batch.f("ix_transferaudit_status"), ["status"], unique=False)
+    op.create_table(
+        "actionreview",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("audit_id", sa.Integer(), nullable=False),
+        sa.Column("months_after", sa.Integer(), nullable=False),
+        sa.Column("due_on", sa.Date(), nullable=False),
+        sa.Column("reviewer_id", sa.Integer(), nullable=False),
+        sa.Column("prompted_at", models.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("completed_at", models.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("completed_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(["audit_id"], ["audit.id"]),
+        sa.ForeignKeyConstraint(["reviewer_id"], ["staff.id"]),
+        sa.ForeignKeyConstraint(["completed_by_id"], ["staff.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("audit_id", "months_after"),
+    )
+    with op.batch_alter_table("actionreview") as batch:
+        batch.create_index(batch.f("ix_actionreview_audit_id"), ["audit_id"], unique=False)
+        batch.create_index(batch.f("ix_actionreview_reviewer_id"), ["reviewer_id"], unique=False)
+    op.create_table(
+        "actionprogress",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("review_id", sa.Integer(), nullable=False),
+        sa.Column("action_id", sa.Integer(), nullable=False),
+        sa.Column("progress", _TEXT(), nullable=False),
+        sa.Column("note", _TEXT(), nullable=True),
+        sa.Column("recorded_at", models.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["review_id"], ["actionreview.id"]),
+        sa.ForeignKeyConstraint(["action_id"], ["auditaction.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("review_id", "action_id"),
+    )
+    with op.batch_alter_table("actionprogress") as batch:
+        batch.create_index(batch.f("ix_actionprogress_review_id"), ["review_id"], unique=False)
+        batch.create_index(batch.f("ix_actionprogress_action_id"), ["action_id"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_table("actionprogress")
+    op.drop_table("actionreview")
     op.drop_table("transferaudit")

@@ -1,0 +1,6 @@
+"""The scheduled jobs of the oversight practices (issue 25, Bolton), run with the follow-ups in
+scheduler/jobs.py: each asks only for what is due at the tick's `now`, once."""
+
+from bot.audit.action_review import prompt_action_reviews
+
+OVERSIGHT_JOBS = (prompt_action_reviews,)
