@@ -21,6 +21,7 @@ from sqlmodel import Session
 from bot.audit.actions import remind_actions
 from bot.audit.alerts import chase_alerts
 from bot.audit.iro_feedback import remind_iro_feedback
+from bot.audit.supervision_gap import chase_supervision_gaps
 from bot.booking.discussion import run_booking_schedule
 from bot.booking.family_contact import run_engagement_schedule
 from bot.chasing.nudges import run_chasing
@@ -60,6 +61,7 @@ FOLLOW_UPS: tuple[Job[int], ...] = (
     chase_alerts,
     remind_actions,
     remind_iro_feedback,
+    chase_supervision_gaps,
     *OVERSIGHT_JOBS,  # issue 25 (Bolton)
 )
 

@@ -25,6 +25,12 @@ from bot.audit.rules import (
     step_count,
     with_step_answers,
 )
+from bot.audit.supervision_gap import (
+    asks_supervision_gap,
+    gap_question,
+    raise_supervision_gap,
+    supervision_gap_errors,
+)
 from bot.core import auditlog
 from bot.core.audit_events import audit_submitted
 from bot.core.errors import InvalidRequest
@@ -121,6 +127,7 @@ class AuditForm(SteppedForm[Audit]):
             slots=range(1, uow.policy.audit.action_slots + 1),
             concerns=CONCERNS,
             asks_iro=asks_iro(framework, case),
+            gap_question=gap_question(framework) if asks_supervision_gap(framework) else None,
             **common,
         )
 
@@ -195,6 +202,9 @@ def _final_step_errors(
     )
     if asks_iro(framework, case):
         errors |= iro_errors(uow.session, values, uow.actor)
+    if asks_supervision_gap(framework):
+        today = uow.calendar.local(uow.now).date()
+        errors |= supervision_gap_errors(framework, values, today=today)
     return errors
 
 
@@ -237,6 +247,8 @@ def _submit(uow: UnitOfWork, framework: FrameworkPolicy, audit: Audit, values: V
     )
     if asks_iro(framework, case):
         request_iro_feedback(uow, audit, values)
+    if asks_supervision_gap(framework):
+        raise_supervision_gap(uow, audit, values)
     context = _summary_context(session, framework, audit, case, actions)
     for audience, recipient in (("practitioner", practitioner), ("manager", manager)):
         queue_dm(

@@ -18,6 +18,7 @@ from bot.audit.record_document import (
     IroFeedbackLine,
     ModeratedLine,
     Moderation,
+    SupervisionGapLine,
 )
 from bot.policy.schema import FrameworkPolicy, Policy
 from bot.rounds.messages import framework_for_selection
@@ -37,6 +38,7 @@ from models import (
 from models.booking import engagement_for, latest_booking
 from models.iro_feedback import NO_VIEW, iro_feedback_for
 from models.statuses import ActionStatus, AuditStatus, ReauditStatus
+from models.supervision_gap import supervision_gap_for
 
 
 def latest_submitted_audit(session: Session, case_ref: str) -> Audit | None:
@@ -82,6 +84,7 @@ def collect_audit_record(
         inadmissible_reason=audit.inadmissible_reason,
         inadmissible_note=audit.inadmissible_note,
         iro_feedback=_iro_feedback(session, audit, zone),
+        supervision_gap=_supervision_gap(session, audit),
         action_reviews=_action_reviews(session, audit, zone),
     )
 
@@ -118,6 +121,20 @@ def _iro_feedback(session: Session, audit: Audit, zone: tzinfo) -> IroFeedbackLi
         given_on=request.given_at.astimezone(zone).date() if request.given_at else None,
         feedback=request.feedback,
         grade_view=request.grade_view if request.grade_view != NO_VIEW else None,
+    )
+
+
+def _supervision_gap(session: Session, audit: Audit) -> SupervisionGapLine | None:
+    gap = supervision_gap_for(session, audit.id)
+    if gap is None:
+        return None
+    return SupervisionGapLine(
+        gap_from=gap.gap_from,
+        gap_to=gap.gap_to,
+        reason=gap.reason,
+        action=gap.action,
+        action_due=gap.action_due,
+        acknowledged_by=_name(session, gap.acknowledged_by_id) if gap.acknowledged_by_id else None,
     )
 
 

@@ -109,6 +109,18 @@ class ActionReviewLine:
 
 
 @dataclass(frozen=True)
+class SupervisionGapLine:
+    """A gap in supervision raised by the audit (Sefton's immediate response)."""
+
+    gap_from: date
+    gap_to: date
+    reason: str
+    action: str
+    action_due: date
+    acknowledged_by: str | None
+
+
+@dataclass(frozen=True)
 class AuditRecord:
     """Everything the document shows, already read from the database."""
 
@@ -135,6 +147,7 @@ class AuditRecord:
     inadmissible_reason: str | None = None  # InadmissibleReason
     inadmissible_note: str | None = None
     iro_feedback: IroFeedbackLine | None = None
+    supervision_gap: SupervisionGapLine | None = None
     action_reviews: list[ActionReviewLine] = field(default_factory=list)
 
 
@@ -188,6 +201,7 @@ def audit_record_docx(record: AuditRecord) -> bytes:
     _write_iro_feedback(document, record.iro_feedback)
     _write_discussion(document, record)
     _write_judgement(document, record)
+    _write_supervision_gap(document, record.supervision_gap)
     _write_actions(document, record)
     _write_action_reviews(document, record.action_reviews)
     for moderation in record.moderations:
@@ -288,6 +302,20 @@ def _write_iro_feedback(document: WordDocument, line: IroFeedbackLine | None) ->
     _labelled(document, "Feedback: ", f"{asked}, given on {_long_date(line.given_on)}.")
     document.add_paragraph(_clean(line.feedback or ""))
     _labelled(document, "Their view of the grade: ", line.grade_view or "none given.")
+
+
+def _write_supervision_gap(document: WordDocument, gap: SupervisionGapLine | None) -> None:
+    if gap is None:
+        return
+    document.add_heading("Immediate response: a gap in supervision", level=1)
+    _labelled(
+        document,
+        "No recorded supervision: ",
+        f"from {_long_date(gap.gap_from)} to {_long_date(gap.gap_to)}.",
+    )
+    _labelled(document, "Why: ", gap.reason)
+    _labelled(document, "Action agreed: ", f"{gap.action} By {_long_date(gap.action_due)}.")
+    _labelled(document, "Acknowledged by: ", gap.acknowledged_by or "not yet acknowledged.")
 
 
 def _write_discussion(document: WordDocument, record: AuditRecord) -> None:

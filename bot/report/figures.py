@@ -49,6 +49,7 @@ from models import (
     Selection,
     SelectionRound,
     Staff,
+    SupervisionGapAlert,
     TacSummary,
     Team,
 )
@@ -127,6 +128,9 @@ class ConcernCounts:
     category_1_open: int = 0  # of those, still on the register on `as_of`
     category_2_open: int = 0
     on_register: int = 0  # the register's size (every concern) at the period's end
+    # Sefton's immediate response to no supervision for months (bot/audit/supervision_gap.py)
+    supervision_gaps: int = 0
+    supervision_gaps_acknowledged: int = 0
 
 
 @dataclass(frozen=True)
@@ -421,7 +425,20 @@ def _concerns(
         category_1_open=sum(row.concern == "category_1" for row in still_open),
         category_2_open=sum(row.concern == "category_2" for row in still_open),
         on_register=on_register_at(session, _end_of(min(period.last_day, as_of), timezone)),
+        **_supervision_gaps(session, [row.audit_id for row in rows]),
     )
+
+
+def _supervision_gaps(session: Session, audit_ids: list[int]) -> dict[str, int]:
+    acknowledged = session.exec(
+        select(SupervisionGapAlert.acknowledged_at).where(
+            col(SupervisionGapAlert.audit_id).in_(audit_ids)
+        )
+    ).all()
+    return {
+        "supervision_gaps": len(acknowledged),
+        "supervision_gaps_acknowledged": sum(moment is not None for moment in acknowledged),
+    }
 
 
 def _end_of(day: date, timezone: tzinfo) -> datetime:

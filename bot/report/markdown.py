@@ -180,6 +180,12 @@ def _focus(briefing: Briefing) -> str:
         f"Of these, {now.category_1_open} are still Category 1 and {now.category_2_open} still "
         "Category 2 on the register now.",
     ]
+    if now.supervision_gaps:
+        lines[-1] += (
+            f" {_count(now.supervision_gaps, 'audit', 'audits')} found no recorded supervision "
+            f"for the policy's months (immediate response; {now.supervision_gaps_acknowledged} "
+            "acknowledged by a senior manager)."
+        )
     if briefing.grade_scale:
         lines += [
             "",

@@ -580,6 +580,7 @@ SAMPLES |= {
         slots=range(1, 11),
         concerns=CONCERNS,
         asks_iro=True,
+        gap_question="Has there been a period of six months or more without recorded supervision?",
     ),
     "audit_result_dm": dict(
         audience="practitioner",
@@ -614,6 +615,23 @@ SAMPLES |= {
         iro=person,
         on_behalf=ON_BEHALF,
         grade_view="&" * 75,
+    ),
+    "supervision_gap_dm": dict(
+        alert=Obj(
+            id=3,
+            gap_from=date(2026, 3, 2),
+            gap_to=date(2026, 11, 27),
+            reason="<!channel> " + LONG,
+            action="&" * 500,
+            action_due=date(2026, 12, 11),
+        ),
+        case=case,
+        manager=person,
+        round=2,
+        acknowledged_by=None,
+    ),
+    "supervision_gap_update_dm": dict(
+        case=case, acknowledged_by=None, manager=person, recipients=[person] * 40
     ),
     "action_dm": dict(action=action, case=case, set_by=person, source="re-audit", reminder=True),
     "action_done_dm": dict(action=action, owner=person, case=case, on_behalf=ON_BEHALF),
