@@ -86,6 +86,7 @@ def collect_audit_record(
         iro_feedback=_iro_feedback(session, audit, zone),
         supervision_gap=_supervision_gap(session, audit),
         action_reviews=_action_reviews(session, audit, zone),
+        look_back_months=framework.look_back_months,
     )
 
 

@@ -149,6 +149,7 @@ class AuditRecord:
     iro_feedback: IroFeedbackLine | None = None
     supervision_gap: SupervisionGapLine | None = None
     action_reviews: list[ActionReviewLine] = field(default_factory=list)
+    look_back_months: int | None = None  # the period the audit looked at
 
 
 ENGAGEMENT_STATUSES = {
@@ -246,12 +247,18 @@ def _write_summary(document: WordDocument, record: AuditRecord) -> None:
         ("Case drawn for audit", _long_date(record.drawn_on)),
         ("Audit submitted", _long_date(record.submitted_on)),
         ("Audit framework", record.framework),
+        *([("Period looked at", _period(record))] if record.look_back_months else []),
     ]
     _table(document, None, rows)
     if record.inadmissible_reason:
         reason = INADMISSIBLE_REASONS.get(record.inadmissible_reason, record.inadmissible_reason)
         note = f" {record.inadmissible_note}" if record.inadmissible_note else ""
         _labelled(document, "Found inadmissible: ", f"{reason}.{note}")
+
+
+def _period(record: AuditRecord) -> str:
+    months = record.look_back_months
+    return f"the {months} month{'' if months == 1 else 's'} to {_long_date(record.submitted_on)}"
 
 
 def _write_domains(document: WordDocument, record: AuditRecord) -> None:

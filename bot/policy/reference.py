@@ -73,6 +73,8 @@ DESCRIPTIONS = {
     "used), `title`, `guidance`.",
     "framework.domains_per_step": "Domains on each page of the audit form.",
     "framework.min_justification_chars": "The shortest justification accepted for a grade.",
+    "framework.look_back_months": "The period an audit looks at: the case message, the audit form "
+    "and the record say 'Look at the last 12 months of the file.' (none: not said).",
     "framework.iro_feedback.enabled": "The audit's last step names the IRO or child protection "
     "conference chair (or says why not), who is asked by DM for their feedback and view of the "
     "grade on that case; kept with the audit (Sefton).",

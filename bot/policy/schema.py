@@ -201,6 +201,8 @@ class FrameworkPolicy(_Section):
     domains: list[Domain] = Field(default_factory=lambda: list(SEFTON_DOMAINS), min_length=1)
     domains_per_step: int = Field(default=2, ge=1, le=8)
     min_justification_chars: int = Field(default=40, ge=1, le=2000)
+    # Issue 25 (Bolton: "Audits should look back over the previous 12 months"): shown to auditors.
+    look_back_months: int | None = Field(default=None, ge=1, le=36)
     # Issue 25: optional parts of the form (bot/policy/audit_sections.py) and what each grade
     # means, shown under the grade menus (Stockport's Outstanding).
     iro_feedback: IroFeedbackPolicy = IroFeedbackPolicy()

@@ -79,6 +79,7 @@ def render_selection_message(
         engagement=None if new else engagement_for(session, selection.id),
         audit=None if new else audit_for(session, selection.id),
         extensions_enabled=policy.audit.extensions_enabled,
+        look_back_months=policy.framework.look_back_months,
         open_actions=(
             open_actions
             if open_actions is not None
