@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, col, select
 
-from bot.policy.presets import placeholder_emails, write_preset
+from bot.policy.presets import placeholder_emails, preset_text, write_preset
 from bot.policy.schema import Policy, load_policy
 from models import Audit, Case, Reaudit, RoundCase, Selection, SelectionRound, Staff, Team
 from tests.support import factories
@@ -44,10 +44,11 @@ def preset_policy(name: str, tmp_path: Path) -> Policy:
 # -- the authority ------------------------------------------------------------------------------
 
 
-def authority(policy: Policy, cases_per_team: int = 8):
+def authority(name: str, policy: Policy, cases_per_team: int = 8):
     """A builder of three teams (one per service area), a team manager and two practitioners in
     each, `cases_per_team` open cases cycling through the policy's case types, two heads of
-    service, a service manager, an administrator, and everyone a placeholder email names."""
+    service, a service manager, an administrator, and everyone the preset names by a placeholder
+    email (in any setting: a council replaces them with its own people)."""
 
     def build(session: Session) -> dict[str, Any]:
         people: dict[str, Any] = {}
@@ -90,20 +91,12 @@ def authority(policy: Policy, cases_per_team: int = 8):
                     session, team, workers[index % 2], ref=f"CR-{number}{index:02d}",
                     case_type=types[index % len(types)], opened_on=date(2025, 6, 2),
                 )  # fmt: skip
-        for index, email in enumerate(placeholder_emails(policy_text(policy))):
+        for index, email in enumerate(placeholder_emails(preset_text(name))):
             external = not email.endswith("@council.example")
             person(f"placeholder{index}", email, "", guest=external)
         return people
 
     return build
-
-
-def policy_text(policy: Policy) -> str:
-    """Every staff email the policy names (panels and round auditors), one a line."""
-    emails = list(policy.reaudit.panel.members if policy.reaudit.panel else [])
-    for round_ in policy.rounds.rounds:
-        emails += [email for email in round_.auditors if email not in emails]
-    return "\n".join(f"- {email}" for email in emails)
 
 
 def earlier_audits(bot, month_day: datetime, overalls: list[str]) -> list[Audit]:
@@ -247,7 +240,7 @@ def test_stockport_month(start_bot, tmp_path):
     one audit per manager from January; the Monday TAC DM; the ten-domain Journey of the Child
     tool with equality and diversity; the audit not submitted in March is chased; the briefing."""
     policy = preset_policy("stockport", tmp_path)
-    bot = start_bot(Clock(utc(2027, 2, 26)), policy=policy, people=authority(policy))
+    bot = start_bot(Clock(utc(2027, 2, 26)), policy=policy, people=authority("stockport", policy))
     january = earlier_audits(bot, utc(2027, 1, 20, 14), ["Good", "Requires improvement to be good",
                                                          "Good"])  # fmt: skip
     tick(bot, utc(2027, 3, 1))  # Monday: the draw at 08:00, re-audits and TAC at 09:00
@@ -288,7 +281,7 @@ def test_bolton_month(start_bot, tmp_path):
     of service; heads of service moderate; an urgent concern goes to the team manager and the
     head of service; the briefing with the rounds."""
     policy = preset_policy("bolton", tmp_path)
-    bot = start_bot(Clock(utc(2027, 2, 26)), policy=policy, people=authority(policy))
+    bot = start_bot(Clock(utc(2027, 2, 26)), policy=policy, people=authority("bolton", policy))
     earlier_audits(bot, utc(2027, 1, 20, 14), ["Good", "Good", "Inadequate"])
     tick(bot, utc(2027, 3, 1))
     bot.wait_until_sent()
@@ -334,7 +327,9 @@ def test_gloucestershire_month(start_bot, tmp_path):
     submitted, and the external moderator's judgement counts; a provisional briefing on 1 June
     and the final one when moderation closes on the 10th."""
     policy = preset_policy("gloucestershire", tmp_path)
-    bot = start_bot(Clock(utc(2027, 4, 30)), policy=policy, people=authority(policy))
+    bot = start_bot(
+        Clock(utc(2027, 4, 30)), policy=policy, people=authority("gloucestershire", policy)
+    )
     tick(bot, utc(2027, 5, 3))  # Early May bank holiday: nothing
     assert drawn_this_month(bot, "2027-05") == []
     tick(bot, utc(2027, 5, 4))
@@ -393,7 +388,7 @@ def test_halton_quarter(start_bot, tmp_path):
     confirm their attendance or are reminded; the audit asks for evaluative statements, no
     grades; March's briefing says there was no monthly draw and counts the round."""
     policy = preset_policy("halton", tmp_path)
-    bot = start_bot(Clock(utc(2027, 1, 29)), policy=policy, people=authority(policy))
+    bot = start_bot(Clock(utc(2027, 1, 29)), policy=policy, people=authority("halton", policy))
     tick(bot, utc(2027, 2, 1))
     assert drawn_this_month(bot, "2027-02") == [] and round_cases(bot) == []
     tick(bot, utc(2027, 2, 2))  # five weeks before Tuesday 9 March
@@ -438,7 +433,7 @@ def test_sefton_month(start_bot, tmp_path):
     immediate safeguarding concern alerts the service manager and head of service at once; the
     briefing."""
     policy = preset_policy("sefton", tmp_path)
-    bot = start_bot(Clock(utc(2027, 2, 26)), policy=policy, people=authority(policy))
+    bot = start_bot(Clock(utc(2027, 2, 26)), policy=policy, people=authority("sefton", policy))
     ri, inadequate = "Requires improvement to be good", "Inadequate"
     february = earlier_audits(bot, utc(2027, 2, 17, 14),
                               ["Good", ri, ri, inadequate, ri, ri, inadequate, ri])  # fmt: skip
