@@ -5,7 +5,7 @@ from slack_bolt import App
 
 from bot.core.audit_events import when_audit_submitted
 from bot.core.services import Services
-from bot.rounds import judgement
+from bot.rounds import findings, judgement
 from handlers.clicks import button_listener
 from handlers.forms import register_form
 
@@ -14,6 +14,7 @@ BUTTONS = {
     "round.qa.approve": judgement.approve_judgement,
     "round.qa.return": judgement.open_return_form,
     "round.revise": judgement.open_revise_form,
+    "round.findings": findings.open_findings_form,
 }
 
 
@@ -23,3 +24,4 @@ def register(app: App, services: Services) -> None:
         app.action(action)(button_listener(services, use_case))
     register_form(app, services, "round.qa.return", judgement.submit_return)
     register_form(app, services, "round.revise", judgement.submit_revision)
+    register_form(app, services, "round.findings", findings.submit_findings)

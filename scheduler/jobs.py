@@ -36,6 +36,7 @@ from bot.privacy.slack_cleanup import FROM_SLACK, describe_removed_from_slack
 from bot.reaudit.draw import run_scheduled_reaudits
 from bot.report.delivery import send_monthly_briefings
 from bot.rounds.draw import RoundScheduleReport, run_round_schedule
+from bot.rounds.findings import prompt_round_findings
 from bot.selection.draw import run_scheduled_draw
 from bot.slack.directory import resolve_slack_ids
 from bot.slack.sender import DeliveryReport
@@ -61,6 +62,7 @@ FOLLOW_UPS: tuple[Job[int], ...] = (
     chase_alerts,
     remind_actions,
     remind_iro_feedback,
+    prompt_round_findings,  # issue 25 (Halton): the audit day's findings
     chase_supervision_gaps,
     *OVERSIGHT_JOBS,  # issue 25 (Bolton)
 )

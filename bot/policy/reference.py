@@ -191,6 +191,8 @@ DESCRIPTIONS = {
     "`cases`, `auditors` or `auditor_role`, `one_case_per_auditor`, `selection_date`, "
     "`audit_date`, `audit_until`, and for Halton's audit days `pairs` and `lead_reviewer` "
     "(see Audit rounds in section 5).",
+    "rounds.findings_prompt_at": "On the last audit day of a round with a `lead_reviewer`, from "
+    "this time, the lead is asked for the day's strengths, weaknesses and recommendations.",
     "rounds.schedule.months": "Monthly thematic rounds created automatically: month number to "
     "theme (e.g. `{1: neglect}`).",
     "rounds.schedule.cases": "How many cases each scheduled round draws.",

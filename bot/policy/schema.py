@@ -626,6 +626,9 @@ class RoundsPolicy(_Section):
     # so many calendar days before the audit (0: no such reminder).
     remind_after_working_days: int = Field(default=2, ge=0, le=20)
     remind_days_before_audit: int = Field(default=7, ge=0, le=60)
+    # Issue 25 (Halton): on a round's last audit day, from this time, its lead reviewer is
+    # asked for the day's strengths, weaknesses and recommendations.
+    findings_prompt_at: time = time(16, 0)
     rounds: list[RoundDefinition] = Field(default_factory=list)
     schedule: ThematicSchedule = ThematicSchedule()
 

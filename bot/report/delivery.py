@@ -44,6 +44,7 @@ from bot.report.files import (
 )
 from bot.report.learning import GoodPractice
 from bot.report.period import Period
+from bot.report.round_findings import findings_file, findings_for
 from bot.selection.programme_calendar import months_without_selection, no_selection_reason
 from messages import render
 from models import AuditLogEntry, SelectionRound, Staff
@@ -200,6 +201,18 @@ def queue_briefing(
             "Good or better",
         ),
     )
+    findings = findings_for(person, briefing)  # issue 25: free text, entitled readers only
+    if findings:
+        queue_files_dm(
+            session,
+            key=f"{key}:audit-day-findings",
+            files=findings_file(briefing.period, findings),
+            comment=(
+                f"The findings of the {label} audit days: strengths, weaknesses and "
+                "recommendations. For administrators and heads of service: please do not share it."
+            ),
+            **common,
+        )
     for part, entries, file_of, what in naming_cases:
         if entries:
             queue_files_dm(

@@ -9,6 +9,7 @@ from bot.report.figures import Briefing, RegisterEntry
 from bot.report.learning import GoodPractice
 from bot.report.markdown import briefing_markdown
 from bot.report.period import Period
+from bot.report.round_findings import findings_file, with_findings
 from bot.report.tables import briefing_tables, good_practice_table, register_table, to_csv
 
 Files = dict[str, str | bytes]  # file name → content
@@ -46,6 +47,8 @@ def briefing_files(briefing: Briefing, *, with_cases: bool) -> Files:
     if with_cases:
         files |= register_file(briefing.period, briefing.register)
         files |= good_practice_file(briefing.period, briefing.good_practice)
+        if with_findings(briefing):  # issue 25: the audit days' findings
+            files |= findings_file(briefing.period, with_findings(briefing))
     return files
 
 

@@ -265,6 +265,14 @@ def _rounds(briefing: Briefing) -> list[str]:
     lines = ["## 7. Audit rounds", ""]
     for table in tables:
         lines += [f"### {table.title}", "", _markdown_table(table), ""]
+    recorded = sum(1 for summary in briefing.rounds if summary.day_findings)
+    if recorded:  # issue 25: free text, so in a file of its own (bot/report/round_findings.py)
+        lines += [
+            "The strengths, weaknesses and recommendations of "
+            f"{_count(recorded, 'audit day', 'audit days')} are in a separate file, for "
+            "administrators and heads of service.",
+            "",
+        ]
     return ["\n".join(lines).rstrip()]
 
 

@@ -12,7 +12,16 @@ from sqlmodel import Session, col, func, select
 from bot.core.errors import InvalidRequest
 from bot.policy.schema import ROUND_KINDS, FrameworkPolicy, RoundsPolicy
 from bot.rounds.judgement import is_final, judgement_of
-from models import Audit, AuditAction, AuditRound, Case, RoundCase, Selection, Staff
+from models import (
+    Audit,
+    AuditAction,
+    AuditRound,
+    Case,
+    RoundCase,
+    RoundFindings,
+    Selection,
+    Staff,
+)
 from models.statuses import ActionStatus, Attendance, AuditStatus, SelectionStatus
 
 STAGE_WORDS = {
@@ -52,6 +61,8 @@ class RoundSummary:
     # question title → {grade or "answered": count}
     findings: dict[str, Counter] = field(default_factory=dict)
     cases: list[RoundCaseLine] = field(default_factory=list)
+    # Issue 25 (Halton): the day's strengths, weaknesses and recommendations, once recorded.
+    day_findings: RoundFindings | None = None
 
     @property
     def drawn_yet(self) -> bool:
@@ -74,6 +85,7 @@ class RoundSummary:
             f"{head}\n{self.drawn} case(s) drawn · {self.confirmed} attendance confirmed"
             f"{declined} · {self.audited} audit(s) done{not_final} · {self.actions} action(s), "
             f"{self.actions_done} done"
+            + (" · the day's findings recorded" if self.day_findings else "")
         )
 
 
@@ -83,7 +95,12 @@ def round_summary(
     """The round's counts and findings; its question set is its theme's, or `main`."""
     framework = rounds.framework_for(audit_round.theme, main)
     summary = RoundSummary(
-        round=audit_round, kind=ROUND_KINDS[audit_round.kind], question_set=framework.name
+        round=audit_round,
+        kind=ROUND_KINDS[audit_round.kind],
+        question_set=framework.name,
+        day_findings=session.exec(
+            select(RoundFindings).where(RoundFindings.round_id == audit_round.id)
+        ).first(),
     )
     rows = session.exec(
         select(RoundCase, Case, Audit)

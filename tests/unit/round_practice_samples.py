@@ -32,7 +32,15 @@ def round_practice_samples(person: Any, case: Any) -> dict[str, dict[str, Any]]:
         pair=pair,
         submitted_by=pair[1],
     )
+    findings = Obj(
+        strengths=LONG[:3000], weaknesses=LONG[:3000], recommendations=LONG[:3000], recorded_at=WHEN
+    )
+    day = Obj(id=4, name="x" * 40, audit_on=date(2027, 1, 11), audit_until=date(2027, 1, 12))
     return {
+        "round_findings_prompt_dm": dict(round=day, findings=findings),
+        "round_findings_modal": dict(
+            round=day, findings=findings, private_metadata='{"round_id": 4}'
+        ),
         "round_pair_agree_dm": dict(**common, reader=pair[0]),
         "round_qa_dm": dict(**common, decided="returned"),
         "round_qa_return_modal": dict(
