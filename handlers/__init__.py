@@ -20,6 +20,7 @@ from handlers import (
     round_practices,
     rounds,
     selection,
+    supervision_audit,
     tac,
     transfer_audit,
 )
@@ -39,6 +40,7 @@ FEATURES = (
     concerns,
     iro_feedback,
     transfer_audit,
+    supervision_audit,
     imports,
     home,
 )

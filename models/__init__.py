@@ -14,6 +14,7 @@ from models.programme import ProgrammePause, RetentionRun
 from models.reaudit import ModeratedJudgement, Reaudit, ReauditRound
 from models.round_findings import RoundFindings, RoundJudgement  # issue 25 (Halton)
 from models.rounds import AuditRound, RoundCase  # issue 12
+from models.supervision_audit import SupervisionFileAudit  # issue 25 (Bolton)
 from models.supervision_gap import SupervisionGapAlert  # issue 25 (Sefton)
 from models.tables import (
     ROLES,
@@ -64,6 +65,7 @@ __all__ = [
     "Selection",
     "SelectionRound",
     "Staff",
+    "SupervisionFileAudit",
     "SupervisionGapAlert",
     "Team",
     "TacDecision",

@@ -2,5 +2,6 @@
 scheduler/jobs.py: each asks only for what is due at the tick's `now`, once."""
 
 from bot.audit.action_review import prompt_action_reviews
+from bot.supervision_audit.asking import ask_for_supervision_file_audits
 
-OVERSIGHT_JOBS = (prompt_action_reviews,)
+OVERSIGHT_JOBS = (prompt_action_reviews, ask_for_supervision_file_audits)

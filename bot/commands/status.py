@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlmodel import Session, col, func, or_, select
 
+from bot.commands.oversight_status import oversight_lines
 from bot.core.cover import absences_in_force, route_dm
 from bot.core.months import Month
 from bot.policy.schema import ESCALATION_LADDER
@@ -93,6 +94,7 @@ class ProgrammeStatus:
     no_selection: str | None = None  # a paused month, or one the policy never audits
     rounds: list[Any] = field(default_factory=list)  # issue 12: RoundSummary, counts only
     away: list[AwayNow] = field(default_factory=list)
+    oversight: list[str] = field(default_factory=list)  # issue 25: counts of the practices in use
 
     @property
     def totals(self) -> TeamCounts:
@@ -180,6 +182,7 @@ def programme_status(
         .select_from(OutboxMessage)
         .where(OutboxMessage.status == OutboxStatus.PENDING)
     ).one()
+    status.oversight = oversight_lines(session, today)
     if now is not None:
         status.away = away_now(session, now)
     return status

@@ -1,7 +1,7 @@
 """Policy sections for the oversight practices beyond the monthly audit (issue 25, Bolton's
-framework): the head of service's audit of a file when its case moves team, and the manager's
-reviews of an audit's actions. Every one is off by default, so a council turns on only what it
-practises."""
+framework): the head of service's audit of a file when its case moves team, the manager's
+reviews of an audit's actions, and the yearly audit of each team manager's supervision file.
+Every one is off by default, so a council turns on only what it practises."""
 
 from __future__ import annotations
 
@@ -37,3 +37,15 @@ def _one_each_in_order(months: list[int]) -> list[int]:
 ReviewMonths = Annotated[
     list[Annotated[int, Field(ge=1, le=12)]], AfterValidator(_one_each_in_order)
 ]
+
+
+class SupervisionFileAuditPolicy(_Section):
+    """ "The relevant Senior Manager will undertake an Annual Audit of Supervision Files to
+    ensure front line supervisors are effectively providing supervision to all supervisees"
+    (Bolton): once a year, in `month`, every team manager's supervision file is asked of the
+    senior manager above them, by DM, with a short form (grade, why, actions)."""
+
+    enabled: bool = False
+    auditor_role: Literal["head_of_service", "service_manager"] = "head_of_service"
+    month: int = Field(default=4, ge=1, le=12)  # asked for from its first working day
+    due_working_days: int = Field(default=20, ge=1, le=60)

@@ -180,6 +180,15 @@ DESCRIPTIONS = {
     "transfer_audit.auditor_team": "Above which team: the one the case left (`sending`) or the "
     "one it joined (`receiving`).",
     "transfer_audit.due_working_days": "The audit is due this many working days after the move.",
+    "supervision_file_audit.enabled": "`true`: once a year the senior manager above each team "
+    "manager is asked by DM to audit their supervision file: a grade, why, and actions agreed "
+    "(Bolton's annual audit of supervision files).",
+    "supervision_file_audit.auditor_role": "Who audits it: the head of service or the service "
+    "manager above the team manager.",
+    "supervision_file_audit.month": "The month it is asked for, from its first working day "
+    "(1: January).",
+    "supervision_file_audit.due_working_days": "It is due this many working days after it is "
+    "asked for; /audit status counts those overdue.",
     "rounds.themes": "Question sets of thematic rounds, by name: each like `framework` (built "
     "in: `neglect`, `voice_of_the_child`).",
     "rounds.selection_weeks_before": "An audit day's cases are drawn this many weeks before it.",

@@ -21,7 +21,11 @@ from bot.policy.audit_sections import (
     SupervisionGapPolicy,
     check_grade_descriptors,
 )
-from bot.policy.practice_oversight import ReviewMonths, TransferAuditPolicy
+from bot.policy.practice_oversight import (
+    ReviewMonths,
+    SupervisionFileAuditPolicy,
+    TransferAuditPolicy,
+)
 
 DIVISIONS = {"england-and-wales": "ENG", "scotland": "SCT", "northern-ireland": "NIR"}
 
@@ -672,6 +676,7 @@ class Policy(_Section):
     retention: RetentionPolicy = RetentionPolicy()
     imports: ImportsPolicy = ImportsPolicy()  # issue 22: the nightly export
     transfer_audit: TransferAuditPolicy = TransferAuditPolicy()  # issue 25 (Bolton)
+    supervision_file_audit: SupervisionFileAuditPolicy = SupervisionFileAuditPolicy()  # issue 25
 
     @field_validator("case_link")
     @classmethod

@@ -33,7 +33,23 @@ def oversight_samples(person: Any, case: Any) -> dict[str, dict[str, Any]]:
         review=Obj(id=5, months_after=1), case=case, audited_on=date(2026, 12, 2),
         progress_words=PROGRESS,
     )  # fmt: skip
+    supervision = Obj(
+        id=9, year=2027, due_on=date(2027, 4, 29), grade=OFSTED_GRADES[2],
+        justification=LONG, actions=LONG[:2000],
+    )  # fmt: skip
+    supervision_context = dict(
+        audit=supervision, supervisor=person, auditor=person, completed_by=person,
+        role="head of service", completed_on=date(2027, 4, 20),
+    )  # fmt: skip
     return {
+        "supervision_audit_dm": supervision_context,
+        "supervision_audit_result_dm": supervision_context,
+        "supervision_audit_modal": dict(
+            **supervision_context | dict(completed_by=None),
+            grades=OFSTED_GRADES,
+            min_justification=40,
+            private_metadata='{"supervision_audit_id": 9}',
+        ),  # fmt: skip
         "action_review_dm": dict(
             **review,
             actions=[reviewed] * 30,

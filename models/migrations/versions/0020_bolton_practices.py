@@ -1,5 +1,6 @@
 """Bolton's practices (issue 25): the audit of a case file when its case moves team, and the
-manager's reviews of an audit's actions a month after it and the month after
+manager's reviews of an audit's actions a month after it and the month after, and the yearly
+audit of each team manager's supervision file
 
 Revision ID: 0020
 Revises: 0019
@@ -83,9 +84,37 @@ def upgrade() -> None:
     with op.batch_alter_table("actionprogress") as batch:
         batch.create_index(batch.f("ix_actionprogress_review_id"), ["review_id"], unique=False)
         batch.create_index(batch.f("ix_actionprogress_action_id"), ["action_id"], unique=False)
+    op.create_table(
+        "supervisionfileaudit",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("supervisor_id", sa.Integer(), nullable=False),
+        sa.Column("auditor_id", sa.Integer(), nullable=False),
+        sa.Column("requested_at", models.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("due_on", sa.Date(), nullable=False),
+        sa.Column("grade", _TEXT(), nullable=True),
+        sa.Column("justification", _TEXT(), nullable=True),
+        sa.Column("actions", _TEXT(), nullable=True),
+        sa.Column("completed_at", models.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("completed_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(["supervisor_id"], ["staff.id"]),
+        sa.ForeignKeyConstraint(["auditor_id"], ["staff.id"]),
+        sa.ForeignKeyConstraint(["completed_by_id"], ["staff.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("year", "supervisor_id"),
+    )
+    with op.batch_alter_table("supervisionfileaudit") as batch:
+        batch.create_index(batch.f("ix_supervisionfileaudit_year"), ["year"], unique=False)
+        batch.create_index(
+            batch.f("ix_supervisionfileaudit_supervisor_id"), ["supervisor_id"], unique=False
+        )
+        batch.create_index(
+            batch.f("ix_supervisionfileaudit_auditor_id"), ["auditor_id"], unique=False
+        )
 
 
 def downgrade() -> None:
+    op.drop_table("supervisionfileaudit")
     op.drop_table("actionprogress")
     op.drop_table("actionreview")
     op.drop_table("transferaudit")
