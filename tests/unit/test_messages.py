@@ -528,6 +528,8 @@ SAMPLES |= {
 
 
 framework = Policy().framework
+# What each grade means (issue 25, Stockport), as long as the policy allows, all to be escaped.
+DESCRIBED = {"grade_descriptors": {grade: "&" * 250 for grade in framework.grades}}
 audit = Obj(id=5, overall="Requires improvement to be good", concern="category_1")
 action = Obj(
     id=6,
@@ -563,7 +565,7 @@ SAMPLES |= {
         step_number=1,
         steps=5,
         case=case,
-        framework=framework.model_copy(update={"domains_per_step": 8}),
+        framework=framework.model_copy(update={"domains_per_step": 8} | DESCRIBED),
         domains=framework.domains,
         answers={d.id: {"grade": "Good", "justification": LONG * 3} for d in framework.domains},
     ),
@@ -572,7 +574,7 @@ SAMPLES |= {
         step_number=5,
         steps=5,
         case=case,
-        framework=framework,
+        framework=framework.model_copy(update=DESCRIBED),
         final={"impact": LONG, "overall": "Good", "concern": "category_2"},
         views=LONG,
         practitioner=person,
