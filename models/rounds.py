@@ -26,7 +26,7 @@ class AuditRound(SQLModel, table=True):
     selection_on: date = Field(index=True)
     audit_on: date
     audit_until: date | None = None
-    source: str  # policy | slack | schedule
+    source: str  # policy | slack | schedule | plan (the yearly plan, issue 25)
     created_by: str
     created_at: datetime = Field(sa_type=UTCDateTime)
     selection_round_id: int | None = Field(

@@ -200,6 +200,18 @@ DESCRIPTIONS = {
     "`cases`, `auditors` or `auditor_role`, `one_case_per_auditor`, `selection_date`, "
     "`audit_date`, `audit_until`, and for Halton's audit days `pairs` and `lead_reviewer` "
     "(see Audit rounds in section 5).",
+    "rounds.yearly_plan.dates": "Halton's audit days planned a year ahead: each date (a working "
+    "day) becomes an audit day round `audit-day-YYYY-MM-DD` at once, its auditors are told.",
+    "rounds.yearly_plan.cases": "How many cases each planned audit day draws.",
+    "rounds.yearly_plan.auditors": "The planned audit days' auditors (staff emails); or leave "
+    "it empty and set `auditor_role`.",
+    "rounds.yearly_plan.auditor_role": "Everyone active with this role audits the planned days "
+    "(when `auditors` is empty).",
+    "rounds.yearly_plan.one_case_per_auditor": "Each auditor (or pair) gets at most one case.",
+    "rounds.yearly_plan.pairs": "The auditors work in pairs, one judgement per pair.",
+    "rounds.yearly_plan.lead_reviewer": "Staff email of the lead who quality-assures each "
+    "analysis and records the day's findings (none: no review).",
+    "rounds.yearly_plan.eligible.*": "As `rounds.schedule.eligible`, for the planned audit days.",
     "rounds.findings_prompt_at": "On the last audit day of a round with a `lead_reviewer`, from "
     "this time, the lead is asked for the day's strengths, weaknesses and recommendations.",
     "rounds.schedule.months": "Monthly thematic rounds created automatically: month number to "

@@ -620,6 +620,51 @@ class ThematicSchedule(_Section):
         return self
 
 
+class YearlyPlan(_Section):
+    """Halton's audit days planned a year ahead (issue 25): "Four dates are set over a calendar
+    year ... audit teams are agreed well in advance." Each date becomes an audit day round,
+    defined at once so its auditors are told and administrators see the year's dates."""
+
+    dates: list[date] = Field(default_factory=list)
+    cases: int = Field(default=10, ge=1, le=200)
+    auditors: list[str] = Field(default_factory=list)  # staff emails
+    auditor_role: AuditorRole | None = None
+    one_case_per_auditor: bool = True
+    pairs: bool = False
+    lead_reviewer: str | None = None
+    eligible: RoundEligibility = RoundEligibility()
+
+    @field_validator("dates")
+    @classmethod
+    def _each_date_once(cls, dates: list[date]) -> list[date]:
+        if len(dates) != len(set(dates)):
+            raise ValueError("each audit date only once")
+        return sorted(dates)
+
+    @model_validator(mode="after")
+    def _rounds_are_valid(self) -> YearlyPlan:
+        if self.dates:
+            self.definitions()  # the same checks as a round in rounds.rounds
+        return self
+
+    def definitions(self) -> list[RoundDefinition]:
+        return [
+            RoundDefinition(
+                name=f"audit-day-{day.isoformat()}",
+                kind="audit_day",
+                eligible=self.eligible,
+                cases=self.cases,
+                auditors=self.auditors,
+                auditor_role=self.auditor_role,
+                one_case_per_auditor=self.one_case_per_auditor,
+                pairs=self.pairs,
+                lead_reviewer=self.lead_reviewer,
+                audit_date=day,
+            )
+            for day in self.dates
+        ]
+
+
 class RoundsPolicy(_Section):
     themes: dict[str, FrameworkPolicy] = Field(
         default_factory=lambda: {"neglect": NEGLECT, "voice_of_the_child": VOICE_OF_THE_CHILD}
@@ -635,6 +680,7 @@ class RoundsPolicy(_Section):
     findings_prompt_at: time = time(16, 0)
     rounds: list[RoundDefinition] = Field(default_factory=list)
     schedule: ThematicSchedule = ThematicSchedule()
+    yearly_plan: YearlyPlan = YearlyPlan()  # issue 25 (Halton)
 
     @model_validator(mode="after")
     def _themes_known_and_names_unique(self) -> RoundsPolicy:
@@ -729,10 +775,21 @@ class Policy(_Section):
     @model_validator(mode="after")
     def _round_case_types_are_known(self) -> Policy:
         eligibilities = [r.eligible for r in self.rounds.rounds] + [self.rounds.schedule.eligible]
+        eligibilities.append(self.rounds.yearly_plan.eligible)  # issue 25 (Halton)
         for eligible in eligibilities:
             unknown = [t for t in eligible.case_types if t not in self.case_types]
             if unknown:
                 raise ValueError(f"rounds: case types {', '.join(unknown)} not in case_types")
+        return self
+
+    @model_validator(mode="after")
+    def _planned_audit_days_are_working_days(self) -> Policy:
+        calendar = WorkingCalendar(self.calendar.holidays_subdivision)
+        for index, round_ in enumerate(self.rounds.yearly_plan.definitions()):
+            problem = round_.day_off(calendar)
+            if problem:
+                why = problem.partition(": ")[2]
+                raise ValueError(f"rounds.yearly_plan.dates.{index}: {why}")
         return self
 
     @model_validator(mode="after")

@@ -35,6 +35,7 @@ from bot.rounds.rules import (
     reminder_days,
     spread_across_areas,
 )
+from bot.rounds.yearly_plan import define_planned_rounds
 from messages import render
 from models import (
     AuditRound,
@@ -265,6 +266,7 @@ def run_round_schedule(session: Session, tick: Tick) -> RoundScheduleReport:
         return report
     report.defined += _define_policy_rounds(session, policy, calendar, today, now)
     report.defined += _define_scheduled_round(session, policy, calendar, today, now)
+    report.defined += define_planned_rounds(session, policy, calendar, today, now)
     due = session.exec(
         select(AuditRound)
         .where(col(AuditRound.selection_round_id).is_(None), AuditRound.selection_on <= today)

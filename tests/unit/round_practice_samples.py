@@ -38,6 +38,10 @@ def round_practice_samples(person: Any, case: Any) -> dict[str, dict[str, Any]]:
     day = Obj(id=4, name="x" * 40, audit_on=date(2027, 1, 11), audit_until=date(2027, 1, 12))
     return {
         "round_findings_prompt_dm": dict(round=day, findings=findings),
+        "round_plan_dm": dict(
+            rounds=[Obj(name="x" * 40, audit_on=date(2027, 1, 11), selection_on=date(2026, 12, 7))]
+            * 60
+        ),
         "round_findings_modal": dict(
             round=day, findings=findings, private_metadata='{"round_id": 4}'
         ),
