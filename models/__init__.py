@@ -10,6 +10,7 @@ from models.extension import Extension
 from models.home import HomeTabViewer
 from models.imports import NightlyImportRun, PendingImport  # issue 22
 from models.iro_feedback import IroFeedback  # issue 25 (Sefton)
+from models.observation import Observation  # issue 25 (Bolton)
 from models.programme import ProgrammePause, RetentionRun
 from models.reaudit import ModeratedJudgement, Reaudit, ReauditRound
 from models.round_findings import RoundFindings, RoundJudgement  # issue 25 (Halton)
@@ -52,6 +53,7 @@ __all__ = [
     "Case",
     "ModeratedJudgement",
     "NightlyImportRun",
+    "Observation",
     "OutboxMessage",
     "PendingImport",
     "ProgrammePause",

@@ -19,6 +19,7 @@ from bot.core.replies import Reply
 from bot.core.services import Services
 from bot.core.unit_of_work import UnitOfWork
 from bot.core.use_cases import answer
+from bot.observations.record import answer_observed
 from bot.people.away import answer_away
 from bot.policy.schema import Policy
 from bot.reaudit.draw import draw_reaudits
@@ -77,6 +78,8 @@ def _dispatch(uow: UnitOfWork, command: AuditCommand) -> dict[str, Any]:
             month_key=str(month),
             drawn_by=outcome.drawn_by,
         )
+    if name == "observed":
+        return notice(answer_observed(uow, command.observed))
     if name == "away":
         return notice(answer_away(session, actor, command.away, now, uow.calendar.timezone))
     if name == "register":

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session, col, func, select
 
+from bot.observations.monthly import observation_counts
 from bot.supervision_audit.asking import supervision_audit_counts
 from models import TransferAudit
 from models.transfer_audit import TransferAuditStatus
@@ -20,6 +21,9 @@ def oversight_lines(session: Session, today: date) -> list[str]:
     transfers = _transfer_audit_line(session, today)
     if transfers:
         lines.append(transfers)
+    observations = observation_counts(session, today)
+    if observations is not None:
+        lines.append(observations.line)
     return lines
 
 

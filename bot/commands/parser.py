@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.core.months import Month
 from bot.core.permissions import COMMANDS_BY_NAME, USAGE, CommandSpec
+from bot.observations.command import ObservedRequest, ObservedUsageError, parse_observed
 from bot.people.away_command import AwayRequest, AwayUsageError, parse_away
 from bot.report.period import MONTH_EXAMPLE, QUARTER_EXAMPLE, Period
 from models.statuses import InadmissibleReason
@@ -32,6 +33,7 @@ class AuditCommand:
     away: AwayRequest | None = None  # `away`
     case_ref: str | None = None  # `inadmissible`: the case whose audit it is
     note: str | None = None  # `inadmissible`: why, in words
+    observed: ObservedRequest | None = None  # `observed`
 
 
 def parse_audit_command(text: str) -> AuditCommand:
@@ -57,6 +59,11 @@ def parse_audit_command(text: str) -> AuditCommand:
         return _round_command(spec, [word.lower() for word in arguments])
     if name == "inadmissible":
         return _inadmissible_command(spec, arguments)
+    if name == "observed":
+        try:
+            return AuditCommand(spec, observed=parse_observed(arguments))
+        except ObservedUsageError as error:
+            raise UsageError(f"{error} Usage: `/audit {spec.usage}`.") from error
     if name == "away":
         try:
             return AuditCommand(spec, away=parse_away(arguments))

@@ -86,6 +86,13 @@ AUDIT_COMMANDS = (
         " check it, then press Import",
         ("admin",),
     ),
+    # Observations of practice (issue 25, Bolton): bot/observations/record.py.
+    CommandSpec(
+        "observed",
+        "observed [@worker] [YYYY-MM-DD] [note…]",
+        "record that you observed a practitioner's practice (default: today), or list who is due",
+        ("team_manager", "admin"),
+    ),
     # -- away and cover (bot/people/away.py) --
     CommandSpec(
         "away",

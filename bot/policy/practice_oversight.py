@@ -1,7 +1,8 @@
 """Policy sections for the oversight practices beyond the monthly audit (issue 25, Bolton's
 framework): the head of service's audit of a file when its case moves team, the manager's
-reviews of an audit's actions, and the yearly audit of each team manager's supervision file.
-Every one is off by default, so a council turns on only what it practises."""
+reviews of an audit's actions, the yearly audit of each team manager's supervision file, and
+the yearly observation of each practitioner's practice. Every one is off by default, so a
+council turns on only what it practises."""
 
 from __future__ import annotations
 
@@ -49,3 +50,14 @@ class SupervisionFileAuditPolicy(_Section):
     auditor_role: Literal["head_of_service", "service_manager"] = "head_of_service"
     month: int = Field(default=4, ge=1, le=12)  # asked for from its first working day
     due_working_days: int = Field(default=20, ge=1, le=60)
+
+
+class ObservationPolicy(_Section):
+    """ "Direct observation of staff in their role ... should happen at least every 12 months"
+    (Bolton): a team manager records each observation with `/audit observed @worker`; who is
+    due or overdue is sent to each team manager once a month, and counted in /audit status."""
+
+    enabled: bool = False
+    every_months: int = Field(default=12, ge=1, le=36)
+    list_working_day: int = Field(default=1, ge=1, le=10)  # the monthly DM, on this working day
+    due_soon_days: int = Field(default=31, ge=0, le=90)  # listed as due within this many days

@@ -189,6 +189,14 @@ DESCRIPTIONS = {
     "(1: January).",
     "supervision_file_audit.due_working_days": "It is due this many working days after it is "
     "asked for; /audit status counts those overdue.",
+    "observation.enabled": "`true`: team managers record each observation of a practitioner's "
+    "practice with `/audit observed @worker`; who is due or overdue is sent to them monthly and "
+    "counted in /audit status (Bolton: at least every 12 months).",
+    "observation.every_months": "An observation is due this many months after the last one (a "
+    "practitioner never observed is overdue).",
+    "observation.list_working_day": "The monthly DM to team managers is sent on this working day "
+    "of the month.",
+    "observation.due_soon_days": "An observation due within this many days is listed as due soon.",
     "rounds.themes": "Question sets of thematic rounds, by name: each like `framework` (built "
     "in: `neglect`, `voice_of_the_child`).",
     "rounds.selection_weeks_before": "An audit day's cases are drawn this many weeks before it.",

@@ -22,6 +22,7 @@ from bot.policy.audit_sections import (
     check_grade_descriptors,
 )
 from bot.policy.practice_oversight import (
+    ObservationPolicy,
     ReviewMonths,
     SupervisionFileAuditPolicy,
     TransferAuditPolicy,
@@ -723,6 +724,7 @@ class Policy(_Section):
     imports: ImportsPolicy = ImportsPolicy()  # issue 22: the nightly export
     transfer_audit: TransferAuditPolicy = TransferAuditPolicy()  # issue 25 (Bolton)
     supervision_file_audit: SupervisionFileAuditPolicy = SupervisionFileAuditPolicy()  # issue 25
+    observation: ObservationPolicy = ObservationPolicy()  # issue 25 (Bolton)
 
     @field_validator("case_link")
     @classmethod

@@ -41,7 +41,14 @@ def oversight_samples(person: Any, case: Any) -> dict[str, dict[str, Any]]:
         audit=supervision, supervisor=person, auditor=person, completed_by=person,
         role="head of service", completed_on=date(2027, 4, 20),
     )  # fmt: skip
+    overdue = Obj(
+        practitioner=person, last_observed_on=date(2025, 11, 3), next_due_on=date(2026, 11, 3)
+    )
+    never = Obj(practitioner=person, last_observed_on=None, next_due_on=None)
     return {
+        "observations_due_dm": dict(
+            overdue=[overdue, never] * 40, due_soon=[overdue] * 40, total=120
+        ),
         "supervision_audit_dm": supervision_context,
         "supervision_audit_result_dm": supervision_context,
         "supervision_audit_modal": dict(

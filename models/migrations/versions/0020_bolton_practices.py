@@ -1,6 +1,6 @@
 """Bolton's practices (issue 25): the audit of a case file when its case moves team, and the
-manager's reviews of an audit's actions a month after it and the month after, and the yearly
-audit of each team manager's supervision file
+manager's reviews of an audit's actions a month after it and the month after, the yearly
+audit of each team manager's supervision file, and observations of practitioners' practice
 
 Revision ID: 0020
 Revises: 0019
@@ -111,9 +111,29 @@ def upgrade() -> None:
         batch.create_index(
             batch.f("ix_supervisionfileaudit_auditor_id"), ["auditor_id"], unique=False
         )
+    op.create_table(
+        "observation",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("practitioner_id", sa.Integer(), nullable=False),
+        sa.Column("observer_id", sa.Integer(), nullable=False),
+        sa.Column("observed_on", sa.Date(), nullable=False),
+        sa.Column("next_due_on", sa.Date(), nullable=False),
+        sa.Column("note", _TEXT(), nullable=True),
+        sa.Column("recorded_at", models.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["practitioner_id"], ["staff.id"]),
+        sa.ForeignKeyConstraint(["observer_id"], ["staff.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("practitioner_id", "observed_on"),
+    )
+    with op.batch_alter_table("observation") as batch:
+        batch.create_index(
+            batch.f("ix_observation_practitioner_id"), ["practitioner_id"], unique=False
+        )
+        batch.create_index(batch.f("ix_observation_observer_id"), ["observer_id"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_table("observation")
     op.drop_table("supervisionfileaudit")
     op.drop_table("actionprogress")
     op.drop_table("actionreview")
