@@ -42,7 +42,7 @@ from sqlmodel import Session, SQLModel
 from bot.core.calendar import WorkingCalendar
 from bot.core.months import Month
 from bot.policy.schema import Policy
-from bot.privacy.retention import sweep
+from bot.privacy.retention import sweep_day
 from bot.selection.eligibility import Criteria
 from bot.tac.rules import TAC_CASE_TYPE, summary_status
 from models import (
@@ -1047,8 +1047,8 @@ def _drop_everything(engine: Engine) -> None:
 
 def _retention_up_to(session: Session, day: datetime) -> None:
     """The history as a live database holds it: every daily sweep before the busy day done
-    (its DMs older than the Slack period removed then, one day at a time), so the busy day's
-    sweep finds one day's worth, not years of backlog."""
+    (its DMs older than the Slack period removed then, one day at a time) and recorded, so the
+    busy day's sweep finds one day's worth, not years of backlog."""
     policy = Policy()
     slack_cutoff = day - timedelta(days=policy.retention.slack_message_days or 0)
     session.execute(
@@ -1056,7 +1056,7 @@ def _retention_up_to(session: Session, day: datetime) -> None:
         .where(OutboxMessage.status == "sent", OutboxMessage.sent_at < slack_cutoff)
         .values(removed_from_slack_at=OutboxMessage.sent_at)
     )
-    sweep(session, policy, day)
+    sweep_day(session, policy, day.date(), day)
 
 
 def _after_bulk_load(engine: Engine) -> None:

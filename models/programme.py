@@ -30,3 +30,6 @@ class RetentionRun(SQLModel, table=True):
     day: date = Field(unique=True)  # the local date of the sweep
     ran_at: datetime = Field(sa_type=UTCDateTime)
     removed: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Free text written before this had gone when the sweep ended: the next day's sweep reads
+    # only what has passed the period since (None: the period was off, read it all).
+    free_text_before: datetime | None = Field(default=None, sa_type=UTCDateTime)

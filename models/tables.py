@@ -105,7 +105,11 @@ class OutboxMessage(SQLModel, table=True):
     """A Slack write waiting to be sent; the idempotency key makes queueing it twice a no-op."""
 
     # The sender takes the pending rows most urgent first, oldest first.
-    __table_args__ = (Index("ix_outboxmessage_due", "status", "priority", "id"),)
+    __table_args__ = (
+        Index("ix_outboxmessage_due", "status", "priority", "id"),
+        # Where Slack put a message: its updates are found by it (retention's Slack cleanup).
+        Index("ix_outboxmessage_slack_message", "slack_channel", "slack_ts"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     idempotency_key: str = Field(unique=True)

@@ -168,19 +168,37 @@ def run_retention(session: Session, tick: Tick) -> dict[str, int] | None:
     day = local.date()
     if session.exec(select(RetentionRun.id).where(RetentionRun.day == day)).first():
         return None
-    run = RetentionRun(day=day, ran_at=now, removed={})
-    session.add(run)
-    session.flush()  # claims the day: a second instance's insert fails here
-    removed = sweep(session, policy, now)
-    run.removed = removed
+    removed = sweep_day(session, policy, day, now)
     auditlog.record(
         session, actor="scheduler", action="retention.sweep", subject=str(day), now=now, **removed
     )
     return removed
 
 
-def sweep(session: Session, policy: Policy, now: datetime) -> dict[str, int]:
-    """Remove what has expired at `now`; returns how many of each thing went."""
+def sweep_day(session: Session, policy: Policy, day: date, now: datetime) -> dict[str, int]:
+    """Claim the day's sweep (a second instance's insert fails here), run it, and record what
+    went and how far free text has gone, so tomorrow's sweep starts from there."""
+    since = session.exec(
+        select(RetentionRun.free_text_before).order_by(col(RetentionRun.day).desc())
+    ).first()
+    days = policy.retention.free_text_days
+    run = RetentionRun(
+        day=day,
+        ran_at=now,
+        removed={},
+        free_text_before=None if days is None else now - timedelta(days=days),
+    )
+    session.add(run)
+    session.flush()
+    run.removed = sweep(session, policy, now, text_since=since)
+    return run.removed
+
+
+def sweep(
+    session: Session, policy: Policy, now: datetime, *, text_since: datetime | None = None
+) -> dict[str, int]:
+    """Remove what has expired at `now`; returns how many of each thing went. Answers and log
+    entries dated before `text_since` are known to be done already and are not read again."""
     rules = policy.retention
     removed: dict[str, int] = {}
     if rules.outbox_message_days is not None:
@@ -189,7 +207,8 @@ def sweep(session: Session, policy: Policy, now: datetime) -> dict[str, int]:
         removed["closed_cases"] = _forget_closed_cases(session, now, rules.closed_case_days)
     if rules.free_text_days is not None:
         cutoff = now - timedelta(days=rules.free_text_days)
-        removed.update(_redact_free_text(session, cutoff, removed_marker(rules.free_text_days)))
+        marker = removed_marker(rules.free_text_days)
+        removed.update(_redact_free_text(session, cutoff, marker, text_since))
     if rules.leaver_days is not None:
         removed["leavers"] = forget_leavers(session, now, rules.leaver_days)
     for name, days, model, dated in (
@@ -347,9 +366,12 @@ def _case_log_subjects(
     ]
 
 
-def _redact_free_text(session: Session, cutoff: datetime, marker: str) -> dict[str, int]:
+def _redact_free_text(
+    session: Session, cutoff: datetime, marker: str, since: datetime | None
+) -> dict[str, int]:
     """Most days nothing has just passed the period: one statement finds which columns hold
-    text to remove, and only those are updated."""
+    text to remove, and only those are updated. Answers and log details are JSON, checked
+    here row by row: only those dated from `since` (the last sweep's cutoff) are read."""
     params = {"cutoff": cutoff, "marker": marker}
     due = set(session.execute(_columns_with_expired_text(), params).scalars())
     counts: dict[str, int] = {}
@@ -362,7 +384,8 @@ def _redact_free_text(session: Session, cutoff: datetime, marker: str) -> dict[s
         (Reaudit, col(Reaudit.updated_at), "answers"),
         (AuditLogEntry, col(AuditLogEntry.at), "details"),
     ):
-        rows = session.exec(select(model).where(written < cutoff)).all()
+        dated = (written < cutoff) if since is None else (written >= since) & (written < cutoff)
+        rows = session.exec(select(model).where(dated)).all()
         changed = _redact_answers(rows, field, marker)
         if changed:
             counts[f"{model.__tablename__}.{field}"] = changed

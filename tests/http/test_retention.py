@@ -4,7 +4,7 @@ when run again."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy.exc import IntegrityError
@@ -330,3 +330,23 @@ def test_a_closed_cases_reference_leaves_the_message_bodies_still_held(make_sess
             select(OutboxMessage).where(OutboxMessage.idempotency_key == "closed")
         ).one()
     assert message.payload == {"text": f"About closed-{case_id}. Not CR-OLD-CLOSED2, nor CR-NEW."}
+
+
+def test_each_days_sweep_reads_answers_from_where_the_last_one_stopped(make_session, world):
+    """Answers and log details are JSON, read row by row: a sweep reads only those that passed
+    the period since the last sweep's cutoff, so what passed in between is still removed."""
+    with transaction(make_session) as session:
+        last = session.exec(select(Audit).order_by(col(Audit.id).desc())).first()
+        last.updated_at = datetime(2026, 12, 10, 15, 0, tzinfo=UTC)  # revised later
+        session.flush()
+        written = sorted(session.exec(select(Audit.updated_at)).all())
+    cutoff = (written[0] + timedelta(days=1)).replace(hour=3, minute=0)
+    earlier = [at for at in written if at < cutoff]
+    assert 0 < len(earlier) < len(written) and written[-1] < LATER - timedelta(days=365)
+    assert sweep(make_session, cutoff + timedelta(days=365))["audit.answers"] == len(earlier)
+    removed = sweep(make_session, LATER)
+    assert removed["audit.answers"] == len(written) - len(earlier)
+    with make_session() as session:
+        cutoffs = session.exec(select(RetentionRun.free_text_before).order_by(RetentionRun.day))
+        assert list(cutoffs) == [cutoff, LATER - timedelta(days=365)]
+        assert all(REMOVED in str(audit.answers) for audit in session.exec(select(Audit)))
