@@ -13,7 +13,11 @@ from models.iro_feedback import IroFeedback  # issue 25 (Sefton)
 from models.observation import Observation  # issue 25 (Bolton)
 from models.programme import ProgrammePause, RetentionRun
 from models.reaudit import ModeratedJudgement, Reaudit, ReauditRound
-from models.round_findings import RoundFindings, RoundJudgement  # issue 25 (Halton)
+from models.round_findings import (  # issue 25 (Halton)
+    PoorPractice,
+    RoundFindings,
+    RoundJudgement,
+)
 from models.rounds import AuditRound, RoundCase  # issue 12
 from models.supervision_audit import SupervisionFileAudit  # issue 25 (Bolton)
 from models.supervision_gap import SupervisionGapAlert  # issue 25 (Sefton)
@@ -55,6 +59,7 @@ __all__ = [
     "NightlyImportRun",
     "Observation",
     "OutboxMessage",
+    "PoorPractice",
     "PendingImport",
     "ProgrammePause",
     "RetentionRun",

@@ -3,7 +3,7 @@ quality assurance of it, and the strengths, weaknesses and recommendations the d
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlmodel import Field, Session, SQLModel, select
@@ -62,3 +62,18 @@ class JudgementStage(StrEnum):
     @property
     def is_final(self) -> bool:
         return self in (JudgementStage.APPROVED, JudgementStage.FINAL)
+
+
+class PoorPractice(SQLModel, table=True):
+    """Poor practice found on an audit day, conveyed at once to the relevant senior manager with
+    a recommendation and a timescale, and tracked until they acknowledge it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_case_id: int = Field(foreign_key="roundcase.id", unique=True)
+    recommendation: str  # free text: what must be done
+    due_on: date  # the timescale: by when
+    reported_by_id: int = Field(foreign_key="staff.id")
+    reported_at: datetime = Field(sa_type=UTCDateTime)
+    senior_manager_id: int = Field(foreign_key="staff.id", index=True)
+    acknowledged_by_id: int | None = Field(default=None, foreign_key="staff.id")
+    acknowledged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -206,8 +206,8 @@ DESCRIPTIONS = {
     "rounds.remind_days_before_audit": "And again this many days before the audit (0: none).",
     "rounds.rounds": "Rounds defined in the file: `name`, `kind`, `theme`, `eligible`, "
     "`cases`, `auditors` or `auditor_role`, `one_case_per_auditor`, `selection_date`, "
-    "`audit_date`, `audit_until`, and for Halton's audit days `pairs` and `lead_reviewer` "
-    "(see Audit rounds in section 5).",
+    "`audit_date`, `audit_until`, and for Halton's audit days `pairs`, `lead_reviewer` and "
+    "`poor_practice` (see Audit rounds in section 5).",
     "rounds.yearly_plan.dates": "Halton's audit days planned a year ahead: each date (a working "
     "day) becomes an audit day round `audit-day-YYYY-MM-DD` at once, its auditors are told.",
     "rounds.yearly_plan.cases": "How many cases each planned audit day draws.",
@@ -219,6 +219,8 @@ DESCRIPTIONS = {
     "rounds.yearly_plan.pairs": "The auditors work in pairs, one judgement per pair.",
     "rounds.yearly_plan.lead_reviewer": "Staff email of the lead who quality-assures each "
     "analysis and records the day's findings (none: no review).",
+    "rounds.yearly_plan.poor_practice": "Poor practice found is conveyed at once to the case's "
+    "senior manager with a recommendation and a timescale.",
     "rounds.yearly_plan.eligible.*": "As `rounds.schedule.eligible`, for the planned audit days.",
     "rounds.findings_prompt_at": "On the last audit day of a round with a `lead_reviewer`, from "
     "this time, the lead is asked for the day's strengths, weaknesses and recommendations.",

@@ -559,6 +559,9 @@ class RoundDefinition(_Section):
     # audit before it is final, and records the day's findings.
     pairs: bool = False
     lead_reviewer: str | None = None
+    # Poor practice is conveyed at once to the case's senior manager with a recommendation and
+    # a timescale (offered on every case, asked for when the overall judgement is the lowest).
+    poor_practice: bool = False
 
     @model_validator(mode="after")
     def _coherent(self) -> RoundDefinition:
@@ -633,6 +636,7 @@ class YearlyPlan(_Section):
     one_case_per_auditor: bool = True
     pairs: bool = False
     lead_reviewer: str | None = None
+    poor_practice: bool = False
     eligible: RoundEligibility = RoundEligibility()
 
     @field_validator("dates")
@@ -660,6 +664,7 @@ class YearlyPlan(_Section):
                 one_case_per_auditor=self.one_case_per_auditor,
                 pairs=self.pairs,
                 lead_reviewer=self.lead_reviewer,
+                poor_practice=self.poor_practice,
                 audit_date=day,
             )
             for day in self.dates

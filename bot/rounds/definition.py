@@ -142,7 +142,15 @@ def create_round(
         theme=definition.theme,
         definition=definition.model_dump(
             mode="json",
-            include={"eligible", "cases", "auditors", "auditor_role", "pairs", "lead_reviewer"},
+            include={
+                "eligible",
+                "cases",
+                "auditors",
+                "auditor_role",
+                "pairs",
+                "lead_reviewer",
+                "poor_practice",
+            },
         )
         | {"one_case_per_auditor": definition.one_case_per_auditor},
         selection_on=max(selection_date_of(definition, policy.rounds, today), today),

@@ -12,7 +12,17 @@ from bot.core.outbox import queue_dm, queue_update
 from bot.policy.schema import ROUND_KINDS, FrameworkPolicy, Policy
 from bot.rounds.invitation import queue_audit_day_invitations
 from messages import render
-from models import Audit, AuditRound, Case, RoundCase, RoundJudgement, Selection, Staff, Team
+from models import (
+    Audit,
+    AuditRound,
+    Case,
+    PoorPractice,
+    RoundCase,
+    RoundJudgement,
+    Selection,
+    Staff,
+    Team,
+)
 from models.statuses import SelectionStatus
 
 
@@ -81,6 +91,12 @@ def _context(session: Session, policy: Policy, round_case: RoundCase) -> dict[st
         "audit": audit,
         "swapped": selection.status == SelectionStatus.REPLACED,
         "partner": session.get(Staff, round_case.partner_id) if round_case.partner_id else None,
+        "poor_practice": {
+            "offered": bool(audit_round.definition.get("poor_practice")),
+            "report": session.exec(
+                select(PoorPractice).where(PoorPractice.round_case_id == round_case.id)
+            ).first(),
+        },
         "judgement": session.exec(
             select(RoundJudgement).where(RoundJudgement.audit_id == audit.id)
         ).first()

@@ -17,6 +17,7 @@ from models import (
     AuditAction,
     AuditRound,
     Case,
+    PoorPractice,
     RoundCase,
     RoundFindings,
     Selection,
@@ -61,8 +62,11 @@ class RoundSummary:
     # question title → {grade or "answered": count}
     findings: dict[str, Counter] = field(default_factory=dict)
     cases: list[RoundCaseLine] = field(default_factory=list)
-    # Issue 25 (Halton): the day's strengths, weaknesses and recommendations, once recorded.
+    # Issue 25 (Halton): the day's strengths, weaknesses and recommendations, once recorded;
+    # poor practice conveyed to senior managers, and how much of it is not yet acknowledged.
     day_findings: RoundFindings | None = None
+    poor_practice: int = 0
+    poor_practice_waiting: int = 0
 
     @property
     def drawn_yet(self) -> bool:
@@ -86,6 +90,12 @@ class RoundSummary:
             f"{declined} · {self.audited} audit(s) done{not_final} · {self.actions} action(s), "
             f"{self.actions_done} done"
             + (" · the day's findings recorded" if self.day_findings else "")
+            + (
+                f" · {self.poor_practice} poor practice report(s), "
+                f"{self.poor_practice_waiting} not yet acknowledged"
+                if self.poor_practice
+                else ""
+            )
         )
 
 
@@ -136,6 +146,13 @@ def round_summary(
             )
         )
     summary.audited = len(submitted)
+    reports = session.exec(
+        select(PoorPractice.acknowledged_at)
+        .join(RoundCase, col(RoundCase.id) == PoorPractice.round_case_id)
+        .where(RoundCase.round_id == audit_round.id)
+    ).all()
+    summary.poor_practice = len(reports)
+    summary.poor_practice_waiting = sum(1 for acknowledged in reports if acknowledged is None)
     summary.managers = Counter(a.manager_engagement for a in submitted if a.manager_engagement)
     summary.practitioners = Counter(
         a.practitioner_engagement for a in submitted if a.practitioner_engagement

@@ -8,6 +8,7 @@ from types import SimpleNamespace as Obj
 from typing import Any
 
 LONG = "<!channel> " + "x" * 2900
+TYPED = "& " * 1500  # what a person typed, shown back in a form's input as plain text
 WHEN = datetime(2027, 1, 11, 15, 0, tzinfo=UTC)
 
 
@@ -32,9 +33,7 @@ def round_practice_samples(person: Any, case: Any) -> dict[str, dict[str, Any]]:
         pair=pair,
         submitted_by=pair[1],
     )
-    findings = Obj(
-        strengths=LONG[:3000], weaknesses=LONG[:3000], recommendations=LONG[:3000], recorded_at=WHEN
-    )
+    findings = Obj(strengths=TYPED, weaknesses=TYPED, recommendations=TYPED, recorded_at=WHEN)
     day = Obj(id=4, name="x" * 40, audit_on=date(2027, 1, 11), audit_until=date(2027, 1, 12))
     return {
         "round_findings_prompt_dm": dict(round=day, findings=findings),
@@ -45,6 +44,24 @@ def round_practice_samples(person: Any, case: Any) -> dict[str, dict[str, Any]]:
         "round_findings_modal": dict(
             round=day, findings=findings, private_metadata='{"round_id": 4}'
         ),
+        "poor_practice_ask_dm": dict(round=day, round_case=Obj(id=12), case=case, grade="&" * 75),
+        "poor_practice_modal": dict(
+            case=case, practitioner=pair[1], private_metadata='{"round_case_id": 12}'
+        ),
+        "poor_practice_dm": dict(
+            round=day,
+            case=case,
+            practitioner=pair[1],
+            reporter=pair[0],
+            acknowledged_by=pair[1],
+            to_reporter=False,
+            report=Obj(
+                id=3,
+                recommendation=LONG[:2000],
+                due_on=date(2027, 1, 25),
+                acknowledged_at=WHEN,
+            ),
+        ),
         "round_pair_agree_dm": dict(**common, reader=pair[0]),
         "round_qa_dm": dict(**common, decided="returned"),
         "round_qa_return_modal": dict(
@@ -54,7 +71,7 @@ def round_practice_samples(person: Any, case: Any) -> dict[str, dict[str, Any]]:
         "round_revise_modal": dict(
             case_ref=case.case_ref,
             comment=LONG[:2000],
-            impact=LONG[:3000],
+            impact=TYPED,
             private_metadata='{"judgement_id": 9}',
         ),
     }

@@ -1,6 +1,7 @@
 """the Halton practices of issue 25: auditor pairs on audit days (roundcase.partner_id), the
 pair's judgement and the lead manager's quality assurance of it (roundjudgement), and the
-day's strengths, weaknesses and recommendations (roundfindings)
+day's strengths, weaknesses and recommendations (roundfindings), and poor practice conveyed to
+the senior manager with a recommendation and a timescale (poorpractice)
 
 Revision ID: 0021
 Revises: 0020
@@ -72,9 +73,27 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("round_id"),
     )
+    op.create_table(
+        "poorpractice",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("round_case_id", sa.Integer(), nullable=False),
+        _text("recommendation"),
+        sa.Column("due_on", sa.Date(), nullable=False),
+        *_staff("reported_by_id", nullable=False),
+        _when("reported_at"),
+        *_staff("senior_manager_id", nullable=False),
+        *_staff("acknowledged_by_id"),
+        _when("acknowledged_at", nullable=True),
+        sa.ForeignKeyConstraint(["round_case_id"], ["roundcase.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("round_case_id"),
+    )
+    op.create_index("ix_poorpractice_senior_manager_id", "poorpractice", ["senior_manager_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_poorpractice_senior_manager_id", table_name="poorpractice")
+    op.drop_table("poorpractice")
     op.drop_table("roundfindings")
     op.drop_index("ix_roundjudgement_stage", table_name="roundjudgement")
     op.drop_index("ix_roundjudgement_round_case_id", table_name="roundjudgement")
