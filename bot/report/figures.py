@@ -34,6 +34,7 @@ from bot.report.learning import (
     inadequate_tracking,
 )
 from bot.report.moderation import ReauditAgreement, reaudit_agreement
+from bot.report.oversight import oversight_in
 from bot.report.period import Period
 from bot.rounds.status import RoundSummary, rounds_in
 from models import (
@@ -195,6 +196,8 @@ class Briefing:
     # Months of the period with no selection, and why (the programme calendar, issue 13).
     no_selection: list[str] = field(default_factory=list)
     rounds: list[RoundSummary] = field(default_factory=list)  # issue 12: audited in the period
+    # Issue 25 (Bolton): a sentence of counts per oversight practice used in the period.
+    oversight: list[str] = field(default_factory=list)
     # "provisional" (before the moderation window closes), "final" (after it), or None when
     # the programme has no moderation window.
     stage: str | None = None
@@ -314,6 +317,7 @@ def compute_briefing(
             if rounds is not None
             else []
         ),
+        oversight=oversight_in(session, period, timezone, as_of),
     )
 
 

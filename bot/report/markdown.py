@@ -36,6 +36,7 @@ def briefing_markdown(briefing: Briefing) -> str:
         _reaudits(briefing),
         _tac(briefing),
         *_rounds(briefing),
+        *_oversight(briefing),
     ]
     return "\n\n".join(sections) + "\n"
 
@@ -274,6 +275,15 @@ def _rounds(briefing: Briefing) -> list[str]:
             "",
         ]
     return ["\n".join(lines).rstrip()]
+
+
+def _oversight(briefing: Briefing) -> list[str]:
+    """The oversight practices used in the period (issue 25): transfer audits, reviews of
+    actions, supervision file audits, observations of practice. Counts only."""
+    if not briefing.oversight:
+        return []
+    lines = ["## Other quality assurance", "", *(f"- {line}" for line in briefing.oversight)]
+    return ["\n".join(lines)]
 
 
 def _bullets(reasons: list[Reason]) -> list[str]:
