@@ -569,10 +569,9 @@ class RoundDefinition(_Section):
             raise ValueError("theme: a thematic round needs a theme")
         if not self.auditors and self.auditor_role is None:
             raise ValueError("auditors: name the auditors, or an auditor role")
-        if self.one_case_per_auditor and self.auditors and self.cases > self.audit_units:
-            each = "pair" if self.pairs else "auditor"
+        if self.one_case_per_auditor and self.auditors and self.cases > len(self.auditors):
             raise ValueError(
-                f"cases: {self.cases} cases but {self.audit_units} {each}(s), one case each"
+                f"cases: {self.cases} cases but {len(self.auditors)} auditor(s), one case each"
             )
         if self.pairs and 0 < len(self.auditors) < 2:
             raise ValueError("pairs: name at least two auditors to pair them")
@@ -581,11 +580,6 @@ class RoundDefinition(_Section):
         if self.audit_until is not None and self.audit_until < self.audit_date:
             raise ValueError("audit_until: must not be before audit_date")
         return self
-
-    @property
-    def audit_units(self) -> int:
-        """Who takes cases: each named auditor, or each pair (an odd one out alone)."""
-        return (len(self.auditors) + 1) // 2 if self.pairs else len(self.auditors)
 
     def day_off(self, calendar: WorkingCalendar) -> str | None:
         """Its audit date or the window's last day when that is not a working day (a weekend

@@ -27,7 +27,9 @@ def assign_pairs(
     ordered: Sequence[Candidate], pairs: Sequence[Pair], cases: int, *, one_each: bool
 ) -> list[tuple[Candidate, Pair]]:
     """Up to `cases` cases, each to the pair with fewest so far (in the order given) of which
-    neither member is its practitioner or their manager; one case a pair when `one_each`."""
+    neither member is its practitioner or their manager. A pair's members take turns to be the
+    auditor its audit is recorded under (the other is its partner), so with `one_each` a pair
+    takes one case per member: each auditor is recorded under one case, as without pairs."""
     load = [0] * len(pairs)
     assigned: list[tuple[Candidate, Pair]] = []
     for candidate in ordered:
@@ -37,11 +39,17 @@ def assign_pairs(
         free = [
             index
             for index, pair in enumerate(pairs)
-            if not conflicted & {member for member in pair if member is not None}
-            and not (one_each and load[index])
+            if not conflicted & _members(pair)
+            and not (one_each and load[index] >= len(_members(pair)))
         ]
         if free:
             chosen = min(free, key=lambda index: load[index])
+            first, second = pairs[chosen]
+            turn = (second, first) if second is not None and load[chosen] % 2 else (first, second)
             load[chosen] += 1
-            assigned.append((candidate, pairs[chosen]))
+            assigned.append((candidate, turn))
     return assigned
+
+
+def _members(pair: Pair) -> set[int]:
+    return {member for member in pair if member is not None}

@@ -89,7 +89,9 @@ def test_each_case_goes_to_a_pair_and_two_submitting_at_once_make_one_judgement(
     assert len(drawn) == 2
     members = [{rc.auditor_id, rc.partner_id} for rc, _ in drawn]
     everyone = {running.people[key].id for key in AUDITORS}
-    assert members[0] | members[1] == everyone and not members[0] & members[1]
+    assert all(len(pair) == 2 and pair <= everyone for pair in members)
+    assert members[0] == members[1] or not members[0] & members[1]  # pairs fixed at the draw
+    assert len({rc.auditor_id for rc, _ in drawn}) == 2  # one case recorded under each auditor
     for round_case, case in drawn:
         for member in (round_case.auditor_id, round_case.partner_id):
             dm = running.dms_containing(slack_id(running, member), case.case_ref)[0]

@@ -45,12 +45,14 @@ def test_each_case_goes_to_a_pair_without_its_practitioner_or_their_manager():
     ]
 
 
-def test_one_case_each_gives_a_pair_one_case_and_otherwise_spreads_the_load():
+def test_the_members_take_turns_to_be_recorded_as_auditor_and_one_each_is_one_per_member():
     ordered = [candidate(n, worker_id=100 + n, manager_id=None) for n in range(5)]
-    one_each = assign_pairs(ordered, [(1, 2), (3, 4)], 5, one_each=True)
-    assert [pair for _, pair in one_each] == [(1, 2), (3, 4)]
-    spread = assign_pairs(ordered, [(1, 2), (3, 4)], 4, one_each=False)
-    assert [pair for _, pair in spread] == [(1, 2), (3, 4), (1, 2), (3, 4)]
+    one_each = assign_pairs(ordered, [(1, 2), (3, 4), (5, None)], 6, one_each=True)
+    assert [pair for _, pair in one_each] == [(1, 2), (3, 4), (5, None), (2, 1), (4, 3)]
+    spread = assign_pairs(ordered, [(1, 2), (3, 4)], 5, one_each=False)
+    assert [pair for _, pair in spread] == [(1, 2), (3, 4), (2, 1), (4, 3), (1, 2)]
+    capped = assign_pairs(ordered, [(1, 2), (3, 4)], 5, one_each=True)
+    assert len(capped) == 4  # one case per auditor: two a pair
 
 
 def day(**changes) -> dict:
@@ -64,15 +66,14 @@ def day(**changes) -> dict:
     } | changes
 
 
-def test_the_policy_counts_pairs_for_one_case_each_and_needs_two_to_pair():
-    assert RoundDefinition.model_validate(day()).audit_units == 2
-    assert RoundDefinition.model_validate(day(auditors=day()["auditors"][:3])).audit_units == 2
-    with pytest.raises(ValidationError, match="3 cases but 2 pair"):
-        RoundDefinition.model_validate(day(cases=3))
+def test_the_policy_needs_two_auditors_to_pair_and_still_one_case_each():
+    assert RoundDefinition.model_validate(day()).pairs
+    with pytest.raises(ValidationError, match="5 cases but 4 auditor"):
+        RoundDefinition.model_validate(day(cases=5))
     with pytest.raises(ValidationError, match="at least two auditors"):
         RoundDefinition.model_validate(day(auditors=["a@x.gov.uk"], cases=1))
     defaults = RoundDefinition.model_validate(day(pairs=False) | {"cases": 4})
-    assert (defaults.pairs, defaults.lead_reviewer) == (False, None)
+    assert (defaults.pairs, defaults.lead_reviewer, defaults.poor_practice) == (False, None, False)
     assert RoundDefinition.model_validate(day(auditors=[], auditor_role="team_manager")).pairs
 
 
