@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
+from pathlib import Path
 from types import SimpleNamespace as Obj
 
 import pytest
 from pydantic import ValidationError
 
-from bot.policy.schema import RoundDefinition
+from bot.policy.schema import Policy, RoundDefinition, load_policy
 from bot.rounds.pairs import assign_pairs, pair_auditors
 from bot.rounds.rules import Candidate
 from messages import render
@@ -106,3 +107,12 @@ def test_the_auditors_dm_names_the_pair_and_where_the_judgement_stands(stage, sa
         text = json.dumps(message["blocks"])
         assert f"with <@{other.slack_user_id}>" in text and says in text
         assert "<!here>" not in text and "<!channel>" not in text
+
+
+def test_halton_s_preset_pairs_its_audit_teams_under_a_lead_who_hears_of_poor_practice():
+    preset = Path(__file__).parents[2] / "bot" / "policy" / "presets" / "halton.yaml"
+    days = load_policy(preset).rounds.rounds
+    assert {(day.pairs, day.lead_reviewer, day.poor_practice) for day in days} == {
+        (True, "qa.lead@council.example", True)
+    }
+    assert Policy().rounds.rounds == [] and not Policy().rounds.yearly_plan.dates
