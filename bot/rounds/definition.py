@@ -40,6 +40,9 @@ FIELD_BLOCKS = {
     "service_areas": "service_areas",
     "teams": "teams",
     "min_open_days": "min_open_days",
+    "pairs": "audit_day_practices",
+    "poor_practice": "audit_day_practices",
+    "lead_reviewer": "lead_reviewer",
 }
 
 
@@ -234,13 +237,17 @@ def definition_from_form(
 ) -> RoundDefinition:
     """The form's answers as a RoundDefinition, checked by the same model as the policy file."""
     auditor_ids = values.get("auditors") or []
+    lead_id = values.get("lead_reviewer") or None
     emails = dict(
         session.exec(
             select(Staff.slack_user_id, Staff.email).where(
-                col(Staff.slack_user_id).in_(auditor_ids)
+                col(Staff.slack_user_id).in_([*auditor_ids, lead_id])
             )
         ).all()
     )
+    if lead_id is not None and lead_id not in emails:
+        raise RoundProblem("lead_reviewer", f"<@{lead_id}> is not on the staff list.")
+    practices = values.get("audit_day_practices") or []
     unknown = [uid for uid in auditor_ids if uid not in emails]
     if unknown:
         raise RoundProblem(
@@ -268,6 +275,9 @@ def definition_from_form(
         "selection_date": values.get("selection_date"),
         "audit_date": values.get("audit_date"),
         "audit_until": values.get("audit_until"),
+        "pairs": "pairs" in practices,
+        "poor_practice": "poor_practice" in practices,
+        "lead_reviewer": emails.get(lead_id),
     }
     try:
         return RoundDefinition.model_validate(raw)

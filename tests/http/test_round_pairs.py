@@ -15,7 +15,7 @@ from sqlmodel import select
 from bot.policy.schema import Policy, RoundDefinition, RoundsPolicy
 from models import Audit, AuditLogEntry, RoundCase, RoundJudgement
 from tests.http.test_audit import domain_values, final_values
-from tests.http.test_rounds import people, round_cases, tick
+from tests.http.test_rounds import form, open_form, people, round_cases, rounds, tick
 from tests.support.harness import Clock, click_for_view, ephemeral_replies, updates_of
 
 pytestmark = pytest.mark.integration
@@ -216,3 +216,34 @@ def test_the_lead_returns_the_analysis_the_pair_revises_it_and_only_approval_mak
         assert session.get(RoundCase, round_case.id).partner_id == round_case.partner_id
     status = running.command(admin, "round status audit-day-q1").text
     assert "1 audit(s) done" in status and "awaiting" not in status
+
+
+def test_an_administrator_defines_a_paired_audit_day_with_a_lead_in_slack(start_bot, clock):
+    bot = start_bot(clock, people=people)
+
+    def answers(practices, lead, **changes):
+        chosen = form(bot, **changes)
+        chosen["audit_day_practices"] = {
+            "audit_day_practices": {
+                "type": "checkboxes",
+                "selected_options": [{"value": value} for value in practices],
+            }
+        }
+        chosen["lead_reviewer"] = {"lead_reviewer": {"type": "users_select", "selected_user": lead}}
+        return chosen
+
+    admin, head = bot.people["admin"].slack_user_id, bot.people["head"].slack_user_id
+    view = open_form(bot)
+    assert {"audit_day_practices", "lead_reviewer"} <= {b.get("block_id") for b in view["blocks"]}
+    alone = answers(["pairs"], head, auditors=["north_tm"], cases="1")
+    errors = bot.submit(admin, view, alone).json["errors"]
+    assert "at least two auditors" in errors["audit_day_practices"]
+    stranger = answers(["pairs"], "U0NOTSTAFF")
+    assert (
+        "not on the staff list" in bot.submit(admin, view, stranger).json["errors"]["lead_reviewer"]
+    )
+    assert rounds(bot) == []
+    assert not bot.submit(admin, view, answers(["pairs", "poor_practice"], head)).body
+    [defined] = rounds(bot)
+    assert defined.definition["pairs"] and defined.definition["poor_practice"]
+    assert defined.definition["lead_reviewer"] == "hana.head@example.gov.uk"
