@@ -37,6 +37,7 @@ from bot.reaudit.draw import run_scheduled_reaudits
 from bot.report.delivery import send_monthly_briefings
 from bot.rounds.draw import RoundScheduleReport, run_round_schedule
 from bot.rounds.findings import prompt_round_findings
+from bot.rounds.poor_practice import chase_poor_practice
 from bot.selection.draw import run_scheduled_draw
 from bot.slack.directory import resolve_slack_ids
 from bot.slack.sender import DeliveryReport
@@ -63,6 +64,7 @@ FOLLOW_UPS: tuple[Job[int], ...] = (
     remind_actions,
     remind_iro_feedback,
     prompt_round_findings,  # issue 25 (Halton): the audit day's findings
+    chase_poor_practice,  # issue 25 (Halton): poor practice not acknowledged in time
     chase_supervision_gaps,
     *OVERSIGHT_JOBS,  # issue 25 (Bolton)
 )

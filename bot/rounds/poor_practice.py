@@ -5,15 +5,16 @@ be done is immediately conveyed to the relevant senior manager."
 With the round's `poor_practice` setting, the auditors (either of a pair) or the lead reviewer
 report it from the case's DM: a recommendation and a date. The case's senior manager (the first
 service manager above its practitioner, else the head of service) gets it at once, at the
-outbox's urgent priority, and it is tracked until they acknowledge it. An audit submitted with
-the lowest overall judgement asks its submitter for the report straight away."""
+outbox's urgent priority, and it is tracked until they acknowledge it: sent again, and to the
+head of service above them, after the hours an immediate safeguarding alert is given. An audit
+submitted with the lowest overall judgement asks its submitter for the report straight away."""
 
 from __future__ import annotations
 
 import json
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.core import auditlog
 from bot.core.cover import require_acting_for
@@ -21,6 +22,7 @@ from bot.core.errors import InvalidRequest, NotAllowed
 from bot.core.line import ladder_person
 from bot.core.outbox import queue_dm, queue_update
 from bot.core.replies import Reply
+from bot.core.tick import Tick
 from bot.core.unit_of_work import UnitOfWork
 from bot.core.use_cases import Submission, on_click, on_submit
 from bot.rounds.judgement import lead_reviewer_of
@@ -30,7 +32,7 @@ from bot.rounds.messages import (
     round_case_of_selection,
 )
 from messages import render
-from models import Audit, AuditRound, Case, PoorPractice, RoundCase, Staff
+from models import Audit, AuditRound, Case, OutboxMessage, PoorPractice, RoundCase, Staff
 from models.statuses import Priority
 
 MIN_RECOMMENDATION = 20
@@ -176,6 +178,47 @@ def acknowledge_report(uow: UnitOfWork, report: PoorPractice) -> Reply:
     return Reply.say("Thank you: the auditors know you are seeing it done.")
 
 
+def chase_poor_practice(session: Session, tick: Tick) -> int:
+    """Poor practice not acknowledged within the alerts' working hours
+    (`audit.alert_acknowledge_working_hours`) is sent to the senior manager again and to the
+    head of service above them, once (the keys)."""
+    hours = tick.policy.audit.alert_acknowledge_working_hours
+    waiting = session.exec(
+        select(PoorPractice).where(col(PoorPractice.acknowledged_at).is_(None))
+    ).all()
+    chased = 0
+    for report in waiting:
+        key = f"{_senior_key(report)}:again"
+        if tick.now < tick.calendar.add_working_hours(report.reported_at, hours) or _queued(
+            session, key
+        ):
+            continue
+        senior = session.get(Staff, report.senior_manager_id)
+        head = ladder_person(session, senior, "head_of_service")
+        for person, copy in ((senior, False), (head, True)):
+            if person is None:
+                continue
+            queue_dm(
+                session,
+                key=key if not copy else f"{key}:head:{person.id}",
+                recipient=person,
+                message=render(
+                    "poor_practice_dm",
+                    **_reported(session, report, chased_after=hours, copy=copy, senior=senior),
+                ),
+                concern=f"round-case:{report.round_case_id}",
+                now=tick.now,
+                priority=Priority.URGENT,
+            )
+        chased += 1
+    return chased
+
+
+def _queued(session: Session, key: str) -> bool:
+    found = select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)
+    return session.exec(found).first() is not None
+
+
 def senior_manager_of(session: Session, round_case: RoundCase) -> Staff | None:
     """The relevant senior manager: the first service manager above the case's practitioner,
     else the first head of service."""
@@ -208,6 +251,9 @@ def _context(session: Session, round_case: RoundCase) -> dict:
         "case": case,
         "practitioner": session.get(Staff, case.worker_id),
         "to_reporter": False,
+        "chased_after": None,
+        "copy": False,
+        "senior": None,
     }
 
 

@@ -113,3 +113,29 @@ def test_an_inadequate_judgement_is_conveyed_at_once_to_the_senior_manager(runni
         assert session.exec(select(PoorPractice)).one().acknowledged_by_id == senior.id
     status = running.command(admin, "round status audit-day-q1").text
     assert "1 poor practice report(s), 0 not yet acknowledged" in status
+
+
+def test_poor_practice_not_acknowledged_in_time_is_sent_again_and_to_the_head_once(running):
+    [(round_case, case)] = round_cases(running)
+    auditor = running.people["east_tm"].slack_user_id
+    dm = running.dms_containing(auditor, case.case_ref)[0]
+    modal = click_for_view(running, auditor, dm, "round.poor_practice", "round.poor_practice")
+    assert not running.submit(auditor, modal, report_form()).body  # Monday 11:00
+    senior = running.people["service_manager"].slack_user_id
+    head = running.people["head"].slack_user_id
+    running.dms_containing(senior, "Poor practice on")
+    clock = running.services.clock
+    tick(running, clock, datetime(2027, 1, 11, 14, 30, tzinfo=UTC))  # 3.5 working hours
+    assert running.dms_containing(senior, "Not yet acknowledged", count=0) == []
+    for moment in (
+        datetime(2027, 1, 11, 15, 5, tzinfo=UTC),
+        datetime(2027, 1, 12, 9, 0, tzinfo=UTC),
+    ):
+        tick(running, clock, moment)
+    again = running.dms_containing(senior, "Not yet acknowledged")
+    copy = running.dms_containing(head, "Not yet acknowledged")
+    assert len(again) == 1 and "round.poor_practice.ack" in json.dumps(again[0]["blocks"])
+    assert len(copy) == 1 and "round.poor_practice.ack" not in json.dumps(copy[0]["blocks"])
+    assert RECOMMENDATION in json.dumps(copy[0]["blocks"])
+    running.click(senior, again[0], "round.poor_practice.ack")
+    assert running.dms_containing(auditor, "Acknowledged: poor practice")

@@ -55,6 +55,9 @@ def round_practice_samples(person: Any, case: Any) -> dict[str, dict[str, Any]]:
             reporter=pair[0],
             acknowledged_by=pair[1],
             to_reporter=False,
+            chased_after=40,
+            copy=True,
+            senior=pair[1],
             report=Obj(
                 id=3,
                 recommendation=LONG[:2000],
