@@ -11,9 +11,11 @@ import base64
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import and_, event, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import ORMExecuteState, SessionTransaction
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from bot.core.cover import Route, covering_note, route_dm
@@ -159,15 +161,17 @@ def queue_channel_post(
     concern: str,
     now: datetime,
 ) -> None:
-    _insert(
+    _defer(
         session,
-        idempotency_key=key,
-        method="chat.postMessage",
-        recipient_staff_id=None,
-        channel=channel,
-        payload=message,
-        concern=concern,
-        now=now,
+        _row(
+            idempotency_key=key,
+            method="chat.postMessage",
+            recipient_staff_id=None,
+            channel=channel,
+            payload=message,
+            concern=concern,
+            now=now,
+        ),
     )
 
 
@@ -211,15 +215,20 @@ def queue_update(
         queue_home_refresh(session, found[1], change=key, now=now)
 
 
-def _withdraw_older_updates(session: Session, update_of: str, *, newer: str | None) -> None:
+_pending_update = and_(  # an update not yet sent, nor being sent
+    OutboxMessage.method == "chat.update",
+    OutboxMessage.status == OutboxStatus.PENDING,
+    col(OutboxMessage.claimed_until).is_(None),
+)
+
+
+def _withdraw_older_updates(session: Session, update_of: str, *, newer: str) -> None:
     session.execute(
         update(OutboxMessage)
         .where(
-            OutboxMessage.method == "chat.update",
-            OutboxMessage.status == OutboxStatus.PENDING,
-            col(OutboxMessage.claimed_until).is_(None),
+            _pending_update,
             OutboxMessage.payload["update_of"].as_string() == update_of,
-            OutboxMessage.idempotency_key != (newer or ""),
+            OutboxMessage.idempotency_key != newer,
         )
         .values(status=OutboxStatus.WITHDRAWN)
     )
@@ -233,43 +242,51 @@ FILE_DELETE = "files.delete"
 
 def queue_message_deletion(
     session: Session, *, key: str, channel: str, ts: str, concern: str, now: datetime
-) -> bool:
-    """Queue the deletion of a message the bot posted (where Slack put it: channel and ts);
-    whether it was queued (False: the key was already there)."""
-    return _insert(
+) -> None:
+    """Queue the deletion of a message the bot posted (where Slack put it: channel and ts)."""
+    _defer(
         session,
-        idempotency_key=key,
-        priority=Priority.HOUSEKEEPING,
-        method=MESSAGE_DELETE,
-        recipient_staff_id=None,
-        channel=channel,
-        payload={"channel": channel, "ts": ts},
-        concern=concern,
-        now=now,
+        _row(
+            idempotency_key=key,
+            priority=Priority.HOUSEKEEPING,
+            method=MESSAGE_DELETE,
+            recipient_staff_id=None,
+            channel=channel,
+            payload={"channel": channel, "ts": ts},
+            concern=concern,
+            now=now,
+        ),
     )
 
 
 def queue_file_deletion(
     session: Session, *, key: str, channel: str, file_id: str, concern: str, now: datetime
-) -> bool:
+) -> None:
     """Queue the deletion of a file the bot uploaded to `channel`, with the message that shared
-    it there (its comment); whether it was queued."""
-    return _insert(
+    it there (its comment)."""
+    _defer(
         session,
-        idempotency_key=key,
-        priority=Priority.HOUSEKEEPING,
-        method=FILE_DELETE,
-        recipient_staff_id=None,
-        channel=channel,
-        payload={"file": file_id},
-        concern=concern,
-        now=now,
+        _row(
+            idempotency_key=key,
+            priority=Priority.HOUSEKEEPING,
+            method=FILE_DELETE,
+            recipient_staff_id=None,
+            channel=channel,
+            payload={"file": file_id},
+            concern=concern,
+            now=now,
+        ),
     )
 
 
-def withdraw_updates(session: Session, update_of: str) -> None:
-    """Withdraw the pending updates of the message queued under `update_of` (it is going)."""
-    _withdraw_older_updates(session, update_of, newer=None)
+def withdraw_updates(session: Session, updates_of: list[str]) -> None:
+    """Withdraw the pending updates of the messages queued under these keys (they are going)."""
+    session.execute(
+        update(OutboxMessage)
+        .where(_pending_update, OutboxMessage.payload["update_of"].as_string().in_(updates_of))
+        .values(status=OutboxStatus.WITHDRAWN)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def withdraw_pending(session: Session, concern: str) -> None:
@@ -306,15 +323,17 @@ def queue_home_refresh(session: Session, staff_id: int, *, change: str, now: dat
     )
     if session.exec(waiting).first() is not None:
         return
-    _insert(
+    _defer(
         session,
-        idempotency_key=f"home:{staff_id}:{change}",
-        method=HOME_PUBLISH,
-        recipient_staff_id=staff_id,
-        channel=None,
-        payload={},
-        concern=f"home:{staff_id}",
-        now=now,
+        _row(
+            idempotency_key=f"home:{staff_id}:{change}",
+            method=HOME_PUBLISH,
+            recipient_staff_id=staff_id,
+            channel=None,
+            payload={},
+            concern=f"home:{staff_id}",
+            now=now,
+        ),
     )
 
 
@@ -335,15 +354,17 @@ def queue_home_view(
     session: Session, *, key: str, slack_user_id: str, view: dict[str, Any], now: datetime
 ) -> None:
     """Publish a fixed Home tab to someone who is not on the staff list (so no refresh)."""
-    _insert(
+    _defer(
         session,
-        idempotency_key=key,
-        method=HOME_PUBLISH,
-        recipient_staff_id=None,
-        channel=slack_user_id,
-        payload={"view": view},
-        concern=f"home:{slack_user_id}",
-        now=now,
+        _row(
+            idempotency_key=key,
+            method=HOME_PUBLISH,
+            recipient_staff_id=None,
+            channel=slack_user_id,
+            payload={"view": view},
+            concern=f"home:{slack_user_id}",
+            now=now,
+        ),
     )
 
 
@@ -366,31 +387,82 @@ def _priority(session: Session, recipient_id: int | None, asked: Priority | None
 
 def _queue(session: Session, *, priority: Priority | None = None, **values: Any) -> None:
     recipient = values["recipient_staff_id"]
-    _insert(session, **values, priority=_priority(session, recipient, priority))
+    _defer(session, _row(priority=_priority(session, recipient, priority), **values))
     if recipient is not None:
         queue_home_refresh(session, recipient, change=values["idempotency_key"], now=values["now"])
 
 
-def _insert(session: Session, priority: Priority = Priority.ROUTINE, **values: Any) -> bool:
-    """Insert unless the idempotency key is already there (from a re-run or another instance);
-    whether it was inserted. One statement built once, run on the session's connection: a busy
-    day queues ~1,000."""
-    now = values.pop("now")
-    row = {
+def _row(*, priority: Priority = Priority.ROUTINE, now: datetime, **values: Any) -> dict:
+    """An outbox row with every column the inserts name (one shape, so they can be batched)."""
+    return {
         "status": OutboxStatus.PENDING,
-        "priority": int(priority),
         **values,
+        "priority": int(priority),
         "attempts": 0,
         "next_attempt_at": now,
         "created_at": now,
     }
+
+
+def _insert(session: Session, priority: Priority = Priority.ROUTINE, **values: Any) -> bool:
+    """Insert now, unless the idempotency key is already there (from a re-run or another
+    instance); whether it was inserted. For the callers that need to know: the rest defer."""
+    insert_deferred(session)  # keeps the rows in the order they were queued
     connection = session.connection()
+    row = _row(priority=priority, **values)
     return connection.execute(_INSERT_NEW[connection.dialect.name], row).first() is not None
 
 
-_INSERT_NEW = {
-    name: insert(OutboxMessage.__table__)
-    .on_conflict_do_nothing(index_elements=["idempotency_key"])
-    .returning(OutboxMessage.__table__.c.id)  # no row: the key was already there
-    for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+# -- deferred inserts: a busy day queues ~1,000 messages, each a round trip to the server ---------
+# Messages whose callers need no answer wait in the session and go in one batch (an executemany,
+# each row still skipped when its key is there) before anything reads or changes the outbox in
+# that transaction, before the next immediate insert, and at commit; a rollback drops them.
+
+_DEFERRED = "auditbot.outbox.deferred"
+
+
+def _defer(session: Session, row: dict[str, Any]) -> None:
+    session.info.setdefault(_DEFERRED, []).append(row)
+
+
+def insert_deferred(session: OrmSession) -> None:
+    rows = session.info.pop(_DEFERRED, None)
+    if rows:
+        connection = session.connection()
+        connection.execute(_INSERT_MANY[connection.dialect.name], rows)
+
+
+@event.listens_for(OrmSession, "do_orm_execute")
+def _insert_deferred_before_the_outbox_is_read(state: ORMExecuteState) -> None:
+    if _DEFERRED in state.session.info and _may_touch_the_outbox(state):
+        insert_deferred(state.session)
+
+
+def _may_touch_the_outbox(state: ORMExecuteState) -> bool:
+    mappers = state.all_mappers
+    return not mappers or any(mapper.class_ is OutboxMessage for mapper in mappers)
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _insert_deferred_at_commit(session: OrmSession) -> None:
+    insert_deferred(session)
+
+
+@event.listens_for(OrmSession, "after_transaction_end")
+def _drop_deferred_at_end(session: OrmSession, ended: SessionTransaction) -> None:
+    if ended.parent is None:  # committed (inserted above) or rolled back (never to be sent)
+        session.info.pop(_DEFERRED, None)
+
+
+def _insert_statement(insert: Any) -> Any:
+    return insert(OutboxMessage.__table__).on_conflict_do_nothing(
+        index_elements=["idempotency_key"]
+    )
+
+
+_DIALECTS = (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+_INSERT_MANY = {name: _insert_statement(insert) for name, insert in _DIALECTS}
+_INSERT_NEW = {  # no row returned: the key was already there
+    name: _insert_statement(insert).returning(OutboxMessage.__table__.c.id)
+    for name, insert in _DIALECTS
 }

@@ -44,6 +44,7 @@ UPDATE = "chat.update"
 MESSAGES = "slack_messages"
 FILES = "slack_files"
 FROM_SLACK = (MESSAGES, FILES)
+IN_LIST_BATCH = 1000  # well under SQLite's limit of bound parameters in one statement
 
 
 def remove_old_messages_from_slack(session: Session, now: datetime, days: int) -> dict[str, int]:
@@ -51,13 +52,14 @@ def remove_old_messages_from_slack(session: Session, now: datetime, days: int) -
     how many messages and files were queued."""
     cutoff = now - timedelta(days=days)
     counts = {MESSAGES: 0, FILES: 0}
-    removed: list[int | None] = []
+    removed: list[OutboxMessage] = []
     for row in session.exec(_expired(), params={"cutoff": cutoff}).all():
         # Where Slack put it: the query takes only rows with a channel (and a ts or file ids).
+        # Each is taken once (its removed_from_slack_at is set below), so each key is new.
         channel, concern = str(row.slack_channel), f"slack-removal:{row.concern}"
         if row.method == FILE_UPLOAD:
             for file_id in row.slack_file_ids or []:
-                counts[FILES] += queue_file_deletion(
+                queue_file_deletion(
                     session,
                     key=f"slack-removal:{row.id}:{file_id}",
                     channel=channel,
@@ -65,9 +67,9 @@ def remove_old_messages_from_slack(session: Session, now: datetime, days: int) -
                     concern=concern,
                     now=now,
                 )
+                counts[FILES] += 1
         else:
-            withdraw_updates(session, row.idempotency_key)
-            counts[MESSAGES] += queue_message_deletion(
+            queue_message_deletion(
                 session,
                 key=f"slack-removal:{row.id}",
                 channel=channel,
@@ -75,11 +77,16 @@ def remove_old_messages_from_slack(session: Session, now: datetime, days: int) -
                 concern=concern,
                 now=now,
             )
-        removed.append(row.id)
-    if removed:
+            counts[MESSAGES] += 1
+        removed.append(row)
+    for start in range(0, len(removed), IN_LIST_BATCH):  # a first sweep may take thousands
+        some = removed[start : start + IN_LIST_BATCH]
+        posts = [str(row.idempotency_key) for row in some if row.method != FILE_UPLOAD]
+        if posts:
+            withdraw_updates(session, posts)
         session.execute(
             update(OutboxMessage)
-            .where(col(OutboxMessage.id).in_(removed))
+            .where(col(OutboxMessage.id).in_([row.id for row in some]))
             .values(removed_from_slack_at=now)
             .execution_options(synchronize_session=False)
         )
