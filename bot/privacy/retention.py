@@ -51,6 +51,8 @@ from bot.privacy.identity import forget_leavers
 from bot.privacy.slack_cleanup import remove_old_messages_from_slack
 from models import (
     Absence,
+    ActionProgress,
+    ActionReview,
     Audit,
     AuditAction,
     AuditLogEntry,
@@ -60,7 +62,9 @@ from models import (
     Extension,
     FamilyEngagement,
     HomeTabViewer,
+    IroFeedback,
     ModeratedJudgement,
+    Observation,
     OutboxMessage,
     ProgrammePause,
     Reaudit,
@@ -68,9 +72,12 @@ from models import (
     RoundCase,
     SafeguardingAlert,
     Selection,
+    SupervisionFileAudit,
+    SupervisionGapAlert,
     TacDecision,
     TacSupervision,
     TacTask,
+    TransferAudit,
 )
 from models.statuses import ActionStatus, CaseStatus, OutboxStatus, ReauditStatus
 
@@ -81,6 +88,7 @@ FINISHED_MESSAGES = (OutboxStatus.SENT, OutboxStatus.WITHDRAWN, OutboxStatus.FAI
 FREE_TEXT_KEYS = frozenset(
     {"justification", "reason", "impact", "views", "concern_note", "no_actions", "addressed_note"}
     | {"comment", "note", "actions_taken", "trigger_note"}
+    | {"iro_not_asked", "gap_reason", "gap_action"}  # the audit's last page (Sefton)
 )
 
 
@@ -153,6 +161,20 @@ FREE_TEXT_COLUMNS = (
         lambda cutoff: col(TacDecision.supervision_id).in_(
             select(TacSupervision.id).where(col(TacSupervision.recorded_at) < cutoff)
         ),
+    ),
+    _TextColumns(TransferAudit, ("justification",), col(TransferAudit.completed_at)),
+    _TextColumns(ActionProgress, ("note",), col(ActionProgress.recorded_at)),
+    _TextColumns(
+        SupervisionFileAudit,
+        ("justification", "actions"),
+        col(SupervisionFileAudit.completed_at),
+    ),
+    _TextColumns(Observation, ("note",), col(Observation.recorded_at)),
+    _TextColumns(IroFeedback, ("feedback",), col(IroFeedback.given_at)),
+    _TextColumns(  # kept while nobody has said they are acting on it, as an alert's note
+        SupervisionGapAlert,
+        ("reason", "action"),
+        lambda cutoff: col(SupervisionGapAlert.acknowledged_at) < cutoff,
     ),
 )
 
@@ -329,9 +351,15 @@ def _redact_case_text(session: Session, case_id: int, selection_ids: Any, marker
         TacDecision: TacDecision.case_id == case_id,
         RoundCase: RoundCase.case_id == case_id,
         Extension: col(Extension.selection_id).in_(selection_ids),
+        TransferAudit: TransferAudit.case_id == case_id,
+        ActionProgress: col(ActionProgress.review_id).in_(
+            select(ActionReview.id).where(col(ActionReview.audit_id).in_(audits))
+        ),
+        IroFeedback: col(IroFeedback.audit_id).in_(audits),
+        SupervisionGapAlert: col(SupervisionGapAlert.audit_id).in_(audits),
     }
     for text in FREE_TEXT_COLUMNS:
-        if text.model not in by_case:  # not about a case (a programme pause)
+        if text.model not in by_case:  # not about a case (a pause, a supervision file)
             continue
         for column in text.columns:
             _redact_column(session, text.model, column, by_case[text.model], marker)
@@ -360,6 +388,9 @@ def _case_log_subjects(
         "reaudit": select(Reaudit.id).where(col(Reaudit.audit_id).in_(audits)),
         "round-case": select(RoundCase.id).where(RoundCase.case_id == case_id),
         "tac-task": select(TacTask.id).where(TacTask.case_id == case_id),
+        "case": select(Case.id).where(Case.id == case_id),
+        "transferaudit": select(TransferAudit.id).where(TransferAudit.case_id == case_id),
+        "actionreview": select(ActionReview.id).where(col(ActionReview.audit_id).in_(audits)),
     }
     return [
         f"{prefix}:{row_id}" for prefix, ids in rows.items() for row_id in session.exec(ids).all()
