@@ -66,10 +66,13 @@ from models import (
     ModeratedJudgement,
     Observation,
     OutboxMessage,
+    PoorPractice,
     ProgrammePause,
     Reaudit,
     RetentionRun,
     RoundCase,
+    RoundFindings,
+    RoundJudgement,
     SafeguardingAlert,
     Selection,
     SupervisionFileAudit,
@@ -175,6 +178,17 @@ FREE_TEXT_COLUMNS = (
         SupervisionGapAlert,
         ("reason", "action"),
         lambda cutoff: col(SupervisionGapAlert.acknowledged_at) < cutoff,
+    ),
+    _TextColumns(RoundJudgement, ("return_comment",), col(RoundJudgement.reviewed_at)),
+    _TextColumns(
+        RoundFindings,
+        ("strengths", "weaknesses", "recommendations"),
+        col(RoundFindings.recorded_at),
+    ),
+    _TextColumns(
+        PoorPractice,
+        ("recommendation",),
+        lambda cutoff: col(PoorPractice.acknowledged_at) < cutoff,
     ),
 )
 
@@ -357,9 +371,13 @@ def _redact_case_text(session: Session, case_id: int, selection_ids: Any, marker
         ),
         IroFeedback: col(IroFeedback.audit_id).in_(audits),
         SupervisionGapAlert: col(SupervisionGapAlert.audit_id).in_(audits),
+        RoundJudgement: col(RoundJudgement.audit_id).in_(audits),
+        PoorPractice: col(PoorPractice.round_case_id).in_(
+            select(RoundCase.id).where(RoundCase.case_id == case_id)
+        ),
     }
     for text in FREE_TEXT_COLUMNS:
-        if text.model not in by_case:  # not about a case (a pause, a supervision file)
+        if text.model not in by_case:  # not about one case (a pause, an audit day's findings)
             continue
         for column in text.columns:
             _redact_column(session, text.model, column, by_case[text.model], marker)

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlmodel import SQLModel
 
 import models  # noqa: F401  (registers every table in the metadata)
+from bot.privacy.retention import FREE_TEXT_COLUMNS
 
 PRIVACY_DOC = Path(__file__).resolve().parents[2] / "docs" / "privacy.md"
 HEADING = re.compile(r"^### `(\w+)`$")
@@ -56,3 +57,24 @@ def test_each_column_says_why_and_for_how_long():
         assert len({row[0] for row in rows}) == len(rows), f"{table}: a column listed twice"
         for column, why, kept in rows:
             assert why and kept, f"{table}.{column}: say what it is for and how long it is kept"
+
+
+# JSON columns whose free text is inside (the sweep redacts their keys: FREE_TEXT_KEYS), and
+# the outbox's message bodies, which go whole after their own period.
+TEXT_INSIDE = {("audit", "answers"), ("reaudit", "answers"), ("auditlogentry", "details")}
+
+
+def test_every_column_the_document_calls_free_text_is_removed_after_its_period():
+    """What the document promises goes after `retention.free_text_days` is what the sweep
+    removes (bot/privacy/retention.py): a new table's free text cannot be forgotten."""
+    swept = {
+        (text.model.__tablename__, column) for text in FREE_TEXT_COLUMNS for column in text.columns
+    }
+    promised = {
+        (table, column)
+        for table, rows in documented_columns().items()
+        for column, why, kept in rows
+        if "free text" in kept or "free_text_days" in kept or "(free text)" in why
+    }
+    not_swept = sorted(f"{t}.{c}" for t, c in promised - swept - TEXT_INSIDE)
+    assert not not_swept, f"called free text but never removed: {', '.join(not_swept)}"
