@@ -136,5 +136,6 @@ def test_feedback_not_given_is_reminded_once_after_five_working_days(running, cl
     ):
         clock.now = moment
         run_due_work(running.services, moment)
+        running.wait_until_sent()  # the background sender may have taken it first
         sent = [m for m in running.slack.messages_to(iro) if m["text"].startswith("Reminder")]
         assert len(sent) == reminders, moment

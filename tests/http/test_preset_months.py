@@ -386,7 +386,8 @@ def test_halton_quarter(start_bot, tmp_path):
     """The first audit of practice days (9-10 March 2027): no monthly draw; the cases drawn five
     weeks before across all areas of work, one to each auditor of the team; practitioners
     confirm their attendance or are reminded; the audit asks for evaluative statements, no
-    grades; March's briefing says there was no monthly draw and counts the round."""
+    grades, and is final once the other of the pair agrees and the lead approves it; March's
+    briefing says there was no monthly draw and counts the round."""
     policy = preset_policy("halton", tmp_path)
     bot = start_bot(Clock(utc(2027, 1, 29)), policy=policy, people=authority("halton", policy))
     tick(bot, utc(2027, 2, 1))
@@ -397,7 +398,8 @@ def test_halton_quarter(start_bot, tmp_path):
     assert len(drawn) == 8
     assert sorted(email for _, email, _, _ in drawn) == sorted(policy.rounds.rounds[0].auditors)
     assert {ref[3] for _, _, ref, _ in drawn} == {"1", "2", "3"}, "across all areas of work"
-    assert len({kind for _, _, _, kind in drawn}) >= 4
+    eligible = set(policy.rounds.rounds[0].eligible.case_types)
+    assert {kind for _, _, _, kind in drawn} <= eligible and len(eligible) == 6
 
     _, auditor_email, ref, _ = drawn[0]
     with bot.services.make_session() as session:
@@ -418,6 +420,19 @@ def test_halton_quarter(start_bot, tmp_path):
     given = dm_with(bot, auditor, "Round audit-day-2027-q1: you are auditing", ref)
     steps = audit_case(bot, auditor, given, grade=None, owner=worker, due="2027-04-09")
     assert "The child's lived experience" in labels(steps) and grade_choices(steps[0]) == []
+    # "pairs of auditors ... reach and record judgements": the other of the pair agrees; "the
+    # lead manager quality assures each written analysis" before it is final.
+    with bot.services.make_session() as session:
+        round_case = session.exec(select(RoundCase).join(Case).where(Case.case_ref == ref)).one()
+        pair = {session.get(Staff, member).email
+                for member in (round_case.auditor_id, round_case.partner_id)}  # fmt: skip
+    [partner_email] = pair - {auditor_email}
+    partner = slack_id(partner_email)
+    bot.click(partner, dm_with(bot, partner, "do you agree", ref), "round.pair.agree")
+    lead = slack_id(policy.rounds.rounds[0].lead_reviewer)
+    bot.click(lead, dm_with(bot, lead, "Quality assurance", ref), "round.qa.approve")
+    status = bot.command(uid(bot, "admin"), "round status audit-day-2027-q1").text
+    assert "1 audit(s) done" in status
 
     tick(bot, utc(2027, 4, 1))
     briefing = briefing_to(bot, uid(bot, "admin"), "March 2027")

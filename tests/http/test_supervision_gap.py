@@ -140,6 +140,7 @@ def test_an_unacknowledged_gap_is_sent_again_and_administrators_are_told(running
     ):
         clock.now = moment
         run_due_work(running.services, moment)
+        running.wait_until_sent()  # the background sender may have taken it first
         again = [m for m in running.slack.messages_to(head) if m["text"].startswith("Still")]
         assert len(again) == resent, moment
     [notice] = running.dms_containing(admin, "Not yet acknowledged")
