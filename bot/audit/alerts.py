@@ -23,8 +23,10 @@ from bot.core.use_cases import on_click
 from bot.policy.schema import Policy
 from bot.rounds.messages import round_case_manager
 from messages import render
-from models import Audit, SafeguardingAlert, Staff
+from models import Audit, SafeguardingAlert, Staff, SupervisionGapAlert
 from models.statuses import Priority, StaffStatus
+
+AnyAlert = SafeguardingAlert | SupervisionGapAlert  # told at once to the manager's line
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +49,7 @@ def raise_safeguarding_alert(
     return alert
 
 
-def out_of_hours_contact(session: Session, tick: Tick, alert: SafeguardingAlert) -> Staff | None:
+def out_of_hours_contact(session: Session, tick: Tick, alert: AnyAlert) -> Staff | None:
     """Who the policy names for an alert raised outside working hours (None within them, or
     when nobody is named). A named person not on the staff list is logged, and the line is
     still told."""
@@ -73,6 +75,20 @@ def resend_due_at(policy: Policy, calendar: WorkingCalendar, raised_at: datetime
     if policy.audit.alert_resend_clock == "calendar_hours":
         return raised_at + timedelta(hours=hours)
     return calendar.add_working_hours(raised_at, hours)
+
+
+def may_acknowledge(
+    session: Session, tick: Tick, actor: Staff, line: list[Staff], alert: AnyAlert
+) -> bool:
+    """Who may say they are acting on an alert told to `line`: its members, an administrator,
+    the out-of-hours contact, or whoever it reached for an absent member (logged on their
+    behalf)."""
+    return (
+        actor in line
+        or actor.has_role("admin")
+        or actor == out_of_hours_contact(session, tick, alert)
+        or acting_for(session, actor, *(person.id for person in line), now=tick.now)
+    )
 
 
 def alert_recipients(session: Session, manager: Staff) -> list[Staff]:
@@ -123,14 +139,7 @@ def acknowledge_alert(uow: UnitOfWork, alert: SafeguardingAlert) -> Reply:
     session, actor, now = uow.session, uow.actor, uow.now
     audit = session.get(Audit, alert.audit_id)
     manager = session.get(Staff, audit.manager_id)
-    recipients = alert_recipients(session, manager)
-    if not (
-        actor in recipients
-        or actor.has_role("admin")
-        or actor == out_of_hours_contact(session, uow.tick, alert)
-        # whoever the alert reached for an absent recipient (logged on their behalf)
-        or acting_for(session, actor, *(person.id for person in recipients), now=now)
-    ):
+    if not may_acknowledge(session, uow.tick, actor, alert_recipients(session, manager), alert):
         raise NotAllowed(
             "Only the service manager, head of service, the out-of-hours contact or an "
             "administrator can acknowledge this alert."

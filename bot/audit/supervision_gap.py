@@ -16,9 +16,13 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.audit.actions import case_of
-from bot.audit.alerts import alert_recipients, out_of_hours_contact, resend_due_at
+from bot.audit.alerts import (
+    alert_recipients,
+    may_acknowledge,
+    out_of_hours_contact,
+    resend_due_at,
+)
 from bot.core import auditlog
-from bot.core.cover import acting_for
 from bot.core.errors import NotAllowed
 from bot.core.months import Month
 from bot.core.outbox import queue_dm, queue_update
@@ -126,13 +130,7 @@ def raise_supervision_gap(
 def acknowledge_supervision_gap(uow: UnitOfWork, alert: SupervisionGapAlert) -> Reply:
     session, actor, now = uow.session, uow.actor, uow.now
     manager = _manager(session, alert)
-    line = alert_recipients(session, manager)
-    if not (
-        actor in line
-        or actor.has_role("admin")
-        or actor == out_of_hours_contact(session, uow.tick, alert)
-        or acting_for(session, actor, *(person.id for person in line), now=now)
-    ):
+    if not may_acknowledge(session, uow.tick, actor, alert_recipients(session, manager), alert):
         raise NotAllowed(ONLY_THE_LINE)
     if alert.acknowledged_by_id is not None:
         who = session.get(Staff, alert.acknowledged_by_id)

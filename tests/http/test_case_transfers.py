@@ -10,11 +10,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from bot.people.importer import import_csv
 from bot.policy.schema import Policy
 from models import Audit, AuditLogEntry, Case, Selection
 from models.db import transaction
-from tests.support import factories
+from tests.support import factories, transfers
 from tests.support.harness import updates_of
 
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
@@ -45,19 +44,7 @@ def uid(bot, key: str) -> str:
 
 
 def move_north_case_to_south(bot, tmp_path):
-    """cases.csv now gives CR-N000 to South and its practitioner Rae."""
-    path = tmp_path / "cases.csv"
-    path.write_text(
-        "case_ref,team,worker_email,case_type,opened_on,status\n"
-        "CR-N000,South,rae.worker@example.gov.uk,CP,2025-01-01,open\n",
-        encoding="utf-8",
-    )
-    report = import_csv(
-        bot.services.make_session, "cases", path, policy=bot.services.policy, now=NOW, actor="cli"
-    )
-    assert report.ok, report.errors
-    bot.services.deliver_soon()
-    return report
+    return transfers.move_north_case_to_south(bot, tmp_path, NOW)
 
 
 def north_selection(bot) -> Selection:

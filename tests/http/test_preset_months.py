@@ -22,7 +22,14 @@ from bot.policy.presets import placeholder_emails, preset_text, write_preset
 from bot.policy.schema import Policy, load_policy
 from models import Audit, Case, Reaudit, RoundCase, Selection, SelectionRound, Staff, Team
 from tests.support import factories
-from tests.support.gloucestershire import dm_with, next_step, slack_id, submit_form, tick
+from tests.support.gloucestershire import (
+    dm_with,
+    next_step,
+    slack_id,
+    staff_member,
+    submit_form,
+    tick,
+)
 from tests.support.harness import Clock, click_for_view
 
 pytestmark = pytest.mark.integration
@@ -55,19 +62,8 @@ def authority(name: str, policy: Policy, cases_per_team: int = 8):
 
         def person(key, email, roles, team=None, manager=None, guest=False) -> Staff:
             name = email.split("@")[0].replace(".", " ").title()
-            row = Staff(
-                email=email,
-                name=name,
-                roles=roles,
-                team_id=team.id if team else None,
-                manager_id=manager.id if manager else None,
-                slack_user_id=slack_id(email, guest),
-                slack_lookup="found",
-            )
-            session.add(row)
-            session.flush()
-            people[key] = row
-            return row
+            people[key] = staff_member(session, email, name, roles, team, manager, guest)
+            return people[key]
 
         person("admin", "ada.admin@staff.example", "admin")
         head = person("head", "hana.head@staff.example", "head_of_service")

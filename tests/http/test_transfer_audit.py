@@ -11,11 +11,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from bot.people.importer import import_csv
 from bot.policy.schema import Policy
 from models import AuditLogEntry, TransferAudit
 from scheduler.jobs import run_due_work
-from tests.support import factories
+from tests.support import factories, transfers
 from tests.support.harness import Clock, click_for_view, ephemeral_replies
 
 pytestmark = pytest.mark.integration
@@ -35,17 +34,7 @@ def uid(bot, key: str) -> str:
 
 
 def move_north_case_to_south(bot, tmp_path):
-    path = tmp_path / "cases.csv"
-    path.write_text(
-        "case_ref,team,worker_email,case_type,opened_on,status\n"
-        "CR-N000,South,rae.worker@example.gov.uk,CP,2025-01-01,open\n",
-        encoding="utf-8",
-    )
-    report = import_csv(
-        bot.services.make_session, "cases", path, policy=bot.services.policy, now=NOW, actor="cli"
-    )
-    assert report.ok, report.errors
-    bot.services.deliver_soon()
+    return transfers.move_north_case_to_south(bot, tmp_path, NOW)
 
 
 def transfer_audits(bot) -> list[TransferAudit]:

@@ -204,6 +204,24 @@ def slack_id(email: str, guest: bool = False) -> str:
     return ("W0" if guest else "U0") + hashlib.sha256(email.encode()).hexdigest()[:7].upper()
 
 
+def staff_member(
+    session: Session, email: str, name: str, roles: str, team=None, manager=None, guest=False
+) -> Staff:
+    """A member of staff found on Slack under their own stable id (see `slack_id`)."""
+    row = Staff(
+        email=email,
+        name=name,
+        roles=roles,
+        team_id=team.id if team else None,
+        manager_id=manager.id if manager else None,
+        slack_user_id=slack_id(email, guest),
+        slack_lookup="found",
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
 def email_of(name: str, domain: str = MAIL) -> str:
     return f"{name.lower().replace(' ', '.')}@{domain}"
 
@@ -364,19 +382,8 @@ def build_authority(session: Session) -> dict[str, Any]:
 
     def person(key, name, roles, team=None, manager=None, domain=MAIL, guest=False):
         email = email_of(name, domain)
-        row = Staff(
-            email=email,
-            name=name,
-            roles=roles,
-            team_id=team.id if team else None,
-            manager_id=manager.id if manager else None,
-            slack_user_id=slack_id(email, guest),
-            slack_lookup="found",
-        )
-        session.add(row)
-        session.flush()
-        people[key] = row
-        return row
+        people[key] = staff_member(session, email, name, roles, team, manager, guest)
+        return people[key]
 
     person("admin", "Lena Quayle", "admin")
     for key, (name, _area) in HEADS.items():
