@@ -16,13 +16,16 @@ PRESETS = {
     "stockport": "one case a month per team manager, discussed with the social worker; "
     "service managers re-audit one per manager; TAC reflective case summaries",
     "bolton": "monthly random sample, a monthly thematic audit and a whole-file audit of 35 "
-    "cases every six months; heads of service moderate",
+    "cases every six months; heads of service moderate and audit transfers and supervision "
+    "files; actions reviewed at one and two months; yearly observations",
     "gloucestershire": "monthly audits and a rolling theme; every audit moderated by a panel "
     "with an external moderator; the QA briefing compares four months",
     "halton": "four two-day audit of practice days a year, cases drawn five weeks before; "
-    "evaluative statements, no grades",
-    "sefton": "seven practice domains graded monthly; 30% moderated, every Good included, by "
-    "the QA team and the safeguarding service manager",
+    "auditors in pairs, each analysis quality-assured by the lead; evaluative statements, no "
+    "grades; poor practice to the senior manager at once",
+    "sefton": "seven practice domains graded monthly, with the IRO's feedback; no supervision "
+    "in six months raised at once; 30% moderated, every Good included, by the QA team and the "
+    "safeguarding service manager",
 }
 DEFAULT_OUT = Path("auditbot.yaml")
 # Staff emails a council must replace: the reserved top-level domain `.example` (RFC 2606).
