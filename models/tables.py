@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from models.statuses import OutboxStatus, Priority, StaffStatus
@@ -101,6 +101,9 @@ class Selection(SQLModel, table=True):
     created_at: datetime = _utc()
 
 
+STILL_IN_SLACK = "removed_from_slack_at IS NULL"
+
+
 class OutboxMessage(SQLModel, table=True):
     """A Slack write waiting to be sent; the idempotency key makes queueing it twice a no-op."""
 
@@ -109,6 +112,13 @@ class OutboxMessage(SQLModel, table=True):
         Index("ix_outboxmessage_due", "status", "priority", "id"),
         # Where Slack put a message: its updates are found by it (retention's Slack cleanup).
         Index("ix_outboxmessage_slack_message", "slack_channel", "slack_ts"),
+        # What is still in Slack, by when it was sent: the cleanup's daily look-up of old DMs.
+        Index(
+            "ix_outboxmessage_in_slack",
+            "sent_at",
+            postgresql_where=text(STILL_IN_SLACK),
+            sqlite_where=text(STILL_IN_SLACK),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -32,6 +32,7 @@ from bot.reaudit.sampling import (
     sample_share,
 )
 from models import Audit, Reaudit, ReauditRound, RoundCase, Staff
+from models.db import insert_all
 from models.reaudit import ANNUAL, MONTHLY
 from models.statuses import AuditStatus, ReauditStatus
 
@@ -258,8 +259,7 @@ def give_out(
                 updated_at=now,
             )
         )
-    session.add_all(reaudits)
-    session.flush()
+    reaudits = insert_all(session, reaudits, key=lambda reaudit: reaudit.audit_id)
     actions = audit_actions_of(session, [reaudit.audit_id for reaudit in reaudits])
     for reaudit in reaudits:
         original = originals[reaudit.audit_id]

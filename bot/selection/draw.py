@@ -26,7 +26,7 @@ from bot.selection.manager_message import (
 from bot.selection.programme_calendar import is_paused, no_selection_reason, selection_day
 from messages import escape_mrkdwn
 from models import Case, Selection, SelectionRound, Staff, Team
-from models.db import rows_by_id
+from models.db import insert_all, rows_by_id
 from models.statuses import SelectionStatus, StaffStatus
 
 
@@ -74,18 +74,23 @@ def draw_monthly_selection(
     pools = eligible_pools(session, criteria, month)
     due_on = calendar.last_working_day(month)
     taken: set[int] = set()
-    drawn: list[tuple[Selection, Staff]] = []
-    for manager in _team_managers(session):
+    managers = _team_managers(session)
+    picked: list[Selection] = []
+    for manager in managers:
         pool = [case_id for case_id in pools.get(manager.team_id, []) if case_id not in taken]
         draw_seed = f"{selection_round.seed}:{manager.email}:1"
         selection = pick(
             selection_round, manager, pool, draw_seed, attempt=1, due_on=due_on, now=now
         )
-        session.add(selection)
+        picked.append(selection)
         if selection.case_id is not None:
             taken.add(selection.case_id)
-            drawn.append((selection, manager))
-    session.flush()
+    stored = insert_all(session, picked, key=lambda selection: selection.manager_id)
+    drawn = [
+        (selection, manager)
+        for selection, manager in zip(stored, managers, strict=True)
+        if selection.case_id is not None
+    ]
     auditlog.record(
         session,
         actor=actor,
