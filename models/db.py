@@ -12,8 +12,9 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, insert, select, text, update
 from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.orm import ORMExecuteState, SessionTransaction
 from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.orm import SessionTransaction
+from sqlalchemy.sql.base import Executable
 from sqlmodel import Session, SQLModel, create_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -135,6 +136,7 @@ def forget_memo(session: Session, kind: str) -> None:
 def _forget_memo_at_end(session: OrmSession, ended: SessionTransaction) -> None:
     if ended.parent is None:  # the outermost transaction: what it read may change now
         session.info.pop(_MEMO, None)
+        session.info.pop(_DEFERRED, None)  # inserted at commit, or rolled back
 
 
 def rows_by_id(session: Session, model: type[SQLModel], ids: Iterable[int | None]) -> dict:
@@ -146,6 +148,51 @@ def rows_by_id(session: Session, model: type[SQLModel], ids: Iterable[int | None
 
 
 M = TypeVar("M", bound=SQLModel)
+
+# -- deferred inserts ------------------------------------------------------------------------------
+# Rows nobody reads back at once (queued messages, audit-log entries) wait in the session and go
+# in one executemany per table: before anything in the transaction reads or changes that table
+# (any statement the ORM cannot place counts), when asked, and at commit; a rollback drops them.
+# A busy day writes ~1,000 such rows, each otherwise a round trip to the server.
+
+_DEFERRED = "auditbot.deferred_inserts"
+
+
+def defer_insert(
+    session: Session, model: type[SQLModel], row: dict[str, Any], statement: Executable
+) -> None:
+    """Insert `row` with `statement` (an INSERT of `model`'s table) later in this transaction."""
+    pending = session.info.setdefault(_DEFERRED, {})
+    pending.setdefault(model, (statement, []))[1].append(row)
+
+
+def insert_deferred(session: OrmSession, model: type[SQLModel] | None = None) -> None:
+    """Send the rows waiting for `model`'s table now (all tables' when None), in order."""
+    pending = session.info.get(_DEFERRED)
+    if not pending:
+        return
+    for waiting in [model] if model is not None else list(pending):
+        statement, rows = pending.pop(waiting, (None, None))
+        if rows:
+            session.connection().execute(statement, rows)
+
+
+@event.listens_for(OrmSession, "do_orm_execute")
+def _insert_deferred_before_their_table_is_used(state: ORMExecuteState) -> None:
+    pending = state.session.info.get(_DEFERRED)
+    if not pending:
+        return
+    mappers = state.all_mappers
+    if not mappers:  # a statement the ORM cannot place: it may read any table
+        insert_deferred(state.session)
+    for mapper in mappers:
+        if mapper.class_ in pending:
+            insert_deferred(state.session, mapper.class_)
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _insert_deferred_at_commit(session: OrmSession) -> None:
+    insert_deferred(session)
 
 
 def insert_all(session: Session, rows: list[M], key: Callable[[M], Hashable]) -> list[M]:

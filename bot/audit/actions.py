@@ -4,6 +4,7 @@ before they are due, and confirmed done in writing."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import update
@@ -18,8 +19,10 @@ from bot.core.replies import Reply
 from bot.core.tick import Tick
 from bot.core.unit_of_work import UnitOfWork
 from bot.core.use_cases import Submission, on_click, on_submit
+from bot.selection.loading import load_selections
 from messages import escape_mrkdwn, render
 from models import Audit, AuditAction, Case, Reaudit, Selection, Staff
+from models.db import rows_by_id
 from models.statuses import ActionStatus, StaffStatus
 
 MIN_NOTE = 10
@@ -221,6 +224,7 @@ def remind_actions(session: Session, tick: Tick) -> int:
             AuditAction.due_on >= today,
         )
     ).all()
+    loaded = _load_around(session, due_soon)
     queued = 0
     for action in due_soon:
         remind_on = calendar.add_working_days(
@@ -245,4 +249,21 @@ def remind_actions(session: Session, tick: Tick) -> int:
             now=now,
         )
         queued += 1
+    del loaded
     return queued
+
+
+def _load_around(session: Session, actions: Sequence[AuditAction]) -> list[object]:
+    """The actions' audits, re-audits, cases and people in a few queries, not several per
+    action (kept referenced, so the session's identity map holds them meanwhile)."""
+    audits = rows_by_id(session, Audit, (action.audit_id for action in actions))
+    reaudits = rows_by_id(session, Reaudit, (action.reaudit_id for action in actions))
+    people = [action.owner_id for action in actions]
+    people += [audit.manager_id for audit in audits.values()]
+    people += [reaudit.moderator_id for reaudit in reaudits.values()]
+    selections = (audit.selection_id for audit in audits.values())
+    return [
+        *audits.values(),
+        *reaudits.values(),
+        *load_selections(session, selections, people=people),
+    ]

@@ -31,6 +31,7 @@ from bot.core.unit_of_work import UnitOfWork
 from bot.core.use_cases import Submission, on_click, on_submit
 from bot.policy.schema import Policy
 from bot.selection.access import ONLY_THE_MANAGER, require_managed_selection
+from bot.selection.loading import load_selections
 from bot.selection.manager_message import refresh_selection_message, selection_month
 from bot.selection.programme_calendar import suggested_discussion_date
 from messages import escape_mrkdwn, render
@@ -527,9 +528,11 @@ def run_booking_schedule(session: Session, tick: Tick) -> int:
         .where(Booking.starts_at >= now - timedelta(days=31))
         .order_by(Booking.id)
     ).all()
+    loaded = load_selections(session, (booking.selection_id for booking in open_bookings))
     for booking in open_bookings:
         queued += _queue_reminder(session, booking, tick.policy, tick.calendar, now)
         queued += _queue_follow_up(session, booking, tick.calendar, now)
+    del loaded
     return queued
 
 

@@ -19,6 +19,7 @@ from bot.core.tick import Tick
 from bot.core.unit_of_work import UnitOfWork
 from bot.core.use_cases import Submission, on_click, on_submit
 from bot.selection.access import ONLY_THE_MANAGER, require_managed_selection
+from bot.selection.loading import load_selections
 from bot.selection.manager_message import refresh_selection_message
 from messages import plain_date, render
 from models import Case, FamilyEngagement, OutboxMessage, Selection, Staff
@@ -325,12 +326,15 @@ def run_engagement_schedule(session: Session, tick: Tick) -> int:
             )
         ).all()
     )
+    due = [
+        engagement
+        for engagement in planned
+        if keys[engagement.id] not in asked
+        and engagement_prompt_due(engagement.planned_on, now, tick.policy, tick.calendar)
+    ]
+    loaded = load_selections(session, (engagement.selection_id for engagement in due))
     queued = 0
-    for engagement in planned:
-        if keys[engagement.id] in asked:
-            continue
-        if not engagement_prompt_due(engagement.planned_on, now, tick.policy, tick.calendar):
-            continue
+    for engagement in due:
         selection = session.get(Selection, engagement.selection_id)
         queue_dm(
             session,
@@ -341,6 +345,7 @@ def run_engagement_schedule(session: Session, tick: Tick) -> int:
             now=now,
         )
         queued += 1
+    del loaded
     return queued
 
 

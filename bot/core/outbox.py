@@ -11,16 +11,14 @@ import base64
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, event, update
+from sqlalchemy import and_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import ORMExecuteState, SessionTransaction
-from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from bot.core.cover import Route, covering_note, route_dm
 from models import HomeTabViewer, OutboxMessage, Staff
-from models.db import transaction_memo
+from models.db import defer_insert, insert_deferred, transaction_memo
 from models.statuses import OutboxStatus, Priority
 
 
@@ -407,51 +405,16 @@ def _row(*, priority: Priority = Priority.ROUTINE, now: datetime, **values: Any)
 def _insert(session: Session, priority: Priority = Priority.ROUTINE, **values: Any) -> bool:
     """Insert now, unless the idempotency key is already there (from a re-run or another
     instance); whether it was inserted. For the callers that need to know: the rest defer."""
-    insert_deferred(session)  # keeps the rows in the order they were queued
+    insert_deferred(session, OutboxMessage)  # keeps the rows in the order they were queued
     connection = session.connection()
     row = _row(priority=priority, **values)
     return connection.execute(_INSERT_NEW[connection.dialect.name], row).first() is not None
 
 
-# -- deferred inserts: a busy day queues ~1,000 messages, each a round trip to the server ---------
-# Messages whose callers need no answer wait in the session and go in one batch (an executemany,
-# each row still skipped when its key is there) before anything reads or changes the outbox in
-# that transaction, before the next immediate insert, and at commit; a rollback drops them.
-
-_DEFERRED = "auditbot.outbox.deferred"
-
-
 def _defer(session: Session, row: dict[str, Any]) -> None:
-    session.info.setdefault(_DEFERRED, []).append(row)
-
-
-def insert_deferred(session: OrmSession) -> None:
-    rows = session.info.pop(_DEFERRED, None)
-    if rows:
-        connection = session.connection()
-        connection.execute(_INSERT_MANY[connection.dialect.name], rows)
-
-
-@event.listens_for(OrmSession, "do_orm_execute")
-def _insert_deferred_before_the_outbox_is_read(state: ORMExecuteState) -> None:
-    if _DEFERRED in state.session.info and _may_touch_the_outbox(state):
-        insert_deferred(state.session)
-
-
-def _may_touch_the_outbox(state: ORMExecuteState) -> bool:
-    mappers = state.all_mappers
-    return not mappers or any(mapper.class_ is OutboxMessage for mapper in mappers)
-
-
-@event.listens_for(OrmSession, "before_commit")
-def _insert_deferred_at_commit(session: OrmSession) -> None:
-    insert_deferred(session)
-
-
-@event.listens_for(OrmSession, "after_transaction_end")
-def _drop_deferred_at_end(session: OrmSession, ended: SessionTransaction) -> None:
-    if ended.parent is None:  # committed (inserted above) or rolled back (never to be sent)
-        session.info.pop(_DEFERRED, None)
+    """Inserted in a batch with the others (models/db.py), each row still skipped when its key
+    is there."""
+    defer_insert(session, OutboxMessage, row, _INSERT_MANY[session.get_bind().dialect.name])
 
 
 def _insert_statement(insert: Any) -> Any:

@@ -41,6 +41,7 @@ from bot.tac.rules import (
 )
 from messages import mention, render
 from models import Case, Staff, TacScheduleRun, TacSummary, TacTask, Team
+from models.db import rows_by_id
 from models.statuses import StaffStatus, TacTaskStatus
 
 log = logging.getLogger(__name__)
@@ -301,6 +302,12 @@ def send_task_reminders(session: Session, tick: Tick) -> int:
         .where(TacTask.due_on >= today, TacTask.due_on <= latest_due)
         .order_by(col(TacTask.id))
     ).all()
+    loaded = [
+        *rows_by_id(session, Case, (task.case_id for task in tasks)).values(),
+        *rows_by_id(
+            session, Staff, [t.practitioner_id for t in tasks] + [t.manager_id for t in tasks]
+        ).values(),
+    ]  # two queries, not three a task (kept referenced for the identity map)
     sent = 0
     for task in tasks:
         if not task_reminder_due(
@@ -341,4 +348,5 @@ def send_task_reminders(session: Session, tick: Tick) -> int:
             due_on=task.due_on.isoformat(),
         )
         sent += 1
+    del loaded
     return sent
