@@ -1,6 +1,6 @@
-"""Deferred outbox inserts (bot/core/outbox.py): DMs queued in a transaction go to the database
-in one batch, yet everything in that transaction that reads or changes the outbox sees them, a
-rollback drops them, and a key already there is still never queued twice."""
+"""Deferred inserts (models/db.py): DMs queued and audit-log entries recorded in a transaction
+go to the database in one batch, yet everything in that transaction that reads or changes their
+table sees them, a rollback drops them, and a message key already there is never queued twice."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import select
 
+from bot.core import auditlog
 from bot.core.outbox import queue_dm, queue_update, withdraw_pending
-from models import OutboxMessage
+from models import AuditLogEntry, OutboxMessage
 from models.db import transaction
 from tests.support import factories
 
@@ -94,3 +95,28 @@ def test_a_rollback_drops_what_was_queued_and_a_key_already_there_is_not_queued_
         dm(session, people[1], "kept")  # a re-run: the key is there
         dm(session, people[2], "new")
     assert keys(make_session) == ["kept", "new"]
+
+
+def test_audit_log_entries_go_in_one_batch_and_are_read_back_in_their_transaction(
+    make_session, engine
+):
+    sent: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+        if statement.startswith("INSERT INTO auditlogentry"):
+            sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with transaction(make_session) as session:
+            for number in range(3):
+                auditlog.record(
+                    session, actor="scheduler", action="test.step", subject=f"step:{number}",
+                    now=NOW, note="a reason",
+                )  # fmt: skip
+            assert sent == []
+            logged = session.exec(select(AuditLogEntry.subject).order_by(AuditLogEntry.id))
+            assert list(logged) == ["step:0", "step:1", "step:2"]
+            assert len(sent) == 1
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
