@@ -341,3 +341,25 @@ def write_floor(engine: Engine, after_id: int) -> tuple[float, int]:
         seconds = time.perf_counter() - started
         transaction.rollback()
     return seconds, len(rows)
+
+
+def commit_floor(engine: Engine, commits: int) -> float:
+    """The least time to commit `commits` transactions that each write (one outbox row, the
+    smallest write a job makes): one commit per job that committed in the tick. The rows are
+    deleted afterwards, outside the time."""
+    insert = text(
+        "INSERT INTO outboxmessage (idempotency_key, method, payload, concern, status, priority,"
+        " attempts, next_attempt_at, created_at) VALUES (:key, 'chat.postMessage', '{}',"
+        " 'floor', 'withdrawn', 2, 0, :now, :now)"
+    )
+    now = datetime.now(UTC)
+    seconds = 0.0
+    with engine.connect() as connection:
+        for number in range(commits):
+            started = time.perf_counter()
+            with connection.begin():
+                connection.execute(insert, {"key": f"floor:commit:{number}", "now": now})
+            seconds += time.perf_counter() - started
+        with connection.begin():
+            connection.execute(text("DELETE FROM outboxmessage WHERE concern = 'floor'"))
+    return seconds
