@@ -242,18 +242,8 @@ def queue_message_deletion(
     session: Session, *, key: str, channel: str, ts: str, concern: str, now: datetime
 ) -> None:
     """Queue the deletion of a message the bot posted (where Slack put it: channel and ts)."""
-    _defer(
-        session,
-        _row(
-            idempotency_key=key,
-            priority=Priority.HOUSEKEEPING,
-            method=MESSAGE_DELETE,
-            recipient_staff_id=None,
-            channel=channel,
-            payload={"channel": channel, "ts": ts},
-            concern=concern,
-            now=now,
-        ),
+    _queue_removal(
+        session, key, MESSAGE_DELETE, channel, {"channel": channel, "ts": ts}, concern, now
     )
 
 
@@ -262,15 +252,28 @@ def queue_file_deletion(
 ) -> None:
     """Queue the deletion of a file the bot uploaded to `channel`, with the message that shared
     it there (its comment)."""
+    _queue_removal(session, key, FILE_DELETE, channel, {"file": file_id}, concern, now)
+
+
+def _queue_removal(
+    session: Session,
+    key: str,
+    method: str,
+    channel: str,
+    payload: dict[str, str],
+    concern: str,
+    now: datetime,
+) -> None:
+    """After every DM: removals are housekeeping."""
     _defer(
         session,
         _row(
             idempotency_key=key,
             priority=Priority.HOUSEKEEPING,
-            method=FILE_DELETE,
+            method=method,
             recipient_staff_id=None,
             channel=channel,
-            payload={"file": file_id},
+            payload=payload,
             concern=concern,
             now=now,
         ),
