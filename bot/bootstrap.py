@@ -11,15 +11,11 @@ import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
-from slack_bolt.error import BoltError
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-import handlers
 from bot.core.calendar import WorkingCalendar
 from bot.core.config import Settings
 from bot.core.errors import ConfigError
@@ -37,6 +33,9 @@ from models.db import (
     session_factory,
     upgrade_database,
 )
+
+if TYPE_CHECKING:
+    from slack_bolt import App
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +62,13 @@ def working_calendar(settings: Settings, policy: Policy) -> WorkingCalendar:
 
 
 def create_bolt_app(services: Services, *, signing_secret: str | None) -> App:
-    """The Bolt app; it checks the bot token with Slack (auth.test) before anything else."""
+    """The Bolt app; it checks the bot token with Slack (auth.test) before anything else.
+    Imported here: `tick` and the other commands run without Bolt and the listeners."""
+    from slack_bolt import App
+    from slack_bolt.error import BoltError
+
+    import handlers
+
     try:
         app = App(
             client=services.client,
@@ -104,6 +109,8 @@ def create_wsgi_app(
     Without a Bolt app (Socket Mode) only the health check is served: events must never be
     accepted over HTTP when no signature is being checked.
     """
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
+
     slack = SlackRequestHandler(bolt_app, path="/slack/events") if bolt_app else None
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:

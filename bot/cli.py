@@ -1,4 +1,7 @@
-"""The `auditbot` command line: serve, tick, import, report, export, demo, init."""
+"""The `auditbot` command line: serve, tick, import, report, export, demo, init.
+
+Each command imports what only it needs when it runs (the Word record, the briefing's files,
+subject access, Slack's Bolt app): `tick` and `serve` start lighter."""
 
 from __future__ import annotations
 
@@ -12,8 +15,6 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from bot.audit.record_data import collect_audit_record, latest_submitted_audit
-from bot.audit.record_document import audit_record_docx, record_filename
 from bot.bootstrap import (
     REQUEST_THREADS,
     Auditbot,
@@ -32,10 +33,6 @@ from bot.policy.presets import (
     write_preset,
 )
 from bot.policy.schema import Policy, load_policy
-from bot.privacy.subject_access import UnknownPerson, export_person
-from bot.report.delivery import briefing_as_of
-from bot.report.files import briefing_files, write_files
-from bot.report.markdown import briefing_headline
 from bot.report.period import Period, default_period
 from models.db import session_factory, transaction
 
@@ -267,6 +264,10 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from bot.report.delivery import briefing_as_of
+    from bot.report.files import briefing_files, write_files
+    from bot.report.markdown import briefing_headline
+
     settings, policy = _startup()
     today = system_clock().astimezone(settings.timezone).date()
     period = args.period or default_period(args.kind, today)
@@ -287,6 +288,10 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _report_audit(args: argparse.Namespace) -> int:
+    from bot.audit.record_data import collect_audit_record, latest_submitted_audit
+    from bot.audit.record_document import audit_record_docx, record_filename
+    from bot.report.files import write_files
+
     settings, policy = _startup()
     engine = open_database(settings)
     with session_factory(engine)() as session:
@@ -316,6 +321,8 @@ def _operator(named: str | None) -> str:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from bot.privacy.subject_access import UnknownPerson, export_person
+
     settings, _policy = _startup()
     engine = open_database(settings)
     try:
