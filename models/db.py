@@ -156,6 +156,7 @@ M = TypeVar("M", bound=SQLModel)
 # A busy day writes ~1,000 such rows, each otherwise a round trip to the server.
 
 _DEFERRED = "auditbot.deferred_inserts"
+DEFERRED_BATCH = 200  # rows of one table held before they are sent
 
 
 def defer_insert(
@@ -163,7 +164,10 @@ def defer_insert(
 ) -> None:
     """Insert `row` with `statement` (an INSERT of `model`'s table) later in this transaction."""
     pending = session.info.setdefault(_DEFERRED, {})
-    pending.setdefault(model, (statement, []))[1].append(row)
+    rows = pending.setdefault(model, (statement, []))[1]
+    rows.append(row)
+    if len(rows) >= DEFERRED_BATCH:  # bounded: a large draw's messages are not all held at once
+        insert_deferred(session, model)
 
 
 def insert_deferred(session: OrmSession, model: type[SQLModel] | None = None) -> None:
