@@ -147,8 +147,6 @@ def rows_by_id(session: Session, model: type[SQLModel], ids: Iterable[int | None
     return {row.id: row for row in session.scalars(select(model).where(model.id.in_(wanted)))}
 
 
-M = TypeVar("M", bound=SQLModel)
-
 # -- deferred inserts ------------------------------------------------------------------------------
 # Rows nobody reads back at once (queued messages, audit-log entries) wait in the session and go
 # in one executemany per table: before anything in the transaction reads or changes that table
@@ -197,6 +195,9 @@ def _insert_deferred_before_their_table_is_used(state: ORMExecuteState) -> None:
 @event.listens_for(OrmSession, "before_commit")
 def _insert_deferred_at_commit(session: OrmSession) -> None:
     insert_deferred(session)
+
+
+M = TypeVar("M", bound=SQLModel)
 
 
 def insert_all(session: Session, rows: list[M], key: Callable[[M], Hashable]) -> list[M]:

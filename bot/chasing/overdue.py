@@ -43,6 +43,7 @@ from models import (
 from models.booking import bookings_by_state
 from models.extension import waiting_for_decision
 from models.statuses import ActionStatus, AuditStatus, ReauditStatus, SelectionStatus, TacTaskStatus
+from models.transfer_audit import TransferAuditStatus
 
 MAX_LABEL = 150
 
@@ -327,7 +328,10 @@ def find_transfer_audits_overdue(
     """Files of cases that moved team, not yet audited by their due date (issue 25, Bolton)."""
     audits = session.exec(
         select(TransferAudit)
-        .where(TransferAudit.status == "requested", col(TransferAudit.due_on) < today)
+        .where(
+            TransferAudit.status == TransferAuditStatus.REQUESTED,
+            col(TransferAudit.due_on) < today,
+        )
         .order_by(col(TransferAudit.id))
     ).all()
     items = []

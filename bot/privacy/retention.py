@@ -305,16 +305,8 @@ def _forget_reference_in_log(
     """The log's details name cases (the references a re-draw swapped, a TAC checkpoint's
     decisions): a forgotten case's reference is replaced wherever it appears, and the reasons
     and notes of what is listed under it go with its other free text."""
-    whole = _whole_reference(case_ref)
-    entries = session.exec(
-        select(AuditLogEntry).where(
-            cast(AuditLogEntry.details, String).contains(case_ref, autoescape=True)
-        )
-    ).all()
-    for entry in entries:
-        details = json.loads(whole.sub(replacement, json.dumps(entry.details)))
-        entry.details = _redact_items_about(details, replacement, marker)
-        session.add(entry)
+    for entry in _replace_reference(session, AuditLogEntry, "details", case_ref, replacement):
+        entry.details = _redact_items_about(entry.details, replacement, marker)
 
 
 def _redact_items_about(value: Any, replacement: str, marker: str) -> Any:
@@ -335,16 +327,20 @@ def _whole_reference(case_ref: str) -> re.Pattern[str]:
 
 def _forget_reference_in_messages(session: Session, case_ref: str, replacement: str) -> None:
     """Message bodies still held (not yet past `outbox_message_days`) lose the reference."""
+    _replace_reference(session, OutboxMessage, "payload", case_ref, replacement)
+
+
+def _replace_reference(
+    session: Session, model: type[SQLModel], field: str, case_ref: str, replacement: str
+) -> list[Any]:
+    """The rows whose JSON `field` names the case, with the reference replaced in it."""
     whole = _whole_reference(case_ref)
-    messages = session.exec(
-        select(OutboxMessage).where(
-            cast(OutboxMessage.payload, String).contains(case_ref, autoescape=True)
-        )
-    ).all()
-    for message in messages:
-        body = whole.sub(replacement, json.dumps(message.payload))
-        message.payload = json.loads(body)
-        session.add(message)
+    column = cast(getattr(model, field), String)
+    rows = session.exec(select(model).where(column.contains(case_ref, autoescape=True))).all()
+    for row in rows:
+        setattr(row, field, json.loads(whole.sub(replacement, json.dumps(getattr(row, field)))))
+        session.add(row)
+    return list(rows)
 
 
 def _redact_case_text(session: Session, case_id: int, selection_ids: Any, marker: str) -> None:
