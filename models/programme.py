@@ -33,3 +33,6 @@ class RetentionRun(SQLModel, table=True):
     # Free text written before this had gone when the sweep ended: the next day's sweep reads
     # only what has passed the period since (None: the period was off, read it all).
     free_text_before: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Every message created before this had finished and had its body removed when the sweep
+    # ended: the next day's sweep clears only those created since (None: read them all).
+    bodies_before: datetime | None = Field(default=None, sa_type=UTCDateTime)

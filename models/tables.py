@@ -112,6 +112,8 @@ class OutboxMessage(SQLModel, table=True):
         Index("ix_outboxmessage_due", "status", "priority", "id"),
         # Where Slack put a message: its updates are found by it (retention's Slack cleanup).
         Index("ix_outboxmessage_slack_message", "slack_channel", "slack_ts"),
+        # By when it was queued: retention clears the bodies of one more day's messages.
+        Index("ix_outboxmessage_created_at", "created_at"),
         # What is still in Slack, by when it was sent: the cleanup's daily look-up of old DMs.
         Index(
             "ix_outboxmessage_in_slack",

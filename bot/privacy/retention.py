@@ -38,7 +38,9 @@ from sqlalchemy import (
     cast,
     delete,
     exists,
+    func,
     literal,
+    true,
     union_all,
     update,
 )
@@ -86,7 +88,6 @@ from models.statuses import ActionStatus, CaseStatus, OutboxStatus, ReauditStatu
 
 CLOSED_CASE_PREFIX = "closed-"
 # Messages nothing will send again: their bodies can go once the period has passed.
-FINISHED_MESSAGES = (OutboxStatus.SENT, OutboxStatus.WITHDRAWN, OutboxStatus.FAILED)
 # Keys of free text inside JSON answers and audit-log details (see the audit and re-audit forms).
 FREE_TEXT_KEYS = frozenset(
     {"justification", "reason", "impact", "views", "concern_note", "no_actions", "addressed_note"}
@@ -214,31 +215,62 @@ def run_retention(session: Session, tick: Tick) -> dict[str, int] | None:
 def sweep_day(session: Session, policy: Policy, day: date, now: datetime) -> dict[str, int]:
     """Claim the day's sweep (a second instance's insert fails here), run it, and record what
     went and how far free text has gone, so tomorrow's sweep starts from there."""
-    since = session.exec(
-        select(RetentionRun.free_text_before).order_by(col(RetentionRun.day).desc())
+    previous = session.exec(
+        select(RetentionRun.free_text_before, RetentionRun.bodies_before).order_by(
+            col(RetentionRun.day).desc()
+        )
     ).first()
-    days = policy.retention.free_text_days
+    text_since, bodies_since = previous or (None, None)
+    rules = policy.retention
     run = RetentionRun(
         day=day,
         ran_at=now,
         removed={},
-        free_text_before=None if days is None else now - timedelta(days=days),
+        free_text_before=_before(now, rules.free_text_days),
+        # Found before the sweep clears anything: a message still pending now may finish
+        # while it runs, and must be read again tomorrow.
+        bodies_before=_bodies_done_before(session, _before(now, rules.outbox_message_days)),
     )
     session.add(run)
     session.flush()
-    run.removed = sweep(session, policy, now, text_since=since)
+    run.removed = sweep(session, policy, now, text_since=text_since, bodies_since=bodies_since)
     return run.removed
 
 
+def _before(now: datetime, days: int | None) -> datetime | None:
+    return None if days is None else now - timedelta(days=days)
+
+
+def _bodies_done_before(session: Session, cutoff: datetime | None) -> datetime | None:
+    """How far message bodies are done once this sweep ends: every message created before
+    this has finished (none is still pending) and passed the period, so its body has gone."""
+    if cutoff is None:
+        return None
+    oldest_pending = session.exec(
+        select(func.min(OutboxMessage.created_at)).where(
+            OutboxMessage.status == OutboxStatus.PENDING
+        )
+    ).one()
+    return cutoff if oldest_pending is None else min(cutoff, oldest_pending)
+
+
 def sweep(
-    session: Session, policy: Policy, now: datetime, *, text_since: datetime | None = None
+    session: Session,
+    policy: Policy,
+    now: datetime,
+    *,
+    text_since: datetime | None = None,
+    bodies_since: datetime | None = None,
 ) -> dict[str, int]:
     """Remove what has expired at `now`; returns how many of each thing went. Answers and log
-    entries dated before `text_since` are known to be done already and are not read again."""
+    entries dated before `text_since`, and messages created before `bodies_since`, are known
+    to be done already and are not read again."""
     rules = policy.retention
     removed: dict[str, int] = {}
     if rules.outbox_message_days is not None:
-        removed["outbox_bodies"] = _clear_sent_messages(session, now, rules.outbox_message_days)
+        removed["outbox_bodies"] = _clear_sent_messages(
+            session, now, rules.outbox_message_days, bodies_since
+        )
     if rules.closed_case_days is not None:
         removed["closed_cases"] = _forget_closed_cases(session, now, rules.closed_case_days)
     if rules.free_text_days is not None:
@@ -266,12 +298,18 @@ def _delete_older(session: Session, model: type[SQLModel], dated: Any, cutoff: d
     return result.rowcount
 
 
-def _clear_sent_messages(session: Session, now: datetime, days: int) -> int:
+def _clear_sent_messages(
+    session: Session, now: datetime, days: int, since: datetime | None
+) -> int:
     cutoff = now - timedelta(days=days)
+    created = col(OutboxMessage.created_at)
     result = session.execute(
         update(OutboxMessage)
-        .where(col(OutboxMessage.status).in_(FINISHED_MESSAGES))
-        .where(OutboxMessage.created_at < cutoff)
+        # Sent, withdrawn, failed for good or withheld (never sent): all but the pending will
+        # not be sent again. Not an IN list: SQLite would then take the status index and
+        # read every finished message, not the day's by when they were queued.
+        .where(OutboxMessage.status != OutboxStatus.PENDING)
+        .where(created < cutoff, created >= since if since is not None else true())
         .where(cast(OutboxMessage.payload, String) != "{}")
         .values(payload={})
         .execution_options(synchronize_session=False)

@@ -168,6 +168,47 @@ def test_nothing_goes_before_its_time(make_session, world):
     assert after[0] == before[0] and after[1] == before[1]  # audits and actions untouched
 
 
+def _queue(make_session, key, at, status):
+    with transaction(make_session) as session:
+        nina = session.exec(select(Staff).where(Staff.email.startswith("nina"))).one()
+        queue_dm(
+            session, key=key, recipient=nina, message={"text": f"{key} CR-9"},
+            concern="selection:9", now=at,
+        )  # fmt: skip
+        session.flush()
+        session.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == key)).one(
+        ).status = status  # fmt: skip
+
+
+def _body(make_session, key):
+    with make_session() as session:
+        return session.exec(
+            select(OutboxMessage.payload).where(OutboxMessage.idempotency_key == key)
+        ).one()
+
+
+def test_a_message_pending_at_one_sweep_loses_its_body_at_a_later_one(make_session, world):
+    """Each sweep clears only the bodies queued since the last one stopped; a message still
+    pending then (the sender retrying) is read again once it has finished."""
+    early = datetime(2027, 10, 1, tzinfo=UTC)
+    _queue(make_session, "stuck", early, "pending")
+    _queue(make_session, "away", early, "withheld")
+    assert sweep(make_session, LATER)["outbox_bodies"] == 3  # old, failed, away
+    assert _body(make_session, "stuck") != {} and _body(make_session, "away") == {}
+    with make_session() as session:
+        [run] = session.exec(select(RetentionRun)).all()
+        assert run.bodies_before == early  # the oldest pending message, before the cutoff
+    with transaction(make_session) as session:
+        session.exec(
+            select(OutboxMessage).where(OutboxMessage.idempotency_key == "stuck")
+        ).one().status = "sent"
+    assert sweep(make_session, datetime(2027, 12, 22, 3, 0, tzinfo=UTC)) == {"outbox_bodies": 1}
+    assert _body(make_session, "stuck") == {}
+    with make_session() as session:
+        latest = session.exec(select(RetentionRun).order_by(col(RetentionRun.day).desc())).first()
+        assert latest.bodies_before == datetime(2027, 11, 22, 3, 0, tzinfo=UTC)  # 30 days
+
+
 def test_a_second_instance_cannot_claim_the_same_day(make_session, world):
     sweep(make_session, LATER)
     with pytest.raises(IntegrityError), transaction(make_session) as session:
