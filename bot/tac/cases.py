@@ -29,6 +29,15 @@ from models.statuses import CaseStatus, StaffStatus, SupervisionStatus, TacTaskS
 
 
 @dataclass(frozen=True)
+class LastDecision:
+    """What a case's latest recorded checkpoint decided, as the checkpoint and digests say it:
+    a summary by a date, or not needed now and why."""
+
+    complete_by: date | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
 class TacCase:
     """An open TAC case as the checkpoint and the digest show it."""
 
@@ -38,7 +47,7 @@ class TacCase:
     cadence: str
     status: SummaryStatus
     open_task: TacTask | None
-    last_decision: TacDecision | None
+    last_decision: LastDecision | None
     last_considered_on: date | None
 
 
@@ -255,11 +264,14 @@ def _may_need_attention(policy: TacPolicy, today: date) -> ColumnElement[bool]:
 
 def _latest_decisions(
     session: Session, case_ids: Any
-) -> dict[int, tuple[TacDecision, date | None]]:
-    """Each case's latest recorded decision (only that one is loaded, whatever the history)."""
+) -> dict[int, tuple[LastDecision, date | None]]:
+    """Each case's latest recorded decision and when it was considered: the two columns shown
+    of the newest only, whatever the history (not the decisions' rows)."""
     ranked = (
         select(
-            col(TacDecision.id).label("decision_id"),
+            col(TacDecision.case_id).label("case_id"),
+            col(TacDecision.complete_by).label("complete_by"),
+            col(TacDecision.reason).label("reason"),
             col(TacSupervision.held_on).label("held_on"),
             func.row_number()
             .over(
@@ -276,8 +288,11 @@ def _latest_decisions(
         .subquery()
     )
     rows = session.exec(
-        select(TacDecision, ranked.c.held_on)
-        .join(ranked, ranked.c.decision_id == TacDecision.id)
-        .where(ranked.c.newest_first == 1)
+        select(ranked.c.case_id, ranked.c.complete_by, ranked.c.reason, ranked.c.held_on).where(
+            ranked.c.newest_first == 1
+        )
     ).all()
-    return {decision.case_id: (decision, held_on) for decision, held_on in rows}
+    return {
+        case_id: (LastDecision(complete_by=complete_by, reason=reason), held_on)
+        for case_id, complete_by, reason, held_on in rows
+    }

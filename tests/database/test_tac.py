@@ -17,7 +17,6 @@ from bot.core.outbox import _queue
 from bot.demo.slack_standin import SlackStandIn
 from bot.policy.schema import Policy
 from bot.slack.sender import FILE_UPLOAD
-from bot.tac import schedule as tac_schedule
 from bot.tac.checkpoint import CASES_PER_PAGE, TAC_CHECKPOINT, open_checkpoint
 from bot.tac.tasks import record_summary_completed, summary_completed_view
 from models import (
@@ -519,10 +518,9 @@ def test_the_monday_digest_goes_once_to_managers_with_cases_to_consider(services
     assert len(digests_to(slack, world["nina"])) == 2
 
 
-def test_managers_in_different_batches_each_get_their_own_teams_cases(
-    services, slack, world, make_session, monkeypatch
+def test_managers_loaded_together_each_get_their_own_teams_cases(
+    services, slack, world, make_session
 ):
-    monkeypatch.setattr(tac_schedule, "DIGEST_BATCH", 1)  # Nina and Sol loaded apart
     with transaction(make_session) as session:
         tac_case(session, world["south"], world["rae"], "CR-RAE-NEVER")
     assert tick(services, "2026-11-30T09:00").tac.digests == 2
