@@ -100,6 +100,37 @@ def upgrade_database(engine: Engine) -> None:
             )
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+        if connection.dialect.name == "sqlite" and _needs_first_statistics(connection):
+            connection.execute(text("ANALYZE"))
+
+
+# Cases from which a SQLite database without statistics is given them when a command starts:
+# below it the default plans do, and figures of a nearly empty database would mislead.
+FIRST_STATISTICS_FROM_CASES = 1000
+
+
+def _needs_first_statistics(connection: Connection) -> bool:
+    """SQLite has no statistics until ANALYZE (PostgreSQL's autovacuum gathers its own).
+    Without them it picks an index by its columns alone: the outbox's status index (half the
+    table) over the one of what is still in Slack, say."""
+    analysed = connection.execute(
+        text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
+    ).first()
+    if analysed:
+        return False
+    cases = connection.execute(
+        text('SELECT count(*) FROM (SELECT 1 FROM "case" LIMIT :enough)'),
+        {"enough": FIRST_STATISTICS_FROM_CASES},
+    ).scalar_one()
+    return cases >= FIRST_STATISTICS_FROM_CASES
+
+
+def refresh_statistics(session: Session) -> None:
+    """SQLite: what the day's queries found stale or missing is analysed again (SQLite's
+    recommended upkeep for long-lived connections; usually nothing to do). PostgreSQL's
+    autovacuum does this itself."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("PRAGMA optimize"))
 
 
 SessionFactory = Callable[[], Session]
