@@ -284,7 +284,7 @@ def compute_briefing(
         completion=[_completion(p, drawn, extended) for p in periods],
         grades=_grades(periods, drawn, domain_grades, framework),
         moderation=[_moderation(p, drawn, framework) for p in periods],
-        concerns=[_concerns(session, p, drawn, timezone, as_of) for p in periods],
+        concerns=_concerns_by_period(session, periods, drawn, timezone, as_of),
         register=_register(session, period, timezone),
         engagement=engagement_of(
             session,
@@ -414,13 +414,32 @@ def _completion(period: Period, drawn: list[_Drawn], extended: set[int]) -> Comp
     )
 
 
+def _concerns_by_period(
+    session: Session, periods: list[Period], drawn: list[_Drawn], timezone: tzinfo, as_of: date
+) -> list[ConcernCounts]:
+    """Each period's concerns, from one look-up of the closed ones and one of the supervision
+    gaps across all the periods' audits."""
+    submitted = [row for row in drawn if row.submitted]
+    closed = _closed_concerns(session, [row.audit_id for row in submitted if row.concern != "none"])
+    gaps = _supervision_gap_acknowledgements(session, [row.audit_id for row in submitted])
+    return [
+        _concerns(session, period, submitted, closed, gaps, timezone, as_of) for period in periods
+    ]
+
+
 def _concerns(
-    session: Session, period: Period, drawn: list[_Drawn], timezone: tzinfo, as_of: date
+    session: Session,
+    period: Period,
+    submitted: list[_Drawn],
+    closed: set[int],
+    gaps: dict[int, list[datetime | None]],
+    timezone: tzinfo,
+    as_of: date,
 ) -> ConcernCounts:
-    rows = [row for row in drawn if row.month in _keys(period) and row.submitted]
+    rows = [row for row in submitted if row.month in _keys(period)]
     category_1 = [row for row in rows if row.concern == "category_1"]
-    closed = _closed_concerns(session, [row.audit_id for row in rows if row.concern != "none"])
     still_open = [row for row in rows if row.concern != "none" and row.audit_id not in closed]
+    acknowledged = [moment for row in rows for moment in gaps.get(row.audit_id, [])]
     return ConcernCounts(
         period=period,
         category_1=len(category_1),
@@ -429,20 +448,23 @@ def _concerns(
         category_1_open=sum(row.concern == "category_1" for row in still_open),
         category_2_open=sum(row.concern == "category_2" for row in still_open),
         on_register=on_register_at(session, _end_of(min(period.last_day, as_of), timezone)),
-        **_supervision_gaps(session, [row.audit_id for row in rows]),
+        supervision_gaps=len(acknowledged),
+        supervision_gaps_acknowledged=sum(moment is not None for moment in acknowledged),
     )
 
 
-def _supervision_gaps(session: Session, audit_ids: list[int]) -> dict[str, int]:
-    acknowledged = session.exec(
-        select(SupervisionGapAlert.acknowledged_at).where(
+def _supervision_gap_acknowledgements(
+    session: Session, audit_ids: list[int]
+) -> dict[int, list[datetime | None]]:
+    """When each audit's "no supervision" alerts were acknowledged (None: not yet)."""
+    found: dict[int, list[datetime | None]] = {}
+    for audit_id, acknowledged_at in session.exec(
+        select(SupervisionGapAlert.audit_id, SupervisionGapAlert.acknowledged_at).where(
             col(SupervisionGapAlert.audit_id).in_(audit_ids)
         )
-    ).all()
-    return {
-        "supervision_gaps": len(acknowledged),
-        "supervision_gaps_acknowledged": sum(moment is not None for moment in acknowledged),
-    }
+    ).all():
+        found.setdefault(audit_id, []).append(acknowledged_at)
+    return found
 
 
 def _end_of(day: date, timezone: tzinfo) -> datetime:

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 
 from sqlmodel import Session, col, func, select
 
-from bot.observations.due import OVERDUE, observations_in_use, practitioners_of, standings
+from bot.observations.due import OVERDUE, practitioners_of, standings
 from bot.report.period import Period
 from models import ActionReview, Observation, SupervisionFileAudit, TransferAudit
 
@@ -18,44 +18,58 @@ def oversight_in(session: Session, period: Period, timezone: tzinfo, as_of: date
     start = datetime.combine(period.first_day, time(), timezone)
     end = datetime.combine(period.last_day + timedelta(days=1), time(), timezone)
 
-    def count(model, *conditions) -> int:
-        return session.exec(select(func.count()).select_from(model).where(*conditions)).one()
+    def counts(model, *conditions_each) -> tuple[int, ...]:
+        """How many rows meet each of the conditions (a tuple of terms each), in one statement."""
+        return session.exec(
+            select(
+                *(
+                    func.count().filter(*conditions) if conditions else func.count()
+                    for conditions in conditions_each
+                )
+            ).select_from(model)
+        ).one()
 
     def within(column) -> tuple:
         return (col(column) >= start, col(column) < end)
 
     lines = []
-    asked = count(TransferAudit, *within(TransferAudit.requested_at))
-    done = count(TransferAudit, *within(TransferAudit.completed_at))
-    not_fit = count(
+    completed = within(TransferAudit.completed_at)
+    asked, done, not_fit = counts(
         TransferAudit,
-        *within(TransferAudit.completed_at),
-        col(TransferAudit.fit_for_purpose).is_(False),
+        within(TransferAudit.requested_at),
+        completed,
+        (*completed, col(TransferAudit.fit_for_purpose).is_(False)),
     )
     if asked or done:
         lines.append(
             f"Transfer audits (file fit for purpose): {asked} asked for, {done} done, of which "
             f"{not_fit} found the file not fit for purpose."
         )
-    asked = count(ActionReview, *within(ActionReview.prompted_at))
-    done = count(ActionReview, *within(ActionReview.completed_at))
+    asked, done = counts(
+        ActionReview, within(ActionReview.prompted_at), within(ActionReview.completed_at)
+    )
     if asked or done:
         lines.append(f"Reviews of audits' actions: {asked} asked of managers, {done} recorded.")
-    asked = count(SupervisionFileAudit, *within(SupervisionFileAudit.requested_at))
-    done = count(SupervisionFileAudit, *within(SupervisionFileAudit.completed_at))
-    if asked or done:
-        overdue = count(
-            SupervisionFileAudit,
+    asked, done, overdue = counts(
+        SupervisionFileAudit,
+        within(SupervisionFileAudit.requested_at),
+        within(SupervisionFileAudit.completed_at),
+        (
             col(SupervisionFileAudit.completed_at).is_(None),
             col(SupervisionFileAudit.due_on) < as_of,
-        )
-        lines.append(f"Supervision file audits: {asked} asked for, {done} done; {overdue} overdue.")
-    observed = count(
-        Observation,
-        col(Observation.observed_on) >= period.first_day,
-        col(Observation.observed_on) <= period.last_day,
+        ),
     )
-    if observed or observations_in_use(session):
+    if asked or done:
+        lines.append(f"Supervision file audits: {asked} asked for, {done} done; {overdue} overdue.")
+    observed, ever = counts(
+        Observation,
+        (
+            col(Observation.observed_on) >= period.first_day,
+            col(Observation.observed_on) <= period.last_day,
+        ),
+        (),
+    )
+    if observed or ever:
         found = standings(session, practitioners_of(session), as_of, due_soon_days=0)
         overdue = sum(1 for item in found if item.state == OVERDUE)
         lines.append(

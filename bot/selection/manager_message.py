@@ -125,16 +125,14 @@ def open_actions_of_earlier_audits(
         .join(Selection, col(Selection.id) == Audit.selection_id)
         .join(Case, col(Case.id) == Selection.case_id)
         .join(Staff, col(Staff.id) == AuditAction.owner_id)
-        # As a subquery: SQLite would otherwise walk every open action of every manager.
+        # A plain join, planned by the statistics (models/db.py): from the manager's audits for
+        # one manager, from the open actions for a month's draw (4 times faster at scale 4
+        # than through the managers' audits).
         .where(
-            col(AuditAction.audit_id).in_(
-                select(Audit.id).where(
-                    col(Audit.manager_id).in_(managers),
-                    col(Audit.selection_id).not_in([selection.id for selection in selections]),
-                )
-            )
+            col(Audit.manager_id).in_(managers),
+            col(Audit.selection_id).not_in([selection.id for selection in selections]),
+            AuditAction.status == ActionStatus.OPEN,
         )
-        .where(AuditAction.status == ActionStatus.OPEN)
         .subquery()
     )
     by_manager: defaultdict[int, list[OpenAction]] = defaultdict(list)
