@@ -185,7 +185,7 @@ def rows_by_id(session: Session, model: type[SQLModel], ids: Iterable[int | None
 # A busy day writes ~1,000 such rows, each otherwise a round trip to the server.
 
 _DEFERRED = "auditbot.deferred_inserts"
-DEFERRED_BATCH = 200  # rows of one table held before they are sent
+DEFERRED_BATCH = 1000  # rows of one table held before they are sent
 
 
 def defer_insert(

@@ -330,13 +330,21 @@ def _window(periods: list[Period]) -> list[str]:
 
 
 def _drawn_cases(session: Session, periods: list[Period], timezone: tzinfo) -> list[_Drawn]:
+    # The audit's columns the figures use, not its row: its answers are the bulk of it.
     rows = session.exec(
         select(
             Selection.id,
             SelectionRound.month,
             Selection.status,
             Selection.due_on,
-            Audit,
+            Audit.id,
+            Audit.status,
+            Audit.submitted_at,
+            Audit.overall,
+            Audit.concern,
+            Audit.inadmissible_reason,
+            Audit.manager_engagement,
+            Audit.practitioner_engagement,
             SafeguardingAlert.acknowledged_at,
         )
         .join(SelectionRound, col(SelectionRound.id) == Selection.round_id)
@@ -347,25 +355,39 @@ def _drawn_cases(session: Session, periods: list[Period], timezone: tzinfo) -> l
             col(Selection.status).in_((SelectionStatus.SELECTED, SelectionStatus.NO_ELIGIBLE_CASE))
         )
     ).all()
-    moderated = _moderated_overall(session, [audit.id for *_, audit, _ack in rows if audit])
+    moderated = _moderated_overall(session, [row[4] for row in rows if row[4] is not None])
     return [
         _Drawn(
             selection_id=selection_id,
             month=month,
             status=status,
             due_on=due_on,
-            audit_id=audit.id if audit else None,
-            audit_status=audit.status if audit else None,
-            submitted_on=_local_day(audit.submitted_at if audit else None, timezone),
-            overall=audit.overall if audit else None,
-            moderated_overall=moderated.get(audit.id) if audit else None,
-            concern=audit.concern if audit else None,
+            audit_id=audit_id,
+            audit_status=audit_status,
+            submitted_on=_local_day(submitted_at, timezone),
+            overall=overall,
+            moderated_overall=moderated.get(audit_id) if audit_id is not None else None,
+            concern=concern,
             alert_acknowledged=acknowledged_at is not None,
-            inadmissible=bool(audit and audit.is_inadmissible),
-            manager_engagement=audit.manager_engagement if audit else None,
-            practitioner_engagement=audit.practitioner_engagement if audit else None,
+            inadmissible=inadmissible_reason is not None,
+            manager_engagement=manager_engagement,
+            practitioner_engagement=practitioner_engagement,
         )
-        for selection_id, month, status, due_on, audit, acknowledged_at in rows
+        for (
+            selection_id,
+            month,
+            status,
+            due_on,
+            audit_id,
+            audit_status,
+            submitted_at,
+            overall,
+            concern,
+            inadmissible_reason,
+            manager_engagement,
+            practitioner_engagement,
+            acknowledged_at,
+        ) in rows
     ]
 
 

@@ -78,6 +78,7 @@ def eligible_pools(
     if team_id is not None:
         eligible = eligible.where(Case.team_id == team_id)
     pools: dict[int, list[int]] = defaultdict(list)
-    for case_id, case_team_id in session.exec(eligible):
+    # In chunks: the ORM would otherwise fetch every row before the first is read.
+    for case_id, case_team_id in session.exec(eligible.execution_options(yield_per=2000)):
         pools[case_team_id].append(case_id)
     return pools
