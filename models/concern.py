@@ -6,9 +6,10 @@ review goes on; the audit log keeps each step (who, when, what)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, or_
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlalchemy import Select, func, or_, select
+from sqlmodel import Field, Session, SQLModel, col
 
 from models.audit import Audit
 from models.types import UTCDateTime
@@ -29,17 +30,29 @@ class ConcernReview(SQLModel, table=True):
 def on_register_at(session: Session, moment: datetime | None = None) -> int:
     """How many cases were on the register at `moment` (raised by then, not yet closed), or
     are on it now (None)."""
-    query = (
-        select(func.count())
+    if moment is None:
+        query = _registered(func.count()).where(col(ConcernReview.closed_at).is_(None))
+        return session.execute(query).scalar_one()
+    return on_register_at_each(session, [moment])[0]
+
+
+def on_register_at_each(session: Session, moments: list[datetime]) -> list[int]:
+    """How many cases were on the register at each of `moments`, in one statement."""
+    closed = col(ConcernReview.closed_at)
+    counts = [
+        func.count().filter(
+            col(Audit.submitted_at) <= moment, or_(closed.is_(None), closed > moment)
+        )
+        for moment in moments
+    ]
+    return list(session.execute(_registered(*counts)).one())
+
+
+def _registered(*counts: Any) -> Select:
+    """`counts` over the audits that raised a concern, each with its review (if any)."""
+    return (
+        select(*counts)
         .select_from(Audit)
         .outerjoin(ConcernReview, col(ConcernReview.audit_id) == Audit.id)
         .where(col(Audit.concern).in_(CATEGORIES))
     )
-    if moment is None:
-        return session.exec(query.where(col(ConcernReview.closed_at).is_(None))).one()
-    return session.exec(
-        query.where(
-            col(Audit.submitted_at) <= moment,
-            or_(col(ConcernReview.closed_at).is_(None), col(ConcernReview.closed_at) > moment),
-        )
-    ).one()

@@ -157,6 +157,18 @@ def transaction_memo(session: Session, key: tuple[Hashable, ...], load: Callable
     return memo[key]
 
 
+def memo_entries(session: Session, kinds: Iterable[str]) -> dict[tuple[Hashable, ...], Any]:
+    """What this transaction has read, of these kinds (to seed a later one: `seed_memo`)."""
+    wanted = set(kinds)
+    return {key: value for key, value in session.info.get(_MEMO, {}).items() if key[0] in wanted}
+
+
+def seed_memo(session: Session, entries: dict[tuple[Hashable, ...], Any]) -> None:
+    """Start this transaction with what an earlier one read, for kinds its caller knows do not
+    change meanwhile (a writer's `forget_memo` still drops them)."""
+    session.info.setdefault(_MEMO, {}).update(entries)
+
+
 def forget_memo(session: Session, kind: str) -> None:
     memo = session.info.get(_MEMO, {})
     for key in [key for key in memo if key[0] == kind]:

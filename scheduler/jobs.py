@@ -26,6 +26,8 @@ from bot.booking.discussion import run_booking_schedule
 from bot.booking.family_contact import run_engagement_schedule
 from bot.chasing.nudges import run_chasing
 from bot.chasing.team_digest import send_team_digests
+from bot.core.cover import ABSENCES
+from bot.core.outbox import HOME_TAB_VIEWERS
 from bot.core.services import Services
 from bot.core.tick import Tick
 from bot.people.away import run_return_catch_ups
@@ -48,7 +50,7 @@ from bot.tac.schedule import (
     send_weekly_digests,
 )
 from messages import linking_cases
-from models.db import transaction
+from models.db import memo_entries, seed_memo, transaction
 from scheduler.oversight_jobs import OVERSIGHT_JOBS
 
 log = logging.getLogger(__name__)
@@ -130,8 +132,10 @@ def run_due_work(services: Services, now: datetime) -> TickReport:
         services.make_session, services.client, now=now
     ).found
 
+    read_before: dict = {}  # who is away and who has a Home tab, as the tick's jobs read them
+
     def run(job: Job[T]) -> T | None:
-        return _once(services, tick, job)
+        return _once(services, tick, job, read_before)
 
     # First: what has passed its retention period is gone before any job reads it (a catch-up
     # tick's briefing must not quote text the sweep would remove).
@@ -166,12 +170,22 @@ def describe_retention(removed: dict[str, int]) -> str:
     return "retention: removed " + ", ".join(parts + ([from_slack] if from_slack else []))
 
 
-def _once(services: Services, tick: Tick, job: Job[T]) -> T | None:
+# Read by every job that queues DMs, unchanged while one tick runs (a job that changes them
+# forgets them): read once a tick rather than once a job.
+_READ_ONCE_A_TICK = (ABSENCES, HOME_TAB_VIEWERS)
+
+
+def _once(services: Services, tick: Tick, job: Job[T], read_before: dict) -> T | None:
     """The job in its own transaction: when another instance claimed its work first, this
-    one's insert fails and it does nothing (None)."""
+    one's insert fails and it does nothing (None). It starts from what the tick's earlier
+    jobs read of who is away and who has a Home tab, and passes on what it read."""
     try:
         with linking_cases(tick.policy.case_link), transaction(services.make_session) as session:
-            return job(session, tick)
+            seed_memo(session, read_before)
+            done = job(session, tick)
+            read_before.clear()
+            read_before.update(memo_entries(session, _READ_ONCE_A_TICK))
+            return done
     except IntegrityError:
         log.info("another instance did %s first", job.__name__)
         return None

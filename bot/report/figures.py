@@ -54,7 +54,7 @@ from models import (
     TacSummary,
     Team,
 )
-from models.concern import on_register_at
+from models.concern import on_register_at_each
 from models.statuses import (
     ActionStatus,
     AuditStatus,
@@ -444,19 +444,21 @@ def _concerns_by_period(
     submitted = [row for row in drawn if row.submitted]
     closed = _closed_concerns(session, [row.audit_id for row in submitted if row.concern != "none"])
     gaps = _supervision_gap_acknowledgements(session, [row.audit_id for row in submitted])
+    registered = on_register_at_each(
+        session, [_end_of(min(period.last_day, as_of), timezone) for period in periods]
+    )
     return [
-        _concerns(session, period, submitted, closed, gaps, timezone, as_of) for period in periods
+        _concerns(period, submitted, closed, gaps, on_register)
+        for period, on_register in zip(periods, registered, strict=True)
     ]
 
 
 def _concerns(
-    session: Session,
     period: Period,
     submitted: list[_Drawn],
     closed: set[int],
     gaps: dict[int, list[datetime | None]],
-    timezone: tzinfo,
-    as_of: date,
+    on_register: int,
 ) -> ConcernCounts:
     rows = [row for row in submitted if row.month in _keys(period)]
     category_1 = [row for row in rows if row.concern == "category_1"]
@@ -469,7 +471,7 @@ def _concerns(
         category_2=sum(row.concern == "category_2" for row in rows),
         category_1_open=sum(row.concern == "category_1" for row in still_open),
         category_2_open=sum(row.concern == "category_2" for row in still_open),
-        on_register=on_register_at(session, _end_of(min(period.last_day, as_of), timezone)),
+        on_register=on_register,
         supervision_gaps=len(acknowledged),
         supervision_gaps_acknowledged=sum(moment is not None for moment in acknowledged),
     )
