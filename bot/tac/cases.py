@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_
 from sqlmodel import Session, col, select
@@ -37,16 +37,31 @@ class LastDecision:
     reason: str | None
 
 
+class CaseRef(NamedTuple):
+    """The columns of a case the checkpoint and the digests show (not its row: a digest lists
+    thousands at scale 4)."""
+
+    id: int
+    case_ref: str
+    team_id: int
+
+
+class OpenTask(NamedTuple):
+    """A summary task still open on the case: by when it is planned."""
+
+    due_on: date
+
+
 @dataclass(frozen=True)
 class TacCase:
     """An open TAC case as the checkpoint and the digest show it."""
 
-    case: Case
+    case: CaseRef
     team: Team
     worker: Staff
     cadence: str
     status: SummaryStatus
-    open_task: TacTask | None
+    open_task: OpenTask | None
     last_decision: LastDecision | None
     last_considered_on: date | None
 
@@ -104,7 +119,17 @@ def tac_cases(
     that order (a checkpoint's page plan, whatever has changed since). Without
     `with_decisions` the last decisions are not looked up (left None); `needing_attention`
     keeps only the cases never summarised, overdue or due soon (the digests')."""
-    query = _with_team_and_worker(select(Case, Team, Staff))
+    query = _with_team_and_worker(
+        select(
+            Case.id,
+            Case.case_ref,
+            Case.team_id,
+            Case.tac_last_summary_on,
+            Case.opened_on,
+            Team,
+            Staff,
+        )
+    )
     if case_ids is not None:
         query = query.where(col(Case.id).in_(case_ids))
     else:
@@ -120,32 +145,32 @@ def tac_cases(
     # (the digests' task queries: 2 ms instead of 20 at scale 1, 37 instead of 120 at scale 4).
     cases = ids.subquery()
     open_tasks = {
-        task.case_id: task
-        for task in session.exec(
-            select(TacTask)
+        case_id: OpenTask(due_on)
+        for case_id, due_on in session.exec(
+            select(TacTask.case_id, TacTask.due_on)
             .join(cases, col(TacTask.case_id) == cases.c.id)
             .where(TacTask.status == TacTaskStatus.OPEN)
         ).all()
     }
     latest = _latest_decisions(session, ids) if with_decisions else {}
     found = []
-    for case, team, worker in rows:
-        decision, considered_on = latest.get(case.id, (None, None))
+    for case_id, case_ref, team_id, last_summary_on, opened_on, team, worker in rows:
+        decision, considered_on = latest.get(case_id, (None, None))
         found.append(
             TacCase(
-                case=case,
+                case=CaseRef(case_id, case_ref, team_id),
                 team=team,
                 worker=worker,
                 cadence=cadence_words(cadence_for(team.team_type, policy)),
                 status=summary_status(
-                    case.tac_last_summary_on,
+                    last_summary_on,
                     team_type=team.team_type,
                     newly_qualified=worker.newly_qualified,
                     today=today,
                     policy=policy,
-                    opened_on=case.opened_on,
+                    opened_on=opened_on,
                 ),
-                open_task=open_tasks.get(case.id),
+                open_task=open_tasks.get(case_id),
                 last_decision=decision,
                 last_considered_on=considered_on,
             )
