@@ -274,6 +274,7 @@ def compute_briefing(
         if row.month in _keys(period) and row.status == SelectionStatus.SELECTED
     ]
     analysed = [row for row in current if row.analysed]
+    analysed_ids = {row.selection_id for row in analysed}
     domain_grades = _domain_grades(session, [r for r in drawn if r.analysed], framework)
     lowest = framework.grades[-1:] if framework.grades else []
     return Briefing(
@@ -302,7 +303,7 @@ def compute_briefing(
             [
                 (title, grade)
                 for (selection_id, title), grade in domain_grades.items()
-                if selection_id in {row.selection_id for row in analysed}
+                if selection_id in analysed_ids
             ],
             list(framework.grades),
         ),
