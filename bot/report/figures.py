@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
+from functools import cache
 from typing import Any
 
 from sqlalchemy import and_, case
@@ -322,8 +323,9 @@ def compute_briefing(
     )
 
 
-def _keys(period: Period) -> set[str]:
-    return {str(month) for month in period.months}
+@cache  # asked for every drawn case of every period
+def _keys(period: Period) -> frozenset[str]:
+    return frozenset(str(month) for month in period.months)
 
 
 def _window(periods: list[Period]) -> list[str]:
