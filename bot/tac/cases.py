@@ -290,21 +290,13 @@ def _may_need_attention(policy: TacPolicy, today: date) -> ColumnElement[bool]:
 def _latest_decisions(
     session: Session, case_ids: Select
 ) -> dict[int, tuple[LastDecision, date | None]]:
-    """Each case's latest recorded decision and when it was considered: the newest found by
-    each case's own index (not by ranking every case's history together: 40 ms instead of 110
-    for 3,200 cases in SQLite), and only the two columns shown."""
+    """Each case's latest recorded decision and when it was considered: only the newest is
+    read, whatever the history, and only the two columns shown."""
     cases = case_ids.subquery()
     newest = (
-        select(TacDecision.id)
-        .join(TacSupervision, col(TacSupervision.id) == TacDecision.supervision_id)
-        .where(
-            TacDecision.case_id == cases.c.id,
-            TacSupervision.status == SupervisionStatus.RECORDED,
-        )
-        .order_by(col(TacSupervision.recorded_at).desc(), col(TacDecision.id).desc())
-        .limit(1)
-        .correlate(cases)
-        .scalar_subquery()
+        _newest_by_ranking(cases)
+        if session.get_bind().dialect.name == "postgresql"
+        else _newest_by_index(cases)
     )
     rows = session.exec(
         select(
@@ -314,9 +306,51 @@ def _latest_decisions(
             TacSupervision.held_on,
         )
         .join(TacSupervision, col(TacSupervision.id) == TacDecision.supervision_id)
-        .where(col(TacDecision.id).in_(select(newest).select_from(cases)))
+        .where(col(TacDecision.id).in_(newest))
     ).all()
     return {
         case_id: (LastDecision(complete_by=complete_by, reason=reason), held_on)
         for case_id, complete_by, reason, held_on in rows
     }
+
+
+def _recorded_newest_first() -> tuple[Any, ...]:
+    return (col(TacSupervision.recorded_at).desc(), col(TacDecision.id).desc())
+
+
+def _newest_by_index(cases: Any) -> Select:
+    """SQLite: each case's newest found through its own index, a case at a time (40 ms for
+    3,200 cases where ranking them all together takes 110)."""
+    newest = (
+        select(TacDecision.id)
+        .join(TacSupervision, col(TacSupervision.id) == TacDecision.supervision_id)
+        .where(
+            TacDecision.case_id == cases.c.id,
+            TacSupervision.status == SupervisionStatus.RECORDED,
+        )
+        .order_by(*_recorded_newest_first())
+        .limit(1)
+        .correlate(cases)
+        .scalar_subquery()
+    )
+    return select(newest).select_from(cases)
+
+
+def _newest_by_ranking(cases: Any) -> Select:
+    """PostgreSQL: all the cases' decisions ranked at once (130 ms for 3,200 cases, where a
+    look-up a case at a time takes 590)."""
+    ranked = (
+        select(
+            col(TacDecision.id).label("decision_id"),
+            func.row_number()
+            .over(partition_by=col(TacDecision.case_id), order_by=_recorded_newest_first())
+            .label("newest_first"),
+        )
+        .join(TacSupervision, col(TacSupervision.id) == TacDecision.supervision_id)
+        .where(
+            TacSupervision.status == SupervisionStatus.RECORDED,
+            col(TacDecision.case_id).in_(select(cases.c.id)),
+        )
+        .subquery()
+    )
+    return select(ranked.c.decision_id).where(ranked.c.newest_first == 1)
