@@ -132,22 +132,27 @@ class Databases:
             admin.dispose()
 
     def ensure(self, scale: float) -> tuple[str, float]:
-        """The generated database for `scale` (generated now if missing or different)."""
+        """The generated database for `scale` (generated now if missing or different), as the
+        application leaves it once a command has started on it: migrated to the newest schema
+        and, on SQLite, given its planner statistics (models/db.py)."""
         url = self.base(scale)
-        if not self.regenerate and _generated_scale(url) == scale:
-            engine = create_db_engine(url)
-            try:
-                upgrade_database(engine)  # generated before the newest migrations: add them
-            finally:
-                engine.dispose()
-            return url, 0.0
-        if self.kind == "postgresql":
-            name = make_url(url).database
-            self._pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
-            self._created.append(name)
-        started = time.perf_counter()
-        generate(url, scale, replace=True)
-        return url, time.perf_counter() - started
+        generated_s = 0.0
+        if self.regenerate or _generated_scale(url) != scale:
+            if self.kind == "postgresql":
+                name = make_url(url).database
+                self._pg(
+                    f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'
+                )
+                self._created.append(name)
+            started = time.perf_counter()
+            generate(url, scale, replace=True)
+            generated_s = time.perf_counter() - started
+        engine = create_db_engine(url)
+        try:
+            upgrade_database(engine)
+        finally:
+            engine.dispose()
+        return url, generated_s
 
     def fresh_copy(self, scale: float, engine: Engine | None = None) -> str:
         """The generated database copied to the working one. An `engine` already on the
