@@ -26,7 +26,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -96,6 +96,9 @@ FREE_TEXT_KEYS = frozenset(
 )
 
 
+_BEFORE_ANYTHING = datetime(1970, 1, 1, tzinfo=UTC)  # no sweep yet: read from the start
+
+
 def removed_marker(days: int) -> str:
     return f"[removed after {days} days]"
 
@@ -107,11 +110,23 @@ class _TextColumns:
     model: type[SQLModel]
     columns: tuple[str, ...]
     written: Any  # a column, or a condition builder taking the cutoff
+    # For text never changed once dated (a recorded checkpoint's decisions), a builder taking
+    # the cutoff and the last sweep's cutoff: only what has passed the period since is read.
+    written_since: Any = None
 
-    def older_than(self, cutoff: datetime) -> ColumnElement[bool]:
+    def older_than(self, cutoff: Any, since: Any = None) -> ColumnElement[bool]:
+        if since is not None and self.written_since is not None:
+            return self.written_since(cutoff, since)
         if callable(self.written):
             return self.written(cutoff)
         return self.written < cutoff
+
+
+def _recorded_checkpoints(cutoff: Any, since: Any = None) -> Any:
+    """The checkpoints recorded before `cutoff` (and from `since`)."""
+    recorded = col(TacSupervision.recorded_at)
+    period = (recorded < cutoff) if since is None else (recorded >= since) & (recorded < cutoff)
+    return select(TacSupervision.id).where(period)
 
 
 FREE_TEXT_COLUMNS = (
@@ -159,11 +174,12 @@ FREE_TEXT_COLUMNS = (
     ),
     _TextColumns(RoundCase, ("attendance_reason",), col(RoundCase.attendance_at)),
     _TextColumns(Extension, ("reason", "refusal_reason"), col(Extension.created_at)),
-    _TextColumns(
+    _TextColumns(  # a checkpoint is recorded once: its decisions do not change after
         TacDecision,
         ("reason", "trigger_note"),
-        lambda cutoff: col(TacDecision.supervision_id).in_(
-            select(TacSupervision.id).where(col(TacSupervision.recorded_at) < cutoff)
+        lambda cutoff: col(TacDecision.supervision_id).in_(_recorded_checkpoints(cutoff)),
+        lambda cutoff, since: col(TacDecision.supervision_id).in_(
+            _recorded_checkpoints(cutoff, since)
         ),
     ),
     _TextColumns(TransferAudit, ("justification",), col(TransferAudit.completed_at)),
@@ -454,13 +470,15 @@ def _redact_free_text(
     """Most days nothing has just passed the period: one statement finds which columns hold
     text to remove, and only those are updated. Answers and log details are JSON, checked
     here row by row: only those dated from `since` (the last sweep's cutoff) are read."""
-    params = {"cutoff": cutoff, "marker": marker}
+    params = {"cutoff": cutoff, "marker": marker, "since": since or _BEFORE_ANYTHING}
     due = set(session.execute(_columns_with_expired_text(), params).scalars())
     counts: dict[str, int] = {}
     for key, (text, column) in enumerate(_text_columns()):
         if key in due:
-            changed = _redact_column(session, text.model, column, text.older_than(cutoff), marker)
-            counts[f"{text.model.__tablename__}.{column}"] = changed
+            which = text.older_than(cutoff, since)
+            counts[f"{text.model.__tablename__}.{column}"] = _redact_column(
+                session, text.model, column, which, marker
+            )
     for model, written, field in (
         (Audit, col(Audit.updated_at), "answers"),
         (Reaudit, col(Reaudit.updated_at), "answers"),
@@ -481,13 +499,13 @@ def _text_columns() -> list[tuple[_TextColumns, str]]:
 @cache
 def _columns_with_expired_text() -> CompoundSelect:
     """The positions (in _text_columns) of the columns holding text past its period, built
-    once with the cutoff and marker as parameters."""
-    cutoff, marker = bindparam("cutoff"), bindparam("marker")
+    once with the cutoff, the marker and the last sweep's cutoff as parameters."""
+    cutoff, marker, since = bindparam("cutoff"), bindparam("marker"), bindparam("since")
     return union_all(
         *(
             select(literal(key)).where(
                 exists().where(
-                    text.older_than(cutoff),  # type: ignore[arg-type]
+                    text.older_than(cutoff, since),
                     *_still_written(text.model, column, marker),
                 )
             )

@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import select
 
 from bot.policy.schema import Policy, RetentionPolicy
-from bot.privacy.retention import sweep
+from bot.privacy.retention import run_retention, sweep
 from models import (
     ActionProgress,
     ActionReview,
@@ -21,10 +21,13 @@ from models import (
     Observation,
     SupervisionFileAudit,
     SupervisionGapAlert,
+    TacDecision,
+    TacSupervision,
     TransferAudit,
 )
 from models.db import transaction
 from tests.support import factories
+from tests.support.acting import tick_at
 
 WRITTEN = datetime(2026, 1, 12, 10, 0, tzinfo=UTC)
 TEXT = "A marker the sweep must remove"
@@ -127,3 +130,44 @@ def test_a_closed_cases_text_goes_with_it_and_the_rest_waits_for_its_own_period(
     assert set(texts(make_session, ABOUT_PEOPLE).values()) == {TEXT}
     with make_session() as session:
         assert session.exec(select(Case.case_ref)).one().startswith("closed-")
+
+
+def test_a_checkpoints_decisions_go_on_the_day_they_pass_their_period(make_session):
+    """Recorded once and never changed after, a checkpoint's decisions are read by the daily
+    sweep only on the day they pass the period (not every older one, every day)."""
+    recorded = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+    with transaction(make_session) as session:
+        north = factories.team(session)
+        manager = factories.person(session, "Tom Manager", "team_manager", north)
+        worker = factories.person(session, "Pat Worker", "practitioner", north, manager)
+        case = factories.case(session, north, worker, "CR-TAC-1", case_type="TAC")
+        checkpoint = TacSupervision(
+            manager_id=manager.id, practitioner_id=worker.id, status="recorded",
+            case_ids=[case.id], held_on=recorded.date(), started_at=recorded,
+            recorded_at=recorded,
+        )  # fmt: skip
+        session.add(checkpoint)
+        session.flush()
+        session.add(
+            TacDecision(
+                supervision_id=checkpoint.id, case_id=case.id, decision="not_needed",
+                reason=TEXT, trigger_note=TEXT,
+            )
+        )  # fmt: skip
+    two_years = only(free_text_days=730)
+
+    def day(when: datetime) -> dict[str, int] | None:
+        with transaction(make_session) as session:
+            return run_retention(session, tick_at(when, two_years))
+
+    def decision() -> tuple[str | None, str | None]:
+        with make_session() as session:
+            row = session.exec(select(TacDecision)).one()
+            return row.reason, row.trigger_note
+
+    assert day(datetime(2028, 3, 1, 3, tzinfo=UTC)) == {}
+    assert decision() == (TEXT, TEXT)
+    removed = day(datetime(2028, 3, 2, 11, tzinfo=UTC))  # the next sweep, past the period
+    assert removed == {"tacdecision.reason": 1, "tacdecision.trigger_note": 1}
+    assert decision() == ("[removed after 730 days]",) * 2
+    assert day(datetime(2028, 3, 3, 3, tzinfo=UTC)) == {}
