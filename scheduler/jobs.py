@@ -183,9 +183,11 @@ def _once(services: Services, tick: Tick, job: Job[T], read_before: dict) -> T |
         with linking_cases(tick.policy.case_link), transaction(services.make_session) as session:
             seed_memo(session, read_before)
             done = job(session, tick)
-            read_before.clear()
-            read_before.update(memo_entries(session, _READ_ONCE_A_TICK))
-            return done
+            read = memo_entries(session, _READ_ONCE_A_TICK)
     except IntegrityError:
         log.info("another instance did %s first", job.__name__)
         return None
+    # Only once committed: what a rolled-back job read of its own changes never happened.
+    read_before.clear()
+    read_before.update(read)
+    return done

@@ -12,7 +12,7 @@ from sqlalchemy import event
 from sqlmodel import select
 
 from bot.core.outbox import queue_dm
-from models import OutboxMessage, Staff
+from models import OutboxMessage, RetentionRun, Staff
 from models.db import transaction
 from scheduler.jobs import _once
 from tests.support import factories
@@ -87,3 +87,25 @@ def test_a_job_that_sets_someone_away_sends_the_next_jobs_dms_to_their_cover(mak
     _once(services, TICK, dm_job("after", manager_id), read_before)
     assert recipient_of(make_session, "before") == manager_id
     assert recipient_of(make_session, "after") == head_id  # their line manager covers
+
+
+def test_what_a_job_read_of_its_own_changes_is_not_passed_on_when_it_is_rolled_back(
+    make_session, people
+):
+    services, read_before = SimpleNamespace(make_session=make_session), {}
+    manager_id = people["manager"].id
+    with transaction(make_session) as session:
+        session.add(RetentionRun(day=date(2026, 12, 1), ran_at=NOW, removed={}))
+
+    def away_then_lose_the_race(session, tick):
+        factories.mark_away(
+            session, session.get(Staff, manager_id), date(2026, 11, 30), date(2026, 12, 4),
+            now=tick.now, timezone=tick.timezone,
+        )  # fmt: skip
+        dm_job("while-away", manager_id)(session, tick)  # reads who is away, with the change
+        # Another instance claimed the same day: this insert fails at commit.
+        session.add(RetentionRun(day=date(2026, 12, 1), ran_at=tick.now, removed={}))
+
+    assert _once(services, TICK, away_then_lose_the_race, read_before) is None
+    _once(services, TICK, dm_job("after", manager_id), read_before)
+    assert recipient_of(make_session, "after") == manager_id  # the absence never happened
