@@ -390,7 +390,7 @@ def measure_tick(
         commits, commit_s = counter.commits, counter.commit_seconds
         queued = _queued_since(engine, before)
         write_s, written = write_floor(engine, before)
-        commit_s = commit_floor(engine, commits)
+        floor_commit_s = commit_floor(engine, commits)
         services.sender = sender
         slack.clear()
         counter.reset()
@@ -410,7 +410,7 @@ def measure_tick(
             "floor_queries": floor.queries,
             "floor_items": floor.items,
             "floor_write_s": write_s,
-            "floor_commit_s": commit_s,
+            "floor_commit_s": floor_commit_s,
             "floor_written": written,
             "tick_items": _tick_items(report, queued),
             "queued": dict(sorted(queued.items())),
