@@ -164,15 +164,13 @@ def queue_channel_post(
 ) -> None:
     _defer(
         session,
-        _row(
-            idempotency_key=key,
-            method="chat.postMessage",
-            recipient_staff_id=None,
-            channel=channel,
-            payload=message,
-            concern=concern,
-            now=now,
-        ),
+        idempotency_key=key,
+        method="chat.postMessage",
+        recipient_staff_id=None,
+        channel=channel,
+        payload=message,
+        concern=concern,
+        now=now,
     )
 
 
@@ -270,16 +268,14 @@ def _queue_removal(
     """After every DM: removals are housekeeping."""
     _defer(
         session,
-        _row(
-            idempotency_key=key,
-            priority=Priority.HOUSEKEEPING,
-            method=method,
-            recipient_staff_id=None,
-            channel=channel,
-            payload=payload,
-            concern=concern,
-            now=now,
-        ),
+        idempotency_key=key,
+        priority=Priority.HOUSEKEEPING,
+        method=method,
+        recipient_staff_id=None,
+        channel=channel,
+        payload=payload,
+        concern=concern,
+        now=now,
     )
 
 
@@ -329,15 +325,13 @@ def queue_home_refresh(session: Session, staff_id: int, *, change: str, now: dat
         return
     _defer(
         session,
-        _row(
-            idempotency_key=f"home:{staff_id}:{change}",
-            method=HOME_PUBLISH,
-            recipient_staff_id=staff_id,
-            channel=None,
-            payload={},
-            concern=f"home:{staff_id}",
-            now=now,
-        ),
+        idempotency_key=f"home:{staff_id}:{change}",
+        method=HOME_PUBLISH,
+        recipient_staff_id=staff_id,
+        channel=None,
+        payload={},
+        concern=f"home:{staff_id}",
+        now=now,
     )
 
 
@@ -360,15 +354,13 @@ def queue_home_view(
     """Publish a fixed Home tab to someone who is not on the staff list (so no refresh)."""
     _defer(
         session,
-        _row(
-            idempotency_key=key,
-            method=HOME_PUBLISH,
-            recipient_staff_id=None,
-            channel=slack_user_id,
-            payload={"view": view},
-            concern=f"home:{slack_user_id}",
-            now=now,
-        ),
+        idempotency_key=key,
+        method=HOME_PUBLISH,
+        recipient_staff_id=None,
+        channel=slack_user_id,
+        payload={"view": view},
+        concern=f"home:{slack_user_id}",
+        now=now,
     )
 
 
@@ -391,7 +383,7 @@ def _priority(session: Session, recipient_id: int | None, asked: Priority | None
 
 def _queue(session: Session, *, priority: Priority | None = None, **values: Any) -> None:
     recipient = values["recipient_staff_id"]
-    _defer(session, _row(priority=_priority(session, recipient, priority), **values))
+    _defer(session, priority=_priority(session, recipient, priority), **values)
     if recipient is not None:
         queue_home_refresh(session, recipient, change=values["idempotency_key"], now=values["now"])
 
@@ -417,10 +409,11 @@ def _insert(session: Session, priority: Priority = Priority.ROUTINE, **values: A
     return connection.execute(_INSERT_NEW[connection.dialect.name], row).first() is not None
 
 
-def _defer(session: Session, row: dict[str, Any]) -> None:
+def _defer(session: Session, **values: Any) -> None:
     """Inserted in a batch with the others (models/db.py), each row still skipped when its key
     is there. Its body waits as JSON text: a fifth of the memory of the message's dicts, so a
     batch can hold a large job's messages."""
+    row = _row(**values)
     waiting = {**row, "payload": json.dumps(row["payload"])}
     defer_insert(session, OutboxMessage, waiting, _INSERT_MANY[session.get_bind().dialect.name])
 

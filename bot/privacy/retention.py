@@ -39,7 +39,6 @@ from sqlalchemy import (
     delete,
     exists,
     literal,
-    true,
     union_all,
     update,
 )
@@ -87,7 +86,6 @@ from models.db import refresh_statistics
 from models.statuses import ActionStatus, CaseStatus, OutboxStatus, ReauditStatus
 
 CLOSED_CASE_PREFIX = "closed-"
-# Messages nothing will send again: their bodies can go once the period has passed.
 # Keys of free text inside JSON answers and audit-log details (see the audit and re-audit forms).
 FREE_TEXT_KEYS = frozenset(
     {"justification", "reason", "impact", "views", "concern_note", "no_actions", "addressed_note"}
@@ -324,7 +322,7 @@ def _clear_sent_messages(session: Session, now: datetime, days: int, since: date
         # not be sent again. Not an IN list: SQLite would then take the status index and
         # read every finished message, not the day's by when they were queued.
         .where(OutboxMessage.status != OutboxStatus.PENDING)
-        .where(created < cutoff, created >= since if since is not None else true())
+        .where(created < cutoff, created >= (since or _BEFORE_ANYTHING))
         .where(cast(OutboxMessage.payload, String) != "{}")
         .values(payload={})
         .execution_options(synchronize_session=False)

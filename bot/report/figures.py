@@ -340,7 +340,7 @@ def _drawn_cases(session: Session, periods: list[Period], timezone: tzinfo) -> l
             SelectionRound.month,
             Selection.status,
             Selection.due_on,
-            Audit.id,
+            col(Audit.id).label("audit_id"),
             Audit.status,
             Audit.submitted_at,
             Audit.overall,
@@ -358,7 +358,9 @@ def _drawn_cases(session: Session, periods: list[Period], timezone: tzinfo) -> l
             col(Selection.status).in_((SelectionStatus.SELECTED, SelectionStatus.NO_ELIGIBLE_CASE))
         )
     ).all()
-    moderated = _moderated_overall(session, [row[4] for row in rows if row[4] is not None])
+    moderated = _moderated_overall(
+        session, [row.audit_id for row in rows if row.audit_id is not None]
+    )
     return [
         _Drawn(
             selection_id=selection_id,
