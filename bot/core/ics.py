@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from icalendar import Calendar, Event, vCalAddress
+if TYPE_CHECKING:
+    from icalendar import vCalAddress
 
 PRODUCT = "-//Auditbot//Case file audit//EN"
 
@@ -41,6 +43,10 @@ class CalendarEvent:
 
 def event_ics(event: CalendarEvent, *, now: datetime) -> bytes:
     """The .ics file: METHOD:REQUEST for a new or changed event, METHOD:CANCEL to remove it."""
+    # Imported when an invitation is written: icalendar is 2.7 MB that a tick sending none
+    # need not hold.
+    from icalendar import Calendar, Event
+
     calendar = Calendar()
     calendar.add("prodid", PRODUCT)
     calendar.add("version", "2.0")
@@ -82,6 +88,8 @@ def ics_filename(stem: str, case_ref: str) -> str:
 
 
 def _address(person: Person, *, attendee: bool = False) -> vCalAddress:
+    from icalendar import vCalAddress
+
     address = vCalAddress(f"mailto:{person.email}")
     address.params["CN"] = person.name
     if attendee:
