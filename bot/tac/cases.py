@@ -46,6 +46,23 @@ class CaseRef(NamedTuple):
     team_id: int
 
 
+class TeamRef(NamedTuple):
+    """The columns of a team the checkpoint and the digests use."""
+
+    id: int
+    name: str
+    team_type: str
+
+
+class WorkerRef(NamedTuple):
+    """The columns of a case's practitioner the checkpoint and the digests use (a mention)."""
+
+    id: int
+    name: str
+    slack_user_id: str | None
+    newly_qualified: bool
+
+
 class OpenTask(NamedTuple):
     """A summary task still open on the case: by when it is planned."""
 
@@ -57,8 +74,8 @@ class TacCase:
     """An open TAC case as the checkpoint and the digest show it."""
 
     case: CaseRef
-    team: Team
-    worker: Staff
+    team: TeamRef
+    worker: WorkerRef
     cadence: str
     status: SummaryStatus
     open_task: OpenTask | None
@@ -126,8 +143,13 @@ def tac_cases(
             Case.team_id,
             Case.tac_last_summary_on,
             Case.opened_on,
-            Team,
-            Staff,
+            Team.id,
+            Team.name,
+            Team.team_type,
+            Staff.id,
+            Staff.name,
+            Staff.slack_user_id,
+            Staff.newly_qualified,
         )
     )
     if case_ids is not None:
@@ -153,7 +175,8 @@ def tac_cases(
     }
     latest = _latest_decisions(session, cases) if with_decisions else {}
     found = []
-    for case_id, case_ref, team_id, last_summary_on, opened_on, team, worker in rows:
+    for case_id, case_ref, team_id, last_summary_on, opened_on, *columns in rows:
+        team, worker = TeamRef(*columns[:3]), WorkerRef(*columns[3:])
         decision, considered_on = latest.get(case_id, (None, None))
         found.append(
             TacCase(

@@ -28,6 +28,7 @@ from bot.core.tick import Tick
 from bot.policy.schema import Policy
 from bot.tac.cases import (
     TacCase,
+    WorkerRef,
     summaries_due_blocks,
     summaries_due_by_manager,
     team_managers,
@@ -151,7 +152,7 @@ def _queue_digest(
     )
 
 
-def _practitioner_blocks(worker: Staff, items: list[TacCase]) -> list[dict[str, Any]]:
+def _practitioner_blocks(worker: WorkerRef, items: list[TacCase]) -> list[dict[str, Any]]:
     count = len(items)
     title = (
         f"*{mention(worker)}*{' (newly qualified)' if worker.newly_qualified else ''}"
@@ -162,8 +163,8 @@ def _practitioner_blocks(worker: Staff, items: list[TacCase]) -> list[dict[str, 
     return summaries_due_blocks(items[:DIGEST_MAX_CASES], title=title, with_worker=False, more=more)
 
 
-def _by_practitioner(cases: list[TacCase]) -> list[tuple[Staff, list[TacCase]]]:
-    groups: dict[int, tuple[Staff, list[TacCase]]] = {}
+def _by_practitioner(cases: list[TacCase]) -> list[tuple[WorkerRef, list[TacCase]]]:
+    groups: dict[int, tuple[WorkerRef, list[TacCase]]] = {}
     for item in cases:
         groups.setdefault(item.worker.id, (item.worker, []))[1].append(item)
     return sorted(groups.values(), key=lambda group: (group[0].name, group[0].id))
