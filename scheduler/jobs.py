@@ -142,6 +142,7 @@ def run_due_work(services: Services, now: datetime) -> TickReport:
     report.retention = run(run_retention)
     drawn = run(run_scheduled_draw)
     report.drew_month = str(drawn.month) if drawn else None
+    del drawn  # its selections and managers (600 of each at scale 4) need not outlive the draw
     report.drew_reaudits = [
         f"drew {outcome.count} {outcome.kind} re-audit(s) for {outcome.month}"
         for outcome in run(run_scheduled_reaudits) or []

@@ -8,6 +8,7 @@ draw can be explained later); `eligible_pools` finds the cases.
 
 from __future__ import annotations
 
+from array import array
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -56,9 +57,10 @@ class Criteria:
 
 def eligible_pools(
     session: Session, criteria: Criteria, month: Month, team_id: int | None = None
-) -> dict[int, list[int]]:
-    """Eligible open cases per team (or of one team), each list sorted by case reference: only
-    their ids, streamed, as most of them are only counted (120,000 at scale 4)."""
+) -> dict[int, array[int]]:
+    """Eligible open cases per team (or of one team), each sorted by case reference: only
+    their ids, streamed, as most of them are only counted (120,000 at scale 4), and held as
+    machine integers (8 bytes each rather than 36 as a list of ints)."""
     recently_selected = (
         sa_select(Selection.case_id)
         .join(SelectionRound, col(SelectionRound.id) == Selection.round_id)
@@ -77,7 +79,7 @@ def eligible_pools(
     )
     if team_id is not None:
         eligible = eligible.where(Case.team_id == team_id)
-    pools: dict[int, list[int]] = defaultdict(list)
+    pools: dict[int, array[int]] = defaultdict(lambda: array("q"))
     # In chunks: the ORM would otherwise fetch every row before the first is read.
     for case_id, case_team_id in session.exec(eligible.execution_options(yield_per=2000)):
         pools[case_team_id].append(case_id)
