@@ -240,26 +240,26 @@ def give_out(
     picks nobody could moderate."""
     moderators = moderator_finder(session, policy, moderator_role)
     originals = Original.of_audits(session, [pick.audit_id for pick in picks])
-    reaudits = []
+    rows = []
     for pick in picks:
         moderator = moderators.for_manager(originals[pick.audit_id].manager)
         if moderator is None:
             continue
-        reaudits.append(
-            Reaudit(
-                round_id=reaudit_round.id,
-                audit_id=pick.audit_id,
-                moderator_id=moderator.id,
-                panel=moderators.panel,
-                chosen_because=pick.chosen_because,
-                pool_size=pick.pool_size,
-                draw_seed=pick.draw_seed,
-                due_on=due_on,
-                created_at=now,
-                updated_at=now,
-            )
+        rows.append(
+            {
+                "round_id": reaudit_round.id,
+                "audit_id": pick.audit_id,
+                "moderator_id": moderator.id,
+                "panel": moderators.panel,
+                "chosen_because": pick.chosen_because,
+                "pool_size": pick.pool_size,
+                "draw_seed": pick.draw_seed,
+                "due_on": due_on,
+                "created_at": now,
+                "updated_at": now,
+            }
         )
-    reaudits = insert_all(session, reaudits, key=lambda reaudit: reaudit.audit_id)
+    reaudits = insert_all(session, Reaudit, rows, key="audit_id")
     actions = audit_actions_of(session, [reaudit.audit_id for reaudit in reaudits])
     for reaudit in reaudits:
         original = originals[reaudit.audit_id]

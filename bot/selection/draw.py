@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
+from typing import Any
 
 from sqlmodel import Session, col, func, select
 
@@ -75,7 +76,7 @@ def draw_monthly_selection(
     due_on = calendar.last_working_day(month)
     taken: set[int] = set()
     managers = _team_managers(session)
-    picked: list[Selection] = []
+    picked: list[dict] = []
     for manager in managers:
         pool = [case_id for case_id in pools.get(manager.team_id, []) if case_id not in taken]
         draw_seed = f"{selection_round.seed}:{manager.email}:1"
@@ -83,9 +84,9 @@ def draw_monthly_selection(
             selection_round, manager, pool, draw_seed, attempt=1, due_on=due_on, now=now
         )
         picked.append(selection)
-        if selection.case_id is not None:
-            taken.add(selection.case_id)
-    stored = insert_all(session, picked, key=lambda selection: selection.manager_id)
+        if selection["case_id"] is not None:
+            taken.add(selection["case_id"])
+    stored = insert_all(session, Selection, picked, key="manager_id")
     drawn = [
         (selection, manager)
         for selection, manager in zip(stored, managers, strict=True)
@@ -135,21 +136,22 @@ def pick(
     attempt: int,
     due_on: date,
     now: datetime,
-) -> Selection:
-    """The manager's selection of a case drawn from `pool` (case ids in case-reference order)."""
+) -> dict[str, Any]:
+    """The columns of the manager's selection of a case drawn from `pool` (case ids in
+    case-reference order): values, as the monthly draw inserts a row per manager at once."""
     chosen = pool[random.Random(draw_seed).randrange(len(pool))] if pool else None
-    return Selection(
-        round_id=selection_round.id,
-        manager_id=manager.id,
-        team_id=manager.team_id,
-        attempt=attempt,
-        status=SelectionStatus.SELECTED if chosen else SelectionStatus.NO_ELIGIBLE_CASE,
-        case_id=chosen,
-        pool_size=len(pool),
-        draw_seed=draw_seed,
-        due_on=due_on if chosen else None,
-        created_at=now,
-    )
+    return {
+        "round_id": selection_round.id,
+        "manager_id": manager.id,
+        "team_id": manager.team_id,
+        "attempt": attempt,
+        "status": SelectionStatus.SELECTED if chosen else SelectionStatus.NO_ELIGIBLE_CASE,
+        "case_id": chosen,
+        "pool_size": len(pool),
+        "draw_seed": draw_seed,
+        "due_on": due_on if chosen else None,
+        "created_at": now,
+    }
 
 
 def _team_managers(session: Session) -> list[Staff]:

@@ -119,14 +119,16 @@ def redraw_case(
             "stays your case. If it cannot be audited, please tell your audit administrator."
         )
     attempt = next_attempt(session, selection_round.id, actor.id)
-    replacement = pick(
-        selection_round,
-        actor,
-        pool,
-        f"{selection_round.seed}:{actor.email}:{attempt}",
-        attempt=attempt,
-        due_on=current.due_on,
-        now=now,
+    replacement = Selection(
+        **pick(
+            selection_round,
+            actor,
+            pool,
+            f"{selection_round.seed}:{actor.email}:{attempt}",
+            attempt=attempt,
+            due_on=current.due_on,
+            now=now,
+        )
     )
     new_case = session.get(Case, replacement.case_id)
     current.status = SelectionStatus.REPLACED
