@@ -798,10 +798,16 @@ def _measure_ack(
 # benchmark's, as large as it has grown) across the exec.
 _CLI_REPORTING_PEAK = """
 import atexit, runpy, sys
-def report():
+def report(field):
     status = open("/proc/self/status").read().splitlines()
-    sys.stderr.write(next(line for line in status if line.startswith("VmHWM")) + "\\n")
-atexit.register(report)
+    sys.stderr.write(next(line for line in status if line.startswith(field)) + "\\n")
+atexit.register(report, "VmHWM")
+import scheduler.jobs
+run_due_work = scheduler.jobs.run_due_work
+def started_work(*args, **kwargs):
+    report("VmRSS")  # what the process holds once started, before the day's work
+    return run_due_work(*args, **kwargs)
+scheduler.jobs.run_due_work = started_work
 runpy.run_module("bot.cli", run_name="__main__", alter_sys=True)
 """
 
@@ -822,9 +828,11 @@ def measure_tick_process(url: str, slack: SlackStandIn, now: datetime) -> dict[s
     if process.returncode != 0:
         raise RuntimeError(f"auditbot tick failed: {process.stderr[-2000:]}")
     peak_kb = int(process.stderr.rsplit("VmHWM:", 1)[1].split()[0])
+    before_work_kb = int(process.stderr.split("VmRSS:", 1)[1].split()[0])
     return {
         "tick_process_s": seconds,
         "tick_peak_mb": peak_kb / 1024,
+        "tick_before_work_mb": before_work_kb / 1024,
         "summary": process.stdout.strip(),
     }
 
@@ -1145,6 +1153,20 @@ def targets(kind: str, scales: dict[str, dict[str, Any]]) -> list[dict[str, Any]
                     "< 150 MB",
                     value < 150,
                 )
+        if "tick_before_work_mb" in result:
+            add(
+                f"tick before its work, scale {scale} (issue 23)",
+                result["tick_before_work_mb"],
+                "< 60 MB",
+                result["tick_before_work_mb"] < 60,
+            )
+        if "tick_peak_mb" in result and float(scale) >= 4:
+            add(
+                f"peak memory tick, scale {scale} (issue 23)",
+                result["tick_peak_mb"],
+                "< 120 MB",
+                result["tick_peak_mb"] < 120,
+            )
     return found
 
 
@@ -1221,6 +1243,7 @@ ROWS = [
     ),
     ("**peak memory** `serve` after load", "{serve_peak_mb:.0f} MB"),
     ("  `tick` (a process; its wall time)", "{tick_peak_mb:.0f} MB ({tick_process_s:.1f} s)"),
+    ("  `tick` before its work", "{tick_before_work_mb:.0f} MB"),
 ]
 
 
