@@ -102,6 +102,7 @@ class Selection(SQLModel, table=True):
 
 
 STILL_IN_SLACK = "removed_from_slack_at IS NULL"
+UPDATE_ROWS = "method = 'chat.update'"
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -120,6 +121,14 @@ class OutboxMessage(SQLModel, table=True):
             "sent_at",
             postgresql_where=text(STILL_IN_SLACK),
             sqlite_where=text(STILL_IN_SLACK),
+        ),
+        # Updates by when they were sent: the cleanup keeps a message updated within the period
+        # (PostgreSQL otherwise hashed every message's row to find the few recent updates).
+        Index(
+            "ix_outboxmessage_update_sent",
+            "sent_at",
+            postgresql_where=text(UPDATE_ROWS),
+            sqlite_where=text(UPDATE_ROWS),
         ),
     )
 
