@@ -26,9 +26,10 @@ def upgrade() -> None:
         sqlite_where=updates,
     )
     bind = op.get_bind()
-    analysed = bind.dialect.name == "sqlite" and bind.execute(
-        sa.text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
-    ).first()
+    analysed = (
+        bind.dialect.name == "sqlite"
+        and bind.execute(sa.text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")).first()
+    )
     if analysed:
         # A SQLite database given statistics (models/db.py) gets the new index's too, or the
         # next sweep's PRAGMA optimize spends ~90 ms (at scale 1) gathering them.
