@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import event, insert, select, text, update
 from sqlalchemy.engine import URL, Connection, Engine, make_url
@@ -14,6 +14,9 @@ from sqlalchemy.orm import ORMExecuteState, SessionTransaction
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.sql.base import Executable
 from sqlmodel import Session, SQLModel, create_engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Any constant will do: it names the lock that serialises migrations between instances.
@@ -113,14 +116,21 @@ def _schema_revision(connection: Connection) -> str | None:
 
 def _migrate(connection: Connection) -> None:
     from alembic import command
-    from alembic.config import Config
 
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
+    command.upgrade(alembic_config(connection), "head")
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """Alembic's configuration for these migrations (on `connection`, when given)."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.attributes["connection"] = connection
-    command.upgrade(config, "head")
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
 
 
 # Cases from which a SQLite database without statistics is given them when a command starts:

@@ -21,28 +21,21 @@ def test_upgrading_twice_is_harmless(engine):
 
 
 def test_the_newest_revision_read_from_file_names_is_alembics_head():
-    from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    from models.db import MIGRATIONS, newest_revision
+    from models.db import alembic_config, newest_revision
 
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    assert newest_revision() == ScriptDirectory.from_config(config).get_current_head()
+    assert newest_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def test_a_database_behind_the_newest_revision_is_migrated(engine):
     from alembic import command
-    from alembic.config import Config
     from sqlalchemy import text
 
-    from models.db import MIGRATIONS, newest_revision, upgrade_database
+    from models.db import alembic_config, newest_revision, upgrade_database
 
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "-1")
+        command.downgrade(alembic_config(connection), "-1")
 
     upgrade_database(engine)
 
