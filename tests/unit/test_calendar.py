@@ -1,6 +1,11 @@
+import subprocess
+import sys
 from datetime import date
 
-from bot.core.calendar import WorkingCalendar
+import holidays
+import pytest
+
+from bot.core.calendar import WorkingCalendar, united_kingdom_holidays
 from bot.core.months import Month
 
 
@@ -49,3 +54,24 @@ def test_months_parse_and_step():
             assert "YYYY-MM" in str(error)
         else:
             raise AssertionError(f"{bad!r} accepted")
+
+
+@pytest.mark.parametrize("division", ["ENG", "NIR", "SCT", "WLS"])
+def test_the_united_kingdom_calendar_loaded_alone_agrees_with_the_holidays_package(division):
+    years = range(2015, 2036)
+    loaded_alone = united_kingdom_holidays()(subdiv=division, years=years)
+    through_the_package = holidays.country_holidays("GB", subdiv=division, years=years)
+    assert dict(loaded_alone) == dict(through_the_package)
+    assert len(loaded_alone) > 8 * len(years)
+
+
+def test_a_working_calendar_does_not_import_every_countrys_holidays():
+    # In a process of its own: the test session may have imported them already.
+    script = (
+        "import sys; from datetime import date; from bot.core.calendar import WorkingCalendar; "
+        "assert not WorkingCalendar('ENG').is_working_day(date(2026, 12, 25)); "
+        "print(sorted(m for m in sys.modules if m.startswith('holidays.countries')))"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
