@@ -778,6 +778,7 @@ class Generator:
         """Monthly supervisions of every practitioner with TAC cases, the decisions, the tasks
         they set and the summaries completed; the cases' last summary dates follow."""
         self.last_summary: dict[int, date | None] = {}
+        self.last_decision: dict[int, int] = {}  # each case's latest, as months are recorded
         for team in self.teams:
             tm = self.tms[team["index"]]
             for worker in self.workers_by_team[team["id"]]:
@@ -787,15 +788,23 @@ class Generator:
                     self.w.maybe_flush()
         self.w.flush()
         rows = [
-            {"case_id": case_id, "last": last}
-            for case_id, last in self.last_summary.items()
-            if last is not None
+            {
+                "case_id": case_id,
+                "last": self.last_summary.get(case_id),
+                "decision": self.last_decision.get(case_id),
+            }
+            for case_id in sorted(
+                {case_id for case_id, last in self.last_summary.items() if last is not None}
+                | set(self.last_decision)
+            )
         ]
         table = Case.__table__
         statement = (
             update(table)
             .where(table.c.id == bindparam("case_id"))
-            .values(tac_last_summary_on=bindparam("last"))
+            .values(
+                tac_last_summary_on=bindparam("last"), tac_last_decision_id=bindparam("decision")
+            )
         )
         for start in range(0, len(rows), 20_000):
             self.session.execute(statement, rows[start : start + 20_000])
@@ -863,14 +872,14 @@ class Generator:
                     task["row"]["due_on"] >= held_on or task["done_on"] is not None
                 ):  # still to do (perhaps late): the decision keeps its date
                     decision.update(decision="complete_by", complete_by=task["row"]["due_on"])
-                    self.w.add(TacDecision, **decision)
+                    self._add_decision(decision)
                     continue
                 if task is not None or status.needs_attention or rng.random() < 0.03:
                     complete_by = self.calendar.working_day_on_or_before(
                         held_on + timedelta(days=rng.randint(14, 35))
                     )
                     decision.update(decision="complete_by", complete_by=complete_by)
-                    decision_id = self.w.add(TacDecision, **decision)
+                    decision_id = self._add_decision(decision)
                     if task is not None:  # overdue: replaced by the new date
                         task["row"].update(
                             status="superseded", closed_at=recorded_at, closed_by=tm["email"]
@@ -884,7 +893,7 @@ class Generator:
                         complete_by=None,
                         reason="The summary is up to date and nothing has changed.",
                     )
-                    self.w.add(TacDecision, **decision)
+                    self._add_decision(decision)
             self.log(
                 recorded_at,
                 tm["email"],
@@ -901,6 +910,11 @@ class Generator:
             if task["done_on"] is not None and task["done_on"] < self.today:
                 last[case_id] = task["done_on"]
         self.last_summary.update(last)
+
+    def _add_decision(self, decision: dict[str, Any]) -> int:
+        decision_id = self.w.add(TacDecision, **decision)
+        self.last_decision[decision["case_id"]] = decision_id  # months come in order
+        return decision_id
 
     def _tac_task(
         self,

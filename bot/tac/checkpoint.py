@@ -31,7 +31,7 @@ from bot.core.stepped_form import SteppedForm, Values
 from bot.core.unit_of_work import UnitOfWork
 from bot.core.use_cases import answer, on_click
 from bot.policy.schema import TacPolicy
-from bot.tac.cases import TacCase, manager_team_ids, tac_cases
+from bot.tac.cases import TacCase, manager_team_ids, note_latest_decisions, tac_cases
 from bot.tac.history import HISTORY_USAGE, show_history
 from bot.tac.rules import page_bounds
 from messages import escape_mrkdwn, render
@@ -424,6 +424,7 @@ def _record(
         if decision.decision == NOT_NEEDED and not open_tasks:  # else told by the cancellation
             _tell_not_needed(session, decision, case, practitioner, actor, supervision, now)
         outcomes.append({"case": case.case_ref, **_decision_details(decision)})
+    note_latest_decisions(session, [decision.case_id for decision in decisions])
     queue_dm(
         session,
         key=f"tac-checkpoint:{supervision.id}",

@@ -11,6 +11,7 @@ from bot.core.months import Month
 from bot.people.away import answer_away
 from bot.people.away_command import AwayRequest
 from bot.policy.schema import FrameworkPolicy
+from bot.tac.cases import note_latest_decisions
 from models import (
     Audit,
     AuditAction,
@@ -211,6 +212,7 @@ def tac_task(
     )
     session.add(decision)
     session.flush()
+    note_latest_decisions(session, [case_row.id])
     task = TacTask(
         decision_id=decision.id,
         case_id=case_row.id,
