@@ -80,7 +80,10 @@ def eligible_pools(
     if team_id is not None:
         eligible = eligible.where(Case.team_id == team_id)
     pools: dict[int, array[int]] = defaultdict(lambda: array("q"))
-    # In chunks: the ORM would otherwise fetch every row before the first is read.
-    for case_id, case_team_id in session.exec(eligible.execution_options(yield_per=2000)):
+    # In chunks, and not through the ORM, which spent a quarter of the draw's read turning
+    # 20,000 pairs of ids into rows (scale 1). Flushed first, as the ORM would have.
+    session.flush()
+    rows = session.connection().execute(eligible.execution_options(yield_per=2000))
+    for case_id, case_team_id in rows:
         pools[case_team_id].append(case_id)
     return pools
