@@ -332,6 +332,9 @@ def note_latest_decisions(session: Session, case_ids: Iterable[int]) -> None:
     wanted = sorted(set(case_ids))
     if not wanted:
         return
+    # Locked first: a checkpoint recorded meanwhile for the same case is then committed before
+    # the look-up below begins, and seen by it (PostgreSQL; SQLite lets one writer in).
+    session.execute(select(Case.id).where(col(Case.id).in_(wanted)).with_for_update())
     newest = (
         select(TacDecision.id)
         .join(TacSupervision, col(TacSupervision.id) == TacDecision.supervision_id)

@@ -4,9 +4,13 @@ migrated from before the note gets it filled in."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, date, datetime
 
+import pytest
 from alembic import command
+from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from bot.policy.schema import Policy
@@ -75,3 +79,51 @@ def test_a_database_migrated_from_before_the_note_has_it_filled_in(engine, make_
 
     with make_session() as session:
         assert session.get(Case, case_id).tac_last_decision_id == newest_id
+
+
+def test_two_checkpoints_recorded_at_once_leave_the_later_noted(engine, make_session):
+    """Two checkpoints of one case recorded at once: the one recorded later commits first, and
+    the other, waiting on the case's row, then sees it and leaves it noted."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite lets one writer in at a time")
+    with transaction(make_session) as session:
+        north = factories.team(session)
+        worker = factories.person(session, "Pat Worker", "practitioner", north)
+        case_id = factories.case(session, north, worker, "CR-TAC-8", case_type="TAC").id
+    first, second = make_session(), make_session()
+    try:
+        later = _checkpoint(
+            first, first.get(Case, case_id), held_on=HELD_LATER, recorded=True, reason="later"
+        )
+        note_latest_decisions(first, [case_id])  # holds the case's row until it commits
+
+        def record_earlier() -> None:
+            case = second.get(Case, case_id)
+            _checkpoint(second, case, held_on=date(2026, 10, 5), recorded=True, reason="earlier")
+            note_latest_decisions(second, [case_id])
+            second.commit()
+
+        recording = threading.Thread(target=record_earlier)
+        recording.start()
+        _wait_until_one_waits_for_a_lock(engine)
+        first.commit()
+        recording.join(timeout=30)
+        assert not recording.is_alive()
+    finally:
+        first.close()
+        second.close()
+    with make_session() as session:
+        assert session.get(Case, case_id).tac_last_decision_id == later.id
+
+
+def _wait_until_one_waits_for_a_lock(engine: Engine) -> None:
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    with engine.connect() as connection:
+        for _ in range(3000):
+            if connection.execute(waiting).scalar():
+                return
+            time.sleep(0.01)
+    raise AssertionError("the second checkpoint never waited for the case's row")
