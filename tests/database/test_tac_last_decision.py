@@ -103,9 +103,10 @@ def test_two_checkpoints_recorded_at_once_leave_the_later_noted(engine, make_ses
             note_latest_decisions(second, [case_id])
             second.commit()
 
+        waiting_pid = second.execute(text("SELECT pg_backend_pid()")).scalar()
         recording = threading.Thread(target=record_earlier)
         recording.start()
-        _wait_until_one_waits_for_a_lock(engine)
+        _wait_until_waiting_for_a_lock(engine, waiting_pid)
         first.commit()
         recording.join(timeout=30)
         assert not recording.is_alive()
@@ -116,14 +117,13 @@ def test_two_checkpoints_recorded_at_once_leave_the_later_noted(engine, make_ses
         assert session.get(Case, case_id).tac_last_decision_id == later.id
 
 
-def _wait_until_one_waits_for_a_lock(engine: Engine) -> None:
+def _wait_until_waiting_for_a_lock(engine: Engine, pid: int) -> None:
     waiting = text(
-        "SELECT count(*) FROM pg_stat_activity"
-        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        "SELECT count(*) FROM pg_stat_activity WHERE pid = :pid AND wait_event_type = 'Lock'"
     )
     with engine.connect() as connection:
         for _ in range(3000):
-            if connection.execute(waiting).scalar():
+            if connection.execute(waiting, {"pid": pid}).scalar():
                 return
             time.sleep(0.01)
     raise AssertionError("the second checkpoint never waited for the case's row")
