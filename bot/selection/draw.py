@@ -7,6 +7,7 @@ manager's pool sorted by case reference, and the round stores its seed and crite
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Any
@@ -47,9 +48,15 @@ class SelectionOutcome:
 
 
 def draw_monthly_selection(
-    session: Session, tick: Tick, month: Month, *, actor: str
+    session: Session,
+    tick: Tick,
+    month: Month,
+    *,
+    actor: str,
+    managers: list[Staff] | None = None,
 ) -> SelectionOutcome:
-    """Draw the month's cases and queue each manager's DM; a second run changes nothing."""
+    """Draw the month's cases and queue each manager's DM; a second run changes nothing.
+    `managers`: the team managers, when the caller has just read them."""
     policy, calendar, now = tick.policy, tick.calendar, tick.now
     existing = session.exec(
         select(SelectionRound).where(SelectionRound.month == str(month))
@@ -75,7 +82,7 @@ def draw_monthly_selection(
     pools = eligible_pools(session, criteria, month)
     due_on = calendar.last_working_day(month)
     taken: set[int] = set()
-    managers = _team_managers(session)
+    managers = _team_managers(session) if managers is None else managers
     picked: list[dict] = []
     for manager in managers:
         pool = [case_id for case_id in pools.get(manager.team_id, []) if case_id not in taken]
@@ -87,10 +94,9 @@ def draw_monthly_selection(
         if selection["case_id"] is not None:
             taken.add(selection["case_id"])
     stored = insert_all(session, Selection, picked, key="manager_id")
+    drawn_or_not = list(zip(stored, managers, strict=True))
     drawn = [
-        (selection, manager)
-        for selection, manager in zip(stored, managers, strict=True)
-        if selection.case_id is not None
+        (selection, manager) for selection, manager in drawn_or_not if selection.case_id is not None
     ]
     auditlog.record(
         session,
@@ -101,7 +107,7 @@ def draw_monthly_selection(
         seed=selection_round.seed,
         criteria=criteria.as_dict(),
     )
-    loaded = _load_drawn(session, [selection.case_id for selection, _manager in drawn])
+    cases, loaded = _load_drawn(session, [selection.case_id for selection, _manager in drawn])
     open_actions = open_actions_of_earlier_audits(session, [selection for selection, _ in drawn])
     for selection, manager in drawn:
         queue_selection_message(
@@ -114,17 +120,18 @@ def draw_monthly_selection(
             open_actions=open_actions[selection.id],
         )
     del loaded
-    return _outcome_of(session, selection_round, month, created=True)
+    chosen = [(manager, cases.get(selection.case_id)) for selection, manager in drawn_or_not]
+    return _tally(selection_round, month, chosen, created=True)
 
 
-def _load_drawn(session: Session, case_ids: list[int]) -> list[object]:
-    """The drawn cases, their practitioners and teams, in three queries rather than three per
-    manager when the DMs are written (kept referenced, so the session's identity map holds
-    them meanwhile)."""
-    cases = rows_by_id(session, Case, case_ids).values()
-    workers = rows_by_id(session, Staff, (case.worker_id for case in cases))
-    teams = rows_by_id(session, Team, (case.team_id for case in cases))
-    return [*cases, *workers.values(), *teams.values()]
+def _load_drawn(session: Session, case_ids: list[int]) -> tuple[dict[int, Case], list[object]]:
+    """The drawn cases by id; with their practitioners and teams, in three queries rather than
+    three per manager when the DMs are written (kept referenced, so the session's identity
+    map holds them meanwhile)."""
+    cases = rows_by_id(session, Case, case_ids)
+    workers = rows_by_id(session, Staff, (case.worker_id for case in cases.values()))
+    teams = rows_by_id(session, Team, (case.team_id for case in cases.values()))
+    return cases, [*workers.values(), *teams.values()]
 
 
 def pick(
@@ -167,14 +174,9 @@ def _team_managers(session: Session) -> list[Staff]:
 def _outcome_of(
     session: Session, selection_round: SelectionRound, month: Month, *, created: bool
 ) -> SelectionOutcome:
-    outcome = SelectionOutcome(
-        month=month,
-        created=created,
-        drawn_at=selection_round.drawn_at,
-        drawn_by=selection_round.drawn_by,
-    )
     rows = session.exec(
-        select(Selection, Staff, Case)
+        select(Staff, Case)
+        .select_from(Selection)
         .join(Staff, col(Staff.id) == Selection.manager_id)
         .join(Case, col(Case.id) == Selection.case_id, isouter=True)
         .where(
@@ -182,7 +184,24 @@ def _outcome_of(
         )
         .order_by(Staff.email)
     ).all()
-    for _selection, manager, case in rows:
+    return _tally(selection_round, month, rows, created=created)
+
+
+def _tally(
+    selection_round: SelectionRound,
+    month: Month,
+    chosen: Iterable[tuple[Staff, Case | None]],
+    *,
+    created: bool,
+) -> SelectionOutcome:
+    """The round's outcome from each manager (by email) and the case drawn for them, if any."""
+    outcome = SelectionOutcome(
+        month=month,
+        created=created,
+        drawn_at=selection_round.drawn_at,
+        drawn_by=selection_round.drawn_by,
+    )
+    for manager, case in chosen:
         if case is None:
             outcome.no_eligible_case.append(manager)
         else:
@@ -257,9 +276,10 @@ def run_scheduled_draw(session: Session, tick: Tick) -> SelectionOutcome | None:
     """Draw this month's cases if the schedule says so and nobody has; None when nothing to do."""
     policy, calendar = tick.policy, tick.calendar
     month = month_due_for_scheduled_draw(policy, calendar, tick.timezone, tick.now)
-    if month is None or not _team_managers(session):
+    managers = _team_managers(session) if month is not None else []
+    if month is None or not managers:
         return None
     already = session.exec(select(SelectionRound.id).where(SelectionRound.month == str(month)))
     if already.first() is not None or no_selection_reason(session, policy, month):
         return None
-    return draw_monthly_selection(session, tick, month, actor="scheduler")
+    return draw_monthly_selection(session, tick, month, actor="scheduler", managers=managers)
