@@ -276,10 +276,13 @@ def run_scheduled_draw(session: Session, tick: Tick) -> SelectionOutcome | None:
     """Draw this month's cases if the schedule says so and nobody has; None when nothing to do."""
     policy, calendar = tick.policy, tick.calendar
     month = month_due_for_scheduled_draw(policy, calendar, tick.timezone, tick.now)
-    managers = _team_managers(session) if month is not None else []
-    if month is None or not managers:
+    if month is None:
         return None
+    # The cheap check first: once drawn, every later tick of the month stops here.
     already = session.exec(select(SelectionRound.id).where(SelectionRound.month == str(month)))
-    if already.first() is not None or no_selection_reason(session, policy, month):
+    if already.first() is not None:
+        return None
+    managers = _team_managers(session)
+    if not managers or no_selection_reason(session, policy, month):
         return None
     return draw_monthly_selection(session, tick, month, actor="scheduler", managers=managers)
