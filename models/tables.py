@@ -112,7 +112,8 @@ UPDATE_ROWS = "method = 'chat.update'"
 class OutboxMessage(SQLModel, table=True):
     """A Slack write waiting to be sent; the idempotency key makes queueing it twice a no-op."""
 
-    # The sender takes the pending rows most urgent first, oldest first.
+    # The sender takes the pending rows most urgent first, oldest first (and any look-up by
+    # status alone uses this index too).
     __table_args__ = (
         Index("ix_outboxmessage_due", "status", "priority", "id"),
         # Where Slack put a message: its updates are found by it (retention's Slack cleanup).
@@ -144,10 +145,10 @@ class OutboxMessage(SQLModel, table=True):
     payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     # What the message is about (e.g. "selection:12"): kept when delivery fails.
     concern: str
-    status: str = Field(default=OutboxStatus.PENDING, index=True)
+    status: str = Field(default=OutboxStatus.PENDING)
     priority: int = Field(default=Priority.ROUTINE, sa_column_kwargs={"server_default": "2"})
     attempts: int = 0
-    next_attempt_at: datetime = _utc(index=True)
+    next_attempt_at: datetime = _utc()
     claimed_until: datetime | None = _utc(default=None)
     claimed_by: str | None = None
     last_error: str | None = None
