@@ -38,7 +38,8 @@ class Audit(SQLModel, table=True):
     inadmissible_reason: str | None = None  # InadmissibleReason
     inadmissible_note: str | None = None
     inadmissible_by: int | None = Field(default=None, foreign_key="staff.id")
-    inadmissible_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Indexed: retention looks for notes past their period by it (few audits have one).
+    inadmissible_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
 
     @property
     def is_inadmissible(self) -> bool:

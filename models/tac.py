@@ -36,7 +36,8 @@ class TacSupervision(SQLModel, table=True):
     case_ids: list[int] = Field(sa_column=Column(JSON, nullable=False))
     held_on: date | None = None  # the supervision's date, given on the first page
     started_at: datetime = _utc()
-    recorded_at: datetime | None = _utc(default=None)
+    # Indexed: retention finds the checkpoints recorded since its last sweep by it.
+    recorded_at: datetime | None = _utc(default=None, index=True)
 
 
 class TacDecision(SQLModel, table=True):

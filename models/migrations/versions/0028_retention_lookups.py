@@ -1,0 +1,42 @@
+"""Indexes for retention's daily look-ups, each of which read a whole table to find (nearly
+always) nothing: the checkpoints recorded since the last sweep (whose decisions' notes pass
+their period), the audits' inadmissibility notes, and the cases closed before the period.
+Together ~13 ms of the sweep's statements on PostgreSQL at scale 1, ~18 ms on SQLite.
+
+Revision ID: 0028
+Revises: 0027
+Create Date: 2026-12-05 23:00:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0028"
+down_revision = "0027"
+branch_labels = None
+depends_on = None
+
+INDEXES = (
+    ("ix_tacsupervision_recorded_at", "tacsupervision", "recorded_at"),
+    ("ix_audit_inadmissible_at", "audit", "inadmissible_at"),
+    ("ix_case_closed_on", "case", "closed_on"),
+)
+
+
+def upgrade() -> None:
+    for name, table, column in INDEXES:
+        op.create_index(name, table, [column])
+    bind = op.get_bind()
+    analysed = (
+        bind.dialect.name == "sqlite"
+        and bind.execute(sa.text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")).first()
+    )
+    if analysed:
+        # As in 0025: a database given statistics gets the new indexes' too.
+        for name, _table, _column in INDEXES:
+            op.execute(f"ANALYZE {name}")
+
+
+def downgrade() -> None:
+    for name, table, _column in INDEXES:
+        op.drop_index(name, table_name=table)
