@@ -9,10 +9,8 @@ run row fails) does nothing. `auditbot tick` and the in-process scheduler both c
 
 from __future__ import annotations
 
-import gc
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
@@ -126,24 +124,6 @@ class TickReport:
 def run_due_work(services: Services, now: datetime) -> TickReport:
     """Everything due at `now`, once: import the night's export (before people are found on
     Slack, so new staff are found in this sweep), find people on Slack, run every job, deliver."""
-    with _older_objects_left_to_rest():
-        return _run_due_work(services, now)
-
-
-@contextmanager
-def _older_objects_left_to_rest() -> Iterator[None]:
-    """While the tick runs, the garbage collector sweeps only what the tick itself made. Left
-    alone, it sweeps every object the process holds (its imports alone are ~110,000) once the
-    tick's own rows and messages pile up: one such sweep took 40-90 ms of a 600 ms busy-day
-    tick. The older objects are handed back at the end, so nothing stays out of its reach."""
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
-
-
-def _run_due_work(services: Services, now: datetime) -> TickReport:
     tick = services.tick(now)
     report = TickReport(now=now)
     # Several transactions of its own (one per file: see bot/people/nightly_import.py).
