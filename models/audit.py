@@ -27,7 +27,7 @@ class Audit(SQLModel, table=True):
     # none | category_2 (service not appropriate) | category_1 (child may be at risk now)
     concern: str = Field(default="none", index=True)
     started_at: datetime = Field(sa_type=UTCDateTime)
-    updated_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime, index=True)
     submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Where the auditor is not the case's team manager (a round, a head of service): whether
     # the case's manager and practitioner took part in the auditor's discussion.

@@ -22,7 +22,7 @@ class Booking(SQLModel, table=True):
     # booked | moved | cancelled | held | not_held
     status: str = Field(default=BookingStatus.BOOKED, index=True)
     booked_by: int = Field(foreign_key="staff.id")
-    created_at: datetime = Field(sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime, index=True)
     # The Slack view the booking came from: a second submit of the same form changes nothing.
     source_view_id: str | None = Field(default=None, unique=True)
     practitioner_reply: str | None = None  # can | cannot
@@ -48,7 +48,7 @@ class FamilyEngagement(SQLModel, table=True):
     parents_outcome: str | None = None  # ContactOutcome
     parents_reason: str | None = None
     recorded_by: int = Field(foreign_key="staff.id")
-    updated_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime, index=True)
 
 
 def latest_booking(session: Session, selection_id: int) -> Booking | None:

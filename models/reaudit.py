@@ -62,7 +62,7 @@ class Reaudit(SQLModel, table=True):
     overall_reason: str | None = None
     overall_moved: str | None = None  # up | down | None
     created_at: datetime = Field(sa_type=UTCDateTime)
-    updated_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime, index=True)
     submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 

@@ -102,7 +102,7 @@ class Selection(SQLModel, table=True):
     due_on: date | None = None
     replaced_reason: str | None = None
     replaced_by: str | None = None
-    replaced_at: datetime | None = _utc(default=None)
+    replaced_at: datetime | None = _utc(default=None, index=True)
     created_at: datetime = _utc()
 
 
