@@ -304,6 +304,99 @@ class RenderTimer:
             module.render = original
 
 
+# The jobs whose due items the read floor (benchmarks/floor.py) finds. The others (retention,
+# the re-audit draw, the briefing, the team digests…) are timed and rendered in the tick and
+# their messages written in the floor, but the read floor reads nothing for them.
+FLOOR_JOBS = frozenset(
+    {
+        "run_scheduled_draw",
+        "send_weekly_digests",
+        "send_month_end_lists",
+        "send_task_reminders",
+        "run_booking_schedule",
+        "run_engagement_schedule",
+        "chase_alerts",
+        "remind_actions",
+    }
+)
+
+
+@dataclass
+class JobCost:
+    seconds: float = 0.0
+    render_seconds: float = 0.0
+    statements: int = 0
+    commits: int = 0
+    rows: int = 0
+
+
+class JobTimer:
+    """Times each of the tick's jobs (`scheduler.jobs._once`): its time, rendering, statements,
+    commits and outbox rows queued (`bot.core.outbox._row`, which every queued row goes
+    through). Benchmark only: a counter per row, nothing the tick waits on."""
+
+    def __init__(self, renders: RenderTimer, counter: QueryCounter) -> None:
+        self.renders, self.counter = renders, counter
+        self.jobs: dict[str, JobCost] = {}
+        self.rows = 0
+
+    def __enter__(self) -> JobTimer:
+        import bot.core.outbox as outbox
+        import scheduler.jobs as jobs
+
+        self._once, self._row = jobs._once, outbox._row
+
+        def counted_row(**values: Any) -> dict:
+            self.rows += 1
+            return self._row(**values)
+
+        def timed_once(services: Any, tick: Any, job: Any, read_before: dict) -> Any:
+            cost = self.jobs.setdefault(job.__name__, JobCost())
+            rows, render_s = self.rows, self.renders.seconds
+            statements, commits = self.counter.count, self.counter.commits
+            started = time.perf_counter()
+            try:
+                return self._once(services, tick, job, read_before)
+            finally:
+                cost.seconds += time.perf_counter() - started
+                cost.render_seconds += self.renders.seconds - render_s
+                cost.statements += self.counter.count - statements
+                cost.commits += self.counter.commits - commits
+                cost.rows += self.rows - rows
+
+        jobs._once, outbox._row = timed_once, counted_row
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        import bot.core.outbox as outbox
+        import scheduler.jobs as jobs
+
+        jobs._once, outbox._row = self._once, self._row
+
+
+def floor_jobs_ratio(run: dict[str, Any]) -> dict[str, float]:
+    """The tick's jobs whose due items the read floor finds, against their share of the
+    physical floor: all of the read floor, the written rows and commits in proportion to
+    theirs, their own rendering."""
+    jobs = {name: JobCost(**cost) for name, cost in run["sweep_jobs"].items()}
+    covered = [cost for name, cost in jobs.items() if name in FLOOR_JOBS]
+    rows = sum(cost.rows for cost in jobs.values()) or 1
+    commits = sum(cost.commits for cost in jobs.values()) or 1
+    seconds = sum(cost.seconds for cost in covered)
+    floor = (
+        run["floor_s"]
+        + run["floor_write_s"] * sum(cost.rows for cost in covered) / rows
+        + sum(cost.render_seconds for cost in covered)
+        + run["floor_commit_s"] * sum(cost.commits for cost in covered) / commits
+    )
+    return {
+        "floor_jobs_s": seconds,
+        "floor_jobs_physical_floor_s": floor,
+        "floor_jobs_ratio": seconds / floor,
+        "other_jobs_s": sum(cost.seconds for name, cost in jobs.items() if name not in FLOOR_JOBS),
+    }
+
+
 class _NoDelivery:
     """Stands in for the sender while the sweep is timed: delivery is measured on its own."""
 
@@ -382,7 +475,7 @@ def measure_tick(
         before = _max_outbox_id(engine)
         sender, services.sender = services.sender, _NoDelivery()
         counter.reset()
-        with RenderTimer() as renders:
+        with RenderTimer() as renders, JobTimer(renders, counter) as jobs:
             started = time.perf_counter()
             report = run_due_work(services, now)
             sweep = time.perf_counter() - started
@@ -406,6 +499,7 @@ def measure_tick(
             "sweep_commit_s": commit_s,
             "sweep_renders": renders.count,
             "sweep_top_statements": top,
+            "sweep_jobs": {name: dataclasses.asdict(cost) for name, cost in jobs.jobs.items()},
             "floor_s": floor_seconds,
             "floor_queries": floor.queries,
             "floor_items": floor.items,
@@ -1019,6 +1113,9 @@ def measure_scale(
             + result["floor_commit_s"]
         )
         result["ratio_to_physical_floor"] = result["sweep_s"] / result["physical_floor_s"]
+        by_run = [floor_jobs_ratio(run) for run in runs]
+        for key in by_run[0]:
+            result[key] = _median([figures[key] for figures in by_run])
         result["same_items"] = same_items(result["floor_items"], result["tick_items"])
     if "selection" in options.parts:
         say("selection")
@@ -1191,6 +1288,12 @@ ROWS = [
         "{floor_commit_ms:.1f})",
     ),
     ("  ratio to physical floor", "{ratio_to_physical_floor:.2f}x"),
+    (
+        "  the jobs whose due items the floor finds",
+        "{floor_jobs_ms:.0f} ms, {floor_jobs_ratio:.2f}x their floor "
+        "({floor_jobs_floor_ms:.0f} ms)",
+    ),
+    ("  the jobs it reads nothing for", "{other_jobs_ms:.0f} ms"),
     ("  same due items as the floor", "{same_items_text}"),
     ("  growth vs smallest scale", "{growth:.2f}x"),
     (
@@ -1256,6 +1359,10 @@ def _derived(result: dict[str, Any], first: dict[str, Any]) -> dict[str, Any]:
         values["physical_floor_ms"] = result["physical_floor_s"] * 1000
         values["render_ms"] = result["sweep_render_s"] * 1000
         values["floor_commit_ms"] = result["floor_commit_s"] * 1000
+    with contextlib.suppress(KeyError, TypeError):
+        values["floor_jobs_ms"] = result["floor_jobs_s"] * 1000
+        values["floor_jobs_floor_ms"] = result["floor_jobs_physical_floor_s"] * 1000
+        values["other_jobs_ms"] = result["other_jobs_s"] * 1000
     with contextlib.suppress(KeyError, TypeError, ZeroDivisionError):
         values["growth"] = result["sweep_s"] / first["sweep_s"]
     if "same_items" in result:

@@ -3,6 +3,7 @@ busy-day tick finding what the benchmark's raw-SQL floor finds. No timing is ass
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, text
 from sqlmodel import Session, select
 
@@ -10,11 +11,16 @@ from benchmarks.alert_latency import ROUTINE, measure_alert_latency
 from benchmarks.floor import find_due_items
 from benchmarks.generate import BUSY_DAY, HISTORY_MONTHS, counts_for, generate
 from benchmarks.run import (
+    FLOOR_JOBS,
+    JobTimer,
+    QueryCounter,
     RemoteStandIn,
+    RenderTimer,
     _NoDelivery,
     _queued_since,
     _services,
     _tick_items,
+    floor_jobs_ratio,
     measure_tick_process,
     same_items,
 )
@@ -92,6 +98,39 @@ def test_the_busy_day_tick_finds_what_the_floor_finds(database_url):
     assert floor.items["selection_dms"] == tick["selection_dms"] == 2
     assert tick["tac_digests"] > 0
     assert same_items(floor.items, tick), (floor.items, tick)
+
+
+def test_every_job_of_the_tick_is_timed_with_the_rows_it_queued(database_url):
+    """The per-job figures split the tick between the jobs the floor reads for and the rest:
+    the floor's jobs must still be jobs of the tick (a rename would drop them silently), and
+    every queued row must be counted against one job."""
+    generate(database_url, SCALE)
+    engine = create_db_engine(database_url)
+    counter = QueryCounter(engine)
+    try:
+        with SlackStandIn() as slack:
+            services = _services(database_url, slack.api_url, lambda: BUSY_DAY, engine)
+            before = _max_id(engine)
+            services.sender = _NoDelivery()
+            with RenderTimer() as renders, JobTimer(renders, counter) as timer:
+                run_due_work(services, BUSY_DAY)
+        queued = sum(_queued_since(engine, before).values())
+    finally:
+        engine.dispose()
+    assert set(timer.jobs) >= FLOOR_JOBS
+    assert sum(cost.rows for cost in timer.jobs.values()) == queued > 0
+    assert timer.jobs["run_scheduled_draw"].rows > 0
+    assert timer.jobs["send_weekly_digests"].render_seconds > 0
+    run = {
+        "sweep_jobs": {name: vars(cost) for name, cost in timer.jobs.items()},
+        "floor_s": 0.01,
+        "floor_write_s": 0.01,
+        "floor_commit_s": 0.01,
+    }
+    figures = floor_jobs_ratio(run)
+    timed = sum(cost.seconds for cost in timer.jobs.values())
+    assert figures["floor_jobs_s"] + figures["other_jobs_s"] == pytest.approx(timed)
+    assert figures["floor_jobs_ratio"] > 0
 
 
 def _max_id(engine) -> int:
