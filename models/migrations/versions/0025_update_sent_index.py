@@ -10,6 +10,8 @@ Create Date: 2026-12-05 19:30:00
 import sqlalchemy as sa
 from alembic import op
 
+from models.migrations.indexes import analyse_if_analysed
+
 revision = "0025"
 down_revision = "0024"
 branch_labels = None
@@ -25,15 +27,7 @@ def upgrade() -> None:
         postgresql_where=updates,
         sqlite_where=updates,
     )
-    bind = op.get_bind()
-    analysed = (
-        bind.dialect.name == "sqlite"
-        and bind.execute(sa.text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")).first()
-    )
-    if analysed:
-        # A SQLite database given statistics (models/db.py) gets the new index's too, or the
-        # next sweep's PRAGMA optimize spends ~90 ms (at scale 1) gathering them.
-        op.execute("ANALYZE ix_outboxmessage_update_sent")
+    analyse_if_analysed(["ix_outboxmessage_update_sent"])
 
 
 def downgrade() -> None:

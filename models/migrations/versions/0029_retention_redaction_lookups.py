@@ -8,8 +8,7 @@ Revises: 0028
 Create Date: 2026-12-06 01:10:00
 """
 
-import sqlalchemy as sa
-from alembic import op
+from models.migrations.indexes import create_column_indexes, drop_column_indexes
 
 revision = "0029"
 down_revision = "0028"
@@ -26,19 +25,8 @@ INDEXES = (
 
 
 def upgrade() -> None:
-    for name, table, column in INDEXES:
-        op.create_index(name, table, [column])
-    bind = op.get_bind()
-    analysed = (
-        bind.dialect.name == "sqlite"
-        and bind.execute(sa.text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")).first()
-    )
-    if analysed:
-        # As in 0025: a database given statistics gets the new indexes' too.
-        for name, _table, _column in INDEXES:
-            op.execute(f"ANALYZE {name}")
+    create_column_indexes(INDEXES)
 
 
 def downgrade() -> None:
-    for name, table, _column in INDEXES:
-        op.drop_index(name, table_name=table)
+    drop_column_indexes(INDEXES)
