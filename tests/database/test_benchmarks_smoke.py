@@ -13,6 +13,7 @@ from benchmarks.generate import BUSY_DAY, HISTORY_MONTHS, counts_for, generate
 from benchmarks.run import (
     FLOOR_JOBS,
     JobTimer,
+    OtherJobsReads,
     QueryCounter,
     RemoteStandIn,
     RenderTimer,
@@ -112,12 +113,21 @@ def test_every_job_of_the_tick_is_timed_with_the_rows_it_queued(database_url):
             services = _services(database_url, slack.api_url, lambda: BUSY_DAY, engine)
             before = _max_id(engine)
             services.sender = _NoDelivery()
-            with RenderTimer() as renders, JobTimer(renders, counter) as timer:
+            other_reads = OtherJobsReads()
+            with (
+                RenderTimer() as renders,
+                JobTimer(renders, counter) as timer,
+                other_reads.recording(engine, timer),
+            ):
                 run_due_work(services, BUSY_DAY)
         queued = sum(_queued_since(engine, before).values())
+        replayed_s, replayed_rows = other_reads.replay(engine)
     finally:
         engine.dispose()
     assert set(timer.jobs) >= FLOOR_JOBS
+    # The other jobs' reads (retention's, the briefing's…) replay through the bare driver.
+    assert len(other_reads.statements) > 20
+    assert replayed_s > 0 and replayed_rows > 0
     assert sum(cost.rows for cost in timer.jobs.values()) == queued > 0
     assert timer.jobs["run_scheduled_draw"].rows > 0
     assert timer.jobs["send_weekly_digests"].render_seconds > 0
