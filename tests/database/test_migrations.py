@@ -52,11 +52,13 @@ def test_outbox_bodies_are_compressed_with_lz4_on_postgresql(engine):
     import pytest
     from sqlalchemy import text
 
+    from models.migrations.server import lz4_available
+
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite does not compress what it stores")
     body = json.dumps({"text": "The monthly QA briefing. " * 400})  # ~10 kB: compressed
     with engine.connect() as connection:
-        if not connection.execute(text(_LZ4_AVAILABLE)).scalar():
+        if not lz4_available(connection):
             pytest.skip("this PostgreSQL server was built without lz4")
         connection.execute(
             text(
@@ -71,8 +73,3 @@ def test_outbox_bodies_are_compressed_with_lz4_on_postgresql(engine):
         ).scalar()
         connection.rollback()
     assert method == "lz4"
-
-
-_LZ4_AVAILABLE = (
-    "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
-)

@@ -10,8 +10,9 @@ Revises: 0026
 Create Date: 2026-12-05 22:40:00
 """
 
-import sqlalchemy as sa
 from alembic import op
+
+from models.migrations.server import lz4_available
 
 revision = "0027"
 down_revision = "0026"
@@ -22,26 +23,12 @@ depends_on = None
 def upgrade() -> None:
     op.drop_index("ix_outboxmessage_status", table_name="outboxmessage")
     op.drop_index("ix_outboxmessage_next_attempt_at", table_name="outboxmessage")
-    if _lz4_available():
+    if lz4_available(op.get_bind()):
         op.execute("ALTER TABLE outboxmessage ALTER COLUMN payload SET COMPRESSION lz4")
 
 
 def downgrade() -> None:
-    if _lz4_available():
+    if lz4_available(op.get_bind()):
         op.execute("ALTER TABLE outboxmessage ALTER COLUMN payload SET COMPRESSION default")
     op.create_index("ix_outboxmessage_next_attempt_at", "outboxmessage", ["next_attempt_at"])
     op.create_index("ix_outboxmessage_status", "outboxmessage", ["status"])
-
-
-def _lz4_available() -> bool:
-    """PostgreSQL 14 or later built with lz4 (Debian's and the official images are); older or
-    other servers keep pglz, and SQLite compresses nothing."""
-    bind = op.get_bind()
-    if bind.dialect.name != "postgresql":
-        return False
-    supported = bind.execute(
-        sa.text(
-            "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
-        )
-    ).scalar()
-    return bool(supported)
