@@ -58,6 +58,8 @@ from sqlalchemy import event, func, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, col, select
 
+import bot.core.outbox
+import scheduler.jobs
 from benchmarks.floor import commit_floor, find_due_items, write_floor
 from benchmarks.generate import GENERATOR_ACTION, SEED, generate
 from bot.bootstrap import Auditbot, system_clock
@@ -342,10 +344,7 @@ class JobTimer:
         self.current: str | None = None  # the job running
 
     def __enter__(self) -> JobTimer:
-        import bot.core.outbox as outbox
-        import scheduler.jobs as jobs
-
-        self._once, self._row = jobs._once, outbox._row
+        self._once, self._row = scheduler.jobs._once, bot.core.outbox._row
 
         def counted_row(**values: Any) -> dict:
             self.rows += 1
@@ -367,14 +366,11 @@ class JobTimer:
                 cost.commits += self.counter.commits - commits
                 cost.rows += self.rows - rows
 
-        jobs._once, outbox._row = timed_once, counted_row
+        scheduler.jobs._once, bot.core.outbox._row = timed_once, counted_row
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        import bot.core.outbox as outbox
-        import scheduler.jobs as jobs
-
-        jobs._once, outbox._row = self._once, self._row
+        scheduler.jobs._once, bot.core.outbox._row = self._once, self._row
 
 
 class OtherJobsReads:
